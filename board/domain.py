@@ -1,0 +1,311 @@
+"""The improvement board's domain: organisation, goals, cards and the rules that govern them.
+
+Plain data and rules only. This module imports neither NiceGUI nor TinyDB; the store persists these objects and
+the UI shows them. Objects are frozen: a change produces a new object (``dataclasses.replace``), so a card held
+by one screen can never be altered behind its back by another.
+
+Validation returns :class:`Problem` values that name a field and a message key; the UI translates the key
+(see ``board/locales``), so the rules stay independent of the language on the screen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from .ordering import key_between
+
+__all__ = [
+    'DESCRIPTION_MAX',
+    'NAME_MAX',
+    'TITLE_MAX',
+    'Card',
+    'CardFields',
+    'Column',
+    'Goal',
+    'GoalStatus',
+    'IsoWeek',
+    'Organisation',
+    'Origin',
+    'PdcaStage',
+    'Problem',
+    'RuleViolation',
+    'ServiceArea',
+    'Target',
+    'Unit',
+    'move_card',
+    'position_at',
+    'validate_card_fields',
+]
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 4000
+NAME_MAX = 80
+
+
+class Column(StrEnum):
+    IDEAS = 'ideas'
+    DOING = 'doing'
+    DONE = 'done'
+
+
+class GoalStatus(StrEnum):
+    ON_TRACK = 'on_track'
+    AT_RISK = 'at_risk'
+    OFF_TRACK = 'off_track'
+
+
+class PdcaStage(StrEnum):
+    """PDCA / PUKK: Planlegge, Utføre, Kontrollere, Korrigere."""
+    PLAN = 'plan'
+    DO = 'do'
+    CHECK = 'check'
+    ACT = 'act'
+
+
+class Origin(StrEnum):
+    """Where a change came from."""
+    BOARD = 'board'
+    PHONE = 'phone'
+    LEADER = 'leader'
+
+
+@dataclass(frozen=True, slots=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    @classmethod
+    def of(cls, moment: date | datetime) -> IsoWeek:
+        iso = moment.isocalendar()
+        return cls(iso.year, iso.week)
+
+    def __str__(self) -> str:
+        return f'{self.year}-W{self.week:02d}'
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A validation problem: which field, and a message key with its parameters for the translator."""
+    field: str
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RuleViolation(ValueError):
+    """Raised when a change breaks a rule of the board; carries the problems for the UI to show."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__('; '.join(f'{p.field}: {p.key}' for p in self.problems))
+
+
+# --- organisation -------------------------------------------------------------------------------------------------
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class ServiceArea:
+    """A tjenesteområde (Helse og omsorg, Oppvekst, NAV ...), grouping units."""
+    id: str
+    name: str
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Unit:
+    """An enhet: a ward, a school, a kindergarten ... Each unit has one board."""
+    id: str
+    name: str
+    service_area_id: str
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Organisation:
+    name: str
+    service_areas: tuple[ServiceArea, ...] = ()
+    units: tuple[Unit, ...] = ()
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def service_area(self, area_id: str) -> ServiceArea | None:
+        return next((a for a in self.service_areas if a.id == area_id), None)
+
+    def units_in(self, area_id: str) -> list[Unit]:
+        return sorted((u for u in self.units if u.service_area_id == area_id), key=lambda u: u.name.casefold())
+
+
+# --- goals --------------------------------------------------------------------------------------------------------
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Target:
+    """A measurable target, e.g. waiting time (unit "dager") now 3.1, target 2."""
+    unit: str
+    current: float
+    target: float
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Goal:
+    """A unit's goal (mål), shown with its colour and icon so it is visible across the room."""
+    id: str
+    unit_id: str
+    name: str
+    colour: str
+    icon: str = 'flag'
+    status: GoalStatus = GoalStatus.ON_TRACK
+    target: Target | None = None
+    position: str = 'V'
+
+
+# --- cards --------------------------------------------------------------------------------------------------------
+
+#: the fields a person edits; everything else on a card is recorded by the rules
+EDITABLE_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win')
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class CardFields:
+    """What a person types or picks for a card; validated before it reaches a card."""
+    title: str
+    description: str = ''
+    goal_id: str | None = None
+    owner: str = ''
+    due: date | None = None
+    pdca: PdcaStage | None = None
+    quick_win: bool = False
+
+    def cleaned(self) -> CardFields:
+        """Trim surrounding whitespace; the text in between is kept exactly as typed."""
+        return dataclasses.replace(self, title=self.title.strip(), description=self.description.strip(),
+                                   owner=self.owner.strip())
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Card:
+    id: str
+    unit_id: str
+    title: str
+    description: str = ''
+    column: Column = Column.IDEAS
+    position: str = 'V'
+    goal_id: str | None = None
+    owner: str = ''
+    due: date | None = None
+    pdca: PdcaStage | None = None
+    quick_win: bool = False
+    origin: Origin = Origin.BOARD
+    created_by: str = ''
+    changed_origin: Origin = Origin.BOARD
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    deleted: bool = False
+    #: per-field hybrid-logical-clock stamps of the last change, for field-level merging in sync
+    stamps: Mapping[str, str] = field(default_factory=dict)
+    #: the unit's change sequence number of this card's last change
+    seq: int = 0
+
+    @property
+    def created_week(self) -> IsoWeek:
+        return IsoWeek.of(self.created_at)
+
+    @property
+    def started_week(self) -> IsoWeek | None:
+        return IsoWeek.of(self.started_at) if self.started_at else None
+
+    @property
+    def finished_week(self) -> IsoWeek | None:
+        return IsoWeek.of(self.finished_at) if self.finished_at else None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due is not None and self.column != Column.DONE and self.due < today
+
+    def fields(self) -> CardFields:
+        return CardFields(title=self.title, description=self.description, goal_id=self.goal_id, owner=self.owner,
+                          due=self.due, pdca=self.pdca, quick_win=self.quick_win)
+
+    def sort_key(self) -> tuple[str, str]:
+        # two screens may pick the same position key while apart; the id breaks the tie the same way everywhere
+        return (self.position, self.id)
+
+
+# --- rules --------------------------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+
+
+def validate_card_fields(fields: CardFields, goals: Iterable[Goal] = ()) -> list[Problem]:
+    """Everything wrong with what was typed, as problems the UI shows next to each field."""
+    problems: list[Problem] = []
+    if not fields.title.strip():
+        problems.append(Problem('title', 'error.title_empty'))
+    elif len(fields.title) > TITLE_MAX:
+        problems.append(Problem('title', 'error.title_too_long', {'max': TITLE_MAX, 'length': len(fields.title)}))
+    if len(fields.description) > DESCRIPTION_MAX:
+        problems.append(Problem('description', 'error.description_too_long',
+                                {'max': DESCRIPTION_MAX, 'length': len(fields.description)}))
+    if len(fields.owner) > NAME_MAX:
+        problems.append(Problem('owner', 'error.name_too_long', {'max': NAME_MAX}))
+    for name in ('title', 'owner'):
+        if _CONTROL.search(getattr(fields, name)):
+            problems.append(Problem(name, 'error.control_characters'))
+    if fields.goal_id is not None and fields.goal_id not in {g.id for g in goals}:
+        problems.append(Problem('goal_id', 'error.unknown_goal'))
+    return problems
+
+
+#: moves that are refused, with the reason shown to the person who tried
+_FORBIDDEN_MOVES: dict[tuple[Column, Column], str] = {
+    (Column.DONE, Column.IDEAS): 'error.move_done_to_ideas',
+}
+
+
+def move_card(card: Card, to: Column, *, position: str, now: datetime) -> Card:
+    """Move a card to a column and place, recording what the move means.
+
+    - Into Pågår: the start time is recorded and the PDCA stage starts at Planlegge.
+    - Into Ferdig: the finish time (and the start, if it skipped Pågår) is recorded.
+    - Straight from Ideer to Ferdig only for a quick win (lavthengende frukt); other ideas go through PDCA.
+    - Back from Ferdig to Pågår reopens the card; from Pågår to Ideer makes it an idea again.
+    """
+    source = card.column
+    if source == to:
+        return dataclasses.replace(card, position=position)
+    if (source, to) in _FORBIDDEN_MOVES:
+        raise RuleViolation([Problem('column', _FORBIDDEN_MOVES[(source, to)])])
+    if source == Column.IDEAS and to == Column.DONE and not card.quick_win:
+        raise RuleViolation([Problem('column', 'error.move_idea_to_done')])
+    changes: dict[str, Any] = {'column': to, 'position': position}
+    if to == Column.DOING:
+        changes['started_at'] = card.started_at or now
+        changes['finished_at'] = None
+        changes['pdca'] = card.pdca or PdcaStage.PLAN
+    elif to == Column.DONE:
+        changes['started_at'] = card.started_at or now
+        changes['finished_at'] = now
+    else:  # back to ideas
+        changes['started_at'] = None
+        changes['finished_at'] = None
+        changes['pdca'] = None
+    return dataclasses.replace(card, **changes)
+
+
+def changed_fields(before: Card, after: Card) -> list[str]:
+    """Names of the fields that differ, for stamping and for the UI to update only what changed."""
+    return [f.name for f in dataclasses.fields(Card)
+            if f.name not in ('stamps', 'seq') and getattr(before, f.name) != getattr(after, f.name)]
+
+
+def position_at(ordered: list[Card], index: int) -> str:
+    """A position key that places a card at ``index`` among ``ordered`` (sorted, without the card itself)."""
+    index = max(0, min(index, len(ordered)))
+    before = ordered[index - 1].position if index > 0 else None
+    after = ordered[index].position if index < len(ordered) else None
+    if before is not None and after is not None and before >= after:
+        # equal keys from two screens placing cards at once: go just after the earlier one
+        after = None
+    return key_between(before, after)

@@ -1,0 +1,96 @@
+"""Settings, loaded once from a TOML file and the environment, then passed to whoever needs them.
+
+Nothing reads configuration at import time, so tests build an app with their own data folder. The commented
+example is ``config/board.toml``. Environment variables (``BOARD_DATA_DIR``, ``BOARD_HOST``, ``BOARD_PORT``,
+``BOARD_PUBLIC_URL``, ``BOARD_LANGUAGE``) override the file, which suits systemd units and containers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .i18n import DEFAULT_LANGUAGE, available_languages
+
+__all__ = ['ConfigError', 'Settings', 'load_settings']
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    data_dir: Path = Path('board-data')
+    host: str = '127.0.0.1'
+    port: int = 8080
+    #: the address phones and QR codes use to reach the hub; empty means http://<host>:<port>
+    public_url: str = ''
+    language: str = DEFAULT_LANGUAGE
+    #: finished cards older than this many weeks leave the board for the unit's yearly archive
+    archive_after_weeks: int = 4
+    #: this node's id in change stamps ("hub" on the hub, the unit's kiosk id on a wall screen)
+    node_id: str = 'hub'
+    #: how long a screen may lose its connection before NiceGUI reloads the page
+    reconnect_timeout: float = 30.0
+    #: secret for signing browser session cookies; generated in the data folder when empty
+    storage_secret: str = ''
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip('/') or f'http://{self.host}:{self.port}'
+
+    def validate(self) -> Settings:
+        if self.language not in available_languages():
+            raise ConfigError(f'language = {self.language!r}: choose one of {", ".join(available_languages())}')
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f'port = {self.port}: must be between 1 and 65535')
+        if self.archive_after_weeks < 1:
+            raise ConfigError(f'archive_after_weeks = {self.archive_after_weeks}: must be at least 1')
+        if not self.node_id or '-' in self.node_id:
+            raise ConfigError(f'node_id = {self.node_id!r}: must be non-empty and without "-"')
+        return self
+
+
+_ENVIRONMENT = {
+    'BOARD_DATA_DIR': 'data_dir',
+    'BOARD_HOST': 'host',
+    'BOARD_PORT': 'port',
+    'BOARD_PUBLIC_URL': 'public_url',
+    'BOARD_LANGUAGE': 'language',
+}
+
+
+def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the file (if given), then the environment, then explicit overrides (e.g. CLI flags)."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with path.open('rb') as file:
+                values.update(tomllib.load(file).get('board', {}))
+        except FileNotFoundError as error:
+            raise ConfigError(f'configuration file not found: {path}') from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f'configuration file {path} is not valid TOML: {error}') from error
+    env = os.environ if environ is None else environ
+    values.update({name: env[var] for var, name in _ENVIRONMENT.items() if env.get(var)})
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: f for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f'unknown setting(s): {", ".join(unknown)}')
+    try:
+        if 'data_dir' in values:
+            values['data_dir'] = Path(values['data_dir']).expanduser()
+        for name in ('port', 'archive_after_weeks'):
+            if name in values:
+                values[name] = int(values[name])
+        if 'reconnect_timeout' in values:
+            values['reconnect_timeout'] = float(values['reconnect_timeout'])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f'invalid setting: {error}') from error
+    return Settings(**values).validate()

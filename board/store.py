@@ -1,0 +1,713 @@
+"""The store of record: the only module that imports TinyDB. It takes and returns domain objects.
+
+Layout of the data folder::
+
+    organisation.json            service areas and units
+    units/<unit-id>.json         one unit's active board: its cards, goals and change sequence number
+    archive/<unit-id>/<year>.json finished cards that have left the board, by the year they were finished
+
+Why it looks like this:
+
+- *A write costs what the unit's active board costs.* TinyDB rewrites a whole file per operation, so each unit
+  has its own file and finished cards older than ``archive_after_weeks`` move to yearly archive files.
+- *A kill at any moment leaves the old state or the new one.* :class:`AtomicJSONStorage` writes a temporary
+  file, fsyncs it, renames it over the old one and fsyncs the folder. Several table changes that belong together
+  (a card and the unit's sequence number) are flushed as one file write (:meth:`AtomicJSONStorage.batch`).
+- *Reads come from memory.* Each unit's cards and goals are kept as frozen domain objects in dictionaries that are
+  replaced, never mutated, so readers on the event loop never see a half-made change.
+- *One writer.* Writes are serialised by a lock and, from async code, run on one dedicated thread
+  (:meth:`Store.run`), so the event loop never waits for a disk.
+- *Sync can build on it.* Every change bumps the unit's sequence number and stamps the changed fields with a
+  hybrid-logical-clock time; deletes leave tombstones.
+- *A file that does not parse is never overwritten*: opening the store fails with :class:`DataFileError` naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from .clock import HybridClock, utc_now
+from .domain import (
+    Card,
+    CardFields,
+    Column,
+    Goal,
+    GoalStatus,
+    Organisation,
+    Origin,
+    PdcaStage,
+    Problem,
+    RuleViolation,
+    ServiceArea,
+    Target,
+    Unit,
+    changed_fields,
+    move_card,
+    position_at,
+    validate_card_fields,
+)
+from .ordering import key_between
+
+__all__ = [
+    'AtomicJSONStorage',
+    'CardChanged',
+    'CardsArchived',
+    'Change',
+    'DataFileError',
+    'GoalChanged',
+    'OrganisationChanged',
+    'Store',
+    'StoreWriteError',
+]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec('P')
+T = TypeVar('T')
+
+_ID = re.compile(r'^[a-z0-9][a-z0-9_-]{0,62}$')
+_COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
+
+
+class DataFileError(RuntimeError):
+    """A data file that does not parse. It is left exactly as it is; a person must look at it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(f'data file {path} cannot be read ({reason}); it has not been changed')
+
+
+class StoreWriteError(RuntimeError):
+    """A write could not be made durable (e.g. the disk is full). Nothing stored before it is lost."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.errno = error.errno
+        super().__init__(f'could not write {path}: {error.strerror or error}')
+
+
+# --- changes, as the UI and the sync see them ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CardChanged:
+    unit_id: str
+    seq: int
+    card: Card
+    previous: Card | None
+
+
+@dataclass(frozen=True, slots=True)
+class GoalChanged:
+    unit_id: str
+    seq: int
+    goal: Goal
+
+
+@dataclass(frozen=True, slots=True)
+class CardsArchived:
+    unit_id: str
+    card_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationChanged:
+    organisation: Organisation
+
+
+Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged
+
+
+# --- the store ----------------------------------------------------------------------------------------------------
+
+class Store:
+    """All units' boards. Create, :meth:`open`, use, :meth:`close`."""
+
+    def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
+                 now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None) -> None:
+        self.folder = Path(folder)
+        self.archive_after_weeks = archive_after_weeks
+        self.now = now
+        self.clock = clock or HybridClock(node_id)
+        self._lock = threading.RLock()
+        self._writer: ThreadPoolExecutor | None = None
+        self._subscribers: list[Callable[[Change], None]] = []
+        self._org_db: TinyDB | None = None
+        self._organisation = Organisation(name='')
+        self._units: dict[str, _UnitBoard] = {}
+
+    # --- lifecycle ---
+
+    def open(self) -> Store:
+        """Load the organisation and every unit's active board; refuse files that do not parse."""
+        with self._lock:
+            (self.folder / 'units').mkdir(parents=True, exist_ok=True)
+            (self.folder / 'archive').mkdir(exist_ok=True)
+            _remove_stale_temporary_files(self.folder)
+            self._org_db = _open_db(self.folder / 'organisation.json')
+            self._organisation = _load_organisation(self._org_db)
+            self._units = {u.id: _UnitBoard.load(self.folder, u.id) for u in self._organisation.units}
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
+            for board in self._units.values():
+                board.db.close()
+            if self._org_db is not None:
+                self._org_db.close()
+
+    async def run(self, write: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a write on the store's single writer thread, so the event loop never waits for the disk."""
+        import asyncio
+        if self._writer is None:
+            raise RuntimeError('store is not open')
+        return await asyncio.get_running_loop().run_in_executor(self._writer, partial(write, *args, **kwargs))
+
+    def subscribe(self, callback: Callable[[Change], None]) -> None:
+        """Call ``callback`` after every committed change (on the writer's thread: hand it over, do not block)."""
+        self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[Change], None]) -> None:
+        self._subscribers = [s for s in self._subscribers if s is not callback]
+
+    # --- reads (memory only) ---
+
+    @property
+    def organisation(self) -> Organisation:
+        return self._organisation
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return self._organisation.unit(unit_id)
+
+    def cards(self, unit_id: str) -> list[Card]:
+        """The unit's cards on the board, by column and place."""
+        cards = self._board(unit_id).cards.values()
+        return sorted((c for c in cards if not c.deleted), key=lambda c: (_COLUMN_ORDER[c.column], c.sort_key()))
+
+    def card(self, unit_id: str, card_id: str) -> Card | None:
+        card = self._board(unit_id).cards.get(card_id)
+        return card if card is not None and not card.deleted else None
+
+    def goals(self, unit_id: str) -> list[Goal]:
+        return sorted(self._board(unit_id).goals.values(), key=lambda g: (g.position, g.id))
+
+    def seq(self, unit_id: str) -> int:
+        return self._board(unit_id).seq
+
+    def archived_cards(self, unit_id: str, year: int) -> list[Card]:
+        """Cards finished in ``year`` that have left the board (reads the archive file)."""
+        path = _archive_path(self.folder, unit_id, year)
+        if not path.exists():
+            return []
+        with _open_db(path) as db:
+            return [_card_from_doc(doc) for doc in db.table('cards').all()]
+
+    def archive_years(self, unit_id: str) -> list[int]:
+        folder = self.folder / 'archive' / unit_id
+        return sorted(int(p.stem) for p in folder.glob('*.json') if p.stem.isdigit()) if folder.exists() else []
+
+    # --- writes: organisation ---
+
+    def add_service_area(self, area: ServiceArea) -> ServiceArea:
+        _check_id(area.id)
+        with self._lock, self._org_storage().batch():
+            table = self._org().table('service_areas')
+            table.upsert({'id': area.id, 'name': area.name}, Query().id == area.id)
+            self._organisation = _load_organisation(self._org())
+        self._emit(OrganisationChanged(self._organisation))
+        return area
+
+    def add_unit(self, unit: Unit) -> Unit:
+        _check_id(unit.id)
+        if self._organisation.service_area(unit.service_area_id) is None:
+            raise ValueError(f'unknown service area {unit.service_area_id!r} for unit {unit.id!r}')
+        with self._lock:
+            with self._org_storage().batch():
+                table = self._org().table('units')
+                table.upsert({'id': unit.id, 'name': unit.name, 'service_area_id': unit.service_area_id},
+                             Query().id == unit.id)
+            self._organisation = _load_organisation(self._org())
+            if unit.id not in self._units:
+                self._units = {**self._units, unit.id: _UnitBoard.load(self.folder, unit.id)}
+        self._emit(OrganisationChanged(self._organisation))
+        return unit
+
+    def rename_organisation(self, name: str) -> None:
+        with self._lock, self._org_storage().batch():
+            self._org().table('organisation').upsert({'key': 'organisation', 'name': name},
+                                                     Query().key == 'organisation')
+            self._organisation = _load_organisation(self._org())
+        self._emit(OrganisationChanged(self._organisation))
+
+    # --- writes: goals ---
+
+    def save_goal(self, goal: Goal) -> Goal:
+        """Create or replace a goal of its unit."""
+        _check_id(goal.id)
+        with self._lock:
+            board = self._board(goal.unit_id)
+            seq = board.seq + 1
+            doc = _goal_doc(goal) | {'seq': seq, 'stamp': self.clock.tick()}
+            with board.storage.batch():
+                board.goals_table.upsert(doc, Query().id == goal.id)
+                board.write_seq(seq)
+            board.goals = {**board.goals, goal.id: goal}
+            board.seq = seq
+        self._emit(GoalChanged(goal.unit_id, seq, goal))
+        return goal
+
+    # --- writes: cards ---
+
+    def create_card(self, unit_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD,
+                    created_by: str = '', column: Column = Column.IDEAS, card_id: str | None = None) -> Card:
+        """A new card, on top of its column. Raises :class:`RuleViolation` for invalid input."""
+        fields = fields.cleaned()
+        with self._lock:
+            board = self._board(unit_id)
+            _raise_problems(validate_card_fields(fields, board.goals.values()))
+            now = self.now()
+            first = next(iter(self._column(board, column)), None)
+            card = Card(id=card_id or uuid.uuid4().hex, unit_id=unit_id, column=column,
+                        position=key_between(None, first.position if first else None),
+                        origin=origin, created_by=created_by.strip(), changed_origin=origin, created_at=now,
+                        started_at=now if column != Column.IDEAS else None,
+                        finished_at=now if column == Column.DONE else None,
+                        **_fields_dict(fields))
+            if column == Column.DOING and card.pdca is None:
+                card = dataclasses.replace(card, pdca=PdcaStage.PLAN)
+            return self._commit(board, None, card)
+
+    def edit_card(self, unit_id: str, card_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD) -> Card:
+        """Change what a person edits on a card. Raises :class:`RuleViolation` for invalid input."""
+        fields = fields.cleaned()
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            _raise_problems(validate_card_fields(fields, board.goals.values()))
+            after = dataclasses.replace(before, **_fields_dict(fields))
+            if before.column != Column.DOING:
+                after = dataclasses.replace(after, pdca=before.pdca)  # a PDCA stage belongs to work in progress
+            return self._commit(board, before, after, origin=origin)
+
+    def move_card(self, unit_id: str, card_id: str, column: Column, index: int, *,
+                  origin: Origin = Origin.BOARD) -> Card:
+        """Move a card to ``index`` in ``column`` (counted without the card itself)."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            others = [c for c in self._column(board, column) if c.id != card_id]
+            after = move_card(before, column, position=position_at(others, index), now=self.now())
+            return self._commit(board, before, after, origin=origin)
+
+    def delete_card(self, unit_id: str, card_id: str, *, origin: Origin = Origin.BOARD) -> Card:
+        """Remove a card from the board; a tombstone stays so that every screen and replica learns of it."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            return self._commit(board, before, dataclasses.replace(before, deleted=True), origin=origin)
+
+    def import_cards(self, unit_id: str, cards: Iterable[Card]) -> int:
+        """Put existing cards (a demo, a migration, a benchmark's history) into a unit in one write per file."""
+        with self._lock:
+            board = self._board(unit_id)
+            cutoff = self.now() - timedelta(weeks=self.archive_after_weeks)
+            active: list[Card] = []
+            by_year: dict[int, list[Card]] = {}
+            for card in cards:
+                if card.unit_id != unit_id:
+                    raise ValueError(f'card {card.id} belongs to {card.unit_id}, not {unit_id}')
+                if _archivable(card, cutoff):
+                    by_year.setdefault(card.finished_at.year, []).append(card)  # type: ignore[union-attr]
+                else:
+                    active.append(card)
+            for year, archived in by_year.items():
+                self._write_archive(unit_id, year, archived)
+            seq = board.seq
+            docs = []
+            stamp = self.clock.tick()
+            stamped = []
+            for card in active:
+                seq += 1
+                numbered = dataclasses.replace(card, seq=seq, stamps=card.stamps or dict.fromkeys(_STAMPED, stamp))
+                stamped.append(numbered)
+                docs.append(_card_doc(numbered))
+            with board.storage.batch():
+                doc_ids = board.cards_table.insert_multiple(docs)
+                board.write_seq(seq)
+            board.cards = {**board.cards, **{c.id: c for c in stamped}}
+            board.doc_ids = {**board.doc_ids, **{c.id: d for c, d in zip(stamped, doc_ids, strict=True)}}
+            board.seq = seq
+        for card in stamped:
+            self._emit(CardChanged(unit_id, card.seq, card, None))
+        return len(active) + sum(len(v) for v in by_year.values())
+
+    def archive_finished(self) -> int:
+        """Move finished cards older than ``archive_after_weeks`` (and old tombstones) off every board."""
+        moved = 0
+        for unit_id in list(self._units):
+            try:
+                moved += self._archive_unit(unit_id)
+            except (DataFileError, StoreWriteError):
+                log.exception('archiving unit %s failed; its cards stay on the board', unit_id)
+        return moved
+
+    # --- internals ---
+
+    def _archive_unit(self, unit_id: str) -> int:
+        with self._lock:
+            board = self._board(unit_id)
+            cutoff = self.now() - timedelta(weeks=self.archive_after_weeks)
+            leaving = [c for c in board.cards.values() if _archivable(c, cutoff) or _expired_tombstone(c, cutoff)]
+            if not leaving:
+                return 0
+            by_year: dict[int, list[Card]] = {}
+            for card in leaving:
+                if not card.deleted:
+                    by_year.setdefault(card.finished_at.year, []).append(card)  # type: ignore[union-attr]
+            # archive first: a kill in between leaves a card in both places, and the next pass finishes the move
+            for year, cards in by_year.items():
+                self._write_archive(unit_id, year, cards)
+            with board.storage.batch():
+                board.cards_table.remove(doc_ids=[board.doc_ids[c.id] for c in leaving])
+            ids = {c.id for c in leaving}
+            board.cards = {k: v for k, v in board.cards.items() if k not in ids}
+            board.doc_ids = {k: v for k, v in board.doc_ids.items() if k not in ids}
+        self._emit(CardsArchived(unit_id, tuple(sorted(ids))))
+        log.info('archived %d cards of unit %s', len(ids), unit_id)
+        return len(ids)
+
+    def _write_archive(self, unit_id: str, year: int, cards: list[Card]) -> None:
+        path = _archive_path(self.folder, unit_id, year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _open_db(path) as db:
+            table = db.table('cards')
+            storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
+            with storage.batch():
+                existing = {doc['id']: doc.doc_id for doc in table.all()}
+                fresh = [_card_doc(c) for c in cards if c.id not in existing]
+                for card in cards:
+                    if card.id in existing:
+                        table.update(_card_doc(card), doc_ids=[existing[card.id]])
+                table.insert_multiple(fresh)
+
+    def _commit(self, board: _UnitBoard, before: Card | None, after: Card, *, origin: Origin | None = None) -> Card:
+        """Stamp, number and durably write one card change, then tell the subscribers."""
+        names = changed_fields(before, after) if before is not None else list(_STAMPED)
+        if before is not None and not names:
+            return before
+        stamp = self.clock.tick()
+        seq = board.seq + 1
+        stamps = dict(before.stamps) if before is not None else {}
+        stamps.update(dict.fromkeys((n for n in names if n in _STAMPED), stamp))
+        after = dataclasses.replace(after, stamps=stamps, seq=seq,
+                                    changed_origin=origin if origin is not None else after.changed_origin)
+        doc = _card_doc(after)
+        with board.storage.batch():
+            if before is None:
+                doc_id = board.cards_table.insert(doc)
+            else:
+                doc_id = board.doc_ids[after.id]
+                board.cards_table.update(doc, doc_ids=[doc_id])
+            board.write_seq(seq)
+        board.cards = {**board.cards, after.id: after}
+        board.doc_ids = {**board.doc_ids, after.id: doc_id}
+        board.seq = seq
+        self._emit(CardChanged(board.unit_id, seq, after, before))
+        return after
+
+    def _emit(self, change: Change) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(change)
+            except Exception:
+                log.exception('a subscriber failed on %s', type(change).__name__)
+
+    def _board(self, unit_id: str) -> _UnitBoard:
+        try:
+            return self._units[unit_id]
+        except KeyError:
+            raise KeyError(f'unknown unit {unit_id!r}') from None
+
+    def _existing(self, board: _UnitBoard, card_id: str) -> Card:
+        card = board.cards.get(card_id)
+        if card is None or card.deleted:
+            raise RuleViolation([Problem('card', 'error.card_gone')])
+        return card
+
+    def _column(self, board: _UnitBoard, column: Column) -> list[Card]:
+        return sorted((c for c in board.cards.values() if c.column == column and not c.deleted),
+                      key=Card.sort_key)
+
+    def _org(self) -> TinyDB:
+        if self._org_db is None:
+            raise RuntimeError('store is not open')
+        return self._org_db
+
+    def _org_storage(self) -> AtomicJSONStorage:
+        return self._org().storage  # type: ignore[return-value]
+
+
+@dataclass(kw_only=True)
+class _UnitBoard:
+    """One unit's active board: its TinyDB file and the domain objects read from it."""
+    unit_id: str
+    db: TinyDB
+    cards: dict[str, Card]
+    doc_ids: dict[str, int]
+    goals: dict[str, Goal]
+    seq: int
+
+    @classmethod
+    def load(cls, folder: Path, unit_id: str) -> _UnitBoard:
+        db = _open_db(folder / 'units' / f'{unit_id}.json')
+        cards_table = db.table('cards')
+        try:
+            docs = cards_table.all()
+            cards = {doc['id']: _card_from_doc(doc) for doc in docs}
+            goals = {doc['id']: _goal_from_doc(doc) for doc in db.table('goals').all()}
+            meta = db.table('meta').get(doc_id=1)
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataFileError(folder / 'units' / f'{unit_id}.json', f'unexpected content: {error!r}') from error
+        seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values())])
+        return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
+                   goals=goals, seq=seq)
+
+    @property
+    def storage(self) -> AtomicJSONStorage:
+        return self.db.storage  # type: ignore[return-value]
+
+    @property
+    def cards_table(self) -> Table:
+        return self.db.table('cards')
+
+    @property
+    def goals_table(self) -> Table:
+        return self.db.table('goals')
+
+    def write_seq(self, seq: int) -> None:
+        self.db.table('meta').upsert(_document({'unit_id': self.unit_id, 'seq': seq}, 1))
+
+
+# --- the storage under TinyDB -------------------------------------------------------------------------------------
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that writes atomically and durably, reads from memory and refuses a broken file.
+
+    A write goes to a temporary file in the same folder, is fsynced, renamed over the data file with
+    ``os.replace`` and the folder is fsynced, so a kill or power cut leaves the old file or the new one.
+    If a write fails (disk full), the in-memory copy is dropped and re-read from the intact file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self._data: dict[str, Any] | None = None
+        self._depth = 0
+        self._dirty = False
+
+    def read(self) -> dict[str, Any] | None:
+        if self._data is None:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return None
+            try:
+                data = json.loads(raw)
+            except (UnicodeDecodeError, ValueError) as error:
+                raise DataFileError(self.path, f'not valid JSON: {error}') from error
+            if not isinstance(data, dict):
+                raise DataFileError(self.path, 'not a TinyDB document')
+            self._data = data
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self._data = data
+        if self._depth:
+            self._dirty = True
+        else:
+            self._flush()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Collect the writes inside the block into one durable file write at its end."""
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0 and self._dirty:
+                self._data, self._dirty = None, False  # drop the half-made change; the file still has the old state
+            raise
+        self._depth -= 1
+        if self._depth == 0 and self._dirty:
+            self._flush()
+
+    def close(self) -> None:
+        pass
+
+    def _flush(self) -> None:
+        self._dirty = False
+        payload = json.dumps(self._data, ensure_ascii=False, separators=(',', ':')).encode()
+        temporary = self.path.with_name(f'.{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp')
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            temporary.replace(self.path)
+            _fsync_folder(self.path.parent)
+        except OSError as error:
+            self._data = None  # memory must never run ahead of the disk
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            log.error('write of %s failed: %s', self.path, error)
+            raise StoreWriteError(self.path, error) from error
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _open_db(path: Path) -> TinyDB:
+    db = TinyDB(path, storage=AtomicJSONStorage)
+    db.storage.read()  # parse now: a broken file must stop the start, not the first write
+    return db
+
+
+def _remove_stale_temporary_files(folder: Path) -> None:
+    for temporary in folder.rglob('.*.tmp'):
+        log.warning('removing unfinished write %s (left by a crash; the data file itself is intact)', temporary)
+        temporary.unlink(missing_ok=True)
+
+
+def _archive_path(folder: Path, unit_id: str, year: int) -> Path:
+    return folder / 'archive' / unit_id / f'{year}.json'
+
+
+def _document(value: dict[str, Any], doc_id: int) -> Document:
+    return Document(value, doc_id=doc_id)
+
+
+def _check_id(value: str) -> None:
+    if not _ID.match(value):
+        raise ValueError(f'invalid id {value!r}: use lower-case letters, digits, "-" and "_" (at most 63)')
+
+
+def _raise_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise RuleViolation(problems)
+
+
+def _archivable(card: Card, cutoff: datetime) -> bool:
+    return (not card.deleted and card.column == Column.DONE
+            and card.finished_at is not None and card.finished_at < cutoff)
+
+
+def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
+    if not card.deleted or not card.stamps:
+        return False
+    newest_ms = int(max(card.stamps.values()).split('-', 1)[0])
+    return datetime.fromtimestamp(newest_ms / 1000, cutoff.tzinfo) < cutoff
+
+
+# --- documents <-> domain objects ---------------------------------------------------------------------------------
+
+_STAMPED = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
+            'started_at', 'finished_at', 'deleted')
+
+
+def _fields_dict(fields: CardFields) -> dict[str, Any]:
+    return {f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)}
+
+
+def _card_doc(card: Card) -> dict[str, Any]:
+    return {
+        'id': card.id, 'unit_id': card.unit_id, 'title': card.title, 'description': card.description,
+        'column': card.column.value, 'position': card.position, 'goal_id': card.goal_id, 'owner': card.owner,
+        'due': card.due.isoformat() if card.due else None, 'pdca': card.pdca.value if card.pdca else None,
+        'quick_win': card.quick_win, 'origin': card.origin.value, 'created_by': card.created_by,
+        'changed_origin': card.changed_origin.value, 'created_at': card.created_at.isoformat(),
+        'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
+        'stamps': dict(card.stamps), 'seq': card.seq,
+    }
+
+
+def _card_from_doc(doc: dict[str, Any]) -> Card:
+    return Card(
+        id=doc['id'], unit_id=doc['unit_id'], title=doc['title'], description=doc.get('description', ''),
+        column=Column(doc['column']), position=doc['position'], goal_id=doc.get('goal_id'),
+        owner=doc.get('owner', ''), due=date.fromisoformat(doc['due']) if doc.get('due') else None,
+        pdca=PdcaStage(doc['pdca']) if doc.get('pdca') else None, quick_win=bool(doc.get('quick_win')),
+        origin=Origin(doc.get('origin', 'board')), created_by=doc.get('created_by', ''),
+        changed_origin=Origin(doc.get('changed_origin', 'board')),
+        created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
+        finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
+        stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),
+    )
+
+
+def _goal_doc(goal: Goal) -> dict[str, Any]:
+    target = goal.target
+    return {
+        'id': goal.id, 'unit_id': goal.unit_id, 'name': goal.name, 'colour': goal.colour, 'icon': goal.icon,
+        'status': goal.status.value, 'position': goal.position,
+        'target': None if target is None else {'unit': target.unit, 'current': target.current,
+                                               'target': target.target},
+    }
+
+
+def _goal_from_doc(doc: dict[str, Any]) -> Goal:
+    target = doc.get('target')
+    return Goal(id=doc['id'], unit_id=doc['unit_id'], name=doc['name'], colour=doc['colour'],
+                icon=doc.get('icon', 'flag'), status=GoalStatus(doc['status']), position=doc.get('position', 'V'),
+                target=None if not target else Target(unit=target['unit'], current=float(target['current']),
+                                                      target=float(target['target'])))
+
+
+def _load_organisation(db: TinyDB) -> Organisation:
+    try:
+        meta = db.table('organisation').get(Query().key == 'organisation')
+        areas = tuple(ServiceArea(id=d['id'], name=d['name']) for d in db.table('service_areas').all())
+        units = tuple(Unit(id=d['id'], name=d['name'], service_area_id=d['service_area_id'])
+                      for d in db.table('units').all())
+    except (KeyError, TypeError) as error:
+        raise DataFileError(Path(db.storage.path), f'unexpected content: {error!r}') from error  # type: ignore[attr-defined]
+    name = meta['name'] if isinstance(meta, dict) else ''
+    return Organisation(name=name, service_areas=areas, units=units)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
