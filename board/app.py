@@ -1,0 +1,79 @@
+"""Builds the app: settings in, a running NiceGUI app with its store, pages and live updates out.
+
+``create_app`` is called once per process (by the CLI) or per test (with a temporary data folder); nothing here
+runs at import time. The store is the only owner of data; pages read from it and subscribe to its changes
+through :class:`board.ui.live.LiveChanges`, and call writes through ``store.run`` so the event loop never waits
+for the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from .i18n import Translator, translator
+from .settings import Settings
+from .store import Store
+
+__all__ = ['ASSETS', 'AppContext', 'create_app', 'storage_secret']
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parent.parent / 'assets'
+#: how often finished cards are checked for archiving, in seconds
+ARCHIVE_INTERVAL = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """What every page needs, built once and handed to the page modules."""
+    settings: Settings
+    store: Store
+    t: Translator
+
+
+def create_app(settings: Settings) -> AppContext:
+    """Open the store, register the pages and their lifecycle on NiceGUI's app; ``ui.run`` is the caller's."""
+    from nicegui import app
+
+    from .ui import board_page, landing, live, theme
+
+    store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
+                  node_id=settings.node_id).open()
+    context = AppContext(settings=settings, store=store, t=translator(settings.language))
+    changes = live.LiveChanges(store)
+
+    app.add_static_files('/assets', ASSETS)
+    theme.register_error_pages(context)
+    landing.register(context)
+    board_page.register(context, changes)
+
+    @app.get('/status')
+    def status() -> dict[str, object]:
+        """Health check for monitoring and the kiosk watchdog."""
+        return {'status': 'ok', 'units': len(store.organisation.units)}
+
+    async def archive_now() -> None:
+        moved = await store.run(store.archive_finished)
+        if moved:
+            log.info('archived %d finished cards', moved)
+
+    app.on_startup(changes.start)
+    app.on_startup(archive_now)
+    app.timer(ARCHIVE_INTERVAL, archive_now)  # one timer per process, not one per connected screen
+    app.on_shutdown(store.close)
+    return context
+
+
+def storage_secret(settings: Settings) -> str:
+    """The secret for signing session cookies: from the settings, or generated once in the data folder."""
+    if settings.storage_secret:
+        return settings.storage_secret
+    path = settings.data_dir / 'secrets' / 'storage_secret'
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

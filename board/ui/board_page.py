@@ -1,0 +1,247 @@
+"""The unit's board at ``/units/<unit-id>``: goals strip, Ideer / Pågår / Ferdig, live on every screen.
+
+Each screen keeps its own :class:`BoardScreen`: the cards it shows and their elements. A change from the store
+(made here, on another screen, a phone or by a leader) updates, adds, moves or removes the one card element it
+concerns; the board is never rebuilt. Drag and drop uses SortableJS through NiceGUI's ``make_sortable`` with a
+drag handle, so scrolling a column with a finger never starts a drag by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING
+
+from nicegui import ui
+from nicegui.events import SortableEventArguments
+
+from ..domain import Card, CardFields, Column, Goal, Problem, RuleViolation, Unit
+from ..store import CardChanged, CardsArchived, Change, GoalChanged, StoreWriteError
+from .card_dialog import CardDialog
+from .card_view import CardView, GoalChip
+from .landing import unknown_unit
+from .live import LiveChanges
+from .theme import Heading, frame
+
+if TYPE_CHECKING:
+    from ..app import AppContext
+
+log = logging.getLogger(__name__)
+
+#: SortableJS options: our own pointer handling (same for mouse and finger), a handle, and a tolerance so a
+#: tap on the handle stays a tap
+SORTABLE_OPTIONS = {'forceFallback': True, 'fallbackTolerance': 4, 'delayOnTouchOnly': True, 'delay': 120,
+                    'scroll': True, 'bubbleScroll': True}
+
+
+def register(context: AppContext, changes: LiveChanges) -> None:
+
+    @ui.page('/units/{unit_id}', title=context.t('app.name'))
+    def board_page(unit_id: str) -> None:
+        unit = context.store.unit(unit_id)
+        if unit is None:
+            unknown_unit(context, unit_id)
+            return
+        BoardScreen(context, changes, unit).build()
+
+
+class BoardScreen:
+    """One screen's view of one unit's board (state per client, never shared between screens)."""
+
+    def __init__(self, context: AppContext, changes: LiveChanges, unit: Unit) -> None:
+        self.context = context
+        self.t = context.t
+        self.store = context.store
+        self.changes = changes
+        self.unit = unit
+        self.cards: dict[str, Card] = {c.id: c for c in self.store.cards(unit.id)}
+        self.goals: dict[str, Goal] = {g.id: g for g in self.store.goals(unit.id)}
+        self.views: dict[str, CardView] = {}
+        self.containers: dict[Column, ui.column] = {}
+        self.counts: dict[Column, ui.label] = {}
+        self.chips: dict[str, GoalChip] = {}
+        self.today = date.today()
+
+    # --- building ---
+
+    def build(self) -> None:
+        t = self.t
+        area = self.store.organisation.service_area(self.unit.service_area_id)
+        with frame(self.context, f'{self.unit.name} - {t("app.name")}'), ui.column().classes('w-full gap-3 p-3'):
+            with ui.row().classes('board-header w-full'):
+                Heading(self.unit.name, 1)
+                self.week_label = ui.label().classes('board-week')
+                if area is not None:
+                    ui.label(area.name).classes('board-area')
+                ui.space()
+                ui.link(t('landing.all_boards'), '/').classes('big-link')
+            self.goal_strip = ui.row().classes('goal-strip w-full').props(
+                f'role=list aria-label="{t("goal.strip_label")}"')
+            with self.goal_strip:
+                for goal in self.goals.values():
+                    self.chips[goal.id] = GoalChip(goal, t=t)
+            with ui.element('div').classes('board-columns'):
+                for column in Column:
+                    self._build_column(column)
+        self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete)
+        self._show_week()
+        ui.timer(60, self._show_week)
+        self.changes.subscribe(self.unit.id, self.on_change)
+
+    def _build_column(self, column: Column) -> None:
+        t = self.t
+        with ui.element('section').classes('board-column').props(f'aria-label="{t(f"column.{column.value}")}"'):
+            with ui.row().classes('w-full items-center gap-2 pb-2'):
+                Heading(t(f'column.{column.value}'), 2)
+                self.counts[column] = ui.label().classes('column-count')
+                ui.space()
+                if column == Column.IDEAS:
+                    ui.button(t('action.new_idea'), icon='add', on_click=lambda: self.open_new(Column.IDEAS)) \
+                        .classes('touch-button').props('data-testid=new-idea')
+            container = ui.column().classes('column-cards').props(f'role=list data-column={column.value}')
+            self.containers[column] = container
+            with container:
+                for card in self._ordered(column):
+                    self.views[card.id] = self._view(card)
+            container.make_sortable(SORTABLE_OPTIONS, group=f'board-{self.unit.id}', handle='.drag-handle',
+                                    on_end=self.on_drop)
+        self._count(column)
+
+    def _view(self, card: Card) -> CardView:
+        return CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today, on_open=self.open_card)
+
+    # --- what people do ---
+
+    def open_card(self, card_id: str) -> None:
+        card = self.cards.get(card_id)
+        if card is not None:
+            self.dialog.open(card, list(self.goals.values()))
+
+    def open_new(self, column: Column) -> None:
+        self.dialog.open(None, list(self.goals.values()), column=column)
+
+    async def on_drop(self, event: SortableEventArguments) -> None:
+        """A card was dropped: NiceGUI already moved the element here; ask the store to make it so."""
+        card_id = getattr(event.item, 'card_id', None)
+        column = self._column_of(event.target)
+        if card_id is None or column is None:
+            return
+        try:
+            await self.store.run(self.store.move_card, self.unit.id, card_id, column, event.new_index)
+        except RuleViolation as refused:
+            self._put_back(card_id)
+            self._notify_problems(refused.problems)
+        except StoreWriteError:
+            self._put_back(card_id)
+            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+
+    async def save(self, card_id: str | None, fields: CardFields, column: Column | None) -> list[Problem]:
+        store = self.store
+        try:
+            if card_id is None:
+                await store.run(store.create_card, self.unit.id, fields, column=column or Column.IDEAS)
+                return []
+            card = await store.run(store.edit_card, self.unit.id, card_id, fields)
+            if column is not None and column != card.column:
+                await store.run(store.move_card, self.unit.id, card_id, column, 0)
+        except RuleViolation as refused:
+            return list(refused.problems)
+        except StoreWriteError:
+            return [Problem('card', 'error.write_failed')]
+        return []
+
+    async def delete(self, card_id: str) -> None:
+        try:
+            await self.store.run(self.store.delete_card, self.unit.id, card_id)
+        except RuleViolation:
+            pass  # someone else removed it first: the board already shows that
+        except StoreWriteError:
+            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+
+    # --- changes from the store ---
+
+    def on_change(self, change: Change) -> None:
+        if isinstance(change, CardChanged):
+            self._apply(change.card)
+        elif isinstance(change, GoalChanged):
+            self._apply_goal(change.goal)
+        elif isinstance(change, CardsArchived):
+            for card_id in change.card_ids:
+                self._remove(card_id)
+
+    def _apply(self, card: Card) -> None:
+        previous = self.cards.get(card.id)
+        if card.deleted:
+            self._remove(card.id)
+            return
+        self.cards[card.id] = card
+        view = self.views.get(card.id)
+        if view is None:
+            with self.containers[card.column]:
+                view = self.views[card.id] = self._view(card)
+        else:
+            view.show(card, self.goals.get(card.goal_id or ''), self.today)
+        self._place(view, card)
+        for column in {card.column, previous.column if previous else card.column}:
+            self._count(column)
+
+    def _apply_goal(self, goal: Goal) -> None:
+        self.goals[goal.id] = goal
+        chip = self.chips.get(goal.id)
+        if chip is None:
+            with self.goal_strip:
+                self.chips[goal.id] = GoalChip(goal, t=self.t)
+        else:
+            chip.show(goal)
+        for card in self.cards.values():
+            if card.goal_id == goal.id:
+                self.views[card.id].show(card, goal, self.today)
+
+    def _remove(self, card_id: str) -> None:
+        card = self.cards.pop(card_id, None)
+        view = self.views.pop(card_id, None)
+        if view is not None:
+            view.delete()
+        if self.dialog.card_id == card_id:
+            self.dialog.close()
+        if card is not None:
+            self._count(card.column)
+
+    # --- helpers ---
+
+    def _place(self, view: CardView, card: Card) -> None:
+        """Put the element where the card belongs; nothing is sent if it is already there."""
+        container = self.containers[card.column]
+        index = self._ordered(card.column).index(card)
+        siblings = container.default_slot.children
+        if view.parent_slot is container.default_slot and siblings.index(view) == index:
+            return
+        view.move(target_container=container, target_index=index)
+
+    def _put_back(self, card_id: str) -> None:
+        card = self.cards.get(card_id)
+        view = self.views.get(card_id)
+        if card is not None and view is not None:
+            self._place(view, card)
+
+    def _ordered(self, column: Column) -> list[Card]:
+        return sorted((c for c in self.cards.values() if c.column == column), key=Card.sort_key)
+
+    def _column_of(self, container: object) -> Column | None:
+        return next((c for c, el in self.containers.items() if el is container), None)
+
+    def _count(self, column: Column) -> None:
+        count = sum(1 for c in self.cards.values() if c.column == column)
+        text = self.t('column.count', count=count)
+        if self.counts[column].text != text:
+            self.counts[column].text = text
+
+    def _show_week(self) -> None:
+        self.today = date.today()
+        text = self.t('board.week', week=self.today.isocalendar().week)
+        if self.week_label.text != text:
+            self.week_label.text = text
+
+    def _notify_problems(self, problems: tuple[Problem, ...]) -> None:
+        for problem in problems:
+            ui.notify(self.t(problem.key, **problem.params), type='warning', multi_line=True)

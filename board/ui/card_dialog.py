@@ -1,0 +1,149 @@
+"""The dialog for adding a card or opening one: edit, move, set goal / owner / due date / PDCA stage, delete.
+
+One dialog per screen, built on first use. It never writes itself: it hands what was typed to the page's
+callbacks, which ask the store; problems come back as translated messages under the fields they concern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from nicegui import ui
+
+from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Goal, PdcaStage, Problem
+from ..i18n import Translator
+
+Save = Callable[[str | None, CardFields, Column | None], Awaitable[list[Problem]]]
+Delete = Callable[[str], Awaitable[None]]
+
+
+class CardDialog:
+
+    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete) -> None:
+        self._t = t
+        self._on_save = on_save
+        self._on_delete = on_delete
+        self._card: Card | None = None
+        self._new_column = Column.IDEAS
+        self._build()
+
+    def open(self, card: Card | None, goals: list[Goal], *, column: Column = Column.IDEAS) -> None:
+        """Open for ``card``, or empty for a new card in ``column``."""
+        t = self._t
+        self._card = card
+        self._new_column = column
+        self.heading.text = t('dialog.edit_title') if card else t('dialog.new_title')
+        fields = card.fields() if card else CardFields(title='')
+        self.title.value = fields.title
+        self.description.value = fields.description
+        self.goal.options = {'': t('dialog.no_goal'), **{g.id: g.name for g in goals}}
+        self.goal.value = fields.goal_id or ''
+        self.owner.value = fields.owner
+        self.due.value = fields.due.isoformat() if fields.due else ''
+        self.quick_win.value = fields.quick_win
+        current = card.column if card else column
+        self.column.value = current.value
+        self.pdca.value = (fields.pdca or PdcaStage.PLAN).value
+        self.delete_button.set_visibility(card is not None)
+        for element in (self.title, self.description, self.owner, self.due):
+            element.error = None
+        self.general_error.set_visibility(False)
+        self.dialog.open()
+
+    def close(self) -> None:
+        self.dialog.close()
+
+    @property
+    def card_id(self) -> str | None:
+        return self._card.id if self._card else None
+
+    def _build(self) -> None:
+        t = self._t
+        with ui.dialog() as self.dialog, ui.card().classes('card-dialog gap-3'):
+            self.heading = ui.label().classes('text-2xl font-bold').props('role=heading aria-level=2')
+            self.title = ui.input(t('field.title')).props(f'outlined counter maxlength={TITLE_MAX * 4}') \
+                .classes('w-full')
+            self.description = ui.textarea(t('field.description')).props('outlined autogrow').classes('w-full')
+            with ui.row().classes('w-full gap-3 items-start'):
+                self.goal = ui.select({}, label=t('field.goal')).props('outlined').classes('min-w-[14rem] grow')
+                self.owner = ui.input(t('field.owner')).props(f'outlined maxlength={NAME_MAX * 2}') \
+                    .classes('min-w-[12rem] grow')
+                self.due = ui.input(t('field.due')).props('outlined type=date stack-label').classes('min-w-[12rem]')
+            ui.label(t('field.column')).classes('text-lg font-semibold')
+            self.column = ui.toggle({c.value: t(f'column.{c.value}') for c in Column}).props(
+                'spread no-caps size=lg').classes('w-full')
+            self.pdca_row = ui.column().classes('w-full gap-1')
+            with self.pdca_row:
+                ui.label(t('field.pdca')).classes('text-lg font-semibold')
+                self.pdca = ui.toggle({p.value: t(f'pdca.{p.value}') for p in PdcaStage}).props(
+                    'spread no-caps size=lg').classes('w-full')
+            self.pdca_row.bind_visibility_from(self.column, 'value', backward=lambda v: v == Column.DOING.value)
+            self.quick_win = ui.checkbox(t('field.quick_win')).classes('text-lg')
+            self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
+            with ui.row().classes('w-full justify-between pt-2'):
+                self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete) \
+                    .props('flat color=negative').classes('touch-button')
+                with ui.row().classes('gap-3'):
+                    ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat').classes('touch-button')
+                    self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save) \
+                        .classes('touch-button')
+        self.title.on('keydown.enter', self._save)
+
+    def _read(self) -> CardFields | None:
+        t = self._t
+        due: date | None = None
+        if self.due.value:
+            try:
+                due = date.fromisoformat(self.due.value)
+            except ValueError:
+                self.due.error = t('error.bad_date')
+                return None
+        column = Column(self.column.value)
+        return CardFields(title=self.title.value or '', description=self.description.value or '',
+                          goal_id=self.goal.value or None, owner=self.owner.value or '', due=due,
+                          pdca=PdcaStage(self.pdca.value) if column == Column.DOING else None,
+                          quick_win=bool(self.quick_win.value))
+
+    async def _save(self) -> None:
+        for element in (self.title, self.description, self.owner, self.due):
+            element.error = None
+        self.general_error.set_visibility(False)
+        fields = self._read()
+        if fields is None:
+            return
+        self.save_button.disable()
+        try:
+            problems = await self._on_save(self.card_id, fields, Column(self.column.value))
+        finally:
+            self.save_button.enable()
+        if not problems:
+            self.dialog.close()
+            return
+        targets = {'title': self.title, 'description': self.description, 'owner': self.owner}
+        for problem in problems:
+            message = self._t(problem.key, **problem.params)
+            target = targets.get(problem.field)
+            if target is not None:
+                target.error = message
+            else:
+                self.general_error.text = message
+                self.general_error.set_visibility(True)
+
+    async def _confirm_delete(self) -> None:
+        t = self._t
+        card = self._card
+        if card is None:
+            return
+        with ui.dialog() as confirm, ui.card().classes('gap-4 p-6'):
+            ui.label(t('dialog.delete_question', title=card.title)).classes('text-xl').style(
+                'overflow-wrap: anywhere')
+            with ui.row().classes('w-full justify-end gap-3'):
+                ui.button(t('action.cancel'), on_click=lambda: confirm.submit(False)).props('flat') \
+                    .classes('touch-button')
+                ui.button(t('action.delete_confirm'), icon='delete', on_click=lambda: confirm.submit(True)) \
+                    .props('color=negative').classes('touch-button')
+        if await confirm:
+            await self._on_delete(card.id)
+            self.dialog.close()
+        confirm.delete()

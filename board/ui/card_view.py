@@ -1,0 +1,123 @@
+"""One card on the wall, and one goal in the goals strip: elements that redraw only themselves.
+
+A change to a card redraws that card's few elements and nothing else on the board, which keeps an update
+small when 70 screens are connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from nicegui import ui
+
+from ..domain import Card, Column, Goal, Origin
+from ..i18n import Translator
+from .theme import STATUS_ICONS
+
+NO_GOAL_COLOUR = '#9aa3ad'
+
+
+class CardView(ui.element):
+    """A card: goal colour bar and icon, drag handle, title and what matters in the meeting."""
+
+    def __init__(self, card: Card, goal: Goal | None, *, t: Translator, today: date,
+                 on_open: Callable[[str], object]) -> None:
+        super().__init__('div')
+        self.card_id = card.id
+        self._t = t
+        self._shown: tuple | None = None
+        self.classes('board-card flex').props(f'data-card-id={card.id} role=listitem')
+        self.on('click', lambda: on_open(self.card_id))
+        with self:
+            ui.icon('drag_indicator', size='2rem').classes('drag-handle').props(
+                f'aria-label="{t("card.drag_handle")}" role=img')
+            self._body = ui.column().classes('card-body')
+        self.show(card, goal, today)
+
+    def show(self, card: Card, goal: Goal | None, today: date) -> None:
+        """Redraw the card if anything it shows has changed; otherwise send nothing."""
+        shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
+                 card.origin, card.due is not None and card.is_overdue(today))
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.style(f'--goal-colour: {goal.colour if goal else NO_GOAL_COLOUR}')
+        self._body.clear()
+        with self._body:
+            ui.label(card.title).classes('card-title')
+            with ui.row().classes('card-meta'):
+                self._meta(card, goal, today)
+
+    def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
+        t = self._t
+        if goal is not None:
+            _meta_item(goal.icon, goal.name).style(f'color: {_readable(goal.colour)}')
+        if card.column == Column.DOING and card.pdca is not None:
+            ui.label(t(f'pdca.{card.pdca.value}')).classes('pdca-badge').props(
+                f'title="{t("card.pdca_stage")}"')
+        if card.owner:
+            _meta_item('person', card.owner)
+        if card.due is not None:
+            if card.is_overdue(today):
+                _meta_item('alarm', t('card.overdue', date=t.date(card.due))).classes('meta-overdue')
+            else:
+                _meta_item('event', t.date(card.due))
+        if card.quick_win:
+            _meta_item('bolt', t('card.quick_win')).classes('quick-win')
+        if card.origin == Origin.PHONE:
+            _meta_item('smartphone', t('card.from_phone'))
+
+
+class GoalChip(ui.row):
+    """A goal in the strip at the top: colour, icon, name, traffic-light status (icon and word) and target."""
+
+    def __init__(self, goal: Goal, *, t: Translator) -> None:
+        super().__init__(wrap=False)
+        self.goal_id = goal.id
+        self._t = t
+        self.classes('goal-chip').props('role=listitem')
+        self.show(goal)
+
+    def show(self, goal: Goal) -> None:
+        t = self._t
+        self.style(f'--goal-colour: {goal.colour}')
+        self.clear()
+        with self:
+            ui.icon(goal.icon, size='1.8rem').style(f'color: {_readable(goal.colour)}').props('aria-hidden=true')
+            ui.label(goal.name).classes('goal-name')
+            status = goal.status.value
+            with ui.element('span').classes(f'meta-item status-{status}'):
+                ui.icon(STATUS_ICONS[status], size='1.6rem').props('aria-hidden=true')
+                ui.label(t(f'goal_status.{status}'))
+            if goal.target is not None:
+                ui.label(t('goal.target', current=t.number(goal.target.current), target=t.number(goal.target.target),
+                           unit=goal.target.unit))
+
+
+def _meta_item(icon: str, text: str) -> ui.element:
+    with ui.element('span').classes('meta-item') as item:
+        ui.icon(icon).props('aria-hidden=true')
+        ui.label(text)
+    return item
+
+
+def _readable(colour: str) -> str:
+    """The goal colour, darkened where it is too light to read as text on white (WCAG contrast 4.5:1)."""
+    try:
+        red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return '#1a1a1a'
+    for _ in range(20):
+        if _contrast_on_white(red, green, blue) >= 4.5:
+            break
+        red, green, blue = (int(c * 0.85) for c in (red, green, blue))
+    return f'#{red:02x}{green:02x}{blue:02x}'
+
+
+def _contrast_on_white(red: int, green: int, blue: int) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+    luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    return 1.05 / (luminance + 0.05)

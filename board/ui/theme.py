@@ -1,0 +1,52 @@
+"""Shared page chrome: the stylesheet from ``assets/``, the page language and the friendly error page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from nicegui import app, ui
+from nicegui.elements.mixins.text_element import TextElement
+
+if TYPE_CHECKING:
+    from ..app import AppContext
+
+log = logging.getLogger(__name__)
+
+#: colour-blind-safe goal colours (Okabe-Ito), each with an icon so colour is never the only signal
+GOAL_PALETTE = ('#0072B2', '#009E73', '#D55E00', '#CC79A7', '#E69F00', '#56B4E9', '#000000')
+
+STATUS_ICONS = {'on_track': 'check_circle', 'at_risk': 'warning', 'off_track': 'cancel'}
+
+
+@contextmanager
+def frame(context: AppContext, title: str) -> Iterator[None]:
+    """Wrap a page: stylesheet, window title, and a main landmark around its content."""
+    ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
+    ui.page_title(title)
+    ui.query('body').classes('board-body')
+    with ui.element('main').classes('w-full'):
+        yield
+
+
+class Heading(TextElement):
+    """A real ``<h1>``..``<h3>`` with plain text (escaped, never HTML), for screen readers and axe."""
+
+    def __init__(self, text: str, level: int = 1) -> None:
+        super().__init__(tag=f'h{level}', text=text)
+
+
+def register_error_pages(context: AppContext) -> None:
+    t = context.t
+
+    @app.on_page_exception
+    def page_failed(error: Exception) -> None:
+        # the details go to the log for IT; the person at the screen gets a plain message, never a stack trace
+        log.error('page failed: %r', error, exc_info=error)
+        ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
+        with ui.element('main').classes('friendly-page'):
+            Heading(t('error.page_title')).classes('text-4xl font-bold')
+            ui.label(t('error.page_text')).classes('text-xl')
+            ui.link(t('landing.back_to_all'), '/').classes('big-link')
