@@ -17,7 +17,7 @@ from .i18n import Translator, translator
 from .settings import Settings
 from .store import Store
 
-__all__ = ['ASSETS', 'AppContext', 'create_app', 'storage_secret']
+__all__ = ['ASSETS', 'AppContext', 'create_app', 'run_options', 'storage_secret']
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,17 @@ def create_app(settings: Settings) -> AppContext:
     app.timer(ARCHIVE_INTERVAL, archive_now)  # one timer per process, not one per connected screen
     app.on_shutdown(store.close)
     return context
+
+
+def run_options(context: AppContext) -> dict[str, object]:
+    """The keyword arguments for ``ui.run``, shared by the CLI and the tests."""
+    settings = context.settings
+    return {
+        'host': settings.host, 'port': settings.port, 'title': context.t('app.name'),
+        'language': context.t('meta.quasar'), 'reconnect_timeout': settings.reconnect_timeout,
+        'storage_secret': storage_secret(settings), 'favicon': ASSETS / 'favicon.svg',
+        'show': False, 'reload': False, 'show_welcome_message': False,
+    }
 
 
 def storage_secret(settings: Settings) -> str:

@@ -58,16 +58,13 @@ def prepare_demo(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     from nicegui import ui
 
-    from .app import ASSETS, create_app, storage_secret
+    from .app import create_app, run_options
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     context = create_app(settings)
     shown_host = '127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host
     print(f'\n  Forbedringstavla: http://{shown_host}:{settings.port}/\n', flush=True)
-    ui.run(host=settings.host, port=settings.port, title=context.t('app.name'),
-           language=context.t('meta.quasar'),  # type: ignore[arg-type]
-           reconnect_timeout=settings.reconnect_timeout, storage_secret=storage_secret(settings),
-           favicon=ASSETS / 'favicon.svg', show=False, reload=False, show_welcome_message=False)
+    ui.run(**run_options(context))  # type: ignore[arg-type]
 
 
 if __name__ == '__main__':

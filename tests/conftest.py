@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+from nicegui.testing import User
 
+from board.app import AppContext, create_app, run_options
+from board.settings import Settings
 from board.store import Store
 
 from .factories import seeded_store
@@ -16,3 +22,46 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s = seeded_store(tmp_path / 'data')
     yield s
     s.close()
+
+
+@dataclass
+class Hub:
+    """A hub built by ``create_app`` on a temporary data folder, with simulated screens (NiceGUI users)."""
+    context: AppContext
+    _transport: httpx.ASGITransport
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    def new_user(self) -> User:
+        return User(httpx.AsyncClient(transport=self._transport, base_url='http://test'))
+
+
+@pytest.fixture
+async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Hub]:
+    """Our app in NiceGUI's user simulation: the same steps as NiceGUI's ``user`` fixture, with create_app."""
+    from nicegui import core, ui
+    from nicegui.functions.download import download
+    from nicegui.functions.navigate import Navigate
+    from nicegui.functions.notify import notify
+    from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
+
+    settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', storage_secret='test')
+    seeded_store(settings.data_dir).close()
+    with nicegui_reset_globals():
+        os.environ['NICEGUI_USER_SIMULATION'] = 'true'
+        try:
+            prepare_simulation()
+            context = create_app(settings)
+            ui.run(**run_options(context))  # type: ignore[arg-type]
+            async with core.app.router.lifespan_context(core.app):
+                yield Hub(context, httpx.ASGITransport(core.app))
+        finally:
+            os.environ.pop('NICEGUI_USER_SIMULATION', None)
+            ui.navigate = Navigate()
+            ui.notify = notify
+            ui.download = download
+    errors = [r for r in caplog.get_records('call') if r.levelname == 'ERROR']
+    if errors:
+        pytest.fail(f'unexpected ERROR logs: {[r.getMessage() for r in errors]}', pytrace=False)

@@ -97,8 +97,9 @@ class BoardScreen:
                 ui.space()
                 if column == Column.IDEAS:
                     ui.button(t('action.new_idea'), icon='add', on_click=lambda: self.open_new(Column.IDEAS)) \
-                        .classes('touch-button').props('data-testid=new-idea')
-            container = ui.column().classes('column-cards').props(f'role=list data-column={column.value}')
+                        .classes('touch-button').props('data-testid=new-idea').mark('new-idea')
+            container = ui.column().classes('column-cards').props(f'role=list data-column={column.value}') \
+                .mark(f'column-{column.value}')
             self.containers[column] = container
             with container:
                 for card in self._ordered(column):

@@ -27,7 +27,7 @@ class CardView(ui.element):
         self.card_id = card.id
         self._t = t
         self._shown: tuple | None = None
-        self.classes('board-card flex').props(f'data-card-id={card.id} role=listitem')
+        self.classes('board-card flex').props(f'data-card-id={card.id} role=listitem').mark(f'card-{card.id}')
         self.on('click', lambda: on_open(self.card_id))
         with self:
             ui.icon('drag_indicator', size='2rem').classes('drag-handle').props(

@@ -1,0 +1,173 @@
+"""The board's behaviour for a person at the screen, through NiceGUI's simulated user (no browser)."""
+
+import asyncio
+from collections.abc import Callable
+
+from nicegui import ui
+
+from board.domain import CardFields, Column
+
+from .conftest import Hub
+from .factories import UNIT
+
+
+async def open_board(hub: Hub):
+    user = hub.new_user()
+    await user.open(f'/units/{UNIT}')
+    return user
+
+
+async def eventually(check: Callable[[], object], timeout: float = 3.0) -> None:
+    """Wait until ``check`` holds: writes run on the store's thread and reach the page a moment later."""
+    for _ in range(int(timeout / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    assert check()
+
+
+def cards_in(user, column: Column) -> list[str]:
+    [container] = user.find(marker=f'column-{column.value}').elements
+    return [label.text for card in container.default_slot.children
+            for label in card.descendants() if 'card-title' in label.classes]
+
+
+async def test_landing_lists_service_areas_and_their_units(hub: Hub):
+    user = hub.new_user()
+    await user.open('/')
+    await user.should_see('Testkommune')
+    await user.should_see('Helse og omsorg')
+    await user.should_see('Oppvekst')
+    user.find('Avdeling A').click()
+    await user.should_see('Ideer')
+    await user.should_see('Kortere ventetid')
+
+
+async def test_board_shows_columns_week_goals_and_cards(hub: Hub):
+    hub.store.create_card(UNIT, CardFields(title='Fast plass for rullatorene', owner='Kari', goal_id='trivsel'))
+    user = await open_board(hub)
+    for text in ('Avdeling A', 'Ideer', 'Pågår', 'Ferdig', 'Kortere ventetid', 'I fare', 'På sporet',
+                 '3,1 av mål 2 dager', 'Fast plass for rullatorene', 'Kari', 'Trivsel'):
+        await user.should_see(text)
+    await user.should_see(content='Uke ')
+
+
+async def test_unknown_unit_gets_a_friendly_page_listing_the_units(hub: Hub):
+    user = hub.new_user()
+    await user.open('/units/finnes-ikke')
+    await user.should_see('Fant ikke enheten')
+    await user.should_see('Avdeling A')
+    await user.should_see('Skole B')
+
+
+async def test_adding_a_card_from_the_screen(hub: Hub):
+    user = await open_board(hub)
+    user.find(marker='new-idea').click()
+    user.find(marker='dialog-title').type('Ferdigpakket stellevogn')
+    user.find(marker='dialog-owner').type('Ola')
+    user.find(marker='dialog-save').click()
+    await eventually(lambda: cards_in(user, Column.IDEAS) == ['Ferdigpakket stellevogn'])
+    [card] = hub.store.cards(UNIT)
+    assert (card.title, card.owner, card.column) == ('Ferdigpakket stellevogn', 'Ola', Column.IDEAS)
+
+
+async def test_empty_title_is_not_saved_and_the_field_says_why(hub: Hub):
+    user = await open_board(hub)
+    user.find(marker='new-idea').click()
+    user.find(marker='dialog-title').type('   ')
+    user.find(marker='dialog-save').click()
+    [title] = user.find(marker='dialog-title').elements
+    await eventually(lambda: title.error == 'Skriv en tittel. Kortet er ikke lagret.')
+    assert hub.store.cards(UNIT) == []
+
+
+async def test_too_long_title_and_description_get_clear_messages_and_keep_the_old_card(hub: Hub):
+    card = hub.store.create_card(UNIT, CardFields(title='Opprinnelig'))
+    user = await open_board(hub)
+    user.find(marker=f'card-{card.id}').click()
+    user.find(marker='dialog-title').clear().type('x' * 201)
+    user.find(marker='dialog-description').type('y' * 4001)
+    user.find(marker='dialog-save').click()
+    [title] = user.find(marker='dialog-title').elements
+    [description] = user.find(marker='dialog-description').elements
+    await eventually(lambda: title.error is not None)
+    assert title.error == 'Tittelen er for lang (201 tegn). Bruk høyst 200 tegn, og skriv resten i beskrivelsen.'
+    assert description.error == 'Beskrivelsen er for lang (4001 tegn). Bruk høyst 4000 tegn.'
+    assert hub.store.card(UNIT, card.id).title == 'Opprinnelig'
+
+
+async def test_opening_a_card_to_set_goal_owner_due_and_move_it_to_progress(hub: Hub):
+    card = hub.store.create_card(UNIT, CardFields(title='Rydd lageret'))
+    user = await open_board(hub)
+    user.find(marker=f'card-{card.id}').click()
+    [goal] = user.find(marker='dialog-goal').elements
+    goal.value = 'ventetid'
+    user.find(marker='dialog-owner').type('Aisha')
+    [due] = user.find(marker='dialog-due').elements
+    due.value = '2026-12-01'
+    [column] = user.find(marker='dialog-column').elements
+    column.value = 'doing'
+    user.find(marker='dialog-save').click()
+    await eventually(lambda: cards_in(user, Column.DOING) == ['Rydd lageret'])
+    stored = hub.store.card(UNIT, card.id)
+    assert (stored.goal_id, stored.owner, stored.due.isoformat(), stored.column) == \
+        ('ventetid', 'Aisha', '2026-12-01', Column.DOING)
+    assert cards_in(user, Column.DOING) == ['Rydd lageret']
+
+
+async def test_a_refused_move_in_the_dialog_explains_why(hub: Hub):
+    card = hub.store.create_card(UNIT, CardFields(title='Stor endring'))
+    user = await open_board(hub)
+    user.find(marker=f'card-{card.id}').click()
+    [column] = user.find(marker='dialog-column').elements
+    column.value = 'done'
+    user.find(marker='dialog-save').click()
+    await user.should_see(content='En idé går gjennom Pågår før den er ferdig')
+    assert hub.store.card(UNIT, card.id).column == Column.IDEAS
+
+
+async def test_delete_asks_first(hub: Hub):
+    card = hub.store.create_card(UNIT, CardFields(title='Skal bort'))
+    user = await open_board(hub)
+    user.find(marker=f'card-{card.id}').click()
+    user.find(marker='dialog-delete').click()
+    await user.should_see(content='Slette kortet «Skal bort»?')
+    assert hub.store.card(UNIT, card.id) is not None
+    user.find(marker='confirm-delete').click()
+    await eventually(lambda: cards_in(user, Column.IDEAS) == [])
+    assert hub.store.card(UNIT, card.id) is None
+
+
+async def test_every_screen_of_the_unit_sees_a_change_and_only_that_card_is_touched(hub: Hub):
+    kept = hub.store.create_card(UNIT, CardFields(title='Står stille'))
+    first = await open_board(hub)
+    second = await open_board(hub)
+    [kept_view] = second.find(marker=f'card-{kept.id}').elements
+    kept_children = [e.id for e in kept_view.descendants()]
+
+    first.find(marker='new-idea').click()
+    first.find(marker='dialog-title').type('Kom fra den andre skjermen')
+    first.find(marker='dialog-save').click()
+    await second.should_see('Kom fra den andre skjermen')
+    [new] = [c for c in hub.store.cards(UNIT) if c.title == 'Kom fra den andre skjermen']
+    await hub.store.run(hub.store.move_card, UNIT, new.id, Column.DOING, 0)
+    await eventually(lambda: cards_in(second, Column.DOING) == ['Kom fra den andre skjermen'])
+    assert cards_in(second, Column.IDEAS) == ['Står stille']
+    # the card that did not change is the same element with the same children: nothing was rebuilt
+    assert [e.id for e in second.find(marker=f'card-{kept.id}').elements.pop().descendants()] == kept_children
+
+
+async def test_other_units_screens_are_not_told(hub: Hub):
+    user = hub.new_user()
+    await user.open('/units/skole-b')
+    other = await open_board(hub)
+    hub.store.create_card(UNIT, CardFields(title='Bare for avdeling A'))
+    await eventually(lambda: cards_in(other, Column.IDEAS) == ['Bare for avdeling A'])
+    await user.should_not_see('Bare for avdeling A')
+
+
+async def test_user_text_is_shown_as_text(hub: Hub):
+    hub.store.create_card(UNIT, CardFields(title='<img src=x onerror=alert(1)>'))
+    user = await open_board(hub)
+    await user.should_see('<img src=x onerror=alert(1)>')
+    await user.should_not_see(ui.html)
