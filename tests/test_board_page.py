@@ -17,9 +17,9 @@ async def open_board(hub: Hub):
     return user
 
 
-async def eventually(check: Callable[[], object], timeout: float = 3.0) -> None:
+async def eventually(check: Callable[[], object], seconds: float = 3.0) -> None:
     """Wait until ``check`` holds: writes run on the store's thread and reach the page a moment later."""
-    for _ in range(int(timeout / 0.02)):
+    for _ in range(int(seconds / 0.02)):
         if check():
             return
         await asyncio.sleep(0.02)

@@ -62,32 +62,35 @@ class CardDialog:
         t = self._t
         with ui.dialog() as self.dialog, ui.card().classes('card-dialog gap-3'):
             self.heading = ui.label().classes('text-2xl font-bold').props('role=heading aria-level=2')
-            self.title = ui.input(t('field.title')).mark('dialog-title').props(f'outlined counter maxlength={TITLE_MAX * 4}') \
-                .classes('w-full')
-            self.description = ui.textarea(t('field.description')).mark('dialog-description').props('outlined autogrow').classes('w-full')
+            # the browser lets people paste past the limit so that the message can say what the limit is
+            self.title = ui.input(t('field.title')).props(f'outlined counter maxlength={TITLE_MAX * 4}')
+            self.title.classes('w-full').mark('dialog-title')
+            self.description = ui.textarea(t('field.description')).props('outlined autogrow')
+            self.description.classes('w-full').mark('dialog-description')
             with ui.row().classes('w-full gap-3 items-start'):
-                self.goal = ui.select({}, label=t('field.goal')).mark('dialog-goal').props('outlined').classes('min-w-[14rem] grow')
-                self.owner = ui.input(t('field.owner')).mark('dialog-owner').props(f'outlined maxlength={NAME_MAX * 2}') \
-                    .classes('min-w-[12rem] grow')
-                self.due = ui.input(t('field.due')).mark('dialog-due').props('outlined type=date stack-label').classes('min-w-[12rem]')
+                self.goal = ui.select({}, label=t('field.goal')).props('outlined')
+                self.goal.classes('min-w-[14rem] grow').mark('dialog-goal')
+                self.owner = ui.input(t('field.owner')).props(f'outlined maxlength={NAME_MAX * 2}')
+                self.owner.classes('min-w-[12rem] grow').mark('dialog-owner')
+                self.due = ui.input(t('field.due')).props('outlined type=date stack-label')
+                self.due.classes('min-w-[12rem]').mark('dialog-due')
             ui.label(t('field.column')).classes('text-lg font-semibold')
-            self.column = ui.toggle({c.value: t(f'column.{c.value}') for c in Column}).mark('dialog-column').props(
-                'spread no-caps size=lg').classes('w-full')
-            self.pdca_row = ui.column().classes('w-full gap-1')
-            with self.pdca_row:
+            self.column = ui.toggle({c.value: t(f'column.{c.value}') for c in Column})
+            self.column.props('spread no-caps size=lg').classes('w-full').mark('dialog-column')
+            with ui.column().classes('w-full gap-1') as pdca_row:
                 ui.label(t('field.pdca')).classes('text-lg font-semibold')
-                self.pdca = ui.toggle({p.value: t(f'pdca.{p.value}') for p in PdcaStage}).mark('dialog-pdca').props(
-                    'spread no-caps size=lg').classes('w-full')
-            self.pdca_row.bind_visibility_from(self.column, 'value', backward=lambda v: v == Column.DOING.value)
-            self.quick_win = ui.checkbox(t('field.quick_win')).mark('dialog-quick-win').classes('text-lg')
+                self.pdca = ui.toggle({p.value: t(f'pdca.{p.value}') for p in PdcaStage})
+                self.pdca.props('spread no-caps size=lg').classes('w-full').mark('dialog-pdca')
+            pdca_row.bind_visibility_from(self.column, 'value', backward=lambda v: v == Column.DOING.value)
+            self.quick_win = ui.checkbox(t('field.quick_win')).classes('text-lg').mark('dialog-quick-win')
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
             with ui.row().classes('w-full justify-between pt-2'):
-                self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete).mark('dialog-delete') \
-                    .props('flat color=negative').classes('touch-button')
+                self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
+                self.delete_button.props('flat color=negative').classes('touch-button').mark('dialog-delete')
                 with ui.row().classes('gap-3'):
                     ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat').classes('touch-button')
-                    self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save).mark('dialog-save') \
-                        .classes('touch-button')
+                    self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
+                    self.save_button.classes('touch-button').mark('dialog-save')
         self.title.on('keydown.enter', self._save)
 
     def _read(self) -> CardFields | None:
@@ -141,8 +144,8 @@ class CardDialog:
             with ui.row().classes('w-full justify-end gap-3'):
                 ui.button(t('action.cancel'), on_click=lambda: confirm.submit(False)).props('flat') \
                     .classes('touch-button')
-                ui.button(t('action.delete_confirm'), icon='delete', on_click=lambda: confirm.submit(True)).mark('confirm-delete') \
-                    .props('color=negative').classes('touch-button')
+                ui.button(t('action.delete_confirm'), icon='delete', on_click=lambda: confirm.submit(True)) \
+                    .props('color=negative').classes('touch-button').mark('confirm-delete')
         if await confirm:
             await self._on_delete(card.id)
             self.dialog.close()
