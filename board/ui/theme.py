@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 #: colour-blind-safe goal colours (Okabe-Ito), each with an icon so colour is never the only signal
 GOAL_PALETTE = ('#0072B2', '#009E73', '#D55E00', '#CC79A7', '#E69F00', '#56B4E9', '#000000')
 
+PRIMARY = '#1d4ed8'
+
 STATUS_ICONS = {'on_track': 'check_circle', 'at_risk': 'warning', 'off_track': 'cancel'}
 
 
@@ -25,6 +27,7 @@ STATUS_ICONS = {'on_track': 'check_circle', 'at_risk': 'warning', 'off_track': '
 def frame(context: AppContext, title: str) -> Iterator[None]:
     """Wrap a page: stylesheet, window title, and a main landmark around its content."""
     ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
+    ui.colors(primary=PRIMARY, negative='#b00020')  # contrast of at least 4.5:1 with white text (WCAG AA)
     ui.page_title(title)
     ui.query('body').classes('board-body')
     with ui.element('main').classes('w-full'):

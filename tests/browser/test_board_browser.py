@@ -1,0 +1,122 @@
+"""What only a real browser can tell: touch drag and drop, live updates, escaping, accessibility."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, expect
+
+from .conftest import RunningHub
+
+pytestmark = pytest.mark.browser
+
+
+def card(page: Page, title: str) -> Locator:
+    return page.locator('.board-card', has_text=title)
+
+
+def column(page: Page, name: str) -> Locator:
+    return page.locator(f'[data-column={name}]')
+
+
+def touch_drag(page: Page, source: Locator, target: Locator) -> None:
+    """Drag with a finger: real touch events through the DevTools protocol, held briefly before moving."""
+    cdp = page.context.new_cdp_session(page)
+    start = source.bounding_box()
+    end = target.bounding_box()
+    assert start and end
+    x, y = start['x'] + start['width'] / 2, start['y'] + start['height'] / 2
+    to_x, to_y = end['x'] + end['width'] / 2, end['y'] + 40
+    cdp.send('Input.dispatchTouchEvent', {'type': 'touchStart', 'touchPoints': [{'x': x, 'y': y}]})
+    page.wait_for_timeout(250)  # past the touch delay that keeps scrolling from starting a drag
+    steps = 12
+    for i in range(1, steps + 1):
+        cdp.send('Input.dispatchTouchEvent', {'type': 'touchMove', 'touchPoints': [
+            {'x': x + (to_x - x) * i / steps, 'y': y + (to_y - y) * i / steps}]})
+        page.wait_for_timeout(30)
+    cdp.send('Input.dispatchTouchEvent', {'type': 'touchEnd', 'touchPoints': []})
+    cdp.detach()
+
+
+def test_finger_drags_a_card_from_ideas_to_progress_and_it_stays_after_reload(running_hub: RunningHub,
+                                                                              wall_page: Page):
+    page = wall_page
+    page.goto(running_hub.board_url())
+    dragged = card(page, 'Dra meg til Pågår')
+    expect(dragged).to_be_visible()
+    touch_drag(page, dragged.locator('.drag-handle'), column(page, 'doing'))
+    expect(column(page, 'doing').locator('.board-card', has_text='Dra meg til Pågår')).to_be_visible()
+    expect(column(page, 'doing')).to_contain_text('Planlegge')
+    expect(page.locator('.card-dialog')).to_have_count(0)  # a drag is not a tap: the card did not open
+    page.wait_for_timeout(300)
+    page.reload()
+    expect(column(page, 'doing').locator('.board-card', has_text='Dra meg til Pågår')).to_be_visible()
+    expect(column(page, 'ideas').locator('.board-card', has_text='Dra meg til Pågår')).to_have_count(0)
+
+
+def test_a_refused_drop_puts_the_card_back_and_says_why(running_hub: RunningHub, wall_page: Page):
+    page = wall_page
+    page.goto(running_hub.board_url())
+    idea = card(page, 'Stor idé, ikke ferdig')
+    touch_drag(page, idea.locator('.drag-handle'), column(page, 'done'))
+    expect(page.get_by_text('En idé går gjennom Pågår før den er ferdig', exact=False)).to_be_visible()
+    expect(column(page, 'ideas').locator('.board-card', has_text='Stor idé, ikke ferdig')).to_be_visible()
+    expect(column(page, 'done').locator('.board-card', has_text='Stor idé, ikke ferdig')).to_have_count(0)
+    page.reload()
+    expect(column(page, 'ideas').locator('.board-card', has_text='Stor idé, ikke ferdig')).to_be_visible()
+
+
+def test_a_swipe_on_a_card_scrolls_and_never_moves_it(running_hub: RunningHub, wall_page: Page):
+    page = wall_page
+    page.goto(running_hub.board_url())
+    swiped = card(page, 'Allerede i gang')
+    expect(swiped).to_be_visible()
+    touch_drag(page, swiped.locator('.card-title'), column(page, 'done'))
+    page.wait_for_timeout(500)
+    expect(column(page, 'doing').locator('.board-card', has_text='Allerede i gang')).to_be_visible()
+    expect(column(page, 'done').locator('.board-card', has_text='Allerede i gang')).to_have_count(0)
+
+
+def test_two_pages_on_the_same_board_see_each_others_changes(running_hub: RunningHub, new_page):
+    first, second = new_page(), new_page()
+    for page in (first, second):
+        page.goto(running_hub.board_url())
+        expect(page.get_by_role('heading', name='Avdeling A')).to_be_visible()
+    first.get_by_test_id('new-idea').click()
+    first.get_by_label('Tittel').fill('Sett fra den andre skjermen')
+    first.get_by_role('button', name='Lagre').click()
+    expect(column(second, 'ideas')).to_contain_text('Sett fra den andre skjermen')
+    card(second, 'Sett fra den andre skjermen').locator('.card-title').click()
+    second.get_by_label('Ansvarlig').fill('Ingrid')
+    second.get_by_role('button', name='Lagre').click()
+    expect(card(first, 'Sett fra den andre skjermen')).to_contain_text('Ingrid')
+
+
+def test_markup_in_a_title_is_shown_as_text_and_never_runs(running_hub: RunningHub, wall_page: Page):
+    dialogs = []
+    wall_page.on('dialog', lambda d: (dialogs.append(d.message), d.dismiss()))
+    wall_page.goto(running_hub.board_url())
+    title = wall_page.locator('.card-title', has_text='<img src=x onerror=alert(1)>')
+    expect(title).to_have_text('<img src=x onerror=alert(1)>')
+    assert title.locator('img').count() == 0
+    wall_page.wait_for_timeout(500)
+    assert dialogs == []
+
+
+def test_unknown_unit_page_lists_the_units(running_hub: RunningHub, wall_page: Page):
+    wall_page.goto(f'{running_hub.url}/units/finnes-ikke')
+    expect(wall_page.get_by_role('heading', name='Fant ikke enheten')).to_be_visible()
+    expect(wall_page.get_by_role('link', name='Avdeling A')).to_be_visible()
+
+
+@pytest.mark.parametrize('viewport', [{'width': 1920, 'height': 1080}, {'width': 1080, 'height': 1920}])
+@pytest.mark.parametrize('path', ['/', '/units/avd-a'])
+def test_no_serious_accessibility_violations(running_hub: RunningHub, new_page, path: str, viewport):
+    page = new_page(viewport=viewport)
+    page.goto(f'{running_hub.url}{path}')
+    expect(page.locator('h1')).to_be_visible()
+    page.wait_for_timeout(300)
+    results = Axe().run(page)
+    serious = [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['html'][:160]}"
+               for v in results.response['violations'] if v['impact'] in ('serious', 'critical')]
+    assert serious == []
