@@ -106,7 +106,7 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
     titles = iter(rng.sample(IDEAS, len(IDEAS)) * 3)
     for unit in UNITS:
         store.add_unit(unit)
-        goals = []
+        goals: list[Goal] = []
         for (name, colour, icon, status, target), position in zip(GOALS[unit.id], keys_after(None, 9), strict=False):
             goal = Goal(id=f'mal-{position.lower()}{len(goals)}', unit_id=unit.id, name=name, colour=colour,
                         icon=icon, status=status, target=target, position=position)

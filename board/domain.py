@@ -94,7 +94,7 @@ class Problem:
     """A validation problem: which field, and a message key with its parameters for the translator."""
     field: str
     key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class RuleViolation(ValueError):

@@ -65,3 +65,19 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator
     errors = [r for r in caplog.get_records('call') if r.levelname == 'ERROR']
     if errors:
         pytest.fail(f'unexpected ERROR logs: {[r.getMessage() for r in errors]}', pytrace=False)
+
+
+# --- browser tests must run: a skipped browser test fails the session ---------------------------------------------
+
+_skipped_browser_tests: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and 'browser' in report.keywords:
+        _skipped_browser_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _skipped_browser_tests:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f'\nbrowser tests were skipped, which CI does not allow: {_skipped_browser_tests}')
