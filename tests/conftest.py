@@ -67,7 +67,12 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator
         pytest.fail(f'unexpected ERROR logs: {[r.getMessage() for r in errors]}', pytrace=False)
 
 
-# --- browser tests must run: a skipped browser test fails the session ---------------------------------------------
+# --- browser tests run last, and must run: a skipped browser test fails the session -------------------------------
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API holds an event loop while its fixtures live; the async tests go before it
+    items.sort(key=lambda item: 'browser' in item.keywords)
+
 
 _skipped_browser_tests: list[str] = []
 

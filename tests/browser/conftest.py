@@ -83,7 +83,7 @@ def stop_hub(hub: RunningHub) -> None:
         hub.process.wait()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def running_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
     data_dir = tmp_path_factory.mktemp('hub') / 'data'
     store = seeded_store(data_dir)
@@ -97,13 +97,13 @@ def running_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub
     stop_hub(hub)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f'Chromium not found at {CHROMIUM}: install it with "apt-get install -y chromium"')

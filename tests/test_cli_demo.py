@@ -1,0 +1,59 @@
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+from board.cli import main
+from board.demo import seed_demo
+from board.domain import Column, GoalStatus
+from board.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_demo_organisation_is_rich_enough_and_a_second_run_keeps_changes(tmp_path):
+    store = Store(tmp_path).open()
+    assert seed_demo(store)
+    organisation = store.organisation
+    assert len(organisation.service_areas) >= 3
+    assert len(organisation.units) >= 6
+    cards = [c for u in organisation.units for c in store.cards(u.id)]
+    assert 40 <= len(cards) <= 60
+    assert {c.column for c in cards} == set(Column)
+    assert {g.status for u in organisation.units for g in store.goals(u.id)} == set(GoalStatus)
+    unit = organisation.units[0].id
+    first = store.cards(unit)[0]
+    changed = store.edit_card(unit, first.id, dataclasses.replace(first.fields(), owner='Endret i demoen'))
+    store.close()
+
+    again = Store(tmp_path).open()
+    assert not seed_demo(again)
+    assert len([c for u in again.organisation.units for c in again.cards(u.id)]) == len(cards)
+    assert again.card(unit, changed.id) == changed
+    again.close()
+
+
+def test_cli_refuses_a_broken_data_file_naming_it_and_leaves_it(tmp_path, capsys):
+    store = Store(tmp_path).open()
+    seed_demo(store)
+    store.close()
+    broken = tmp_path / 'units' / 'nav-kontoret.json'
+    content = broken.read_text()[:-3]
+    broken.write_text(content)
+    assert main(['hub', '--data', str(tmp_path), '--host', '127.0.0.1', '--port', '1']) == 2
+    assert str(broken) in capsys.readouterr().err
+    assert broken.read_text() == content
+
+
+def test_cli_refuses_bad_settings_with_one_line(tmp_path, capsys):
+    config = tmp_path / 'board.toml'
+    config.write_text('[board]\nlanguage = "klingon"\n')
+    assert main(['hub', '--config', str(config)]) == 2
+    assert 'language' in capsys.readouterr().err
+
+
+def test_board_command_is_installed_and_documents_its_subcommands():
+    result = subprocess.run([sys.executable, '-m', 'board.cli', '--help'], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert 'demo' in result.stdout
+    assert 'hub' in result.stdout
