@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import re
@@ -40,6 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
@@ -533,7 +533,7 @@ class AtomicJSONStorage(Storage):
             except FileNotFoundError:
                 return None
             try:
-                data = json.loads(raw)
+                data = orjson.loads(raw)
             except (UnicodeDecodeError, ValueError) as error:
                 raise DataFileError(self.path, f'not valid JSON: {error}') from error
             if not isinstance(data, dict):
@@ -568,7 +568,7 @@ class AtomicJSONStorage(Storage):
 
     def _flush(self) -> None:
         self._dirty = False
-        payload = json.dumps(self._data, ensure_ascii=False, separators=(',', ':')).encode()
+        payload = orjson.dumps(self._data)  # compact UTF-8, several times faster than json for a whole board
         temporary = self.path.with_name(f'.{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp')
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)

@@ -6,7 +6,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import RunningHub
+from bench.hubprocess import RunningHub
+
+from ..factories import UNIT
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +43,7 @@ def touch_drag(page: Page, source: Locator, target: Locator) -> None:
 def test_finger_drags_a_card_from_ideas_to_progress_and_it_stays_after_reload(running_hub: RunningHub,
                                                                               wall_page: Page):
     page = wall_page
-    page.goto(running_hub.board_url())
+    page.goto(running_hub.board_url(UNIT))
     dragged = card(page, 'Dra meg til Pågår')
     expect(dragged).to_be_visible()
     touch_drag(page, dragged.locator('.drag-handle'), column(page, 'doing'))
@@ -56,7 +58,7 @@ def test_finger_drags_a_card_from_ideas_to_progress_and_it_stays_after_reload(ru
 
 def test_a_refused_drop_puts_the_card_back_and_says_why(running_hub: RunningHub, wall_page: Page):
     page = wall_page
-    page.goto(running_hub.board_url())
+    page.goto(running_hub.board_url(UNIT))
     idea = card(page, 'Stor idé, ikke ferdig')
     touch_drag(page, idea.locator('.drag-handle'), column(page, 'done'))
     expect(page.get_by_text('En idé går gjennom Pågår før den er ferdig', exact=False)).to_be_visible()
@@ -68,7 +70,7 @@ def test_a_refused_drop_puts_the_card_back_and_says_why(running_hub: RunningHub,
 
 def test_a_swipe_on_a_card_scrolls_and_never_moves_it(running_hub: RunningHub, wall_page: Page):
     page = wall_page
-    page.goto(running_hub.board_url())
+    page.goto(running_hub.board_url(UNIT))
     swiped = card(page, 'Allerede i gang')
     expect(swiped).to_be_visible()
     touch_drag(page, swiped.locator('.card-title'), column(page, 'done'))
@@ -80,7 +82,7 @@ def test_a_swipe_on_a_card_scrolls_and_never_moves_it(running_hub: RunningHub, w
 def test_two_pages_on_the_same_board_see_each_others_changes(running_hub: RunningHub, new_page):
     first, second = new_page(), new_page()
     for page in (first, second):
-        page.goto(running_hub.board_url())
+        page.goto(running_hub.board_url(UNIT))
         expect(page.get_by_role('heading', name='Avdeling A')).to_be_visible()
     first.get_by_test_id('new-idea').click()
     first.get_by_label('Tittel').fill('Sett fra den andre skjermen')
@@ -95,7 +97,7 @@ def test_two_pages_on_the_same_board_see_each_others_changes(running_hub: Runnin
 def test_markup_in_a_title_is_shown_as_text_and_never_runs(running_hub: RunningHub, wall_page: Page):
     dialogs = []
     wall_page.on('dialog', lambda d: (dialogs.append(d.message), d.dismiss()))
-    wall_page.goto(running_hub.board_url())
+    wall_page.goto(running_hub.board_url(UNIT))
     title = wall_page.locator('.card-title', has_text='<img src=x onerror=alert(1)>')
     expect(title).to_have_text('<img src=x onerror=alert(1)>')
     assert title.locator('img').count() == 0

@@ -1,0 +1,83 @@
+"""Start and stop a real hub process on 127.0.0.1 (used by the browser tests and the benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get('BOARD_CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+                 '--disable-sync', '--no-first-run', '--disable-quic']
+
+
+@dataclass
+class RunningHub:
+    url: str
+    port: int
+    data_dir: Path
+    process: subprocess.Popen
+
+    def board_url(self, unit_id: str) -> str:
+        return f'{self.url}/units/{unit_id}'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def hub_environment() -> dict[str, str]:
+    # a hub started from a test is a real server: NiceGUI must not see pytest's variables and act as a test
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST_', 'NICEGUI_'))}
+    return env | {'PYTHONUNBUFFERED': '1'}
+
+
+def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0) -> RunningHub:
+    """Start ``board hub`` on 127.0.0.1 with QR/public address on loopback, and wait until it answers."""
+    port = port or free_port()
+    url = f'http://127.0.0.1:{port}'
+    log_path = data_dir.parent / f'hub-{port}.log'
+    with log_path.open('a') as log:
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'board.cli', 'hub', '--data', str(data_dir), '--host', '127.0.0.1',
+             '--port', str(port), '--public-url', url],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=hub_environment())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f'hub exited with {process.returncode}; see {log_path}')
+        try:
+            with urllib.request.urlopen(f'{url}/status', timeout=1) as response:
+                if response.status == 200:
+                    return RunningHub(url, port, data_dir, process)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise RuntimeError(f'hub did not answer on {url} within {timeout} s; see {log_path}')
+
+
+def stop_hub(hub: RunningHub) -> None:
+    hub.process.terminate()
+    try:
+        hub.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        hub.process.kill()
+        hub.process.wait()
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux)."""
+    with Path(f'/proc/{pid}/status').open() as status:
+        for line in status:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    return float('nan')

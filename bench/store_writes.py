@@ -1,0 +1,118 @@
+"""Durable card writes (create, move) with 1k, 10k and 100k cards of history across 70 units.
+
+The same run does the same kind of writes against plain TinyDB (one file, ``JSONStorage``) holding the same
+number of cards, and reports the ratio. Plain TinyDB gets fewer operations at large sizes because each one
+rewrites the whole file (it is still measured, not estimated).
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from tinydb import TinyDB
+
+from board.domain import Card, CardFields, Column, ServiceArea, Unit
+from board.ordering import keys_after
+from board.store import Store
+
+from .common import Row
+
+UNITS = 70
+ACTIVE_PER_UNIT = 40
+AREAS = ['helse', 'oppvekst', 'nav', 'kultur', 'teknisk']
+
+
+def build_history(folder: Path, total: int, *, seed: int = 1) -> Store:
+    """A store with ``total`` cards over 70 units: up to 40 on each board, the rest finished over ten years."""
+    rng = random.Random(seed)
+    store = Store(folder).open()
+    for area in AREAS:
+        store.add_service_area(ServiceArea(id=area, name=area.title()))
+    now = store.now()
+    per_unit = total // UNITS
+    for index in range(UNITS):
+        unit = Unit(id=f'enhet-{index:02d}', name=f'Enhet {index}', service_area_id=AREAS[index % len(AREAS)])
+        store.add_unit(unit)
+        active = min(ACTIVE_PER_UNIT, per_unit)
+        positions = iter(keys_after(None, per_unit))
+        cards = []
+        for number in range(per_unit):
+            if number < active:
+                column = (Column.IDEAS, Column.DOING, Column.DONE)[number % 3]
+                finished = now - timedelta(days=rng.randint(0, 20)) if column == Column.DONE else None
+            else:
+                column, finished = Column.DONE, now - timedelta(days=rng.randint(40, 3650))
+            created = (finished or now) - timedelta(days=rng.randint(1, 60))
+            cards.append(Card(id=f'{unit.id}-{number}', unit_id=unit.id, title=f'Forbedring nummer {number}',
+                              description='Beskrivelse av forbedringen. ' * rng.randint(0, 6), column=column,
+                              position=next(positions), owner='Kari', created_at=created,
+                              started_at=created if column != Column.IDEAS else None, finished_at=finished))
+        store.import_cards(unit.id, cards)
+    return store
+
+
+def measure_store(store: Store, operations: int, *, seed: int = 2) -> list[float]:
+    rng = random.Random(seed)
+    units = [u.id for u in store.organisation.units]
+    samples = []
+    for number in range(operations):
+        unit = rng.choice(units)
+        start = time.perf_counter()
+        if number % 2 == 0:
+            store.create_card(unit, CardFields(title=f'Ny idé {number}'))
+        else:
+            ideas = [c for c in store.cards(unit) if c.column == Column.IDEAS]
+            store.move_card(unit, rng.choice(ideas).id, Column.DOING, 0)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def measure_plain_tinydb(folder: Path, total: int, operations: int, *, seed: int = 3) -> list[float]:
+    """The same writes on plain TinyDB: one JSON file, default storage (no fsync, written in place)."""
+    rng = random.Random(seed)
+    db = TinyDB(folder / 'plain.json')
+    table = db.table('cards')
+    table.insert_multiple({'id': f'c{i}', 'unit_id': f'enhet-{i % UNITS:02d}', 'title': f'Forbedring nummer {i}',
+                           'description': 'Beskrivelse av forbedringen. ' * (i % 7), 'column': 'done',
+                           'position': 'V', 'owner': 'Kari'} for i in range(total))
+    samples = []
+    for number in range(operations):
+        start = time.perf_counter()
+        if number % 2 == 0:
+            table.insert({'id': f'new{number}', 'unit_id': 'enhet-00', 'title': f'Ny idé {number}',
+                          'column': 'ideas', 'position': 'V'})
+        else:
+            table.update({'column': 'doing'}, doc_ids=[rng.randint(1, total)])
+        samples.append((time.perf_counter() - start) * 1000)
+    db.close()
+    return samples
+
+
+def run(sizes: list[int], operations: int) -> list[Row]:
+    rows = []
+    results: dict[int, float] = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix='bench-store-') as tmp:
+            folder = Path(tmp)
+            store = build_history(folder / 'data', size)
+            ours = measure_store(store, operations)
+            store.close()
+            plain_ops = max(10, min(operations, 2_000_000 // size))
+            plain = measure_plain_tinydb(folder, size, plain_ops)
+        results[size] = sorted(ours)[int(len(ours) * 0.95) - 1]
+        row = Row(figure=f'durable card write, {size:,} cards of history', target='p95 <= 5 ms' if size >= 100_000
+                  else '', samples=ours, baseline_p95=sorted(plain)[int(len(plain) * 0.95) - 1],
+                  note=f'plain TinyDB: {len(plain)} writes, p50 {sorted(plain)[len(plain) // 2]:.1f} ms')
+        if size >= 100_000:
+            row.passed = row.p95 <= 5.0
+        rows.append(row)
+    if len(results) > 1:
+        smallest, largest = min(results), max(results)
+        ratio = results[largest] / results[smallest]
+        rows.append(Row(figure=f'p95 at {largest:,} / p95 at {smallest:,}', target='<= 1.5', samples=[ratio],
+                        unit='x', passed=ratio <= 1.5))
+    return rows
