@@ -94,6 +94,23 @@ def test_two_pages_on_the_same_board_see_each_others_changes(running_hub: Runnin
     expect(card(first, 'Sett fra den andre skjermen')).to_contain_text('Ingrid')
 
 
+def test_a_network_blip_of_a_few_seconds_does_not_reload_the_board(running_hub: RunningHub, new_page):
+    wall, other = new_page(), new_page()
+    for page in (wall, other):
+        page.goto(running_hub.board_url(UNIT))
+        page.wait_for_function('window.did_handshake === true')
+    wall.evaluate('window.loadedOnce = true')
+    wall.context.set_offline(True)
+    expect(wall.locator('#popup')).to_have_attribute('aria-hidden', 'false')  # NiceGUI shows "connection lost"
+    other.get_by_test_id('new-idea').click()
+    other.get_by_label('Tittel').fill('Skrevet mens nettet var borte')
+    other.get_by_role('button', name='Lagre').click()
+    wall.wait_for_timeout(4000)
+    wall.context.set_offline(False)
+    expect(column(wall, 'ideas')).to_contain_text('Skrevet mens nettet var borte', timeout=15000)
+    assert wall.evaluate('window.loadedOnce') is True  # the same page: it caught up without reloading
+
+
 def test_markup_in_a_title_is_shown_as_text_and_never_runs(running_hub: RunningHub, wall_page: Page):
     dialogs = []
     wall_page.on('dialog', lambda d: (dialogs.append(d.message), d.dismiss()))
