@@ -197,9 +197,12 @@ class Card:
     due: date | None = None
     pdca: PdcaStage | None = None
     quick_win: bool = False
+    #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''
+    #: where the last change came from and by whom (a leader's name; empty from the wall or a phone)
     changed_origin: Origin = Origin.BOARD
+    changed_by: str = ''
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -290,7 +290,8 @@ class Store:
             first = next(iter(self._column(board, column)), None)
             card = Card(id=card_id or uuid.uuid4().hex, unit_id=unit_id, column=column,
                         position=key_between(None, first.position if first else None),
-                        origin=origin, created_by=created_by.strip(), changed_origin=origin, created_at=now,
+                        origin=origin, created_by=created_by.strip(), changed_origin=origin,
+                        changed_by=created_by.strip(), created_at=now,
                         started_at=now if column != Column.IDEAS else None,
                         finished_at=now if column == Column.DONE else None,
                         **_fields_dict(fields))
@@ -298,7 +299,8 @@ class Store:
                 card = dataclasses.replace(card, pdca=PdcaStage.PLAN)
             return self._commit(board, None, card)
 
-    def edit_card(self, unit_id: str, card_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD) -> Card:
+    def edit_card(self, unit_id: str, card_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD,
+                  by: str = '') -> Card:
         """Change what a person edits on a card. Raises :class:`RuleViolation` for invalid input."""
         fields = fields.cleaned()
         with self._lock:
@@ -308,24 +310,24 @@ class Store:
             after = dataclasses.replace(before, **_fields_dict(fields))
             if before.column != Column.DOING:
                 after = dataclasses.replace(after, pdca=before.pdca)  # a PDCA stage belongs to work in progress
-            return self._commit(board, before, after, origin=origin)
+            return self._commit(board, before, after, origin=origin, by=by)
 
     def move_card(self, unit_id: str, card_id: str, column: Column, index: int, *,
-                  origin: Origin = Origin.BOARD) -> Card:
+                  origin: Origin = Origin.BOARD, by: str = '') -> Card:
         """Move a card to ``index`` in ``column`` (counted without the card itself)."""
         with self._lock:
             board = self._board(unit_id)
             before = self._existing(board, card_id)
             others = [c for c in self._column(board, column) if c.id != card_id]
             after = move_card(before, column, position=position_at(others, index), now=self.now())
-            return self._commit(board, before, after, origin=origin)
+            return self._commit(board, before, after, origin=origin, by=by)
 
-    def delete_card(self, unit_id: str, card_id: str, *, origin: Origin = Origin.BOARD) -> Card:
+    def delete_card(self, unit_id: str, card_id: str, *, origin: Origin = Origin.BOARD, by: str = '') -> Card:
         """Remove a card from the board; a tombstone stays so that every screen and replica learns of it."""
         with self._lock:
             board = self._board(unit_id)
             before = self._existing(board, card_id)
-            return self._commit(board, before, dataclasses.replace(before, deleted=True), origin=origin)
+            return self._commit(board, before, dataclasses.replace(before, deleted=True), origin=origin, by=by)
 
     def import_cards(self, unit_id: str, cards: Iterable[Card]) -> int:
         """Put existing cards (a demo, a migration, a benchmark's history) into a unit in one write per file."""
@@ -411,7 +413,8 @@ class Store:
                         table.update(_card_doc(card), doc_ids=[existing[card.id]])
                 table.insert_multiple(fresh)
 
-    def _commit(self, board: _UnitBoard, before: Card | None, after: Card, *, origin: Origin | None = None) -> Card:
+    def _commit(self, board: _UnitBoard, before: Card | None, after: Card, *, origin: Origin | None = None,
+                by: str = '') -> Card:
         """Stamp, number and durably write one card change, then tell the subscribers."""
         names = changed_fields(before, after) if before is not None else list(_STAMPED)
         if before is not None and not names:
@@ -420,8 +423,9 @@ class Store:
         seq = board.seq + 1
         stamps = dict(before.stamps) if before is not None else {}
         stamps.update(dict.fromkeys((n for n in names if n in _STAMPED), stamp))
-        after = dataclasses.replace(after, stamps=stamps, seq=seq,
-                                    changed_origin=origin if origin is not None else after.changed_origin)
+        if origin is not None:
+            after = dataclasses.replace(after, changed_origin=origin, changed_by=by.strip())
+        after = dataclasses.replace(after, stamps=stamps, seq=seq)
         doc = _card_doc(after)
         with board.storage.batch():
             if before is None:
@@ -655,7 +659,8 @@ def _card_doc(card: Card) -> dict[str, Any]:
         'column': card.column.value, 'position': card.position, 'goal_id': card.goal_id, 'owner': card.owner,
         'due': card.due.isoformat() if card.due else None, 'pdca': card.pdca.value if card.pdca else None,
         'quick_win': card.quick_win, 'origin': card.origin.value, 'created_by': card.created_by,
-        'changed_origin': card.changed_origin.value, 'created_at': card.created_at.isoformat(),
+        'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by,
+        'created_at': card.created_at.isoformat(),
         'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
         'stamps': dict(card.stamps), 'seq': card.seq,
     }
@@ -668,7 +673,7 @@ def _card_from_doc(doc: dict[str, Any]) -> Card:
         owner=doc.get('owner', ''), due=date.fromisoformat(doc['due']) if doc.get('due') else None,
         pdca=PdcaStage(doc['pdca']) if doc.get('pdca') else None, quick_win=bool(doc.get('quick_win')),
         origin=Origin(doc.get('origin', 'board')), created_by=doc.get('created_by', ''),
-        changed_origin=Origin(doc.get('changed_origin', 'board')),
+        changed_origin=Origin(doc.get('changed_origin', 'board')), changed_by=doc.get('changed_by', ''),
         created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
         stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),

@@ -39,15 +39,20 @@ class Hub:
 
 
 @pytest.fixture
-async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Hub]:
-    """Our app in NiceGUI's user simulation: the same steps as NiceGUI's ``user`` fixture, with create_app."""
+async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest) -> AsyncIterator[Hub]:
+    """Our app in NiceGUI's user simulation: the same steps as NiceGUI's ``user`` fixture, with create_app.
+
+    ``@pytest.mark.settings(language='en')`` changes settings for one test.
+    """
     from nicegui import core, ui
     from nicegui.functions.download import download
     from nicegui.functions.navigate import Navigate
     from nicegui.functions.notify import notify
     from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
-    settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', storage_secret='test')
+    marker = request.node.get_closest_marker('settings')
+    settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', storage_secret='test',
+                        **(marker.kwargs if marker else {}))
     seeded_store(settings.data_dir).close()
     with nicegui_reset_globals():
         os.environ['NICEGUI_USER_SIMULATION'] = 'true'

@@ -71,6 +71,17 @@ def test_every_change_bumps_the_unit_sequence_and_stamps_only_changed_fields(sto
     assert reopen(store).seq(UNIT) == start + 3
 
 
+def test_a_change_records_where_it_came_from_and_who_made_it(store):
+    card = store.create_card(UNIT, CardFields(title='Fra mobilen'), origin=Origin.PHONE)
+    assert (card.origin, card.created_by, card.changed_origin) == (Origin.PHONE, '', Origin.PHONE)
+    edited = store.edit_card(UNIT, card.id, CardFields(title='Fra mobilen', owner='Kari'), origin=Origin.LEADER,
+                             by='Leder Lise')
+    assert (edited.origin, edited.changed_origin, edited.changed_by) == (Origin.PHONE, Origin.LEADER, 'Leder Lise')
+    moved = store.move_card(UNIT, card.id, Column.DOING, 0)
+    assert (moved.changed_origin, moved.changed_by) == (Origin.BOARD, '')
+    assert reopen(store).card(UNIT, card.id) == moved
+
+
 def test_unchanged_edit_writes_nothing(store):
     card = store.create_card(UNIT, CardFields(title='A'))
     assert store.edit_card(UNIT, card.id, CardFields(title='A')) == card

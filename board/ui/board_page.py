@@ -238,8 +238,13 @@ class BoardScreen:
             self.counts[column].text = text
 
     def _show_week(self) -> None:
-        self.today = date.today()
-        text = self.t('board.week', week=self.today.isocalendar().week)
+        today = date.today()
+        if today != self.today:  # a new day: due dates may have passed while nothing else changed
+            self.today = today
+            for card in self.cards.values():
+                if card.due is not None:
+                    self.views[card.id].show(card, self.goals.get(card.goal_id or ''), today)
+        text = self.t('board.week', week=today.isocalendar().week)
         if self.week_label.text != text:
             self.week_label.text = text
 
