@@ -11,19 +11,22 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 
+from .assets import ASSETS
 from .i18n import Translator, translator
 from .settings import Settings
 from .store import Store
+from .tokens import SubmissionTokens, load_or_create_secret
 
-__all__ = ['ASSETS', 'AppContext', 'create_app', 'run_options', 'storage_secret']
+__all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options', 'storage_secret']
 
 log = logging.getLogger(__name__)
 
-ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 #: how often finished cards are checked for archiving, in seconds
 ARCHIVE_INTERVAL = 3600.0
+#: how often the boards' QR codes are checked for a new period or a revocation, in seconds
+CODE_CHECK_INTERVAL = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,23 +35,30 @@ class AppContext:
     settings: Settings
     store: Store
     t: Translator
+    tokens: SubmissionTokens
+
+    def phone_url(self, unit_id: str) -> str:
+        """The address in the unit's QR code: the phone page with the unit's current token."""
+        return f'{self.settings.base_url}/p/{self.tokens.current(unit_id)}'
 
 
 def create_app(settings: Settings) -> AppContext:
     """Open the store, register the pages and their lifecycle on NiceGUI's app; ``ui.run`` is the caller's."""
     from nicegui import app
 
-    from .ui import board_page, landing, live, theme
+    from .ui import board_page, landing, live, phone, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id).open()
-    context = AppContext(settings=settings, store=store, t=translator(settings.language))
+    context = AppContext(settings=settings, store=store, t=translator(settings.language),
+                         tokens=make_tokens(settings))
     changes = live.LiveChanges(store)
 
     app.add_static_files('/assets', ASSETS)
     theme.register_error_pages(context)
     landing.register(context)
     board_page.register(context, changes)
+    app.include_router(phone.router(context))
 
     @app.get('/status')
     def status() -> dict[str, object]:
@@ -60,9 +70,19 @@ def create_app(settings: Settings) -> AppContext:
         if moved:
             log.info('archived %d finished cards', moved)
 
+    codes = {'seen': context.tokens.fingerprint()}
+
+    def check_codes() -> None:
+        # a new rotation period or a revocation from the CLI: every board shows its new code within seconds
+        fingerprint = context.tokens.fingerprint()
+        if fingerprint != codes['seen']:
+            codes['seen'] = fingerprint
+            changes.codes.emit()
+
     app.on_startup(changes.start)
     app.on_startup(archive_now)
     app.timer(ARCHIVE_INTERVAL, archive_now)  # one timer per process, not one per connected screen
+    app.timer(CODE_CHECK_INTERVAL, check_codes)
     app.on_shutdown(store.close)
     return context
 
@@ -76,6 +96,15 @@ def run_options(context: AppContext) -> dict[str, object]:
         'storage_secret': storage_secret(settings), 'favicon': ASSETS / 'favicon.svg',
         'show': False, 'reload': False, 'show_welcome_message': False,
     }
+
+
+def make_tokens(settings: Settings) -> SubmissionTokens:
+    """The boards' QR-code tokens, with the secret from the settings or the data folder."""
+    secrets_dir = settings.data_dir / 'secrets'
+    return SubmissionTokens(load_or_create_secret(secrets_dir / 'token_secret', settings.token_secret),
+                            secrets_dir / 'revocations.json',
+                            rotation=timedelta(weeks=settings.token_rotation_weeks),
+                            grace=timedelta(days=settings.token_grace_days))
 
 
 def storage_secret(settings: Settings) -> str:

@@ -7,12 +7,17 @@ status 2; nothing is overwritten.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
 
+from .app import make_tokens
+from .domain import Unit
+from .qr import POSTER_FORMATS
 from .settings import ConfigError, Settings, load_settings
 from .store import DataFileError, Store
+from .tokens import RevocationsUnreadable
 
 log = logging.getLogger('board')
 
@@ -21,8 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='board', description='Forbedringstavla: the digital improvement board.')
     commands = parser.add_subparsers(dest='command', required=True)
     for name, text in (('demo', 'start the hub with a sample organisation (kept between runs)'),
-                       ('hub', 'start the hub: the central store, boards and pages')):
+                       ('hub', 'start the hub: the central store, boards and pages'),
+                       ('revoke-code', "make a unit's QR code stop working at once; its board shows a new one"),
+                       ('poster', "write a unit's printable QR poster (A4, PDF or PNG)")):
         command = commands.add_parser(name, help=text, description=text)
+        if name in ('revoke-code', 'poster'):
+            command.add_argument('unit', help='the unit id, as in /units/<unit-id>')
+        if name == 'poster':
+            command.add_argument('--format', choices=POSTER_FORMATS, default='pdf')
+            command.add_argument('--out', type=Path, help='file to write (default: qr-plakat-<unit>.<format>)')
         command.add_argument('--config', type=Path, help='settings file (see config/board.toml)')
         command.add_argument('--data', type=Path, dest='data_dir', help='data folder (overrides the settings)')
         command.add_argument('--host', help='address to listen on')
@@ -34,15 +46,80 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config, data_dir=args.data_dir, host=args.host, port=args.port,
                                  public_url=args.public_url)
         if args.command == 'demo':
-            prepare_demo(settings)
-        serve(settings)
-    except (ConfigError, DataFileError) as error:
+            settings = prepare_demo(settings)
+        if args.command in ('demo', 'hub'):
+            serve(settings)
+        elif args.command == 'revoke-code':
+            revoke_code(settings, args.unit)
+        elif args.command == 'poster':
+            write_poster(settings, args.unit, args.format, args.out)
+    except (ConfigError, DataFileError, RevocationsUnreadable, UnknownUnit) as error:
         print(f'board: {error}', file=sys.stderr)
         return 2
     return 0
 
 
-def prepare_demo(settings: Settings) -> None:
+class UnknownUnit(LookupError):
+    def __init__(self, unit_id: str, known: list[str]) -> None:
+        super().__init__(f'no unit {unit_id!r}; units: {", ".join(known) or "(none)"}')
+
+
+def revoke_code(settings: Settings, unit_id: str) -> None:
+    """Works while the hub runs: the hub re-reads the revocation list and its boards show the new code."""
+    _existing_unit(settings, unit_id)
+    generation = make_tokens(settings).revoke(unit_id)
+    print(f'The QR code of {unit_id} is revoked (generation {generation}): old codes and photos of them no longer '
+          'work, and the board shows a new code within seconds. Print a new poster if the unit has one.')
+
+
+def write_poster(settings: Settings, unit_id: str, fmt: str, out: Path | None) -> None:
+    from .i18n import translator
+    from .qr import qr_poster
+    unit = _existing_unit(settings, unit_id)
+    if not settings.public_url:
+        log.warning('public_url is not set: the poster encodes %s, which phones may not reach', settings.base_url)
+    t = translator(settings.language)
+    tokens = make_tokens(settings)
+    url = f'{settings.base_url}/p/{tokens.current(unit.id)}'
+    path = out or Path(f'qr-plakat-{unit.id}.{fmt}')
+    path.write_bytes(qr_poster(unit_name=unit.name, url=url, heading=t('code.poster_heading'),
+                               instruction=t('code.poster_instruction'), footer=t('code.poster_footer'), fmt=fmt))
+    print(f'Wrote {path} for {unit.name}. The code changes every {settings.token_rotation_weeks} weeks: '
+          'print a new poster then (the old one works for a grace period).')
+
+
+def _existing_unit(settings: Settings, unit_id: str) -> Unit:
+    store = Store(settings.data_dir).open()
+    try:
+        unit = store.unit(unit_id)
+        if unit is None:
+            raise UnknownUnit(unit_id, sorted(u.id for u in store.organisation.units))
+        return unit
+    finally:
+        store.close()
+
+
+def lan_address() -> str | None:
+    """This machine's address on the local network, so a phone on the same Wi-Fi can reach the demo.
+
+    Read from the network interfaces (no traffic is sent); private IPv4 addresses are preferred.
+    """
+    import ipaddress
+
+    import ifaddr
+    candidates = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                address = ipaddress.ip_address(ip.ip)
+                if not (address.is_loopback or address.is_link_local):
+                    candidates.append(address)
+    candidates.sort(key=lambda a: not a.is_private)
+    return str(candidates[0]) if candidates else None
+
+
+def prepare_demo(settings: Settings) -> Settings:
+    """Write the sample organisation if the data folder is empty; point QR codes at this machine's LAN address."""
     from .demo import seed_demo
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks).open()
@@ -53,6 +130,12 @@ def prepare_demo(settings: Settings) -> None:
             log.info('using the existing data in %s', settings.data_dir.resolve())
     finally:
         store.close()
+    if not settings.public_url and settings.host in ('0.0.0.0', '::'):
+        address = lan_address()
+        if address:
+            settings = dataclasses.replace(settings, public_url=f'http://{address}:{settings.port}')
+            log.info('QR codes point phones to %s (set public_url to change it)', settings.public_url)
+    return settings
 
 
 def serve(settings: Settings) -> None:
@@ -63,7 +146,10 @@ def serve(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     context = create_app(settings)
     shown_host = '127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host
-    print(f'\n  Forbedringstavla: http://{shown_host}:{settings.port}/\n', flush=True)
+    print(f'\n  Forbedringstavla: http://{shown_host}:{settings.port}/', flush=True)
+    if settings.public_url:
+        print(f'  Phones and QR codes: {settings.public_url}/', flush=True)
+    print(flush=True)
     ui.run(**run_options(context))  # type: ignore[arg-type]
 
 

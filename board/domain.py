@@ -203,6 +203,8 @@ class Card:
     #: where the last change came from and by whom (a leader's name; empty from the wall or a phone)
     changed_origin: Origin = Origin.BOARD
     changed_by: str = ''
+    #: an idea from a phone is marked new until someone opens it on the board (or the next board meeting)
+    unseen: bool = False
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -238,7 +240,8 @@ class Card:
 
 # --- rules --------------------------------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+# C0 controls other than tab and line breaks, DEL, and lone surrogates (which no file or browser can carry)
+_CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]')
 
 
 def validate_card_fields(fields: CardFields, goals: Iterable[Goal] = ()) -> list[Problem]:
@@ -253,7 +256,7 @@ def validate_card_fields(fields: CardFields, goals: Iterable[Goal] = ()) -> list
                                 {'max': DESCRIPTION_MAX, 'length': len(fields.description)}))
     if len(fields.owner) > NAME_MAX:
         problems.append(Problem('owner', 'error.name_too_long', {'max': NAME_MAX}))
-    for name in ('title', 'owner'):
+    for name in ('title', 'description', 'owner'):
         if _CONTROL.search(getattr(fields, name)):
             problems.append(Problem(name, 'error.control_characters'))
     if fields.goal_id is not None and fields.goal_id not in {g.id for g in goals}:

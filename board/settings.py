@@ -39,6 +39,15 @@ class Settings:
     reconnect_timeout: float = 30.0
     #: secret for signing browser session cookies; generated in the data folder when empty
     storage_secret: str = ''
+    #: secret for signing the boards' QR-code tokens; generated in the data folder when empty
+    token_secret: str = ''
+    #: a board's QR code changes this often, so an old photo of it stops working
+    token_rotation_weeks: int = 4
+    #: the previous code still works this long after a change
+    token_grace_days: int = 7
+    #: ideas one phone may send per window (and ten times that per unit, against a shared photo of the code)
+    phone_ideas_per_window: int = 10
+    phone_window_minutes: int = 10
 
     @property
     def base_url(self) -> str:
@@ -51,6 +60,13 @@ class Settings:
             raise ConfigError(f'port = {self.port}: must be between 1 and 65535')
         if self.archive_after_weeks < 1:
             raise ConfigError(f'archive_after_weeks = {self.archive_after_weeks}: must be at least 1')
+        if self.public_url and not self.public_url.startswith(('http://', 'https://')):
+            raise ConfigError(f'public_url = {self.public_url!r}: must start with http:// or https://')
+        if self.token_rotation_weeks < 1 or not 0 <= self.token_grace_days <= 7 * self.token_rotation_weeks:
+            raise ConfigError('token_rotation_weeks must be at least 1 and token_grace_days between 0 and the '
+                              'rotation period')
+        if self.phone_ideas_per_window < 1 or self.phone_window_minutes < 1:
+            raise ConfigError('phone_ideas_per_window and phone_window_minutes must be at least 1')
         if not self.node_id or '-' in self.node_id:
             raise ConfigError(f'node_id = {self.node_id!r}: must be non-empty and without "-"')
         return self
@@ -86,7 +102,8 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     try:
         if 'data_dir' in values:
             values['data_dir'] = Path(values['data_dir']).expanduser()
-        for name in ('port', 'archive_after_weeks'):
+        for name in ('port', 'archive_after_weeks', 'token_rotation_weeks', 'token_grace_days',
+                     'phone_ideas_per_window', 'phone_window_minutes'):
             if name in values:
                 values[name] = int(values[name])
         if 'reconnect_timeout' in values:

@@ -44,6 +44,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from .atomicfile import TEMPORARY_PATTERN, write_atomic
 from .clock import HybridClock, utc_now
 from .domain import (
     Card,
@@ -98,10 +99,10 @@ class DataFileError(RuntimeError):
 class StoreWriteError(RuntimeError):
     """A write could not be made durable (e.g. the disk is full). Nothing stored before it is lost."""
 
-    def __init__(self, path: Path, error: OSError) -> None:
+    def __init__(self, path: Path, error: OSError | TypeError) -> None:
         self.path = path
-        self.errno = error.errno
-        super().__init__(f'could not write {path}: {error.strerror or error}')
+        self.errno = getattr(error, 'errno', None)
+        super().__init__(f'could not write {path}: {getattr(error, "strerror", None) or error}')
 
 
 # --- changes, as the UI and the sync see them ---------------------------------------------------------------------
@@ -297,6 +298,8 @@ class Store:
                         **_fields_dict(fields))
             if column == Column.DOING and card.pdca is None:
                 card = dataclasses.replace(card, pdca=PdcaStage.PLAN)
+            if origin == Origin.PHONE:
+                card = dataclasses.replace(card, unseen=True)
             return self._commit(board, None, card)
 
     def edit_card(self, unit_id: str, card_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD,
@@ -321,6 +324,13 @@ class Store:
             others = [c for c in self._column(board, column) if c.id != card_id]
             after = move_card(before, column, position=position_at(others, index), now=self.now())
             return self._commit(board, before, after, origin=origin, by=by)
+
+    def mark_seen(self, unit_id: str, card_id: str) -> Card:
+        """Someone opened a new idea on the board: it is no longer marked new."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            return self._commit(board, before, dataclasses.replace(before, unseen=False))
 
     def delete_card(self, unit_id: str, card_id: str, *, origin: Origin = Origin.BOARD, by: str = '') -> Card:
         """Remove a card from the board; a tombstone stays so that every screen and replica learns of it."""
@@ -572,33 +582,12 @@ class AtomicJSONStorage(Storage):
 
     def _flush(self) -> None:
         self._dirty = False
-        payload = orjson.dumps(self._data)  # compact UTF-8, about 14x faster than json for a whole board
-        temporary = self.path.with_name(f'.{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp')
         try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            temporary.replace(self.path)
-            _fsync_folder(self.path.parent)
-        except OSError as error:
+            write_atomic(self.path, orjson.dumps(self._data))  # orjson: about 14x faster than json for a board
+        except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
             self._data = None  # memory must never run ahead of the disk
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             log.error('write of %s failed: %s', self.path, error)
             raise StoreWriteError(self.path, error) from error
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _open_db(path: Path) -> TinyDB:
@@ -608,7 +597,7 @@ def _open_db(path: Path) -> TinyDB:
 
 
 def _remove_stale_temporary_files(folder: Path) -> None:
-    for temporary in folder.rglob('.*.tmp'):
+    for temporary in folder.rglob(TEMPORARY_PATTERN):
         log.warning('removing unfinished write %s (left by a crash; the data file itself is intact)', temporary)
         temporary.unlink(missing_ok=True)
 
@@ -646,7 +635,7 @@ def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
 # --- documents <-> domain objects ---------------------------------------------------------------------------------
 
 _STAMPED = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
-            'started_at', 'finished_at', 'deleted')
+            'started_at', 'finished_at', 'deleted', 'unseen')
 
 
 def _fields_dict(fields: CardFields) -> dict[str, Any]:
@@ -659,7 +648,7 @@ def _card_doc(card: Card) -> dict[str, Any]:
         'column': card.column.value, 'position': card.position, 'goal_id': card.goal_id, 'owner': card.owner,
         'due': card.due.isoformat() if card.due else None, 'pdca': card.pdca.value if card.pdca else None,
         'quick_win': card.quick_win, 'origin': card.origin.value, 'created_by': card.created_by,
-        'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by,
+        'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by, 'unseen': card.unseen,
         'created_at': card.created_at.isoformat(),
         'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
         'stamps': dict(card.stamps), 'seq': card.seq,
@@ -674,6 +663,7 @@ def _card_from_doc(doc: dict[str, Any]) -> Card:
         pdca=PdcaStage(doc['pdca']) if doc.get('pdca') else None, quick_win=bool(doc.get('quick_win')),
         origin=Origin(doc.get('origin', 'board')), created_by=doc.get('created_by', ''),
         changed_origin=Origin(doc.get('changed_origin', 'board')), changed_by=doc.get('changed_by', ''),
+        unseen=bool(doc.get('unseen')),
         created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
         stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),

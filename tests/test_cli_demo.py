@@ -57,3 +57,37 @@ def test_board_command_is_installed_and_documents_its_subcommands():
                             cwd=ROOT, check=True)
     assert 'demo' in result.stdout
     assert 'hub' in result.stdout
+
+
+def test_revoke_code_from_the_cli_and_unknown_units(tmp_path, capsys):
+    from board.app import make_tokens
+    from board.settings import Settings
+
+    from .factories import UNIT, seeded_store
+    seeded_store(tmp_path).close()
+    tokens = make_tokens(Settings(data_dir=tmp_path))
+    old = tokens.current(UNIT)
+    assert main(['revoke-code', UNIT, '--data', str(tmp_path)]) == 0
+    assert 'revoked' in capsys.readouterr().out
+    assert not tokens.check(old, {UNIT}).ok
+    assert main(['revoke-code', 'finnes-ikke', '--data', str(tmp_path)]) == 2
+    assert f'units: {UNIT}' in capsys.readouterr().err
+
+
+def test_poster_from_the_cli_carries_the_units_current_code(tmp_path):
+    import zxingcpp
+    from PIL import Image
+
+    from board.app import make_tokens
+    from board.settings import Settings
+
+    from .factories import UNIT, seeded_store
+    seeded_store(tmp_path / 'data').close()
+    png, pdf = tmp_path / 'plakat.png', tmp_path / 'plakat.pdf'
+    common = ['--data', str(tmp_path / 'data'), '--public-url', 'http://127.0.0.1:8080']
+    assert main(['poster', UNIT, '--format', 'png', '--out', str(png), *common]) == 0
+    assert main(['poster', UNIT, '--out', str(pdf), *common]) == 0
+    [code] = zxingcpp.read_barcodes(Image.open(png))
+    token = make_tokens(Settings(data_dir=tmp_path / 'data')).current(UNIT)
+    assert code.text == f'http://127.0.0.1:8080/p/{token}'
+    assert pdf.read_bytes().startswith(b'%PDF')

@@ -12,10 +12,11 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING
 
-from nicegui import ui
+from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
 from ..domain import Card, CardFields, Column, Goal, Problem, RuleViolation, Unit
+from ..qr import qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, StoreWriteError
 from .card_dialog import CardDialog
 from .card_view import CardView, GoalChip
@@ -75,6 +76,8 @@ class BoardScreen:
                     ui.label(area.name).classes('board-area')
                 ui.space()
                 ui.link(t('landing.all_boards'), '/').classes('big-link')
+                self._build_menu()
+                self._build_code()
             self.goal_strip = ui.row().classes('goal-strip w-full').props(
                 f'role=list aria-label="{t("goal.strip_label")}"')
             with self.goal_strip:
@@ -87,6 +90,47 @@ class BoardScreen:
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
+        self.changes.codes.subscribe(self.refresh_code)
+
+    def _build_menu(self) -> None:
+        t = self.t
+        with ui.button(icon='menu').props(f'flat round size=lg aria-label="{t("code.menu")}"') \
+                .classes('touch-button'), ui.menu():
+            ui.menu_item(t('code.poster_pdf'), lambda: self.download_poster('pdf')).classes('text-lg min-h-12')
+            ui.menu_item(t('code.poster_png'), lambda: self.download_poster('png')).classes('text-lg min-h-12')
+
+    def _build_code(self) -> None:
+        """The QR code in the corner: phones scan it to send an idea; a tap shows it full screen."""
+        t = self.t
+        self.code_url = self.context.phone_url(self.unit.id)
+        with ui.dialog().props('maximized') as code_dialog, \
+                ui.card().classes('w-full h-full items-center justify-center gap-6'):
+            Heading(t('code.full_heading'), 2).classes('text-4xl font-bold')
+            self.code_full = ui.image(qr_data_url(self.code_url)).props(
+                f'alt="{t("code.scan")}" no-spinner no-transition fit=contain').classes('qr-full')
+            ui.label(t('code.full_text')).classes('text-2xl')
+            ui.button(t('code.close'), icon='close', on_click=code_dialog.close).classes('touch-button')
+        with ui.column().classes('items-center gap-1'):
+            with ui.button(on_click=code_dialog.open).props(
+                    f'flat no-caps aria-label="{t("code.open_label")}"').classes('qr-button').mark('code'):
+                self.code_thumb = ui.image(qr_data_url(self.code_url)).props(
+                    f'alt="{t("code.scan")}" no-spinner no-transition fit=contain').classes('qr-thumb')
+            ui.label(t('code.scan')).classes('qr-caption')
+
+    def refresh_code(self) -> None:
+        url = self.context.phone_url(self.unit.id)
+        if url != self.code_url:
+            self.code_url = url
+            self.code_thumb.set_source(qr_data_url(url))
+            self.code_full.set_source(qr_data_url(url))
+
+    async def download_poster(self, fmt: str) -> None:
+        t = self.t
+        poster = await run.io_bound(qr_poster, unit_name=self.unit.name, url=self.code_url,
+                                    heading=t('code.poster_heading'), instruction=t('code.poster_instruction'),
+                                    footer=t('code.poster_footer'), fmt=fmt)
+        if poster is not None:  # None only while the server shuts down
+            ui.download.content(poster, f'qr-plakat-{self.unit.id}.{fmt}')
 
     def _build_column(self, column: Column) -> None:
         t = self.t
@@ -115,8 +159,17 @@ class BoardScreen:
 
     def open_card(self, card_id: str) -> None:
         card = self.cards.get(card_id)
-        if card is not None:
-            self.dialog.open(card, list(self.goals.values()))
+        if card is None:
+            return
+        self.dialog.open(card, list(self.goals.values()))
+        if card.unseen:  # a new idea from a phone has now been seen on the board
+            background_tasks.create(self._mark_seen(card_id), name=f'mark seen {card_id}')
+
+    async def _mark_seen(self, card_id: str) -> None:
+        try:
+            await self.store.run(self.store.mark_seen, self.unit.id, card_id)
+        except (RuleViolation, StoreWriteError):
+            log.warning('could not mark card %s of unit %s as seen', card_id, self.unit.id)
 
     def open_new(self, column: Column) -> None:
         self.dialog.open(None, list(self.goals.values()), column=column)

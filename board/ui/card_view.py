@@ -38,11 +38,12 @@ class CardView(ui.element):
     def show(self, card: Card, goal: Goal | None, today: date) -> None:
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
-                 card.origin, card.due is not None and card.is_overdue(today))
+                 card.origin, card.unseen, card.due is not None and card.is_overdue(today))
         if shown == self._shown:
             return
         self._shown = shown
         self.style(f'--goal-colour: {goal.colour if goal else NO_GOAL_COLOUR}')
+        self.classes(add='is-new' if card.unseen else None, remove=None if card.unseen else 'is-new')
         self._body.clear()
         with self._body:
             ui.label(card.title).classes('card-title')
@@ -51,8 +52,10 @@ class CardView(ui.element):
 
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
+        if card.unseen:
+            _meta_item('fiber_new', t('card.new')).classes('new-badge')
         if goal is not None:
-            _meta_item(goal.icon, goal.name).style(f'color: {_readable(goal.colour)}')
+            _meta_item(goal.icon, goal.name).style(f'color: {readable_colour(goal.colour)}')
         if card.column == Column.DOING and card.pdca is not None:
             ui.label(t(f'pdca.{card.pdca.value}')).classes('pdca-badge').props(
                 f'title="{t("card.pdca_stage")}"')
@@ -84,7 +87,7 @@ class GoalChip(ui.row):
         self.style(f'--goal-colour: {goal.colour}')
         self.clear()
         with self:
-            ui.icon(goal.icon, size='1.8rem').style(f'color: {_readable(goal.colour)}').props('aria-hidden=true')
+            ui.icon(goal.icon, size='1.8rem').style(f'color: {readable_colour(goal.colour)}').props('aria-hidden=true')
             ui.label(goal.name).classes('goal-name')
             status = goal.status.value
             with ui.element('span').classes(f'meta-item status-{status}'):
@@ -102,7 +105,7 @@ def _meta_item(icon: str, text: str) -> ui.element:
     return item
 
 
-def _readable(colour: str) -> str:
+def readable_colour(colour: str) -> str:
     """The goal colour, darkened where it is too light to read as text on white (WCAG contrast 4.5:1)."""
     try:
         red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))

@@ -23,6 +23,8 @@ class LiveChanges:
         self._store = store
         self._units: dict[str, Event[Change]] = {}
         self.organisation: Event[Change] = Event()
+        #: a board's QR code may have changed (new rotation period or a revocation)
+        self.codes: Event[[]] = Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:

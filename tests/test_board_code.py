@@ -1,0 +1,68 @@
+"""The QR code on the board and ideas arriving from phones, through NiceGUI's simulated user."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import httpx
+import zxingcpp
+from nicegui import ui
+from PIL import Image
+
+from board.app import make_tokens
+from board.domain import Column
+
+from .conftest import Hub
+from .factories import UNIT
+from .test_board_page import cards_in, eventually, open_board
+
+
+def decode_image_source(source: str) -> str:
+    png = base64.b64decode(source.split(',', 1)[1])
+    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    return result.text
+
+
+def code_source(user) -> str:
+    [button] = user.find(marker='code').elements
+    [image] = [e for e in button.descendants() if isinstance(e, ui.image)]
+    return image.source
+
+
+async def test_the_board_shows_a_code_that_leads_phones_to_the_units_page(hub: Hub):
+    user = await open_board(hub)
+    url = decode_image_source(code_source(user))
+    assert url == hub.context.phone_url(UNIT)
+    assert url.startswith('http://127.0.0.1:8080/p/avd-a.')
+    await user.should_see('Skann for å sende en idé')
+
+
+async def test_an_idea_sent_from_a_phone_appears_live_marked_new_until_opened(hub: Hub):
+    user = await open_board(hub)
+    async with httpx.AsyncClient(transport=hub._transport, base_url='http://127.0.0.1') as phone:
+        path = '/p/' + hub.context.tokens.current(UNIT)
+        await phone.get(path)
+        response = await phone.post(path, data={'title': 'Idé fra nattevakta', 'name': ''})
+        assert response.status_code == 303
+    await eventually(lambda: cards_in(user, Column.IDEAS) == ['Idé fra nattevakta'])
+    await user.should_see('Fra mobil')
+    [card] = hub.store.cards(UNIT)
+    [view] = user.find(marker=f'card-{card.id}').elements
+    assert card.unseen
+    assert 'is-new' in view.classes
+    assert 'Ny' in [label.text for label in view.descendants() if isinstance(label, ui.label)]
+    user.find(marker=f'card-{card.id}').click()
+    await eventually(lambda: not hub.store.card(UNIT, card.id).unseen)
+    await eventually(lambda: 'is-new' not in view.classes)
+    assert 'Ny' not in [label.text for label in view.descendants() if isinstance(label, ui.label)]
+
+
+async def test_a_revoked_code_is_replaced_on_open_boards_within_seconds(hub: Hub):
+    user = await open_board(hub)
+    before = code_source(user)
+    make_tokens(hub.context.settings).revoke(UNIT)  # as `board revoke-code` does, from another process
+    await eventually(lambda: code_source(user) != before, seconds=6)
+    assert decode_image_source(code_source(user)) == hub.context.phone_url(UNIT)
+    old_token = decode_image_source(before).rsplit('/', 1)[1]
+    assert not hub.context.tokens.check(old_token, {UNIT}).ok
