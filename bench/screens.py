@@ -8,10 +8,12 @@ NiceGUI's JavaScript, and receives every update the hub sends to it.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from urllib.parse import urlencode
 
 import aiohttp
+import orjson
 import socketio
 
 _CLIENT_ID = re.compile(r"""['"]client_id['"]:\s*['"]([0-9a-f-]+)['"]""")
@@ -24,6 +26,7 @@ class SimulatedScreen:
         self.path = path
         self.session = session
         self.updates = 0
+        self.watched: dict[str, float] = {}  # text to look for -> when it first arrived (time.monotonic)
         self.sio = socketio.AsyncClient(reconnection=False, http_session=session)
         self.sio.on('*', self._on_message)
 
@@ -42,5 +45,16 @@ class SimulatedScreen:
     async def close(self) -> None:
         await self.sio.disconnect()
 
+    def watch(self, text: str) -> None:
+        """Note when an update containing ``text`` (e.g. a new card's title) reaches this screen."""
+        self.watched.setdefault(text, 0.0)
+
     async def _on_message(self, event: str, *args: object) -> None:
         self.updates += 1
+        pending = [text for text, seen in self.watched.items() if not seen]
+        if pending:
+            now = time.monotonic()
+            payload = orjson.dumps(args).decode()  # much cheaper than repr: this process shares the CPU with the hub
+            for text in pending:
+                if text in payload:
+                    self.watched[text] = now

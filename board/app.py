@@ -9,7 +9,6 @@ for the disk.
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from .settings import Settings
 from .store import Store
 from .tokens import SubmissionTokens, load_or_create_secret
 
-__all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options', 'storage_secret']
+__all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options']
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,9 @@ def run_options(context: AppContext) -> dict[str, object]:
     return {
         'host': settings.host, 'port': settings.port, 'title': context.t('app.name'),
         'language': context.t('meta.quasar'), 'reconnect_timeout': settings.reconnect_timeout,
-        'storage_secret': storage_secret(settings), 'favicon': ASSETS / 'favicon.svg',
+        # no storage_secret: the app keeps nothing in NiceGUI's per-browser storage, and without it NiceGUI adds no
+        # session middleware that would create a stored session for every phone that opens the idea form
+        'favicon': ASSETS / 'favicon.svg',
         'show': False, 'reload': False, 'show_welcome_message': False,
     }
 
@@ -105,15 +106,3 @@ def make_tokens(settings: Settings) -> SubmissionTokens:
                             secrets_dir / 'revocations.json',
                             rotation=timedelta(weeks=settings.token_rotation_weeks),
                             grace=timedelta(days=settings.token_grace_days))
-
-
-def storage_secret(settings: Settings) -> str:
-    """The secret for signing session cookies: from the settings, or generated once in the data folder."""
-    if settings.storage_secret:
-        return settings.storage_secret
-    path = settings.data_dir / 'secrets' / 'storage_secret'
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()

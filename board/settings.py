@@ -37,8 +37,6 @@ class Settings:
     node_id: str = 'hub'
     #: how long a screen may lose its connection before NiceGUI reloads the page
     reconnect_timeout: float = 30.0
-    #: secret for signing browser session cookies; generated in the data folder when empty
-    storage_secret: str = ''
     #: secret for signing the boards' QR-code tokens; generated in the data folder when empty
     token_secret: str = ''
     #: a board's QR code changes this often, so an old photo of it stops working

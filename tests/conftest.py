@@ -51,7 +51,7 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
     from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
     marker = request.node.get_closest_marker('settings')
-    settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', storage_secret='test',
+    settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', token_secret='t' * 32,
                         **(marker.kwargs if marker else {}))
     seeded_store(settings.data_dir).close()
     with nicegui_reset_globals():

@@ -15,7 +15,7 @@ from board.domain import Column
 
 from .conftest import Hub
 from .factories import UNIT
-from .test_board_page import cards_in, eventually, open_board
+from .test_board_page import cards_in, eventually, open_board, tap_card
 
 
 def decode_image_source(source: str) -> str:
@@ -51,8 +51,8 @@ async def test_an_idea_sent_from_a_phone_appears_live_marked_new_until_opened(hu
     [view] = user.find(marker=f'card-{card.id}').elements
     assert card.unseen
     assert 'is-new' in view.classes
-    assert 'Ny' in [label.text for label in view.descendants() if isinstance(label, ui.label)]
-    user.find(marker=f'card-{card.id}').click()
+    assert "Ny" in [label.text for label in view.descendants() if isinstance(label, ui.label)]
+    tap_card(user, card)
     await eventually(lambda: not hub.store.card(UNIT, card.id).unseen)
     await eventually(lambda: 'is-new' not in view.classes)
     assert 'Ny' not in [label.text for label in view.descendants() if isinstance(label, ui.label)]

@@ -29,6 +29,11 @@ async def eventually(check: Callable[[], object], seconds: float = 3.0) -> None:
     assert check()
 
 
+def tap_card(user, card) -> None:
+    """Tap a card as a finger does: the column's listener receives the card's id."""
+    user.find(marker=f'column-{card.column.value}').trigger('click', card.id)
+
+
 def cards_in(user, column: Column) -> list[str]:
     [container] = user.find(marker=f'column-{column.value}').elements
     return [label.text for card in container.default_slot.children
@@ -87,7 +92,7 @@ async def test_empty_title_is_not_saved_and_the_field_says_why(hub: Hub):
 async def test_too_long_title_and_description_get_clear_messages_and_keep_the_old_card(hub: Hub):
     card = hub.store.create_card(UNIT, CardFields(title='Opprinnelig'))
     user = await open_board(hub)
-    user.find(marker=f'card-{card.id}').click()
+    tap_card(user, card)
     user.find(marker='dialog-title').clear().type('x' * 201)
     user.find(marker='dialog-description').type('y' * 4001)
     user.find(marker='dialog-save').click()
@@ -102,7 +107,7 @@ async def test_too_long_title_and_description_get_clear_messages_and_keep_the_ol
 async def test_opening_a_card_to_set_goal_owner_due_and_move_it_to_progress(hub: Hub):
     card = hub.store.create_card(UNIT, CardFields(title='Rydd lageret'))
     user = await open_board(hub)
-    user.find(marker=f'card-{card.id}').click()
+    tap_card(user, card)
     [goal] = user.find(marker='dialog-goal').elements
     goal.value = 'ventetid'
     user.find(marker='dialog-owner').type('Aisha')
@@ -121,7 +126,7 @@ async def test_opening_a_card_to_set_goal_owner_due_and_move_it_to_progress(hub:
 async def test_a_refused_move_in_the_dialog_explains_why(hub: Hub):
     card = hub.store.create_card(UNIT, CardFields(title='Stor endring'))
     user = await open_board(hub)
-    user.find(marker=f'card-{card.id}').click()
+    tap_card(user, card)
     [column] = user.find(marker='dialog-column').elements
     column.value = 'done'
     user.find(marker='dialog-save').click()
@@ -132,7 +137,7 @@ async def test_a_refused_move_in_the_dialog_explains_why(hub: Hub):
 async def test_delete_asks_first(hub: Hub):
     card = hub.store.create_card(UNIT, CardFields(title='Skal bort'))
     user = await open_board(hub)
-    user.find(marker=f'card-{card.id}').click()
+    tap_card(user, card)
     user.find(marker='dialog-delete').click()
     await user.should_see(content='Slette kortet «Skal bort»?')
     assert hub.store.card(UNIT, card.id) is not None

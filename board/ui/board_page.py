@@ -35,6 +35,14 @@ SORTABLE_OPTIONS = {'forceFallback': True, 'fallbackTolerance': 4, 'delayOnTouch
                     'scroll': True, 'bubbleScroll': True}
 
 
+OPEN_CARD_ON_CLICK = '(e) => { const card = e.target.closest("[data-card-id]"); if (card) emit(card.dataset.cardId); }'
+OPEN_CARD_ON_KEY = '''(e) => {
+  if (e.key !== "Enter" && e.key !== " ") return;
+  const card = e.target.closest("[data-card-id]");
+  if (card && e.target === card) { e.preventDefault(); emit(card.dataset.cardId); }
+}'''
+
+
 def register(context: AppContext, changes: LiveChanges) -> None:
 
     @ui.page('/units/{unit_id}', title=context.t('app.name'))
@@ -69,20 +77,22 @@ class BoardScreen:
         t = self.t
         area = self.store.organisation.service_area(self.unit.service_area_id)
         with frame(self.context, f'{self.unit.name} - {t("app.name")}'), ui.column().classes('w-full gap-3 p-3'):
-            with ui.row().classes('board-header w-full'):
-                Heading(self.unit.name, 1)
-                self.week_label = ui.label().classes('board-week')
-                if area is not None:
-                    ui.label(area.name).classes('board-area')
-                ui.space()
-                ui.link(t('landing.all_boards'), '/').classes('big-link')
-                self._build_menu()
+            with ui.row(wrap=False).classes('w-full items-start gap-4'):
+                with ui.column().classes('grow gap-3 min-w-0'):
+                    with ui.row().classes('board-header w-full'):
+                        Heading(self.unit.name, 1)
+                        self.week_label = ui.label().classes('board-week')
+                        if area is not None:
+                            ui.label(area.name).classes('board-area')
+                        ui.space()
+                        ui.link(t('landing.all_boards'), '/').classes('big-link')
+                        self._build_menu()
+                    self.goal_strip = ui.row().classes('goal-strip w-full').props(
+                        f'role=list aria-label="{t("goal.strip_label")}"')
+                    with self.goal_strip:
+                        for goal in self.goals.values():
+                            self.chips[goal.id] = GoalChip(goal, t=t)
                 self._build_code()
-            self.goal_strip = ui.row().classes('goal-strip w-full').props(
-                f'role=list aria-label="{t("goal.strip_label")}"')
-            with self.goal_strip:
-                for goal in self.goals.values():
-                    self.chips[goal.id] = GoalChip(goal, t=t)
             with ui.element('div').classes('board-columns'):
                 for column in Column:
                     self._build_column(column)
@@ -150,10 +160,13 @@ class BoardScreen:
                     self.views[card.id] = self._view(card)
             container.make_sortable(SORTABLE_OPTIONS, group=f'board-{self.unit.id}', handle='.drag-handle',
                                     on_end=self.on_drop)
+            # one listener per column for every card in it (a tap, or Enter / Space on a focused card)
+            container.on('click', lambda e: self.open_card(e.args), js_handler=OPEN_CARD_ON_CLICK)
+            container.on('keydown', lambda e: self.open_card(e.args), js_handler=OPEN_CARD_ON_KEY)
         self._count(column)
 
     def _view(self, card: Card) -> CardView:
-        return CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today, on_open=self.open_card)
+        return CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today)
 
     # --- what people do ---
 

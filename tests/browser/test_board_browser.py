@@ -111,6 +111,15 @@ def test_a_network_blip_of_a_few_seconds_does_not_reload_the_board(running_hub: 
     assert wall.evaluate('window.loadedOnce') is True  # the same page: it caught up without reloading
 
 
+def test_a_card_opens_from_the_keyboard_too(running_hub: RunningHub, wall_page: Page):
+    wall_page.goto(running_hub.board_url(UNIT))
+    target = card(wall_page, 'Allerede i gang')
+    target.focus()
+    wall_page.keyboard.press('Enter')
+    expect(wall_page.get_by_label('Tittel')).to_have_value('Allerede i gang')
+    wall_page.keyboard.press('Escape')
+
+
 def test_markup_in_a_title_is_shown_as_text_and_never_runs(running_hub: RunningHub, wall_page: Page):
     dialogs = []
     wall_page.on('dialog', lambda d: (dialogs.append(d.message), d.dismiss()))

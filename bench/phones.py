@@ -1,0 +1,89 @@
+"""100 phones sending ideas at once to the hub while 70 boards are connected (all on 127.0.0.1).
+
+Each simulated phone opens its unit's form (and gets its cookie), then all send together, in rounds. A simulated
+wall screen per unit watches for each idea's title in the updates it receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from board.app import make_tokens
+from board.settings import Settings
+
+from .common import Row, percentile
+from .hubprocess import resident_mb, start_hub, stop_hub
+from .screens import SimulatedScreen
+from .store_writes import build_history
+
+
+def run(*, phones: int = 100, rounds: int = 3, boards: int = 70) -> list[Row]:
+    return asyncio.run(_run(phones=phones, rounds=rounds, boards=boards))
+
+
+async def _run(*, phones: int, rounds: int, boards: int) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix='bench-phones-') as tmp:
+        data = Path(tmp) / 'data'
+        store = build_history(data, 70 * 20)
+        units = [u.id for u in store.organisation.units][:boards]
+        store.close()
+        tokens = make_tokens(Settings(data_dir=data))
+        hub = start_hub(data)
+        try:
+            async with aiohttp.ClientSession() as session:
+                screens = {unit: SimulatedScreen(hub.url, f'/units/{unit}', session) for unit in units}
+                for chunk in range(0, len(units), 10):
+                    await asyncio.gather(*(screens[u].connect() for u in units[chunk:chunk + 10]))
+                send_ms, seen_ms, errors = await _phones(hub.url, tokens, screens, units, phones=phones,
+                                                         rounds=rounds)
+                hub_mb = resident_mb(hub.process.pid)
+                await asyncio.gather(*(s.close() for s in screens.values()))
+        finally:
+            stop_hub(hub)
+    note = f'{phones} phones x {rounds} rounds, {len(units)} boards connected, {errors} errors, hub {hub_mb:.0f} MB'
+    return [
+        Row(figure='phone idea sent (HTTP POST)', target='p95 <= 300 ms, no errors', samples=send_ms,
+            passed=errors == 0 and percentile(send_ms, 95) <= 300, note=note),
+        Row(figure="phone idea on its unit's connected board", target='p95 <= 1000 ms', samples=seen_ms,
+            passed=len(seen_ms) == phones * rounds and percentile(seen_ms, 95) <= 1000,
+            note=f'{len(seen_ms)} of {phones * rounds} seen'),
+    ]
+
+
+async def _phones(base_url: str, tokens, screens: dict[str, SimulatedScreen], units: list[str], *, phones: int,
+                  rounds: int) -> tuple[list[float], list[float], int]:
+    sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(phones)]
+    send_ms: list[float] = []
+    sent_at: dict[str, tuple[str, float]] = {}
+    errors = 0
+    try:
+        paths = {u: f'/p/{tokens.current(u)}' for u in units}
+        await asyncio.gather(*(s.get(base_url + paths[units[i % len(units)]]) for i, s in enumerate(sessions)))
+
+        async def send(number: int, session: aiohttp.ClientSession, round_: int) -> None:
+            nonlocal errors
+            unit = units[number % len(units)]
+            title = f'Idé {round_}-{number} fra mobilen'
+            screens[unit].watch(title)
+            start = time.monotonic()
+            async with session.post(base_url + paths[unit], data={'title': title},
+                                    allow_redirects=False) as response:
+                await response.read()
+                if response.status != 303:
+                    errors += 1
+            send_ms.append((time.monotonic() - start) * 1000)
+            sent_at[title] = (unit, start)
+
+        for round_ in range(rounds):
+            await asyncio.gather(*(send(i, s, round_) for i, s in enumerate(sessions)))
+            await asyncio.sleep(1.5)  # let the boards catch up before the next wave
+    finally:
+        await asyncio.gather(*(s.close() for s in sessions))
+    seen_ms = [(screens[unit].watched[title] - start) * 1000 for title, (unit, start) in sent_at.items()
+               if screens[unit].watched.get(title)]
+    return send_ms, seen_ms, errors
