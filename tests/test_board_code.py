@@ -66,3 +66,25 @@ async def test_a_revoked_code_is_replaced_on_open_boards_within_seconds(hub: Hub
     assert decode_image_source(code_source(user)) == hub.context.phone_url(UNIT)
     old_token = decode_image_source(before).rsplit('/', 1)[1]
     assert not hub.context.tokens.check(old_token, {UNIT}).ok
+
+
+async def test_the_board_menu_downloads_a_printable_poster_with_the_current_code(hub: Hub):
+    user = await open_board(hub)
+    user.find(marker='poster-png').click()
+    response = await user.download.next(timeout=5)
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    assert code.text == hub.context.phone_url(UNIT)
+    user.find(marker='poster-pdf').click()
+    assert (await user.download.next(timeout=5)).content.startswith(b'%PDF')
+
+
+async def test_markup_and_template_syntax_from_a_phone_show_verbatim_on_the_board(hub: Hub):
+    user = await open_board(hub)
+    nasty = '<img src=x onerror=alert(1)> {{ 7*7 }} ${1+1} &amp; «æøå»'
+    async with httpx.AsyncClient(transport=hub._transport, base_url='http://127.0.0.1') as phone:
+        path = '/p/' + hub.context.tokens.current(UNIT)
+        await phone.get(path)
+        assert (await phone.post(path, data={'title': nasty})).status_code == 303
+    await eventually(lambda: cards_in(user, Column.IDEAS) == [nasty])
+    assert hub.store.cards(UNIT)[0].title == nasty
+    await user.should_not_see(ui.html)

@@ -16,7 +16,7 @@ from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
 from ..domain import Card, CardFields, Column, Goal, Problem, RuleViolation, Unit
-from ..qr import qr_data_url, qr_poster
+from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, StoreWriteError
 from .card_dialog import CardDialog
 from .card_view import CardView, GoalChip
@@ -106,8 +106,9 @@ class BoardScreen:
         t = self.t
         with ui.button(icon='menu').props(f'flat round size=lg aria-label="{t("code.menu")}"') \
                 .classes('touch-button'), ui.menu():
-            ui.menu_item(t('code.poster_pdf'), lambda: self.download_poster('pdf')).classes('text-lg min-h-12')
-            ui.menu_item(t('code.poster_png'), lambda: self.download_poster('png')).classes('text-lg min-h-12')
+            for fmt in POSTER_FORMATS:
+                ui.menu_item(t(f'code.poster_{fmt}'), lambda fmt=fmt: self.download_poster(fmt)) \
+                    .classes('text-lg min-h-12').mark(f'poster-{fmt}')
 
     def _build_code(self) -> None:
         """The QR code in the corner: phones scan it to send an idea; a tap shows it full screen."""
