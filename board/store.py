@@ -65,6 +65,7 @@ from .domain import (
     position_at,
     validate_card_fields,
 )
+from .merge import STAMPED_FIELDS, merge_card, merge_goal
 from .ordering import key_between
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     'OrganisationChanged',
     'Store',
     'StoreWriteError',
+    'SyncCursor',
 ]
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,13 @@ class StoreWriteError(RuntimeError):
         self.path = path
         self.errno = getattr(error, 'errno', None)
         super().__init__(f'could not write {path}: {getattr(error, "strerror", None) or error}')
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """A replica's progress: its own changes up to ``pushed`` are on the hub; the hub's up to ``pulled`` are here."""
+    pushed: int = 0
+    pulled: int = 0
 
 
 # --- changes, as the UI and the sync see them ---------------------------------------------------------------------
@@ -263,20 +272,80 @@ class Store:
 
     # --- writes: goals ---
 
-    def save_goal(self, goal: Goal) -> Goal:
-        """Create or replace a goal of its unit."""
+    def save_goal(self, goal: Goal, *, stamp: str | None = None) -> Goal:
+        """Create or replace a goal of its unit (``stamp``: keep the stamp of a goal received from another node)."""
         _check_id(goal.id)
         with self._lock:
             board = self._board(goal.unit_id)
+            if stamp is not None:
+                self.clock.observe(stamp)
+            stamp = stamp or self.clock.tick()
             seq = board.seq + 1
-            doc = _goal_doc(goal) | {'seq': seq, 'stamp': self.clock.tick()}
+            doc = _goal_doc(goal) | {'seq': seq, 'stamp': stamp}
             with board.storage.batch():
                 board.goals_table.upsert(doc, Query().id == goal.id)
                 board.write_seq(seq)
             board.goals = {**board.goals, goal.id: goal}
+            board.goal_versions = {**board.goal_versions, goal.id: (seq, stamp)}
             board.seq = seq
-        self._emit(GoalChanged(goal.unit_id, seq, goal))
+            self._emit(GoalChanged(goal.unit_id, seq, goal))
         return goal
+
+    # --- sync: what the hub and the wall screens exchange ---
+
+    def changes_since(self, unit_id: str, seq: int) -> tuple[list[Card], list[tuple[Goal, str]], int]:
+        """Cards (tombstones included) and goals with their stamps changed after ``seq``, and the current seq."""
+        board = self._board(unit_id)
+        cards = sorted((c for c in board.cards.values() if c.seq > seq), key=lambda c: c.seq)
+        goals = [(board.goals[g], stamp) for g, (goal_seq, stamp) in board.goal_versions.items() if goal_seq > seq]
+        return cards, goals, board.seq
+
+    def merge_cards(self, unit_id: str, cards: Iterable[Card]) -> list[Card]:
+        """Take cards changed on another node: merge field by field, keep their stamps, number what changed here."""
+        merged_cards: list[Card] = []
+        with self._lock:
+            board = self._board(unit_id)
+            for incoming in cards:
+                if incoming.unit_id != unit_id:
+                    raise ValueError(f'card {incoming.id} belongs to {incoming.unit_id}, not {unit_id}')
+                for stamp in incoming.stamps.values():
+                    self.clock.observe(stamp)
+                before = board.cards.get(incoming.id)
+                merged = merge_card(before, incoming)
+                if before is not None and dataclasses.replace(merged, seq=before.seq) == before:
+                    continue  # nothing new: sent again, or already known
+                merged_cards.append(self._commit_as_is(board, before, merged))
+        return merged_cards
+
+    def merge_goals(self, unit_id: str, goals: Iterable[tuple[Goal, str]]) -> None:
+        """Take goals changed on the hub: the later version of a goal wins."""
+        with self._lock:
+            board = self._board(unit_id)
+            for goal, stamp in goals:
+                mine = board.goals.get(goal.id)
+                mine_stamp = board.goal_versions.get(goal.id, (0, ''))[1]
+                winner, winner_stamp = merge_goal(mine, mine_stamp, goal, stamp)
+                if winner is not mine:
+                    self.save_goal(winner, stamp=winner_stamp)
+
+    def sync_cursor(self, unit_id: str) -> SyncCursor:
+        return self._board(unit_id).cursor
+
+    def set_sync_cursor(self, unit_id: str, cursor: SyncCursor) -> None:
+        """Remember durably how far the replica has synced, so the outbox survives a restart or a power cut."""
+        with self._lock:
+            board = self._board(unit_id)
+            if cursor == board.cursor:
+                return
+            with board.storage.batch():
+                board.db.table('meta').upsert(_document({'unit_id': unit_id, 'seq': board.seq,
+                                                         'sync': dataclasses.asdict(cursor)}, 1))
+            board.cursor = cursor
+
+    def outbox(self, unit_id: str) -> list[Card]:
+        """Cards changed on this replica since they were last pushed to the hub."""
+        board = self._board(unit_id)
+        return sorted((c for c in board.cards.values() if c.seq > board.cursor.pushed), key=lambda c: c.seq)
 
     # --- writes: cards ---
 
@@ -450,6 +519,24 @@ class Store:
         self._emit(CardChanged(board.unit_id, seq, after, before))
         return after
 
+    def _commit_as_is(self, board: _UnitBoard, before: Card | None, card: Card) -> Card:
+        """Write a merged card with the stamps it has (no new stamp: the change was made elsewhere)."""
+        seq = board.seq + 1
+        card = dataclasses.replace(card, seq=seq)
+        doc = _card_doc(card)
+        with board.storage.batch():
+            if before is None:
+                doc_id = board.cards_table.insert(doc)
+            else:
+                doc_id = board.doc_ids[card.id]
+                board.cards_table.update(doc, doc_ids=[doc_id])
+            board.write_seq(seq)
+        board.cards = {**board.cards, card.id: card}
+        board.doc_ids = {**board.doc_ids, card.id: doc_id}
+        board.seq = seq
+        self._emit(CardChanged(board.unit_id, seq, card, before))
+        return card
+
     def _emit(self, change: Change) -> None:
         for callback in list(self._subscribers):
             try:
@@ -490,7 +577,11 @@ class _UnitBoard:
     cards: dict[str, Card]
     doc_ids: dict[str, int]
     goals: dict[str, Goal]
+    #: per goal: (seq, stamp) of its last change, for sync
+    goal_versions: dict[str, tuple[int, str]]
     seq: int
+    #: how far this replica has pushed its changes to the hub and pulled the hub's (kiosks only)
+    cursor: SyncCursor
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> _UnitBoard:
@@ -499,13 +590,16 @@ class _UnitBoard:
         try:
             docs = cards_table.all()
             cards = {doc['id']: _card_from_doc(doc) for doc in docs}
-            goals = {doc['id']: _goal_from_doc(doc) for doc in db.table('goals').all()}
+            goal_docs = db.table('goals').all()
+            goals = {doc['id']: _goal_from_doc(doc) for doc in goal_docs}
+            versions = {doc['id']: (int(doc.get('seq', 0)), str(doc.get('stamp', ''))) for doc in goal_docs}
             meta = db.table('meta').get(doc_id=1)
+            cursor = SyncCursor(**meta.get('sync', {})) if meta else SyncCursor()
         except (KeyError, TypeError, ValueError) as error:
             raise DataFileError(folder / 'units' / f'{unit_id}.json', f'unexpected content: {error!r}') from error
         seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values())])
         return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
-                   goals=goals, seq=seq)
+                   goals=goals, goal_versions=versions, seq=seq, cursor=cursor)
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -634,8 +728,7 @@ def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
 
 # --- documents <-> domain objects ---------------------------------------------------------------------------------
 
-_STAMPED = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
-            'started_at', 'finished_at', 'deleted', 'unseen')
+_STAMPED = STAMPED_FIELDS
 
 
 def _fields_dict(fields: CardFields) -> dict[str, Any]:
