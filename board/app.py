@@ -8,12 +8,16 @@ for the disk.
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from .assets import ASSETS
+from .atomicfile import write_atomic
 from .i18n import Translator, translator
+from .lock import DataFolderLock
 from .settings import Settings
 from .store import Store
 from .tokens import SubmissionTokens, load_or_create_secret
@@ -45,8 +49,10 @@ def create_app(settings: Settings) -> AppContext:
     """Open the store, register the pages and their lifecycle on NiceGUI's app; ``ui.run`` is the caller's."""
     from nicegui import app
 
+    from . import sync_api
     from .ui import board_page, landing, live, phone, theme
 
+    lock = DataFolderLock(settings.data_dir).acquire()
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id).open()
     context = AppContext(settings=settings, store=store, t=translator(settings.language),
@@ -58,6 +64,8 @@ def create_app(settings: Settings) -> AppContext:
     landing.register(context)
     board_page.register(context, changes)
     app.include_router(phone.router(context))
+    signals = sync_api.ChangeSignals(store)
+    app.include_router(sync_api.router(context, signals, write_local_admin(settings)))
 
     @app.get('/status')
     def status() -> dict[str, object]:
@@ -79,10 +87,12 @@ def create_app(settings: Settings) -> AppContext:
             changes.codes.emit()
 
     app.on_startup(changes.start)
+    app.on_startup(signals.start)
     app.on_startup(archive_now)
     app.timer(ARCHIVE_INTERVAL, archive_now)  # one timer per process, not one per connected screen
     app.timer(CODE_CHECK_INTERVAL, check_codes)
     app.on_shutdown(store.close)
+    app.on_shutdown(lock.release)
     return context
 
 
@@ -94,9 +104,19 @@ def run_options(context: AppContext) -> dict[str, object]:
         'language': context.t('meta.quasar'), 'reconnect_timeout': settings.reconnect_timeout,
         # no storage_secret: the app keeps nothing in NiceGUI's per-browser storage, and without it NiceGUI adds no
         # session middleware that would create a stored session for every phone that opens the idea form
-        'favicon': ASSETS / 'favicon.svg',
+        'favicon': ASSETS / 'favicon.svg', 'fastapi_docs': True,  # the sync API's OpenAPI at /docs
         'show': False, 'reload': False, 'show_welcome_message': False,
     }
+
+
+def write_local_admin(settings: Settings) -> str:
+    """A fresh admin token for this run, readable by the service's user only; ``board pair`` uses it."""
+    token = secrets.token_urlsafe(32)
+    host = '127.0.0.1' if settings.host in ('0.0.0.0', '::', '') else settings.host
+    path = settings.data_dir / 'secrets' / 'local_admin.json'
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomic(path, json.dumps({'url': f'http://{host}:{settings.port}', 'token': token}).encode(), mode=0o600)
+    return token
 
 
 def make_tokens(settings: Settings) -> SubmissionTokens:

@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -46,19 +46,19 @@ from tinydb.table import Document, Table
 
 from .atomicfile import TEMPORARY_PATTERN, write_atomic
 from .clock import HybridClock, utc_now
+from .codec import card_from_dict, card_to_dict, goal_from_dict, goal_to_dict
+from .devices import Kiosk, PairingCode
 from .domain import (
     Card,
     CardFields,
     Column,
     Goal,
-    GoalStatus,
     Organisation,
     Origin,
     PdcaStage,
     Problem,
     RuleViolation,
     ServiceArea,
-    Target,
     Unit,
     changed_fields,
     move_card,
@@ -160,8 +160,10 @@ class Store:
         self._writer: ThreadPoolExecutor | None = None
         self._subscribers: list[Callable[[Change], None]] = []
         self._org_db: TinyDB | None = None
+        self._devices_db: TinyDB | None = None
         self._organisation = Organisation(name='')
         self._units: dict[str, _UnitBoard] = {}
+        self._heartbeats: dict[str, tuple[datetime, str, int, int]] = {}
 
     # --- lifecycle ---
 
@@ -172,6 +174,7 @@ class Store:
             (self.folder / 'archive').mkdir(exist_ok=True)
             _remove_stale_temporary_files(self.folder)
             self._org_db = _open_db(self.folder / 'organisation.json')
+            self._devices_db = _open_db(self.folder / 'kiosks.json')
             self._organisation = _load_organisation(self._org_db)
             self._units = {u.id: _UnitBoard.load(self.folder, u.id) for u in self._organisation.units}
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
@@ -184,8 +187,9 @@ class Store:
                 self._writer = None
             for board in self._units.values():
                 board.db.close()
-            if self._org_db is not None:
-                self._org_db.close()
+            for db in (self._org_db, self._devices_db):
+                if db is not None:
+                    db.close()
 
     async def run(self, write: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a write on the store's single writer thread, so the event loop never waits for the disk."""
@@ -231,7 +235,7 @@ class Store:
         if not path.exists():
             return []
         with _open_db(path) as db:
-            return [_card_from_doc(doc) for doc in db.table('cards').all()]
+            return [card_from_dict(doc) for doc in db.table('cards').all()]
 
     def archive_years(self, unit_id: str) -> list[int]:
         folder = self.folder / 'archive' / unit_id
@@ -281,7 +285,7 @@ class Store:
                 self.clock.observe(stamp)
             stamp = stamp or self.clock.tick()
             seq = board.seq + 1
-            doc = _goal_doc(goal) | {'seq': seq, 'stamp': stamp}
+            doc = goal_to_dict(goal) | {'seq': seq, 'stamp': stamp}
             with board.storage.batch():
                 board.goals_table.upsert(doc, Query().id == goal.id)
                 board.write_seq(seq)
@@ -290,6 +294,66 @@ class Store:
             board.seq = seq
             self._emit(GoalChanged(goal.unit_id, seq, goal))
         return goal
+
+    # --- wall screens known to the hub (kiosks.json) ---
+
+    def add_pairing_code(self, code: PairingCode) -> None:
+        self._board(code.unit_id)
+        with self._lock, self._devices_storage().batch():
+            self._devices().table('pairing_codes').insert(_pairing_doc(code))
+
+    def redeem_pairing_code(self, code_hash: str, kiosk: Kiosk) -> PairingCode | None:
+        """Use a pairing code once: if it is valid, record the kiosk and return the code; otherwise None."""
+        with self._lock:
+            table = self._devices().table('pairing_codes')
+            doc = table.get(Query().code_hash == code_hash)
+            if not isinstance(doc, dict):
+                return None
+            code = _pairing_from_doc(doc)
+            if not code.usable(self.now()) or code.unit_id != kiosk.unit_id:
+                return None
+            with self._devices_storage().batch():
+                table.update({'used': True}, doc_ids=[doc.doc_id])
+                self._devices().table('kiosks').insert(_kiosk_doc(kiosk))
+            return code
+
+    def pairing_code_unit(self, code_hash: str) -> str | None:
+        doc = self._devices().table('pairing_codes').get(Query().code_hash == code_hash)
+        return doc['unit_id'] if isinstance(doc, dict) else None
+
+    def kiosks(self) -> list[Kiosk]:
+        return sorted((_kiosk_from_doc(d) for d in self._devices().table('kiosks').all()),
+                      key=lambda k: (k.unit_id, k.id))
+
+    def kiosk_by_token_hash(self, token_hash: str) -> Kiosk | None:
+        doc = self._devices().table('kiosks').get(Query().token_hash == token_hash)
+        return _kiosk_from_doc(doc) if isinstance(doc, dict) else None
+
+    def revoke_kiosk(self, kiosk_id: str) -> bool:
+        with self._lock, self._devices_storage().batch():
+            return bool(self._devices().table('kiosks').update({'revoked': True}, Query().id == kiosk_id))
+
+    def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int) -> None:
+        # last-seen times change every minute per kiosk: kept in memory, written at most every few minutes
+        now = self.now()
+        with self._lock:
+            previous = self._heartbeats.get(kiosk_id)
+            self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms)
+            if previous is None or now - previous[0] > timedelta(minutes=5) or previous[1:] != (
+                    version, outbox, clock_offset_ms):
+                with self._devices_storage().batch():
+                    self._devices().table('kiosks').update(
+                        {'last_seen': now.isoformat(), 'version': version, 'outbox': outbox,
+                         'clock_offset_ms': clock_offset_ms}, Query().id == kiosk_id)
+
+    def kiosk_status(self) -> list[Kiosk]:
+        """The kiosks with their latest heartbeat (also one not yet written to disk)."""
+        result = []
+        for stored in self.kiosks():
+            beat = self._heartbeats.get(stored.id)
+            result.append(stored if beat is None else dataclasses.replace(
+                stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3]))
+        return result
 
     # --- sync: what the hub and the wall screens exchange ---
 
@@ -432,7 +496,7 @@ class Store:
                 seq += 1
                 numbered = dataclasses.replace(card, seq=seq, stamps=card.stamps or dict.fromkeys(_STAMPED, stamp))
                 stamped.append(numbered)
-                docs.append(_card_doc(numbered))
+                docs.append(card_to_dict(numbered))
             with board.storage.batch():
                 doc_ids = board.cards_table.insert_multiple(docs)
                 board.write_seq(seq)
@@ -486,10 +550,10 @@ class Store:
             storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
             with storage.batch():
                 existing = {doc['id']: doc.doc_id for doc in table.all()}
-                fresh = [_card_doc(c) for c in cards if c.id not in existing]
+                fresh = [card_to_dict(c) for c in cards if c.id not in existing]
                 for card in cards:
                     if card.id in existing:
-                        table.update(_card_doc(card), doc_ids=[existing[card.id]])
+                        table.update(card_to_dict(card), doc_ids=[existing[card.id]])
                 table.insert_multiple(fresh)
 
     def _commit(self, board: _UnitBoard, before: Card | None, after: Card, *, origin: Origin | None = None,
@@ -505,7 +569,7 @@ class Store:
         if origin is not None:
             after = dataclasses.replace(after, changed_origin=origin, changed_by=by.strip())
         after = dataclasses.replace(after, stamps=stamps, seq=seq)
-        doc = _card_doc(after)
+        doc = card_to_dict(after)
         with board.storage.batch():
             if before is None:
                 doc_id = board.cards_table.insert(doc)
@@ -523,7 +587,7 @@ class Store:
         """Write a merged card with the stamps it has (no new stamp: the change was made elsewhere)."""
         seq = board.seq + 1
         card = dataclasses.replace(card, seq=seq)
-        doc = _card_doc(card)
+        doc = card_to_dict(card)
         with board.storage.batch():
             if before is None:
                 doc_id = board.cards_table.insert(doc)
@@ -568,6 +632,14 @@ class Store:
     def _org_storage(self) -> AtomicJSONStorage:
         return self._org().storage  # type: ignore[return-value]
 
+    def _devices(self) -> TinyDB:
+        if self._devices_db is None:
+            raise RuntimeError('store is not open')
+        return self._devices_db
+
+    def _devices_storage(self) -> AtomicJSONStorage:
+        return self._devices().storage  # type: ignore[return-value]
+
 
 @dataclass(kw_only=True)
 class _UnitBoard:
@@ -589,9 +661,9 @@ class _UnitBoard:
         cards_table = db.table('cards')
         try:
             docs = cards_table.all()
-            cards = {doc['id']: _card_from_doc(doc) for doc in docs}
+            cards = {doc['id']: card_from_dict(doc) for doc in docs}
             goal_docs = db.table('goals').all()
-            goals = {doc['id']: _goal_from_doc(doc) for doc in goal_docs}
+            goals = {doc['id']: goal_from_dict(doc) for doc in goal_docs}
             versions = {doc['id']: (int(doc.get('seq', 0)), str(doc.get('stamp', ''))) for doc in goal_docs}
             meta = db.table('meta').get(doc_id=1)
             cursor = SyncCursor(**meta.get('sync', {})) if meta else SyncCursor()
@@ -735,50 +807,27 @@ def _fields_dict(fields: CardFields) -> dict[str, Any]:
     return {f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)}
 
 
-def _card_doc(card: Card) -> dict[str, Any]:
-    return {
-        'id': card.id, 'unit_id': card.unit_id, 'title': card.title, 'description': card.description,
-        'column': card.column.value, 'position': card.position, 'goal_id': card.goal_id, 'owner': card.owner,
-        'due': card.due.isoformat() if card.due else None, 'pdca': card.pdca.value if card.pdca else None,
-        'quick_win': card.quick_win, 'origin': card.origin.value, 'created_by': card.created_by,
-        'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by, 'unseen': card.unseen,
-        'created_at': card.created_at.isoformat(),
-        'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
-        'stamps': dict(card.stamps), 'seq': card.seq,
-    }
+def _pairing_doc(code: PairingCode) -> dict[str, Any]:
+    return {'code_hash': code.code_hash, 'unit_id': code.unit_id, 'expires_at': code.expires_at.isoformat(),
+            'used': code.used}
 
 
-def _card_from_doc(doc: dict[str, Any]) -> Card:
-    return Card(
-        id=doc['id'], unit_id=doc['unit_id'], title=doc['title'], description=doc.get('description', ''),
-        column=Column(doc['column']), position=doc['position'], goal_id=doc.get('goal_id'),
-        owner=doc.get('owner', ''), due=date.fromisoformat(doc['due']) if doc.get('due') else None,
-        pdca=PdcaStage(doc['pdca']) if doc.get('pdca') else None, quick_win=bool(doc.get('quick_win')),
-        origin=Origin(doc.get('origin', 'board')), created_by=doc.get('created_by', ''),
-        changed_origin=Origin(doc.get('changed_origin', 'board')), changed_by=doc.get('changed_by', ''),
-        unseen=bool(doc.get('unseen')),
-        created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
-        finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
-        stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),
-    )
+def _pairing_from_doc(doc: dict[str, Any]) -> PairingCode:
+    return PairingCode(code_hash=doc['code_hash'], unit_id=doc['unit_id'],
+                       expires_at=datetime.fromisoformat(doc['expires_at']), used=bool(doc.get('used')))
 
 
-def _goal_doc(goal: Goal) -> dict[str, Any]:
-    target = goal.target
-    return {
-        'id': goal.id, 'unit_id': goal.unit_id, 'name': goal.name, 'colour': goal.colour, 'icon': goal.icon,
-        'status': goal.status.value, 'position': goal.position,
-        'target': None if target is None else {'unit': target.unit, 'current': target.current,
-                                               'target': target.target},
-    }
+def _kiosk_doc(kiosk: Kiosk) -> dict[str, Any]:
+    return {'id': kiosk.id, 'unit_id': kiosk.unit_id, 'token_hash': kiosk.token_hash,
+            'paired_at': kiosk.paired_at.isoformat(), 'revoked': kiosk.revoked, 'last_seen': _iso(kiosk.last_seen),
+            'version': kiosk.version, 'outbox': kiosk.outbox, 'clock_offset_ms': kiosk.clock_offset_ms}
 
 
-def _goal_from_doc(doc: dict[str, Any]) -> Goal:
-    target = doc.get('target')
-    return Goal(id=doc['id'], unit_id=doc['unit_id'], name=doc['name'], colour=doc['colour'],
-                icon=doc.get('icon', 'flag'), status=GoalStatus(doc['status']), position=doc.get('position', 'V'),
-                target=None if not target else Target(unit=target['unit'], current=float(target['current']),
-                                                      target=float(target['target'])))
+def _kiosk_from_doc(doc: dict[str, Any]) -> Kiosk:
+    return Kiosk(id=doc['id'], unit_id=doc['unit_id'], token_hash=doc['token_hash'],
+                 paired_at=datetime.fromisoformat(doc['paired_at']), revoked=bool(doc.get('revoked')),
+                 last_seen=_from_iso(doc.get('last_seen')), version=doc.get('version', ''),
+                 outbox=int(doc.get('outbox', 0)), clock_offset_ms=int(doc.get('clock_offset_ms', 0)))
 
 
 def _load_organisation(db: TinyDB) -> Organisation:

@@ -1,0 +1,67 @@
+"""Cards and goals as plain dictionaries of JSON values: the format of the data files and of the sync API.
+
+One format for both means a card read from a file, sent to a wall screen and written there is the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from .domain import Card, Column, Goal, GoalStatus, Origin, PdcaStage, Target
+
+__all__ = ['card_from_dict', 'card_to_dict', 'goal_from_dict', 'goal_to_dict']
+
+
+def card_to_dict(card: Card) -> dict[str, Any]:
+    return {
+        'id': card.id, 'unit_id': card.unit_id, 'title': card.title, 'description': card.description,
+        'column': card.column.value, 'position': card.position, 'goal_id': card.goal_id, 'owner': card.owner,
+        'due': card.due.isoformat() if card.due else None, 'pdca': card.pdca.value if card.pdca else None,
+        'quick_win': card.quick_win, 'origin': card.origin.value, 'created_by': card.created_by,
+        'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by, 'unseen': card.unseen,
+        'created_at': card.created_at.isoformat(),
+        'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
+        'stamps': dict(card.stamps), 'seq': card.seq,
+    }
+
+
+def card_from_dict(doc: dict[str, Any]) -> Card:
+    return Card(
+        id=doc['id'], unit_id=doc['unit_id'], title=doc['title'], description=doc.get('description', ''),
+        column=Column(doc['column']), position=doc['position'], goal_id=doc.get('goal_id'),
+        owner=doc.get('owner', ''), due=date.fromisoformat(doc['due']) if doc.get('due') else None,
+        pdca=PdcaStage(doc['pdca']) if doc.get('pdca') else None, quick_win=bool(doc.get('quick_win')),
+        origin=Origin(doc.get('origin', 'board')), created_by=doc.get('created_by', ''),
+        changed_origin=Origin(doc.get('changed_origin', 'board')), changed_by=doc.get('changed_by', ''),
+        unseen=bool(doc.get('unseen')),
+        created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
+        finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
+        stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),
+    )
+
+
+def goal_to_dict(goal: Goal) -> dict[str, Any]:
+    target = goal.target
+    return {
+        'id': goal.id, 'unit_id': goal.unit_id, 'name': goal.name, 'colour': goal.colour, 'icon': goal.icon,
+        'status': goal.status.value, 'position': goal.position,
+        'target': None if target is None else {'unit': target.unit, 'current': target.current,
+                                               'target': target.target},
+    }
+
+
+def goal_from_dict(doc: dict[str, Any]) -> Goal:
+    target = doc.get('target')
+    return Goal(id=doc['id'], unit_id=doc['unit_id'], name=doc['name'], colour=doc['colour'],
+                icon=doc.get('icon', 'flag'), status=GoalStatus(doc['status']), position=doc.get('position', 'V'),
+                target=None if not target else Target(unit=target['unit'], current=float(target['current']),
+                                                      target=float(target['target'])))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
