@@ -17,7 +17,6 @@ from datetime import timedelta
 from .assets import ASSETS
 from .atomicfile import write_atomic
 from .i18n import Translator, translator
-from .lock import DataFolderLock
 from .settings import Settings
 from .store import Store
 from .tokens import SubmissionTokens, load_or_create_secret
@@ -52,7 +51,6 @@ def create_app(settings: Settings) -> AppContext:
     from . import sync_api
     from .ui import board_page, landing, live, phone, theme
 
-    lock = DataFolderLock(settings.data_dir).acquire()
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id).open()
     context = AppContext(settings=settings, store=store, t=translator(settings.language),
@@ -92,7 +90,6 @@ def create_app(settings: Settings) -> AppContext:
     app.timer(ARCHIVE_INTERVAL, archive_now)  # one timer per process, not one per connected screen
     app.timer(CODE_CHECK_INTERVAL, check_codes)
     app.on_shutdown(store.close)
-    app.on_shutdown(lock.release)
     return context
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .app import make_tokens
 from .domain import Unit
+from .lock import DataFolderBusy
 from .qr import POSTER_FORMATS
 from .settings import ConfigError, Settings, load_settings
 from .store import DataFileError, Store
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             revoke_code(settings, args.unit)
         elif args.command == 'poster':
             write_poster(settings, args.unit, args.format, args.out)
-    except (ConfigError, DataFileError, RevocationsUnreadable, UnknownUnit) as error:
+    except (ConfigError, DataFileError, DataFolderBusy, RevocationsUnreadable, UnknownUnit) as error:
         print(f'board: {error}', file=sys.stderr)
         return 2
     return 0
@@ -89,7 +90,7 @@ def write_poster(settings: Settings, unit_id: str, fmt: str, out: Path | None) -
 
 
 def _existing_unit(settings: Settings, unit_id: str) -> Unit:
-    store = Store(settings.data_dir).open()
+    store = Store(settings.data_dir, read_only=True).open()
     try:
         unit = store.unit(unit_id)
         if unit is None:

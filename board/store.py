@@ -65,6 +65,7 @@ from .domain import (
     position_at,
     validate_card_fields,
 )
+from .lock import DataFolderLock
 from .merge import STAMPED_FIELDS, merge_card, merge_goal
 from .ordering import key_between
 
@@ -151,8 +152,12 @@ class Store:
     """All units' boards. Create, :meth:`open`, use, :meth:`close`."""
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
-                 now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None) -> None:
+                 now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None,
+                 read_only: bool = False) -> None:
+        """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub)."""
         self.folder = Path(folder)
+        self.read_only = read_only
+        self._folder_lock = DataFolderLock(self.folder)
         self.archive_after_weeks = archive_after_weeks
         self.now = now
         self.clock = clock or HybridClock(node_id)
@@ -172,7 +177,9 @@ class Store:
         with self._lock:
             (self.folder / 'units').mkdir(parents=True, exist_ok=True)
             (self.folder / 'archive').mkdir(exist_ok=True)
-            _remove_stale_temporary_files(self.folder)
+            if not self.read_only:
+                self._folder_lock.acquire()  # raises DataFolderBusy if another process writes here
+                _remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
             self._org_db = _open_db(self.folder / 'organisation.json')
             self._devices_db = _open_db(self.folder / 'kiosks.json')
             self._organisation = _load_organisation(self._org_db)
@@ -190,6 +197,7 @@ class Store:
             for db in (self._org_db, self._devices_db):
                 if db is not None:
                     db.close()
+            self._folder_lock.release()
 
     async def run(self, write: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a write on the store's single writer thread, so the event loop never waits for the disk."""

@@ -245,3 +245,15 @@ async def test_writes_run_off_the_event_loop_on_one_thread(store):
     assert len({c.id for c in cards}) == 20
     assert len(names) == 1
     assert threading.current_thread().name not in names
+
+
+def test_one_writer_per_data_folder_but_reading_beside_it_is_fine(store):
+    from board.lock import DataFolderBusy
+    with pytest.raises(DataFolderBusy, match='another board process'):
+        Store(store.folder).open()
+    stale = store.folder / 'units' / f'.{UNIT}.json.1.2.tmp'
+    stale.write_text('{"a write in progress')
+    reader = Store(store.folder, read_only=True).open()
+    assert reader.unit(UNIT).name == 'Avdeling A'
+    assert stale.exists()  # a reader never touches what may be the writer's write in progress
+    reader.close()
