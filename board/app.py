@@ -19,12 +19,14 @@ from .atomicfile import write_atomic
 from .i18n import Translator, translator
 from .settings import Settings
 from .store import Store
+from .sync_client import KioskCredentials, SyncClient
 from .tokens import SubmissionTokens, load_or_create_secret
 
 __all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options']
 
 log = logging.getLogger(__name__)
 
+VERSION = '0.1.0'
 #: how often finished cards are checked for archiving, in seconds
 ARCHIVE_INTERVAL = 3600.0
 #: how often the boards' QR codes are checked for a new period or a revocation, in seconds
@@ -37,15 +39,26 @@ class AppContext:
     settings: Settings
     store: Store
     t: Translator
-    tokens: SubmissionTokens
+    #: the hub signs the QR-code tokens; a wall screen has none and shows the address the hub last sent it
+    tokens: SubmissionTokens | None
+    sync: SyncClient | None = None
 
     def phone_url(self, unit_id: str) -> str:
-        """The address in the unit's QR code: the phone page with the unit's current token."""
+        """The address in the unit's QR code: the phone page with the unit's current token ('' if not known)."""
+        if self.tokens is None:
+            return self.sync.phone_url if self.sync is not None else ''
         return f'{self.settings.base_url}/p/{self.tokens.current(unit_id)}'
 
+    def codes_fingerprint(self) -> object:
+        return self.tokens.fingerprint() if self.tokens is not None else self.phone_url('')
 
-def create_app(settings: Settings) -> AppContext:
-    """Open the store, register the pages and their lifecycle on NiceGUI's app; ``ui.run`` is the caller's."""
+
+def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, phone_url: str = '') -> AppContext:
+    """Open the store, register the pages and their lifecycle on NiceGUI's app; ``ui.run`` is the caller's.
+
+    With ``kiosk`` credentials this is a wall screen: the same board on a local replica of one unit, kept in step
+    with the hub by a sync client; it serves neither the phone page nor the sync API (the hub does).
+    """
     from nicegui import app
 
     from . import sync_api
@@ -53,33 +66,43 @@ def create_app(settings: Settings) -> AppContext:
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id).open()
+    sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
     context = AppContext(settings=settings, store=store, t=translator(settings.language),
-                         tokens=make_tokens(settings))
+                         tokens=None if kiosk else make_tokens(settings), sync=sync)
     changes = live.LiveChanges(store)
 
     app.add_static_files('/assets', ASSETS)
     theme.register_error_pages(context)
     landing.register(context)
     board_page.register(context, changes)
-    app.include_router(phone.router(context))
     signals = sync_api.ChangeSignals(store)
-    app.include_router(sync_api.router(context, signals, write_local_admin(settings)))
+    if sync is None:
+        app.include_router(phone.router(context))
+        app.include_router(sync_api.router(context, signals, write_local_admin(settings)))
+    else:
+        sync.status.listeners.append(changes.sync_status.emit)
+        app.on_startup(sync.start)
+        app.on_shutdown(sync.stop)
 
     @app.get('/status')
     def status() -> dict[str, object]:
         """Health check for monitoring and the kiosk watchdog."""
-        return {'status': 'ok', 'units': len(store.organisation.units)}
+        answer: dict[str, object] = {'status': 'ok', 'role': 'kiosk' if sync else 'hub', 'version': VERSION,
+                                     'units': len(store.organisation.units)}
+        if sync is not None:
+            answer |= {'online': sync.status.online, 'waiting': sync.status.waiting}
+        return answer
 
     async def archive_now() -> None:
         moved = await store.run(store.archive_finished)
         if moved:
             log.info('archived %d finished cards', moved)
 
-    codes = {'seen': context.tokens.fingerprint()}
+    codes = {'seen': context.codes_fingerprint()}
 
     def check_codes() -> None:
         # a new rotation period or a revocation from the CLI: every board shows its new code within seconds
-        fingerprint = context.tokens.fingerprint()
+        fingerprint = context.codes_fingerprint()
         if fingerprint != codes['seen']:
             codes['seen'] = fingerprint
             changes.codes.emit()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .app import make_tokens
@@ -18,6 +20,7 @@ from .lock import DataFolderBusy
 from .qr import POSTER_FORMATS
 from .settings import ConfigError, Settings, load_settings
 from .store import DataFileError, Store
+from .sync_client import KioskCredentials
 from .tokens import RevocationsUnreadable
 
 log = logging.getLogger('board')
@@ -28,11 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest='command', required=True)
     for name, text in (('demo', 'start the hub with a sample organisation (kept between runs)'),
                        ('hub', 'start the hub: the central store, boards and pages'),
+                       ('kiosk', "run a wall screen's board on its own replica of one unit, synced with the hub"),
+                       ('pair', 'create a one-time code that pairs a wall screen with a unit (valid 24 hours)'),
+                       ('kiosks', 'list the paired wall screens, flagging those not seen for 10 minutes'),
+                       ('kiosk-revoke', "revoke a wall screen's token: it can no longer sync"),
                        ('revoke-code', "make a unit's QR code stop working at once; its board shows a new one"),
                        ('poster', "write a unit's printable QR poster (A4, PDF or PNG)")):
         command = commands.add_parser(name, help=text, description=text)
-        if name in ('revoke-code', 'poster'):
+        if name in ('revoke-code', 'poster', 'pair'):
             command.add_argument('unit', help='the unit id, as in /units/<unit-id>')
+        if name == 'kiosk-revoke':
+            command.add_argument('kiosk_id', help='as listed by "board kiosks"')
+        if name == 'kiosk':
+            command.add_argument('--hub', help="the hub's address, e.g. https://tavle.kommune.no (first start)")
+            command.add_argument('--unit', help='the unit this screen shows (first start)')
+            command.add_argument('--pair', dest='pairing_code', help='the code from "board pair" (first start)')
         if name == 'poster':
             command.add_argument('--format', choices=POSTER_FORMATS, default='pdf')
             command.add_argument('--out', type=Path, help='file to write (default: qr-plakat-<unit>.<format>)')
@@ -46,15 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, data_dir=args.data_dir, host=args.host, port=args.port,
                                  public_url=args.public_url)
-        if args.command == 'demo':
-            settings = prepare_demo(settings)
-        if args.command in ('demo', 'hub'):
-            serve(settings)
-        elif args.command == 'revoke-code':
-            revoke_code(settings, args.unit)
-        elif args.command == 'poster':
-            write_poster(settings, args.unit, args.format, args.out)
-    except (ConfigError, DataFileError, DataFolderBusy, RevocationsUnreadable, UnknownUnit) as error:
+        commands_by_name: dict[str, Callable[[], object]] = {
+            'demo': lambda: serve(prepare_demo(settings)),
+            'hub': lambda: serve(settings),
+            'kiosk': lambda: run_kiosk(settings, hub=args.hub, unit_id=args.unit, code=args.pairing_code),
+            'pair': lambda: print(pair_code(settings, args.unit)),
+            'kiosks': lambda: list_kiosks(settings),
+            'kiosk-revoke': lambda: revoke_kiosk(settings, args.kiosk_id),
+            'revoke-code': lambda: revoke_code(settings, args.unit),
+            'poster': lambda: write_poster(settings, args.unit, args.format, args.out),
+        }
+        commands_by_name[args.command]()
+    except (ConfigError, DataFileError, DataFolderBusy, RevocationsUnreadable, UnknownUnit, KioskError) as error:
         print(f'board: {error}', file=sys.stderr)
         return 2
     return 0
@@ -87,6 +103,110 @@ def write_poster(settings: Settings, unit_id: str, fmt: str, out: Path | None) -
                                instruction=t('code.poster_instruction'), footer=t('code.poster_footer'), fmt=fmt))
     print(f'Wrote {path} for {unit.name}. The code changes every {settings.token_rotation_weeks} weeks: '
           'print a new poster then (the old one works for a grace period).')
+
+
+class KioskError(RuntimeError):
+    """Pairing or starting a wall screen failed in a way a person can fix; the message says how."""
+
+
+def run_kiosk(settings: Settings, *, hub: str | None, unit_id: str | None, code: str | None) -> None:
+    """Pair on first start (hub, unit and code), then run the board on the local replica."""
+    path = settings.data_dir / 'secrets' / 'kiosk.json'
+    if path.exists():
+        saved = json.loads(path.read_text())
+        credentials = KioskCredentials(**{k: saved[k] for k in ('hub_url', 'unit_id', 'kiosk_id', 'token')})
+    else:
+        if not (hub and unit_id and code):
+            raise KioskError('first start of a wall screen: give --hub, --unit and --pair (from "board pair <unit>")')
+        credentials = pair_kiosk(settings, hub.rstrip('/'), unit_id, code)
+    settings = dataclasses.replace(settings, node_id=credentials.kiosk_id)
+    log.info('wall screen %s for unit %s, syncing with %s', credentials.kiosk_id, credentials.unit_id,
+             credentials.hub_url)
+    serve(settings, kiosk=credentials)
+
+
+def pair_kiosk(settings: Settings, hub: str, unit_id: str, code: str) -> KioskCredentials:
+    import httpx
+
+    from .atomicfile import write_atomic
+    from .domain import ServiceArea
+    try:
+        response = httpx.post(f'{hub}/api/v1/pair', json={'code': code, 'unit_id': unit_id}, timeout=20)
+    except httpx.HTTPError as error:
+        raise KioskError(f'cannot reach the hub at {hub} ({error}); check the address and the network') from error
+    if response.status_code != 200:
+        raise KioskError(f'the hub refused the pairing ({response.status_code}): {response.json().get("detail")}')
+    body = response.json()
+    credentials = KioskCredentials(hub_url=hub, unit_id=unit_id, kiosk_id=body['kiosk_id'], token=body['token'])
+    store = Store(settings.data_dir, node_id=credentials.kiosk_id).open()
+    try:
+        area = body.get('service_area') or {'id': 'enhet', 'name': ''}
+        store.add_service_area(ServiceArea(id=area['id'], name=area['name']))
+        store.add_unit(Unit(id=unit_id, name=body['unit']['name'], service_area_id=area['id']))
+    finally:
+        store.close()
+    path = settings.data_dir / 'secrets' / 'kiosk.json'
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomic(path, json.dumps(dataclasses.asdict(credentials)).encode(), mode=0o600)
+    log.info('paired with %s as %s', hub, credentials.kiosk_id)
+    return credentials
+
+
+def pair_code(settings: Settings, unit_id: str) -> str:
+    """A pairing code: written directly when the hub is stopped, asked of the running hub otherwise."""
+    from .sync_api import issue_pairing_code
+    try:
+        store = Store(settings.data_dir).open()
+    except DataFolderBusy:
+        issued = _ask_running_hub(settings, '/api/v1/admin/pairing-codes', {'unit_id': unit_id})
+    else:
+        try:
+            if store.unit(unit_id) is None:
+                raise UnknownUnit(unit_id, sorted(u.id for u in store.organisation.units))
+            issued = issue_pairing_code(store, unit_id)
+        finally:
+            store.close()
+    return (f'Pairing code for {unit_id}: {issued["code"]} (one use, valid until {issued["expires_at"][:16]}).\n'
+            f'On the wall screen: board kiosk --hub <hub address> --unit {unit_id} --pair {issued["code"]}')
+
+
+def revoke_kiosk(settings: Settings, kiosk_id: str) -> None:
+    try:
+        store = Store(settings.data_dir).open()
+    except DataFolderBusy:
+        _ask_running_hub(settings, f'/api/v1/admin/kiosks/{kiosk_id}/revoke', {})
+    else:
+        try:
+            if not store.revoke_kiosk(kiosk_id):
+                raise KioskError(f'no wall screen {kiosk_id}; see "board kiosks"')
+        finally:
+            store.close()
+    print(f'Wall screen {kiosk_id} is revoked: it can no longer sync. Pair it again to use it.')
+
+
+def list_kiosks(settings: Settings) -> None:
+    from .clock import utc_now
+    store = Store(settings.data_dir, read_only=True).open()
+    try:
+        now = utc_now()
+        for kiosk in store.kiosk_status():
+            seen = kiosk.last_seen.astimezone().strftime('%Y-%m-%d %H:%M') if kiosk.last_seen else 'never'
+            flag = 'REVOKED' if kiosk.revoked else ('NOT SEEN >10 min' if kiosk.stale(now) else 'ok')
+            print(f'{kiosk.id}  {kiosk.unit_id:<24} last seen {seen}  version {kiosk.version or "-"}  '
+                  f'outbox {kiosk.outbox}  clock {kiosk.clock_offset_ms:+d} ms  {flag}')
+    finally:
+        store.close()
+
+
+def _ask_running_hub(settings: Settings, path: str, body: dict) -> dict:
+    import httpx
+    admin = json.loads((settings.data_dir / 'secrets' / 'local_admin.json').read_text())
+    response = httpx.post(admin['url'] + path, json=body, headers={'Authorization': f'Bearer {admin["token"]}'},
+                          timeout=10)
+    if response.status_code == 404:
+        raise KioskError(response.json().get('detail', 'not found'))
+    response.raise_for_status()
+    return response.json()
 
 
 def _existing_unit(settings: Settings, unit_id: str) -> Unit:
@@ -148,14 +268,14 @@ def prepare_demo(settings: Settings) -> Settings:
     return settings
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, *, kiosk: KioskCredentials | None = None, phone_url: str = '') -> None:
     from nicegui import ui
 
     from .app import create_app, run_options
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tune_garbage_collector()
-    context = create_app(settings)
+    context = create_app(settings, kiosk=kiosk, phone_url=phone_url)
     shown_host = '127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host
     print(f'\n  Forbedringstavla: http://{shown_host}:{settings.port}/', flush=True)
     if settings.public_url:

@@ -85,6 +85,8 @@ class BoardScreen:
                         if area is not None:
                             ui.label(area.name).classes('board-area')
                         ui.space()
+                        if self.context.sync is not None:
+                            self._build_sync_indicator()
                         ui.link(t('landing.all_boards'), '/').classes('big-link')
                         self._build_menu()
                     self.goal_strip = ui.row().classes('goal-strip w-full').props(
@@ -114,17 +116,18 @@ class BoardScreen:
         """The QR code in the corner: phones scan it to send an idea; a tap shows it full screen."""
         t = self.t
         self.code_url = self.context.phone_url(self.unit.id)
+        source = qr_data_url(self.code_url) if self.code_url else ''
         with ui.dialog().props('maximized') as code_dialog, \
                 ui.card().classes('w-full h-full items-center justify-center gap-6'):
             Heading(t('code.full_heading'), 2).classes('text-4xl font-bold')
-            self.code_full = ui.image(qr_data_url(self.code_url)).props(
+            self.code_full = ui.image(source).props(
                 f'alt="{t("code.scan")}" no-spinner no-transition fit=contain').classes('qr-full')
             ui.label(t('code.full_text')).classes('text-2xl')
             ui.button(t('code.close'), icon='close', on_click=code_dialog.close).classes('touch-button')
         with ui.column().classes('items-center gap-1'):
             with ui.button(on_click=code_dialog.open).props(
                     f'flat no-caps aria-label="{t("code.open_label")}"').classes('qr-button').mark('code'):
-                self.code_thumb = ui.image(qr_data_url(self.code_url)).props(
+                self.code_thumb = ui.image(source).props(
                     f'alt="{t("code.scan")}" no-spinner no-transition fit=contain').classes('qr-thumb')
             ui.label(t('code.scan')).classes('qr-caption')
 
@@ -132,8 +135,34 @@ class BoardScreen:
         url = self.context.phone_url(self.unit.id)
         if url != self.code_url:
             self.code_url = url
-            self.code_thumb.set_source(qr_data_url(url))
-            self.code_full.set_source(qr_data_url(url))
+            self.code_thumb.set_source(qr_data_url(url) if url else '')
+            self.code_full.set_source(qr_data_url(url) if url else '')
+
+    def _build_sync_indicator(self) -> None:
+        """Online; offline since HH:MM; or syncing with n changes waiting. Small: it informs, it must not alarm."""
+        self.sync_label = ui.label().classes('sync-status').props('role=status aria-live=polite')
+        self.show_sync()
+        self.changes.sync_status.subscribe(self.show_sync)
+
+    def show_sync(self) -> None:
+        sync = self.context.sync
+        if sync is None:
+            return
+        status, t = sync.status, self.t
+        if status.unauthorised:
+            text, icon, kind = t('sync.unauthorised'), 'link_off', 'offline'
+        elif not status.online:
+            since = status.offline_since.astimezone().strftime('%H:%M') if status.offline_since else '?'
+            text = t('sync.offline', time=since)
+            if status.waiting:
+                text += ' · ' + t('sync.waiting', count=status.waiting)
+            icon, kind = 'cloud_off', 'offline'
+        elif status.waiting:
+            text, icon, kind = t('sync.syncing', count=status.waiting), 'sync', 'syncing'
+        else:
+            text, icon, kind = t('sync.online'), 'cloud_done', 'online'
+        self.sync_label.text = text
+        self.sync_label.props(f'data-icon={icon} data-state={kind}')
 
     async def download_poster(self, fmt: str) -> None:
         t = self.t

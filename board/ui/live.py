@@ -25,6 +25,8 @@ class LiveChanges:
         self.organisation: Event[Change] = Event()
         #: a board's QR code may have changed (new rotation period or a revocation)
         self.codes: Event[[]] = Event()
+        #: a wall screen's connection to the hub changed (online, offline, changes waiting)
+        self.sync_status: Event[[]] = Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:

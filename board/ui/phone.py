@@ -26,7 +26,7 @@ from ..i18n import Translator
 from ..privacy import find_personal_data
 from ..ratelimit import RateLimit
 from ..store import StoreWriteError
-from ..tokens import TokenProblem
+from ..tokens import SubmissionTokens, TokenProblem
 from .card_view import readable_colour
 
 if TYPE_CHECKING:
@@ -47,6 +47,9 @@ HEADERS = {
 
 def router(context: AppContext) -> APIRouter:
     """The phone page's routes; the hub includes them, tests can mount them on a bare FastAPI app."""
+    if context.tokens is None:
+        raise ValueError('the phone page needs the hub\'s tokens')
+    tokens = context.tokens
     routes = APIRouter(include_in_schema=False)
     t = context.t
     settings = context.settings
@@ -60,9 +63,9 @@ def router(context: AppContext) -> APIRouter:
 
     @routes.get('/p/{token}')
     def phone_form(token: str, request: Request, sent: int = 0) -> Response:
-        unit = _unit_for(context, token)
+        unit = _unit_for(context, tokens, token)
         if unit is None:
-            return _invalid(context, token)
+            return _invalid(context, tokens, token)
         response = _page(t, t('phone.sent_title'), _thanks(t, unit, token)) if sent else form_page(unit, token)
         if COOKIE not in request.cookies:
             response.set_cookie(COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True,
@@ -71,15 +74,15 @@ def router(context: AppContext) -> APIRouter:
 
     @routes.get('/p/{token}/goals.css')
     def goal_colours(token: str) -> Response:
-        unit = _unit_for(context, token)
+        unit = _unit_for(context, tokens, token)
         css = swatch_css(context.store.goals(unit.id)) if unit else ''
         return Response(css, media_type='text/css', headers={**HEADERS, 'Cache-Control': 'no-cache'})
 
     @routes.post('/p/{token}')
     async def phone_send(token: str, request: Request) -> Response:
-        unit = _unit_for(context, token)
+        unit = _unit_for(context, tokens, token)
         if unit is None:
-            return _invalid(context, token)
+            return _invalid(context, tokens, token)
         body = await _read_body(request)
         if body is None:
             return form_page(unit, token, status=413, banner=t('phone.too_large'))
@@ -117,17 +120,17 @@ def router(context: AppContext) -> APIRouter:
     return routes
 
 
-def _unit_for(context: AppContext, token: str) -> Unit | None:
-    check = context.tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
+def _unit_for(context: AppContext, tokens: SubmissionTokens, token: str) -> Unit | None:
+    check = tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
     if not check.ok:
         log.info('phone page refused a %s token for unit %s', check.problem, check.unit_id)
         return None
     return context.store.unit(check.unit_id or '')
 
 
-def _invalid(context: AppContext, token: str) -> Response:
+def _invalid(context: AppContext, tokens: SubmissionTokens, token: str) -> Response:
     t = context.t
-    check = context.tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
+    check = tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
     status = 410 if check.problem in (TokenProblem.EXPIRED, TokenProblem.REVOKED) else 404
     body = f'<h1>{_e(t("phone.invalid_heading"))}</h1><p class="lead">{_e(t("phone.invalid_text"))}</p>'
     return _page(t, t('phone.invalid_heading'), body, status=status)
