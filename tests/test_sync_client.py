@@ -1,0 +1,123 @@
+"""A wall screen's replica and sync client against the hub app, with a network that can be cut."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import httpx
+
+from board.domain import CardFields, Column
+from board.store import Store
+from board.sync_client import KioskCredentials, SyncClient
+
+from .conftest import Hub
+from .factories import UNIT, seeded_store
+from .test_board_page import eventually
+from .test_sync_api import pair
+
+
+class Network(httpx.AsyncBaseTransport):
+    """The hub's app behind a switch: when ``down``, every request fails as a dead network would."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.down = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError('network is down', request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:
+    token = await pair(hub)
+    [device] = [k for k in hub.store.kiosks() if not k.revoked][-1:]
+    store = seeded_store(folder, node_id=device.id) if not folder.exists() else Store(folder, node_id=device.id).open()
+    credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id=UNIT, kiosk_id=device.id, token=token)
+    client = SyncClient(store, credentials, version='test', transport=network)
+    return store, client, client.start()
+
+
+async def stop(client: SyncClient, tasks: list[asyncio.Task]) -> None:
+    client.stop()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_changes_reach_the_hub_and_come_back_within_a_second(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: client.status.online)
+        made_here = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Fra veggen'))
+        await eventually(lambda: hub.store.card(UNIT, made_here.id) is not None)
+        from_hub = await hub.store.run(hub.store.create_card, UNIT, CardFields(title='Fra huben'))
+        await eventually(lambda: kiosk.card(UNIT, from_hub.id) is not None, seconds=1.5)
+        await eventually(lambda: client.status.waiting == 0)
+        assert client.phone_url == hub.context.phone_url(UNIT)
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
+
+
+async def test_offline_edits_on_both_sides_of_one_card_both_survive(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    shared = hub.store.create_card(UNIT, CardFields(title='Felles kort'))
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: kiosk.card(UNIT, shared.id) is not None)
+        network.down = True
+        await hub.store.run(hub.store.create_card, UNIT, CardFields(title='Vekker en ventende long-poll'))
+        await eventually(lambda: not client.status.online)
+        assert client.status.offline_since is not None
+        await kiosk.run(kiosk.move_card, UNIT, shared.id, Column.DOING, 0)
+        offline_card = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Laget uten nett'))
+        await eventually(lambda: client.status.waiting == 2)
+        await hub.store.run(hub.store.edit_card, UNIT, shared.id,
+                            dataclasses.replace(shared.fields(), owner='Kari'))
+        network.down = False
+        await eventually(lambda: client.status.online and client.status.waiting == 0, seconds=20)
+        await eventually(lambda: kiosk.card(UNIT, shared.id).owner == 'Kari', seconds=3)
+        for store in (hub.store, kiosk):
+            card = store.card(UNIT, shared.id)
+            assert (card.column, card.owner) == (Column.DOING, 'Kari')  # both edits, different fields
+            assert store.card(UNIT, offline_card.id) is not None
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
+
+
+async def test_the_outbox_survives_a_restart_of_the_wall_screen(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    network.down = True
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    waiting = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Ventet over en omstart'))
+    await eventually(lambda: client.status.waiting == 1)
+    await stop(client, tasks)
+    kiosk.close()  # power cut: nothing but the files remain
+
+    network.down = False
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: hub.store.card(UNIT, waiting.id) is not None, seconds=5)
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
+
+
+async def test_a_revoked_wall_screen_says_so(hub: Hub, tmp_path, caplog):
+    network = Network(hub._transport)
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: client.status.online)
+        hub.store.revoke_kiosk(client.credentials.kiosk_id)
+        await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Etter tilbakekalling'))
+        await eventually(lambda: client.status.unauthorised, seconds=5)
+        assert 'pair it again' in caplog.text  # logged for IT, as it should be
+        caplog.clear()
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
