@@ -31,10 +31,14 @@ class Network(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+def open_replica(folder: Path, node_id: str) -> Store:
+    return Store(folder, node_id=node_id).open() if folder.exists() else seeded_store(folder, node_id=node_id)
+
+
 async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:
     token = await pair(hub)
     [device] = [k for k in hub.store.kiosks() if not k.revoked][-1:]
-    store = seeded_store(folder, node_id=device.id) if not folder.exists() else Store(folder, node_id=device.id).open()
+    store = open_replica(folder, device.id)
     credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id=UNIT, kiosk_id=device.id, token=token)
     client = SyncClient(store, credentials, version='test', transport=network)
     return store, client, client.start()
