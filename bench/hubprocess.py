@@ -44,16 +44,29 @@ def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0)
     """Start ``board hub`` on 127.0.0.1 with QR/public address on loopback, and wait until it answers."""
     port = port or free_port()
     url = f'http://127.0.0.1:{port}'
-    log_path = data_dir.parent / f'hub-{port}.log'
+    return _start(['hub', '--public-url', url], data_dir, port, timeout)
+
+
+def start_kiosk(data_dir: Path, *, hub_url: str, unit_id: str, code: str, port: int | None = None,
+                timeout: float = 30.0) -> RunningHub:
+    """Start ``board kiosk`` (a wall screen's own board) on 127.0.0.1, pairing it with the hub at ``hub_url``."""
+    return _start(['kiosk', '--hub', hub_url, '--unit', unit_id, '--pair', code], data_dir, port or free_port(),
+                  timeout)
+
+
+def _start(command: list[str], data_dir: Path, port: int, timeout: float) -> RunningHub:
+    url = f'http://127.0.0.1:{port}'
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f'{command[0]}-{port}.log'
     with log_path.open('a') as log:
         process = subprocess.Popen(
-            [sys.executable, '-m', 'board.cli', 'hub', '--data', str(data_dir), '--host', '127.0.0.1',
-             '--port', str(port), '--public-url', url],
+            [sys.executable, '-m', 'board.cli', *command, '--data', str(data_dir), '--host', '127.0.0.1',
+             '--port', str(port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=hub_environment())
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f'hub exited with {process.returncode}; see {log_path}')
+            raise RuntimeError(f'{command[0]} exited with {process.returncode}; see {log_path}')
         try:
             with urllib.request.urlopen(f'{url}/status', timeout=1) as response:
                 if response.status == 200:
@@ -62,7 +75,7 @@ def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0)
             time.sleep(0.1)
     process.kill()
     process.wait()
-    raise RuntimeError(f'hub did not answer on {url} within {timeout} s; see {log_path}')
+    raise RuntimeError(f'{command[0]} did not answer on {url} within {timeout} s; see {log_path}')
 
 
 def stop_hub(hub: RunningHub) -> None:
