@@ -87,8 +87,12 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     @app.get('/status')
     def status() -> dict[str, object]:
         """Health check for monitoring and the kiosk watchdog."""
+        from nicegui import Client
+        boards = sum(1 for c in Client.instances.values()
+                     if c.has_socket_connection and c.request is not None and '/units/' in c.request.url.path)
+        # 'boards': board pages holding a live connection; the wall screen's watchdog reloads a dead page by it
         answer: dict[str, object] = {'status': 'ok', 'role': 'kiosk' if sync else 'hub', 'version': VERSION,
-                                     'units': len(store.organisation.units)}
+                                     'units': len(store.organisation.units), 'boards': boards}
         if sync is not None:
             answer |= {'online': sync.status.online, 'waiting': sync.status.waiting}
         return answer

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,14 @@ class Settings:
     #: ideas one phone may send per window (and ten times that per unit, against a shared photo of the code)
     phone_ideas_per_window: int = 10
     phone_window_minutes: int = 10
+    #: e.g. "22:00-06:00": the board dims and shifts slowly against burn-in (wall screens; empty: never)
+    quiet_hours: str = ''
+
+    def in_quiet_hours(self, moment: time) -> bool:
+        if not self.quiet_hours:
+            return False
+        start, end = (time.fromisoformat(part.strip()) for part in self.quiet_hours.split('-'))
+        return start <= moment < end if start <= end else moment >= start or moment < end
 
     @property
     def base_url(self) -> str:
@@ -65,6 +74,11 @@ class Settings:
                               'rotation period')
         if self.phone_ideas_per_window < 1 or self.phone_window_minutes < 1:
             raise ConfigError('phone_ideas_per_window and phone_window_minutes must be at least 1')
+        if self.quiet_hours:
+            try:
+                self.in_quiet_hours(time(0, 0))
+            except ValueError as error:
+                raise ConfigError(f'quiet_hours = {self.quiet_hours!r}: write it as "22:00-06:00"') from error
         if not self.node_id or '-' in self.node_id:
             raise ConfigError(f'node_id = {self.node_id!r}: must be non-empty and without "-"')
         return self
@@ -85,7 +99,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     if path is not None:
         try:
             with path.open('rb') as file:
-                values.update(tomllib.load(file).get('board', {}))
+                values.update(tomllib.load(file).get('board', {}))  # a wall screen's [kiosk] table is the launcher's
         except FileNotFoundError as error:
             raise ConfigError(f'configuration file not found: {path}') from error
         except tomllib.TOMLDecodeError as error:

@@ -9,7 +9,7 @@ drag handle, so scrolling a column with a finger never starts a drag by accident
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from nicegui import background_tasks, run, ui
@@ -70,13 +70,15 @@ class BoardScreen:
         self.counts: dict[Column, ui.label] = {}
         self.chips: dict[str, GoalChip] = {}
         self.today = date.today()
+        self.quiet = False
 
     # --- building ---
 
     def build(self) -> None:
         t = self.t
         area = self.store.organisation.service_area(self.unit.service_area_id)
-        with frame(self.context, f'{self.unit.name} - {t("app.name")}'), ui.column().classes('w-full gap-3 p-3'):
+        with frame(self.context, f'{self.unit.name} - {t("app.name")}'), \
+                ui.column().classes('board-root w-full gap-3 p-3') as self.root:
             with ui.row(wrap=False).classes('w-full items-start gap-4'):
                 with ui.column().classes('grow gap-3 min-w-0'):
                     with ui.row().classes('board-header w-full'):
@@ -343,6 +345,18 @@ class BoardScreen:
         text = self.t('board.week', week=today.isocalendar().week)
         if self.week_label.text != text:
             self.week_label.text = text
+        self._care_for_the_screen()
+
+    def _care_for_the_screen(self) -> None:
+        """In quiet hours, dim the board and move it a few pixels every minute, so nothing burns into the panel."""
+        now = datetime.now()
+        quiet = self.context.settings.in_quiet_hours(now.time())
+        if quiet != self.quiet:
+            self.quiet = quiet
+            self.root.classes(add='quiet' if quiet else None, remove=None if quiet else 'quiet')
+        if quiet:
+            step = now.hour * 60 + now.minute
+            self.root.style(f'--shift-x: {step % 9 - 4}px; --shift-y: {(step // 9) % 9 - 4}px')
 
     def _notify_problems(self, problems: tuple[Problem, ...]) -> None:
         for problem in problems:

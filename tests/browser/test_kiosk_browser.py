@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import urllib.request
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -34,6 +36,10 @@ def test_the_wall_screen_works_through_a_hub_outage_and_both_converge(tmp_path, 
         expect(status).to_have_text('Tilkoblet', timeout=15000)
         expect(card(page, 'Felles kort')).to_be_visible()
         expect(page.locator('.qr-thumb img')).to_be_visible()  # the hub's phone address, sent to the wall
+        with urllib.request.urlopen(f'{kiosk.url}/status', timeout=5) as response:
+            health = json.loads(response.read())
+        assert (health['role'], health['online']) == ('kiosk', True)
+        assert health['boards'] >= 1  # the watchdog's sign that the page is alive
 
         stop_hub(hub)
         expect(status).to_contain_text('Frakoblet siden', timeout=15000)
