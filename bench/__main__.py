@@ -10,12 +10,12 @@ import argparse
 import logging
 import time
 
-from . import live, phones, store_writes
+from . import kiosk_sync, live, phones, store_writes
 from .common import machine, print_table
 
 SIZES = {
-    'quick': {'writes': 200, 'moves': 20, 'loads': 8, 'phone_rounds': 3},
-    'full': {'writes': 1000, 'moves': 60, 'loads': 20, 'phone_rounds': 10},
+    'quick': {'writes': 200, 'moves': 20, 'loads': 8, 'phone_rounds': 3, 'wall_ideas': 30},
+    'full': {'writes': 1000, 'moves': 60, 'loads': 20, 'phone_rounds': 10, 'wall_ideas': 80},
 }
 
 
@@ -29,6 +29,7 @@ def main() -> int:
     rows = store_writes.run([1_000, 10_000, 100_000], size['writes'])
     rows += live.run(moves=size['moves'], loads=size['loads'])
     rows += phones.run(phones=100, rounds=size['phone_rounds'])
+    rows += kiosk_sync.run(ideas=size['wall_ideas'], changes=200)
     print(f'\nForbedringstavla benchmarks ({args.size}), {time.strftime("%Y-%m-%d")}, {machine()}\n')
     print_table(rows)
     print(f'\n{time.monotonic() - started:.0f} s')

@@ -3,7 +3,7 @@
 The board on the wall only ever talks to its local store, so it never waits on the network. This client runs
 beside it: it pushes the outbox (cards changed here since the last acknowledged push), pulls the hub's changes,
 then long-polls so that a phone idea or a leader's edit arrives within a second. A local change wakes it at once.
-When the hub cannot be reached it retries with a growing pause (at most 15 s) and catches up by itself.
+When the hub cannot be reached it retries about once a second and catches up by itself.
 
 The outbox is not a separate queue: it is "cards whose sequence number is above the pushed cursor", read from the
 durable store, so it survives a restart or a power cut. Cursors move only after the hub has answered.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ __all__ = ['KioskCredentials', 'SyncClient', 'SyncStatus']
 log = logging.getLogger(__name__)
 
 LONG_POLL = 25.0
-MAX_BACKOFF = 15.0
+# a wall screen notices within a second that the hub is back: a refused connection costs nothing to retry, and the
+# jitter keeps 70 screens from retrying in step
+MAX_BACKOFF = 1.0
 HEARTBEAT_INTERVAL = 60.0
 
 
@@ -96,12 +99,12 @@ class SyncClient:
         self._stopped = True
 
     async def run(self) -> None:
-        backoff = 1.0
+        backoff = 0.25
         async with self._client() as client:
             while not self._stopped:
                 try:
                     await self.exchange(client)
-                    backoff = 1.0
+                    backoff = 0.25
                     await self._listen(client)
                 except httpx.HTTPStatusError as error:
                     if error.response.status_code in (401, 403):
@@ -178,8 +181,8 @@ class SyncClient:
         self.status.update(online=False, offline_since=self.status.offline_since or utc_now())
         self._count_waiting()
         self._local_change.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._local_change.wait(), backoff)  # a local change: try again at once
+        with contextlib.suppress(TimeoutError):  # a local change: try again at once
+            await asyncio.wait_for(self._local_change.wait(), backoff * random.uniform(0.5, 1.0))
 
     def _on_local_change(self, change: Change) -> None:
         if isinstance(change, CardChanged) and change.card.seq not in self._from_hub:
