@@ -91,3 +91,44 @@ def test_poster_from_the_cli_carries_the_units_current_code(tmp_path):
     token = make_tokens(Settings(data_dir=tmp_path / 'data')).current(UNIT)
     assert code.text == f'http://127.0.0.1:8080/p/{token}'
     assert pdf.read_bytes().startswith(b'%PDF')
+
+
+def test_pair_list_and_revoke_wall_screens_with_the_hub_stopped(tmp_path, capsys):
+    from board.devices import hash_secret
+    from board.store import Store
+
+    from .factories import UNIT, seeded_store
+    seeded_store(tmp_path).close()
+    assert main(['pair', UNIT, '--data', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    code = out.split(': ')[1].split(' ')[0]
+    assert f'board kiosk --hub <hub address> --unit {UNIT} --pair {code}' in out
+    store = Store(tmp_path).open()
+    assert store.pairing_code_unit(hash_secret(code)) == UNIT
+    store.close()
+    assert main(['pair', 'finnes-ikke', '--data', str(tmp_path)]) == 2
+    assert main(['kiosks', '--data', str(tmp_path)]) == 0
+    assert main(['kiosk-revoke', 'kioskfinnesikke', '--data', str(tmp_path)]) == 2
+
+
+def test_pair_and_revoke_go_through_a_running_hub(tmp_path, capsys):
+    import httpx
+
+    from bench.hubprocess import start_hub, stop_hub
+
+    from .factories import UNIT, seeded_store
+    data = tmp_path / 'data'
+    seeded_store(data).close()
+    hub = start_hub(data)
+    try:
+        assert main(['pair', UNIT, '--data', str(data)]) == 0  # the hub holds the lock: the CLI asks it
+        code = capsys.readouterr().out.split(': ')[1].split(' ')[0]
+        paired = httpx.post(f'{hub.url}/api/v1/pair', json={'code': code, 'unit_id': UNIT}).json()
+        assert main(['kiosks', '--data', str(data)]) == 0
+        assert paired['kiosk_id'] in capsys.readouterr().out
+        assert main(['kiosk-revoke', paired['kiosk_id'], '--data', str(data)]) == 0
+        refused = httpx.post(f'{hub.url}/api/v1/units/{UNIT}/sync', json={'pulled': 0},
+                             headers={'Authorization': f'Bearer {paired["token"]}'})
+        assert refused.status_code == 401
+    finally:
+        stop_hub(hub)
