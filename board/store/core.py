@@ -1,37 +1,13 @@
-"""The store of record: the only module that imports TinyDB. It takes and returns domain objects.
-
-Layout of the data folder::
-
-    organisation.json            service areas and units
-    units/<unit-id>.json         one unit's active board: its cards, goals and change sequence number
-    archive/<unit-id>/<year>.json finished cards that have left the board, by the year they were finished
-
-Why it looks like this:
-
-- *A write costs what the unit's active board costs.* TinyDB rewrites a whole file per operation, so each unit
-  has its own file and finished cards older than ``archive_after_weeks`` move to yearly archive files.
-- *A kill at any moment leaves the old state or the new one.* :class:`AtomicJSONStorage` writes a temporary
-  file, fsyncs it, renames it over the old one and fsyncs the folder. Several table changes that belong together
-  (a card and the unit's sequence number) are flushed as one file write (:meth:`AtomicJSONStorage.batch`).
-- *Reads come from memory.* Each unit's cards and goals are kept as frozen domain objects in dictionaries that are
-  replaced, never mutated, so readers on the event loop never see a half-made change.
-- *One writer.* Writes are serialised by a lock and, from async code, run on one dedicated thread
-  (:meth:`Store.run`), so the event loop never waits for a disk.
-- *Sync can build on it.* Every change bumps the unit's sequence number and stamps the changed fields with a
-  hybrid-logical-clock time; deletes leave tombstones.
-- *A file that does not parse is never overwritten*: opening the store fails with :class:`DataFileError` naming it.
-"""
+"""The Store: every unit's board in memory, written through one writer, publishing each change."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,16 +15,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import orjson
 from tinydb import Query, TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
-from .atomicfile import TEMPORARY_PATTERN, write_atomic
-from .clock import HybridClock, utc_now
-from .codec import card_from_dict, card_to_dict, goal_from_dict, goal_to_dict
-from .devices import Kiosk, PairingCode
-from .domain import (
+from ..clock import HybridClock, utc_now
+from ..codec import card_from_dict, card_to_dict, goal_from_dict, goal_to_dict
+from ..domain import (
     Card,
     CardFields,
     Column,
@@ -65,9 +37,11 @@ from .domain import (
     position_at,
     validate_card_fields,
 )
-from .lock import DataFolderLock
-from .merge import STAMPED_FIELDS, merge_card, merge_goal
-from .ordering import key_between
+from ..lock import DataFolderLock
+from ..merge import STAMPED_FIELDS, merge_card, merge_goal
+from ..ordering import key_between
+from .files import AtomicJSONStorage, DataFileError, StoreWriteError, document, open_db, remove_stale_temporary_files
+from .kiosks import KioskRecords
 
 __all__ = [
     'AtomicJSONStorage',
@@ -90,22 +64,6 @@ T = TypeVar('T')
 _ID = re.compile(r'^[a-z0-9][a-z0-9_-]{0,62}$')
 _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 
-
-class DataFileError(RuntimeError):
-    """A data file that does not parse. It is left exactly as it is; a person must look at it."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        self.path = path
-        super().__init__(f'data file {path} cannot be read ({reason}); it has not been changed')
-
-
-class StoreWriteError(RuntimeError):
-    """A write could not be made durable (e.g. the disk is full). Nothing stored before it is lost."""
-
-    def __init__(self, path: Path, error: OSError | TypeError) -> None:
-        self.path = path
-        self.errno = getattr(error, 'errno', None)
-        super().__init__(f'could not write {path}: {getattr(error, "strerror", None) or error}')
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +106,7 @@ Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged
 
 # --- the store ----------------------------------------------------------------------------------------------------
 
-class Store:
+class Store(KioskRecords):
     """All units' boards. Create, :meth:`open`, use, :meth:`close`."""
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
@@ -179,9 +137,9 @@ class Store:
             (self.folder / 'archive').mkdir(exist_ok=True)
             if not self.read_only:
                 self._folder_lock.acquire()  # raises DataFolderBusy if another process writes here
-                _remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
-            self._org_db = _open_db(self.folder / 'organisation.json')
-            self._devices_db = _open_db(self.folder / 'kiosks.json')
+                remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
+            self._org_db = open_db(self.folder / 'organisation.json')
+            self._devices_db = open_db(self.folder / 'kiosks.json')
             self._organisation = _load_organisation(self._org_db)
             self._units = {u.id: _UnitBoard.load(self.folder, u.id) for u in self._organisation.units}
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
@@ -242,7 +200,7 @@ class Store:
         path = _archive_path(self.folder, unit_id, year)
         if not path.exists():
             return []
-        with _open_db(path) as db:
+        with open_db(path) as db:
             return [card_from_dict(doc) for doc in db.table('cards').all()]
 
     def archive_years(self, unit_id: str) -> list[int]:
@@ -303,66 +261,6 @@ class Store:
             self._emit(GoalChanged(goal.unit_id, seq, goal))
         return goal
 
-    # --- wall screens known to the hub (kiosks.json) ---
-
-    def add_pairing_code(self, code: PairingCode) -> None:
-        self._board(code.unit_id)
-        with self._lock, self._devices_storage().batch():
-            self._devices().table('pairing_codes').insert(_pairing_doc(code))
-
-    def redeem_pairing_code(self, code_hash: str, kiosk: Kiosk) -> PairingCode | None:
-        """Use a pairing code once: if it is valid, record the kiosk and return the code; otherwise None."""
-        with self._lock:
-            table = self._devices().table('pairing_codes')
-            doc = table.get(Query().code_hash == code_hash)
-            if not isinstance(doc, dict):
-                return None
-            code = _pairing_from_doc(doc)
-            if not code.usable(self.now()) or code.unit_id != kiosk.unit_id:
-                return None
-            with self._devices_storage().batch():
-                table.update({'used': True}, doc_ids=[doc.doc_id])
-                self._devices().table('kiosks').insert(_kiosk_doc(kiosk))
-            return code
-
-    def pairing_code_unit(self, code_hash: str) -> str | None:
-        doc = self._devices().table('pairing_codes').get(Query().code_hash == code_hash)
-        return doc['unit_id'] if isinstance(doc, dict) else None
-
-    def kiosks(self) -> list[Kiosk]:
-        return sorted((_kiosk_from_doc(d) for d in self._devices().table('kiosks').all()),
-                      key=lambda k: (k.unit_id, k.id))
-
-    def kiosk_by_token_hash(self, token_hash: str) -> Kiosk | None:
-        doc = self._devices().table('kiosks').get(Query().token_hash == token_hash)
-        return _kiosk_from_doc(doc) if isinstance(doc, dict) else None
-
-    def revoke_kiosk(self, kiosk_id: str) -> bool:
-        with self._lock, self._devices_storage().batch():
-            return bool(self._devices().table('kiosks').update({'revoked': True}, Query().id == kiosk_id))
-
-    def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int) -> None:
-        # last-seen times change every minute per kiosk: kept in memory, written at most every few minutes
-        now = self.now()
-        with self._lock:
-            previous = self._heartbeats.get(kiosk_id)
-            self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms)
-            if previous is None or now - previous[0] > timedelta(minutes=5) or previous[1:] != (
-                    version, outbox, clock_offset_ms):
-                with self._devices_storage().batch():
-                    self._devices().table('kiosks').update(
-                        {'last_seen': now.isoformat(), 'version': version, 'outbox': outbox,
-                         'clock_offset_ms': clock_offset_ms}, Query().id == kiosk_id)
-
-    def kiosk_status(self) -> list[Kiosk]:
-        """The kiosks with their latest heartbeat (also one not yet written to disk)."""
-        result = []
-        for stored in self.kiosks():
-            beat = self._heartbeats.get(stored.id)
-            result.append(stored if beat is None else dataclasses.replace(
-                stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3]))
-        return result
-
     # --- sync: what the hub and the wall screens exchange ---
 
     def changes_since(self, unit_id: str, seq: int) -> tuple[list[Card], list[tuple[Goal, str]], int]:
@@ -410,7 +308,7 @@ class Store:
             if cursor == board.cursor:
                 return
             with board.storage.batch():
-                board.db.table('meta').upsert(_document({'unit_id': unit_id, 'seq': board.seq,
+                board.db.table('meta').upsert(document({'unit_id': unit_id, 'seq': board.seq,
                                                          'sync': dataclasses.asdict(cursor)}, 1))
             board.cursor = cursor
 
@@ -553,7 +451,7 @@ class Store:
     def _write_archive(self, unit_id: str, year: int, cards: list[Card]) -> None:
         path = _archive_path(self.folder, unit_id, year)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _open_db(path) as db:
+        with open_db(path) as db:
             table = db.table('cards')
             storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
             with storage.batch():
@@ -640,14 +538,6 @@ class Store:
     def _org_storage(self) -> AtomicJSONStorage:
         return self._org().storage  # type: ignore[return-value]
 
-    def _devices(self) -> TinyDB:
-        if self._devices_db is None:
-            raise RuntimeError('store is not open')
-        return self._devices_db
-
-    def _devices_storage(self) -> AtomicJSONStorage:
-        return self._devices().storage  # type: ignore[return-value]
-
 
 @dataclass(kw_only=True)
 class _UnitBoard:
@@ -665,7 +555,7 @@ class _UnitBoard:
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> _UnitBoard:
-        db = _open_db(folder / 'units' / f'{unit_id}.json')
+        db = open_db(folder / 'units' / f'{unit_id}.json')
         cards_table = db.table('cards')
         try:
             docs = cards_table.all()
@@ -694,94 +584,11 @@ class _UnitBoard:
         return self.db.table('goals')
 
     def write_seq(self, seq: int) -> None:
-        self.db.table('meta').upsert(_document({'unit_id': self.unit_id, 'seq': seq}, 1))
-
-
-# --- the storage under TinyDB -------------------------------------------------------------------------------------
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that writes atomically and durably, reads from memory and refuses a broken file.
-
-    A write goes to a temporary file in the same folder, is fsynced, renamed over the data file with
-    ``os.replace`` and the folder is fsynced, so a kill or power cut leaves the old file or the new one.
-    If a write fails (disk full), the in-memory copy is dropped and re-read from the intact file.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self._data: dict[str, Any] | None = None
-        self._depth = 0
-        self._dirty = False
-
-    def read(self) -> dict[str, Any] | None:
-        if self._data is None:
-            try:
-                raw = self.path.read_bytes()
-            except FileNotFoundError:
-                return None
-            try:
-                data = orjson.loads(raw)
-            except (UnicodeDecodeError, ValueError) as error:
-                raise DataFileError(self.path, f'not valid JSON: {error}') from error
-            if not isinstance(data, dict):
-                raise DataFileError(self.path, 'not a TinyDB document')
-            self._data = data
-        return self._data
-
-    def write(self, data: dict[str, Any]) -> None:
-        self._data = data
-        if self._depth:
-            self._dirty = True
-        else:
-            self._flush()
-
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Collect the writes inside the block into one durable file write at its end."""
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            if self._depth == 0 and self._dirty:
-                self._data, self._dirty = None, False  # drop the half-made change; the file still has the old state
-            raise
-        self._depth -= 1
-        if self._depth == 0 and self._dirty:
-            self._flush()
-
-    def close(self) -> None:
-        pass
-
-    def _flush(self) -> None:
-        self._dirty = False
-        try:
-            write_atomic(self.path, orjson.dumps(self._data))  # orjson: about 14x faster than json for a board
-        except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
-            self._data = None  # memory must never run ahead of the disk
-            log.error('write of %s failed: %s', self.path, error)
-            raise StoreWriteError(self.path, error) from error
-
-
-def _open_db(path: Path) -> TinyDB:
-    db = TinyDB(path, storage=AtomicJSONStorage)
-    db.storage.read()  # parse now: a broken file must stop the start, not the first write
-    return db
-
-
-def _remove_stale_temporary_files(folder: Path) -> None:
-    for temporary in folder.rglob(TEMPORARY_PATTERN):
-        log.warning('removing unfinished write %s (left by a crash; the data file itself is intact)', temporary)
-        temporary.unlink(missing_ok=True)
+        self.db.table('meta').upsert(document({'unit_id': self.unit_id, 'seq': seq}, 1))
 
 
 def _archive_path(folder: Path, unit_id: str, year: int) -> Path:
     return folder / 'archive' / unit_id / f'{year}.json'
-
-
-def _document(value: dict[str, Any], doc_id: int) -> Document:
-    return Document(value, doc_id=doc_id)
 
 
 def _check_id(value: str) -> None:
@@ -815,28 +622,6 @@ def _fields_dict(fields: CardFields) -> dict[str, Any]:
     return {f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)}
 
 
-def _pairing_doc(code: PairingCode) -> dict[str, Any]:
-    return {'code_hash': code.code_hash, 'unit_id': code.unit_id, 'expires_at': code.expires_at.isoformat(),
-            'used': code.used}
-
-
-def _pairing_from_doc(doc: dict[str, Any]) -> PairingCode:
-    return PairingCode(code_hash=doc['code_hash'], unit_id=doc['unit_id'],
-                       expires_at=datetime.fromisoformat(doc['expires_at']), used=bool(doc.get('used')))
-
-
-def _kiosk_doc(kiosk: Kiosk) -> dict[str, Any]:
-    return {'id': kiosk.id, 'unit_id': kiosk.unit_id, 'token_hash': kiosk.token_hash,
-            'paired_at': kiosk.paired_at.isoformat(), 'revoked': kiosk.revoked, 'last_seen': _iso(kiosk.last_seen),
-            'version': kiosk.version, 'outbox': kiosk.outbox, 'clock_offset_ms': kiosk.clock_offset_ms}
-
-
-def _kiosk_from_doc(doc: dict[str, Any]) -> Kiosk:
-    return Kiosk(id=doc['id'], unit_id=doc['unit_id'], token_hash=doc['token_hash'],
-                 paired_at=datetime.fromisoformat(doc['paired_at']), revoked=bool(doc.get('revoked')),
-                 last_seen=_from_iso(doc.get('last_seen')), version=doc.get('version', ''),
-                 outbox=int(doc.get('outbox', 0)), clock_offset_ms=int(doc.get('clock_offset_ms', 0)))
-
 
 def _load_organisation(db: TinyDB) -> Organisation:
     try:
@@ -856,3 +641,4 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+

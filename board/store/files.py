@@ -1,0 +1,128 @@
+"""The files under the store: TinyDB's storage made atomic and durable, and the errors a person must see.
+
+A write goes to a temporary file in the same folder, is fsynced, renamed over the data file and the folder is
+fsynced (``board.atomicfile``), so a kill or power cut leaves the old file or the new one. A file that does not
+parse is never overwritten: reading it raises :class:`DataFileError` naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from ..atomicfile import TEMPORARY_PATTERN, write_atomic
+
+__all__ = ['AtomicJSONStorage', 'DataFileError', 'StoreWriteError', 'document', 'open_db',
+           'remove_stale_temporary_files']
+
+log = logging.getLogger('board.store')
+
+
+class DataFileError(RuntimeError):
+    """A data file that does not parse. It is left exactly as it is; a person must look at it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(f'data file {path} cannot be read ({reason}); it has not been changed')
+
+
+class StoreWriteError(RuntimeError):
+    """A write could not be made durable (e.g. the disk is full). Nothing stored before it is lost."""
+
+    def __init__(self, path: Path, error: OSError | TypeError) -> None:
+        self.path = path
+        self.errno = getattr(error, 'errno', None)
+        super().__init__(f'could not write {path}: {getattr(error, "strerror", None) or error}')
+
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that writes atomically and durably, reads from memory and refuses a broken file.
+
+    A write goes to a temporary file in the same folder, is fsynced, renamed over the data file with
+    ``os.replace`` and the folder is fsynced, so a kill or power cut leaves the old file or the new one.
+    If a write fails (disk full), the in-memory copy is dropped and re-read from the intact file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self._data: dict[str, Any] | None = None
+        self._depth = 0
+        self._dirty = False
+
+    def read(self) -> dict[str, Any] | None:
+        if self._data is None:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return None
+            try:
+                data = orjson.loads(raw)
+            except (UnicodeDecodeError, ValueError) as error:
+                raise DataFileError(self.path, f'not valid JSON: {error}') from error
+            if not isinstance(data, dict):
+                raise DataFileError(self.path, 'not a TinyDB document')
+            self._data = data
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self._data = data
+        if self._depth:
+            self._dirty = True
+        else:
+            self._flush()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Collect the writes inside the block into one durable file write at its end."""
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0 and self._dirty:
+                self._data, self._dirty = None, False  # drop the half-made change; the file still has the old state
+            raise
+        self._depth -= 1
+        if self._depth == 0 and self._dirty:
+            self._flush()
+
+    def close(self) -> None:
+        pass
+
+    def _flush(self) -> None:
+        self._dirty = False
+        try:
+            write_atomic(self.path, orjson.dumps(self._data))  # orjson: about 14x faster than json for a board
+        except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
+            self._data = None  # memory must never run ahead of the disk
+            log.error('write of %s failed: %s', self.path, error)
+            raise StoreWriteError(self.path, error) from error
+
+
+def open_db(path: Path) -> TinyDB:
+    db = TinyDB(path, storage=AtomicJSONStorage)
+    db.storage.read()  # parse now: a broken file must stop the start, not the first write
+    return db
+
+
+def remove_stale_temporary_files(folder: Path) -> None:
+    for temporary in folder.rglob(TEMPORARY_PATTERN):
+        log.warning('removing unfinished write %s (left by a crash; the data file itself is intact)', temporary)
+        temporary.unlink(missing_ok=True)
+
+
+def document(value: dict[str, Any], doc_id: int) -> Document:
+    return Document(value, doc_id=doc_id)
+
+

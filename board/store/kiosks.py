@@ -1,0 +1,127 @@
+"""The hub's records of wall screens and pairing codes (``kiosks.json``): a part of :class:`board.store.Store`."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from tinydb import Query, TinyDB
+
+from ..devices import Kiosk, PairingCode
+from .files import AtomicJSONStorage
+
+__all__ = ['KioskRecords']
+
+
+class KioskRecords:
+    """Wall screens known to the hub; mixed into the Store, which opens ``kiosks.json`` as ``_devices_db``."""
+
+    _lock: threading.RLock
+    _devices_db: TinyDB | None
+    _heartbeats: dict[str, tuple[datetime, str, int, int]]
+    now: Callable[[], datetime]
+
+    def _board(self, unit_id: str) -> Any:
+        raise NotImplementedError
+
+    def add_pairing_code(self, code: PairingCode) -> None:
+        self._board(code.unit_id)
+        with self._lock, self._devices_storage().batch():
+            self._devices().table('pairing_codes').insert(_pairing_doc(code))
+
+    def redeem_pairing_code(self, code_hash: str, kiosk: Kiosk) -> PairingCode | None:
+        """Use a pairing code once: if it is valid, record the kiosk and return the code; otherwise None."""
+        with self._lock:
+            table = self._devices().table('pairing_codes')
+            doc = table.get(Query().code_hash == code_hash)
+            if not isinstance(doc, dict):
+                return None
+            code = _pairing_from_doc(doc)
+            if not code.usable(self.now()) or code.unit_id != kiosk.unit_id:
+                return None
+            with self._devices_storage().batch():
+                table.update({'used': True}, doc_ids=[doc.doc_id])
+                self._devices().table('kiosks').insert(_kiosk_doc(kiosk))
+            return code
+
+    def pairing_code_unit(self, code_hash: str) -> str | None:
+        doc = self._devices().table('pairing_codes').get(Query().code_hash == code_hash)
+        return doc['unit_id'] if isinstance(doc, dict) else None
+
+    def kiosks(self) -> list[Kiosk]:
+        return sorted((_kiosk_from_doc(d) for d in self._devices().table('kiosks').all()),
+                      key=lambda k: (k.unit_id, k.id))
+
+    def kiosk_by_token_hash(self, token_hash: str) -> Kiosk | None:
+        doc = self._devices().table('kiosks').get(Query().token_hash == token_hash)
+        return _kiosk_from_doc(doc) if isinstance(doc, dict) else None
+
+    def revoke_kiosk(self, kiosk_id: str) -> bool:
+        with self._lock, self._devices_storage().batch():
+            return bool(self._devices().table('kiosks').update({'revoked': True}, Query().id == kiosk_id))
+
+    def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int) -> None:
+        # last-seen times change every minute per kiosk: kept in memory, written at most every few minutes
+        now = self.now()
+        with self._lock:
+            previous = self._heartbeats.get(kiosk_id)
+            self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms)
+            if previous is None or now - previous[0] > timedelta(minutes=5) or previous[1:] != (
+                    version, outbox, clock_offset_ms):
+                with self._devices_storage().batch():
+                    self._devices().table('kiosks').update(
+                        {'last_seen': now.isoformat(), 'version': version, 'outbox': outbox,
+                         'clock_offset_ms': clock_offset_ms}, Query().id == kiosk_id)
+
+    def kiosk_status(self) -> list[Kiosk]:
+        """The kiosks with their latest heartbeat (also one not yet written to disk)."""
+        result = []
+        for stored in self.kiosks():
+            beat = self._heartbeats.get(stored.id)
+            result.append(stored if beat is None else dataclasses.replace(
+                stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3]))
+        return result
+
+    def _devices(self) -> TinyDB:
+        if self._devices_db is None:
+            raise RuntimeError('store is not open')
+        return self._devices_db
+
+    def _devices_storage(self) -> AtomicJSONStorage:
+        return self._devices().storage  # type: ignore[return-value]
+
+
+
+def _pairing_doc(code: PairingCode) -> dict[str, Any]:
+    return {'code_hash': code.code_hash, 'unit_id': code.unit_id, 'expires_at': code.expires_at.isoformat(),
+            'used': code.used}
+
+
+def _pairing_from_doc(doc: dict[str, Any]) -> PairingCode:
+    return PairingCode(code_hash=doc['code_hash'], unit_id=doc['unit_id'],
+                       expires_at=datetime.fromisoformat(doc['expires_at']), used=bool(doc.get('used')))
+
+
+def _kiosk_doc(kiosk: Kiosk) -> dict[str, Any]:
+    return {'id': kiosk.id, 'unit_id': kiosk.unit_id, 'token_hash': kiosk.token_hash,
+            'paired_at': kiosk.paired_at.isoformat(), 'revoked': kiosk.revoked, 'last_seen': _iso(kiosk.last_seen),
+            'version': kiosk.version, 'outbox': kiosk.outbox, 'clock_offset_ms': kiosk.clock_offset_ms}
+
+
+def _kiosk_from_doc(doc: dict[str, Any]) -> Kiosk:
+    return Kiosk(id=doc['id'], unit_id=doc['unit_id'], token_hash=doc['token_hash'],
+                 paired_at=datetime.fromisoformat(doc['paired_at']), revoked=bool(doc.get('revoked')),
+                 last_seen=_from_iso(doc.get('last_seen')), version=doc.get('version', ''),
+                 outbox=int(doc.get('outbox', 0)), clock_offset_ms=int(doc.get('clock_offset_ms', 0)))
+
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
