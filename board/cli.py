@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .app import make_tokens
+from .backup import BackupError
 from .domain import Unit
 from .lock import DataFolderBusy
 from .qr import POSTER_FORMATS
@@ -35,11 +36,18 @@ def main(argv: list[str] | None = None) -> int:
                        ('pair', 'create a one-time code that pairs a wall screen with a unit (valid 24 hours)'),
                        ('kiosks', 'list the paired wall screens, flagging those not seen for 10 minutes'),
                        ('kiosk-revoke', "revoke a wall screen's token: it can no longer sync"),
+                       ('backup', 'write a consistent, dated backup of the data folder (also while the hub runs)'),
+                       ('restore', 'replace the data folder with a backup (the hub must be stopped)'),
                        ('revoke-code', "make a unit's QR code stop working at once; its board shows a new one"),
                        ('poster', "write a unit's printable QR poster (A4, PDF or PNG)")):
         command = commands.add_parser(name, help=text, description=text)
         if name in ('revoke-code', 'poster', 'pair'):
             command.add_argument('unit', help='the unit id, as in /units/<unit-id>')
+        if name == 'backup':
+            command.add_argument('--out', type=Path, help='backup folder (default: <data>-backups beside the data)')
+            command.add_argument('--keep', type=int, default=14, help='how many backups to keep (default 14)')
+        if name == 'restore':
+            command.add_argument('archive', type=Path, help='a forbedringstavla-*.tar.gz written by "board backup"')
         if name == 'kiosk-revoke':
             command.add_argument('kiosk_id', help='as listed by "board kiosks"')
         if name == 'kiosk':
@@ -66,11 +74,14 @@ def main(argv: list[str] | None = None) -> int:
             'pair': lambda: print(pair_code(settings, args.unit)),
             'kiosks': lambda: list_kiosks(settings),
             'kiosk-revoke': lambda: revoke_kiosk(settings, args.kiosk_id),
+            'backup': lambda: backup(settings, args.out, args.keep),
+            'restore': lambda: restore(settings, args.archive),
             'revoke-code': lambda: revoke_code(settings, args.unit),
             'poster': lambda: write_poster(settings, args.unit, args.format, args.out),
         }
         commands_by_name[args.command]()
-    except (ConfigError, DataFileError, DataFolderBusy, RevocationsUnreadable, UnknownUnit, KioskError) as error:
+    except (ConfigError, DataFileError, DataFolderBusy, RevocationsUnreadable, UnknownUnit, KioskError,
+            BackupError) as error:
         print(f'board: {error}', file=sys.stderr)
         return 2
     return 0
@@ -196,6 +207,25 @@ def list_kiosks(settings: Settings) -> None:
                   f'outbox {kiosk.outbox}  clock {kiosk.clock_offset_ms:+d} ms  {flag}')
     finally:
         store.close()
+
+
+def backup(settings: Settings, out: Path | None, keep: int) -> None:
+    from .backup import create_backup
+    data = settings.data_dir.resolve()
+    out_dir = (out or data.with_name(f'{data.name}-backups')).resolve()
+    try:
+        archive = create_backup(data, out_dir, keep=keep)
+    except DataFolderBusy:  # the hub runs: it takes the snapshot under its writer lock
+        archive = Path(_ask_running_hub(settings, '/api/v1/admin/backup', {'out_dir': str(out_dir),
+                                                                            'keep': keep})['archive'])
+    print(f'Backup written: {archive} (keeping the newest {keep} in {out_dir}).')
+
+
+def restore(settings: Settings, archive: Path) -> None:
+    from .backup import restore_backup
+    previous = restore_backup(archive, settings.data_dir)
+    print(f'Restored {archive} into {settings.data_dir}.'
+          + (f' The data it replaced is kept in {previous}.' if previous else ''))
 
 
 def _ask_running_hub(settings: Settings, path: str, body: dict) -> dict:

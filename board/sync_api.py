@@ -19,11 +19,13 @@ import logging
 import time
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from .backup import create_backup
 from .codec import card_from_dict, card_to_dict, goal_to_dict
 from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
 from .ratelimit import RateLimit
@@ -58,6 +60,11 @@ class HeartbeatRequest(BaseModel):
 
 class PairingCodeRequest(BaseModel):
     unit_id: str = Field(max_length=64)
+
+
+class BackupRequest(BaseModel):
+    out_dir: str
+    keep: int = Field(ge=1, le=1000)
 
 
 class ChangeSignals:
@@ -179,6 +186,12 @@ def _admin_router(store: Store, admin_token: str) -> APIRouter:
     @admin.post('/pairing-codes')
     def create_pairing_code(body: PairingCodeRequest) -> dict[str, Any]:
         return issue_pairing_code(store, body.unit_id)
+
+    @admin.post('/backup')
+    def backup(body: BackupRequest) -> dict[str, Any]:
+        """A consistent backup while the hub runs: the snapshot is taken under the store's writer lock."""
+        archive = create_backup(store.folder, Path(body.out_dir), keep=body.keep, snapshot=store.snapshot)
+        return {'archive': str(archive)}
 
     @admin.post('/kiosks/{kiosk_id}/revoke')
     def revoke(kiosk_id: str) -> dict[str, Any]:

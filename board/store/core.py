@@ -203,6 +203,12 @@ class Store(KioskRecords):
         with open_db(path) as db:
             return [card_from_dict(doc) for doc in db.table('cards').all()]
 
+    def snapshot(self, staging: Path) -> int:
+        """Hard-link every data file into ``staging`` while no write can happen (for a consistent backup)."""
+        from ..backup import snapshot_files
+        with self._lock:
+            return snapshot_files(self.folder, staging)
+
     def archive_years(self, unit_id: str) -> list[int]:
         folder = self.folder / 'archive' / unit_id
         return sorted(int(p.stem) for p in folder.glob('*.json') if p.stem.isdigit()) if folder.exists() else []
