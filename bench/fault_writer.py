@@ -1,0 +1,53 @@
+"""A child process for the kill storm: writes in a burst and prints each write that returned.
+
+``python -m bench.fault_writer ours|plain FOLDER``. ``ours`` writes through the board's Store (atomic, durable),
+``plain`` through plain TinyDB with its default JSONStorage (one file, written in place). Each stdout line is an
+acknowledged write: ``<id> <n>`` means record ``id`` now holds ``n``. The parent kills this process at random.
+"""
+
+import random
+import sys
+import time
+from pathlib import Path
+
+
+def ours(folder: Path) -> None:
+    from board.domain import CardFields, ServiceArea, Unit
+    from board.store import Store
+    store = Store(folder).open()
+    if store.unit('storm') is None:
+        store.add_service_area(ServiceArea(id='test', name='Test'))
+        store.add_unit(Unit(id='storm', name='Storm', service_area_id='test'))
+    ids = [c.id for c in store.cards('storm')]
+    while True:
+        number = time.monotonic_ns()
+        if len(ids) < 150 or random.random() < 0.1:
+            card = store.create_card('storm', CardFields(title=f'n {number}', description='x' * 1500))
+            ids.append(card.id)
+            print(f'{card.id} {number}', flush=True)
+        else:
+            card_id = random.choice(ids)
+            # edits change the length of the text, as real edits do
+            text = 'x' * random.randint(0, 3000)
+            store.edit_card('storm', card_id, CardFields(title=f'n {number}', description=text))
+            print(f'{card_id} {number}', flush=True)
+
+
+def plain(folder: Path) -> None:
+    from tinydb import TinyDB
+    folder.mkdir(parents=True, exist_ok=True)
+    table = TinyDB(folder / 'plain.json').table('cards')
+    doc_ids = [d.doc_id for d in table.all()]
+    while True:
+        number = time.monotonic_ns()
+        if len(doc_ids) < 150 or random.random() < 0.1:
+            doc_ids.append(table.insert({'title': f'n {number}', 'body': 'x' * 1500}))
+            print(f'{doc_ids[-1]} {number}', flush=True)
+        else:
+            doc_id = random.choice(doc_ids)
+            table.update({'title': f'n {number}', 'body': 'x' * random.randint(0, 3000)}, doc_ids=[doc_id])
+            print(f'{doc_id} {number}', flush=True)
+
+
+if __name__ == '__main__':
+    {'ours': ours, 'plain': plain}[sys.argv[1]](Path(sys.argv[2]))
