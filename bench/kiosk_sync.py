@@ -34,14 +34,14 @@ from .store_writes import build_history
 UNIT = 'enhet-00'
 
 
-def run(*, ideas: int = 30, changes: int = 200) -> list[Row]:
-    return asyncio.run(_run(ideas=ideas, changes=changes))
+def run(*, ideas: int = 30, changes: int = 200, history: int = 70 * 20) -> list[Row]:
+    return asyncio.run(_run(ideas=ideas, changes=changes, history=history))
 
 
-async def _run(*, ideas: int, changes: int) -> list[Row]:
+async def _run(*, ideas: int, changes: int, history: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix='bench-kiosk-') as tmp:
         hub_data = Path(tmp) / 'hub' / 'data'
-        store = build_history(hub_data, 70 * 20)
+        store = build_history(hub_data, history)
         codes = [issue_pairing_code(store, UNIT)['code'] for _ in range(3)]
         store.close()
         tokens = make_tokens(Settings(data_dir=hub_data))

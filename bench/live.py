@@ -33,14 +33,14 @@ _APPEARS = '''([id, column]) => new Promise(resolve => {
 })'''
 
 
-def run(*, moves: int, loads: int, other_screens: int = 70) -> list[Row]:
-    return asyncio.run(_run(moves=moves, loads=loads, other_screens=other_screens))
+def run(*, moves: int, loads: int, other_screens: int = 70, history: int = 70 * 20) -> list[Row]:
+    return asyncio.run(_run(moves=moves, loads=loads, other_screens=other_screens, history=history))
 
 
-async def _run(*, moves: int, loads: int, other_screens: int) -> list[Row]:
+async def _run(*, moves: int, loads: int, other_screens: int, history: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix='bench-live-') as tmp:
         data = Path(tmp) / 'data'
-        store = build_history(data, 70 * 20)
+        store = build_history(data, history)
         for number in range(80 - len(store.cards(LOADED))):
             store.create_card(LOADED, CardFields(title=f'Kort nummer {number} på en full tavle', owner='Ola'))
         for number in range(moves):

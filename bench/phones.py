@@ -22,14 +22,14 @@ from .screens import SimulatedScreen
 from .store_writes import build_history
 
 
-def run(*, phones: int = 100, rounds: int = 3, boards: int = 70) -> list[Row]:
-    return asyncio.run(_run(phones=phones, rounds=rounds, boards=boards))
+def run(*, phones: int = 100, rounds: int = 3, boards: int = 70, history: int = 70 * 20) -> list[Row]:
+    return asyncio.run(_run(phones=phones, rounds=rounds, boards=boards, history=history))
 
 
-async def _run(*, phones: int, rounds: int, boards: int) -> list[Row]:
+async def _run(*, phones: int, rounds: int, boards: int, history: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix='bench-phones-') as tmp:
         data = Path(tmp) / 'data'
-        store = build_history(data, 70 * 20)
+        store = build_history(data, history)
         units = [u.id for u in store.organisation.units][:boards]
         store.close()
         tokens = make_tokens(Settings(data_dir=data))
