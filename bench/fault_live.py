@@ -38,6 +38,63 @@ def _small_organisation(folder: Path, cards: int = 10) -> None:
     store.close()
 
 
+# --- SIGKILL the hub itself during a write storm ---------------------------------------------------------------------
+
+def hub_kill_storm(*, rounds: int) -> list[Row]:
+    return asyncio.run(_hub_kill_storm(rounds))
+
+
+async def _hub_kill_storm(rounds: int, seed: int = 11) -> list[Row]:
+    """A client pushes cards through the sync API while the hub is killed with SIGKILL at random moments."""
+    import random
+    import signal
+    rng = random.Random(seed)
+    acknowledged: dict[str, str] = {}
+    broken = lost = 0
+    with tempfile.TemporaryDirectory(prefix='bench-hubkill-') as tmp:
+        data = Path(tmp) / 'data'
+        _small_organisation(data)
+        store = Store(data).open()
+        codes = [issue_pairing_code(store, UNIT)['code']]
+        store.close()
+        writer = Store(Path(tmp) / 'writer', node_id='writer').open()
+        writer.add_service_area(ServiceArea(id='helse', name='Helse og omsorg'))
+        writer.add_unit(Unit(id=UNIT, name='Enhet 0', service_area_id='helse'))
+        hub = start_hub(data)
+        async with httpx.AsyncClient(base_url=hub.url, timeout=5) as http:
+            token = (await http.post('/api/v1/pair', json={'code': codes[0], 'unit_id': UNIT})).json()['token']
+        headers = {'Authorization': f'Bearer {token}'}
+        for _ in range(rounds):
+            kill_at = time.monotonic() + rng.uniform(0.05, 0.6)
+            async with httpx.AsyncClient(base_url=hub.url, headers=headers, timeout=5) as http:
+                number = 0
+                while time.monotonic() < kill_at:
+                    card = writer.create_card(UNIT, CardFields(title=f'storm {len(acknowledged)}-{number}'))
+                    number += 1
+                    try:
+                        response = await http.post(f'/api/v1/units/{UNIT}/sync',
+                                                   json={'pulled': 10**9, 'cards': [card_to_dict(card)]})
+                    except httpx.HTTPError:
+                        break
+                    if response.status_code == 200:
+                        acknowledged[card.id] = card.title
+                hub.process.send_signal(signal.SIGKILL)  # mid-storm: requests may be in flight
+                hub.process.wait()
+            try:
+                check = Store(data, read_only=True).open()
+            except Exception:
+                broken += 1
+            else:
+                lost += sum(1 for card_id in acknowledged if check.card(UNIT, card_id) is None)
+                check.close()
+            hub = start_hub(data, port=hub.port)
+        stop_hub(hub)
+        writer.close()
+    return [Row(figure='SIGKILL of the hub process during a write storm (sync API)', target='0 broken files, '
+                '0 lost writes', samples=[float(rounds)], unit='kills', passed=broken == 0 and lost == 0,
+                note=f'{rounds} kills, {len(acknowledged)} acknowledged writes, {broken} broken loads, {lost} lost')]
+
+
 # --- a full disk ----------------------------------------------------------------------------------------------------
 
 def full_disk() -> list[Row]:
@@ -257,5 +314,5 @@ async def _js_heap_mb(cdp) -> float:
     return next(m['value'] for m in metrics if m['name'] == 'JSHeapUsedSize') / 2**20
 
 
-__all__ = ['full_disk', 'hub_restart', 'soak']
+__all__ = ['full_disk', 'hub_kill_storm', 'hub_restart', 'soak']
 

@@ -1,7 +1,8 @@
 """``python -m bench.faults``: the fault suite. Everything runs on this machine, bounded in count and time.
 
-- kill storm: SIGKILL a writing process at random moments (100 times): every file must load and every
-  acknowledged write must be there; the same trial against plain TinyDB's JSONStorage is reported beside it.
+- kill storm: SIGKILL the hub process at random moments while a client writes through the sync API (100 times),
+  and SIGKILL a process writing through the store directly (100 times): every file must load and every
+  acknowledged write must be there; the second trial against plain TinyDB's JSONStorage is reported beside it.
 - full disk: a hub whose data folder is a 2 MB tmpfs (needs root to mount): writes fail with a clear message,
   nothing earlier is lost, and writing works again when space returns.
 - hub restart with 70 boards open: every board reconnects, without a reload loop, and shows current data.
@@ -86,13 +87,14 @@ def _load(kind: str, folder: Path) -> dict[str, int] | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog='python -m bench.faults', description=__doc__.split('\n\n')[0])
-    parser.add_argument('--kills', type=int, default=100)
+    parser.add_argument('--kills', type=int, default=100, help='SIGKILLs of a writing process (and of the hub)')
     parser.add_argument('--soak', type=int, default=5000, help='updates in the soak (a day of use: 50000)')
     parser.add_argument('--boards', type=int, default=70)
     args = parser.parse_args()
     from . import fault_live
     started = time.monotonic()
-    rows = [kill_storm('ours', args.kills), kill_storm('plain', args.kills)]
+    rows = fault_live.hub_kill_storm(rounds=args.kills)
+    rows += [kill_storm('ours', args.kills), kill_storm('plain', args.kills)]
     rows += fault_live.full_disk()
     rows += fault_live.hub_restart(boards=args.boards)
     rows += fault_live.soak(updates=args.soak)
