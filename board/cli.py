@@ -251,11 +251,16 @@ def _existing_unit(settings: Settings, unit_id: str) -> Unit:
 
 
 def tune_garbage_collector() -> None:
-    """Collect less often: 70 open boards keep tens of thousands of UI objects alive, and with Python's default
-    thresholds a full collection walks all of them every few hundred new objects, which stalled a wave of 100 phone
-    ideas by 300 ms (measured with bench/phones.py). Objects made at start-up are frozen out of collections."""
+    """Collect young objects less often and never start a full collection automatically (see board.app).
+
+    70 open boards keep hundreds of thousands of UI objects alive. With Python's default thresholds collections
+    ran every few hundred new objects and stalled a wave of 100 phone ideas by 300 ms; with a rare middle
+    generation, its collection had to walk every board page built since, another 400 ms stall (bench/phones.py,
+    full size). So: young collections every 10,000 objects, the middle one every third of those, and full
+    collections only at quiet moments, run by the hub (``collect_when_quiet``). Start-up objects are frozen.
+    """
     import gc
-    gc.set_threshold(20_000, 50, 100)
+    gc.set_threshold(10_000, 3, 1_000_000)
     gc.freeze()
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -127,6 +128,8 @@ class Store(KioskRecords):
         self._organisation = Organisation(name='')
         self._units: dict[str, _UnitBoard] = {}
         self._heartbeats: dict[str, tuple[datetime, str, int, int]] = {}
+        #: time.monotonic() of the last committed change: how the hub knows it is busy
+        self.last_change = 0.0
 
     # --- lifecycle ---
 
@@ -514,6 +517,7 @@ class Store(KioskRecords):
         return card
 
     def _emit(self, change: Change) -> None:
+        self.last_change = time.monotonic()
         for callback in list(self._subscribers):
             try:
                 callback(change)
