@@ -478,28 +478,17 @@ class Store(KioskRecords):
         if before is not None and not names:
             return before
         stamp = self.clock.tick()
-        seq = board.seq + 1
         stamps = dict(before.stamps) if before is not None else {}
         stamps.update(dict.fromkeys((n for n in names if n in _STAMPED), stamp))
         if origin is not None:
             after = dataclasses.replace(after, changed_origin=origin, changed_by=by.strip())
-        after = dataclasses.replace(after, stamps=stamps, seq=seq)
-        doc = card_to_dict(after)
-        with board.storage.batch():
-            if before is None:
-                doc_id = board.cards_table.insert(doc)
-            else:
-                doc_id = board.doc_ids[after.id]
-                board.cards_table.update(doc, doc_ids=[doc_id])
-            board.write_seq(seq)
-        board.cards = {**board.cards, after.id: after}
-        board.doc_ids = {**board.doc_ids, after.id: doc_id}
-        board.seq = seq
-        self._emit(CardChanged(board.unit_id, seq, after, before))
-        return after
+        return self._commit_as_is(board, before, dataclasses.replace(after, stamps=stamps))
 
     def _commit_as_is(self, board: _UnitBoard, before: Card | None, card: Card) -> Card:
-        """Write a merged card with the stamps it has (no new stamp: the change was made elsewhere)."""
+        """Number and durably write a card with the stamps it has, then tell the subscribers.
+
+        Local changes arrive here stamped by ``_commit``; merged changes from another node keep their stamps.
+        """
         seq = board.seq + 1
         card = dataclasses.replace(card, seq=seq)
         doc = card_to_dict(card)
