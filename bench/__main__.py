@@ -13,7 +13,7 @@ import logging
 import time
 
 from . import kiosk_sync, live, phones, store_writes
-from .common import machine, print_table
+from .common import report
 
 SIZES = {
     # history: the cards behind the live figures (the store figures always use 1k, 10k and 100k)
@@ -33,10 +33,7 @@ def main() -> int:
     rows += live.run(moves=size['moves'], loads=size['loads'], history=size['history'])
     rows += phones.run(phones=100, rounds=size['phone_rounds'], history=size['history'])
     rows += kiosk_sync.run(ideas=size['wall_ideas'], changes=200, history=size['history'])
-    print(f'\nForbedringstavla benchmarks ({args.size}), {time.strftime("%Y-%m-%d")}, {machine()}\n')
-    print_table(rows)
-    print(f'\n{time.monotonic() - started:.0f} s')
-    return 0 if all(row.passed is not False for row in rows) else 1
+    return report(f'benchmarks ({args.size})', rows, started)
 
 
 if __name__ == '__main__':

@@ -57,6 +57,15 @@ def print_table(rows: list[Row]) -> str:
     return text
 
 
+def report(title: str, rows: list[Row], started: float) -> int:
+    """Print the dated title with the machine, the table and the time taken; exit status 1 if a target was missed."""
+    import time
+    print(f'\nForbedringstavla {title}, {time.strftime("%Y-%m-%d")}, {machine()}\n')
+    print_table(rows)
+    print(f'\n{time.monotonic() - started:.0f} s')
+    return 0 if all(row.passed is not False for row in rows) else 1
+
+
 def machine() -> str:
     cpu = ''
     cpuinfo = Path('/proc/cpuinfo')

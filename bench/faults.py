@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import Row, machine, print_table
+from .common import Row, report
 from .hubprocess import ROOT
 
 
@@ -98,10 +98,7 @@ def main() -> int:
     rows += fault_live.full_disk()
     rows += fault_live.hub_restart(boards=args.boards)
     rows += fault_live.soak(updates=args.soak)
-    print(f'\nForbedringstavla fault suite, {time.strftime("%Y-%m-%d")}, {machine()}\n')
-    print_table(rows)
-    print(f'\n{time.monotonic() - started:.0f} s')
-    return 0 if all(row.passed is not False for row in rows) else 1
+    return report('fault suite', rows, started)
 
 
 if __name__ == '__main__':
