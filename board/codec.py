@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from .domain import Card, Column, Goal, GoalStatus, Origin, PdcaStage, Target
+from .domain import Card, Column, Gain, GainCategory, GainStatus, Goal, GoalStatus, Origin, PdcaStage, Target
 
-__all__ = ['card_from_dict', 'card_to_dict', 'goal_from_dict', 'goal_to_dict']
+__all__ = ['card_from_dict', 'card_to_dict', 'gain_from_dict', 'gain_to_dict', 'goal_from_dict', 'goal_to_dict']
 
 
 def card_to_dict(card: Card) -> dict[str, Any]:
@@ -18,7 +18,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         'id': card.id, 'unit_id': card.unit_id, 'title': card.title, 'description': card.description,
         'column': card.column.value, 'position': card.position, 'goal_id': card.goal_id, 'owner': card.owner,
         'due': card.due.isoformat() if card.due else None, 'pdca': card.pdca.value if card.pdca else None,
-        'quick_win': card.quick_win, 'origin': card.origin.value, 'created_by': card.created_by,
+        'quick_win': card.quick_win, 'gain': gain_to_dict(card.gain) if card.gain else None,
+        'origin': card.origin.value, 'created_by': card.created_by,
         'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by, 'unseen': card.unseen,
         'created_at': card.created_at.isoformat(),
         'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
@@ -32,12 +33,34 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         column=Column(doc['column']), position=doc['position'], goal_id=doc.get('goal_id'),
         owner=doc.get('owner', ''), due=date.fromisoformat(doc['due']) if doc.get('due') else None,
         pdca=PdcaStage(doc['pdca']) if doc.get('pdca') else None, quick_win=bool(doc.get('quick_win')),
+        gain=gain_from_dict(doc['gain']) if doc.get('gain') else None,
         origin=Origin(doc.get('origin', 'board')), created_by=doc.get('created_by', ''),
         changed_origin=Origin(doc.get('changed_origin', 'board')), changed_by=doc.get('changed_by', ''),
         unseen=bool(doc.get('unseen')),
         created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
         stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),
+    )
+
+
+def gain_to_dict(gain: Gain) -> dict[str, Any]:
+    return {
+        'categories': [c.value for c in gain.categories], 'hours_per_week': gain.hours_per_week,
+        'minutes_per_day': gain.minutes_per_day, 'days_per_week': gain.days_per_week, 'status': gain.status.value,
+        'identified_on': gain.identified_on.isoformat(),
+        'realised_on': gain.realised_on.isoformat() if gain.realised_on else None,
+        'confirmed_by': gain.confirmed_by, 'note': gain.note, 'amount_nok': gain.amount_nok,
+    }
+
+
+def gain_from_dict(doc: dict[str, Any]) -> Gain:
+    return Gain(
+        categories=tuple(GainCategory(c) for c in doc['categories']), hours_per_week=float(doc['hours_per_week']),
+        minutes_per_day=_float(doc.get('minutes_per_day')), days_per_week=_float(doc.get('days_per_week')),
+        status=GainStatus(doc['status']), identified_on=date.fromisoformat(doc['identified_on']),
+        realised_on=date.fromisoformat(doc['realised_on']) if doc.get('realised_on') else None,
+        confirmed_by=doc.get('confirmed_by', ''), note=doc.get('note', ''),
+        amount_nok=int(doc['amount_nok']) if doc.get('amount_nok') is not None else None,
     )
 
 
@@ -61,6 +84,10 @@ def goal_from_dict(doc: dict[str, Any]) -> Goal:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _from_iso(text: str | None) -> datetime | None:

@@ -22,11 +22,16 @@ from .ordering import key_between
 
 __all__ = [
     'DESCRIPTION_MAX',
+    'GAIN_HOURS_MAX',
     'NAME_MAX',
+    'NOTE_MAX',
     'TITLE_MAX',
     'Card',
     'CardFields',
     'Column',
+    'Gain',
+    'GainCategory',
+    'GainStatus',
     'Goal',
     'GoalStatus',
     'IsoWeek',
@@ -41,11 +46,16 @@ __all__ = [
     'move_card',
     'position_at',
     'validate_card_fields',
+    'validate_gain',
 ]
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
 NAME_MAX = 80
+NOTE_MAX = 1000
+#: a single improvement freeing more than this many hours a week (about 27 årsverk) is a typing error
+GAIN_HOURS_MAX = 1000.0
+GAIN_AMOUNT_MAX = 1_000_000_000
 
 
 class Column(StrEnum):
@@ -161,6 +171,93 @@ class Goal:
     position: str = 'V'
 
 
+# --- gains -------------------------------------------------------------------------------------------------------
+
+class GainCategory(StrEnum):
+    """What kind of gain: the municipality reports its Lean results split into these three."""
+    QUALITY = 'quality'    # økt kvalitet
+    CAPACITY = 'capacity'  # økt kvantitet
+    SAVINGS = 'savings'    # besparelse
+
+
+class GainStatus(StrEnum):
+    IDENTIFIED = 'identified'
+    REALISED = 'realised'
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Gain:
+    """The time an improvement frees (gevinst), counted in årsverk: hours per week ÷ the full-time week.
+
+    People often know the gain as "ten minutes a day on each of five days"; then ``minutes_per_day`` and
+    ``days_per_week`` keep what was typed and ``hours_per_week`` is computed from them.
+    """
+    categories: tuple[GainCategory, ...]
+    hours_per_week: float
+    minutes_per_day: float | None = None
+    days_per_week: float | None = None
+    status: GainStatus = GainStatus.IDENTIFIED
+    identified_on: date
+    realised_on: date | None = None
+    #: who confirmed that the gain is realised (a leader's name)
+    confirmed_by: str = ''
+    note: str = ''
+    amount_nok: int | None = None
+
+    @classmethod
+    def per_day(cls, minutes_per_day: float, days_per_week: float, **values: Any) -> Gain:
+        return cls(hours_per_week=minutes_per_day * days_per_week / 60, minutes_per_day=minutes_per_day,
+                   days_per_week=days_per_week, **values)
+
+    def fte(self, full_time_week: float) -> float:
+        """Årsverk: the hours freed per week as a share of one full-time position."""
+        return self.hours_per_week / full_time_week
+
+    @property
+    def realised(self) -> bool:
+        return self.status == GainStatus.REALISED
+
+
+def validate_gain(gain: Gain, column: Column, today: date) -> list[Problem]:
+    """Everything wrong with a gain as entered for a card in ``column``."""
+    problems: list[Problem] = []
+    if column == Column.IDEAS:
+        problems.append(Problem('gain', 'error.gain_on_idea'))
+    if not gain.categories:
+        problems.append(Problem('categories', 'error.gain_no_category'))
+    if gain.minutes_per_day is not None or gain.days_per_week is not None:
+        if not (gain.minutes_per_day is not None and 0 < gain.minutes_per_day <= 24 * 60):
+            problems.append(Problem('minutes_per_day', 'error.gain_minutes'))
+        if not (gain.days_per_week is not None and 0 < gain.days_per_week <= 7):
+            problems.append(Problem('days_per_week', 'error.gain_days'))
+    if not 0 < gain.hours_per_week <= GAIN_HOURS_MAX:
+        problems.append(Problem('hours_per_week', 'error.gain_hours', {'max': int(GAIN_HOURS_MAX)}))
+    if gain.amount_nok is not None and not 0 <= gain.amount_nok <= GAIN_AMOUNT_MAX:
+        problems.append(Problem('amount_nok', 'error.gain_amount'))
+    if len(gain.note) > NOTE_MAX:
+        problems.append(Problem('note', 'error.description_too_long', {'max': NOTE_MAX, 'length': len(gain.note)}))
+    if len(gain.confirmed_by) > NAME_MAX:
+        problems.append(Problem('confirmed_by', 'error.name_too_long', {'max': NAME_MAX}))
+    for name in ('note', 'confirmed_by'):
+        if _CONTROL.search(getattr(gain, name)):
+            problems.append(Problem(name, 'error.control_characters'))
+    return problems + _gain_date_problems(gain, today)
+
+
+def _gain_date_problems(gain: Gain, today: date) -> list[Problem]:
+    problems = []
+    if gain.identified_on > today:
+        problems.append(Problem('identified_on', 'error.date_in_future'))
+    if gain.realised:
+        if gain.realised_on is None or gain.realised_on > today:
+            problems.append(Problem('realised_on', 'error.date_in_future'))
+        elif gain.realised_on < gain.identified_on:
+            problems.append(Problem('realised_on', 'error.realised_before_identified'))
+        if not gain.confirmed_by.strip():
+            problems.append(Problem('confirmed_by', 'error.gain_confirmed_by'))
+    return problems
+
+
 # --- cards --------------------------------------------------------------------------------------------------------
 
 #: the fields a person edits; everything else on a card is recorded by the rules
@@ -197,6 +294,8 @@ class Card:
     due: date | None = None
     pdca: PdcaStage | None = None
     quick_win: bool = False
+    #: the time the improvement frees, once someone has estimated it (cards in Pågår or Ferdig)
+    gain: Gain | None = None
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''

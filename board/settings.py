@@ -47,6 +47,16 @@ class Settings:
     #: ideas one phone may send per window (and ten times that per unit, against a shared photo of the code)
     phone_ideas_per_window: int = 10
     phone_window_minutes: int = 10
+    #: hours of one full-time position a week: a gain of this many hours a week is one årsverk
+    full_time_week: float = 37.5
+    #: the leaders' overview flags ideas that have waited longer than this many weeks for an answer
+    idea_waiting_weeks: int = 3
+    #: a unit's board counts as active with a change in this many weeks (gains dashboard)
+    active_board_weeks: int = 8
+    #: a leader's login lasts this long, then they log in again
+    session_hours: float = 10.0
+    #: failed logins allowed per name and per address in 15 minutes
+    login_attempts: int = 5
     #: e.g. "22:00-06:00": the board dims and shifts slowly against burn-in (wall screens; empty: never)
     quiet_hours: str = ''
 
@@ -74,6 +84,12 @@ class Settings:
                               'rotation period')
         if self.phone_ideas_per_window < 1 or self.phone_window_minutes < 1:
             raise ConfigError('phone_ideas_per_window and phone_window_minutes must be at least 1')
+        if not 10 <= self.full_time_week <= 60:
+            raise ConfigError(f'full_time_week = {self.full_time_week}: hours of a full-time week, 10 to 60')
+        if self.idea_waiting_weeks < 1 or self.active_board_weeks < 1 or self.login_attempts < 1:
+            raise ConfigError('idea_waiting_weeks, active_board_weeks and login_attempts must be at least 1')
+        if not 0.1 <= self.session_hours <= 24 * 7:
+            raise ConfigError(f'session_hours = {self.session_hours}: between 0.1 and 168')
         if self.quiet_hours:
             try:
                 self.in_quiet_hours(time(0, 0))
@@ -115,11 +131,13 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         if 'data_dir' in values:
             values['data_dir'] = Path(values['data_dir']).expanduser()
         for name in ('port', 'archive_after_weeks', 'token_rotation_weeks', 'token_grace_days',
-                     'phone_ideas_per_window', 'phone_window_minutes'):
+                     'phone_ideas_per_window', 'phone_window_minutes', 'idea_waiting_weeks', 'active_board_weeks',
+                     'login_attempts'):
             if name in values:
                 values[name] = int(values[name])
-        if 'reconnect_timeout' in values:
-            values['reconnect_timeout'] = float(values['reconnect_timeout'])
+        for name in ('reconnect_timeout', 'full_time_week', 'session_hours'):
+            if name in values:
+                values[name] = float(values[name])
     except (TypeError, ValueError) as error:
         raise ConfigError(f'invalid setting: {error}') from error
     return Settings(**values).validate()

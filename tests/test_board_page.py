@@ -211,3 +211,23 @@ async def test_a_full_disk_is_explained_on_the_board_and_nothing_is_lost(hub: Hu
     assert any('No space left on device' in r.getMessage() and f'{UNIT}.json' in r.getMessage()
                for r in caplog.records if r.levelname == 'ERROR')
     caplog.clear()
+
+
+async def test_recording_a_gain_on_a_card_in_progress(hub: Hub):
+    card = hub.store.create_card(UNIT, CardFields(title='Felles medisinrom'), column=Column.DOING)
+    user = await open_board(hub)
+    tap_card(user, card)
+    user.find(marker='gain-enabled').click()
+    user.find(marker='gain-mode').elements.pop().value = 'day'
+    user.find(marker='gain-minutes').elements.pop().value = 15
+    user.find(marker='gain-days').elements.pop().value = 5
+    await user.should_see('= 0,03 årsverk')  # 75 minutes a week / 37.5 hours
+    user.find(marker='dialog-save').click()
+    await user.should_see('Velg minst én type gevinst.')  # refused, and nothing written
+    assert hub.store.card(UNIT, card.id).gain is None
+    user.find(marker='gain-category-capacity').click()
+    user.find(marker='dialog-save').click()
+    await eventually(lambda: hub.store.card(UNIT, card.id).gain is not None)
+    gain = hub.store.card(UNIT, card.id).gain
+    assert (gain.hours_per_week, gain.minutes_per_day, gain.days_per_week) == (1.25, 15, 5)
+    await user.should_see('0,03 årsverk')

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
@@ -25,6 +26,7 @@ from ..domain import (
     Card,
     CardFields,
     Column,
+    Gain,
     Goal,
     Organisation,
     Origin,
@@ -37,7 +39,9 @@ from ..domain import (
     move_card,
     position_at,
     validate_card_fields,
+    validate_gain,
 )
+from ..gains import GainEntry, entries_of
 from ..lock import DataFolderLock
 from ..merge import STAMPED_FIELDS, merge_card, merge_goal
 from ..ordering import key_between
@@ -128,6 +132,7 @@ class Store(KioskRecords):
         self._organisation = Organisation(name='')
         self._units: dict[str, _UnitBoard] = {}
         self._heartbeats: dict[str, tuple[datetime, str, int, int]] = {}
+        self._gain_cache: dict[Path, tuple[tuple[int, int], list[GainEntry]]] = {}
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
 
@@ -205,6 +210,37 @@ class Store(KioskRecords):
             return []
         with open_db(path) as db:
             return [card_from_dict(doc) for doc in db.table('cards').all()]
+
+    def gain_entries(self) -> list[GainEntry]:
+        """Every unit's gains: on the boards (memory) and in the yearly archives.
+
+        An archive file is read once and its gains kept until the file changes (archiving appends to it once an
+        hour at most), so the dashboard and the reports do not parse ten years of history on every look.
+        """
+        entries = entries_of(c for board in self._units.values() for c in board.cards.values())
+        for unit_id in self._units:
+            for year in self.archive_years(unit_id):
+                entries.extend(self._archived_gains(_archive_path(self.folder, unit_id, year)))
+        return entries
+
+    def _archived_gains(self, path: Path) -> list[GainEntry]:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return []
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self._gain_cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            data = orjson.loads(path.read_bytes())
+            # only the cards with a gain become Card objects: most of the history has none
+            docs = [d for d in data.get('cards', {}).values() if d.get('gain')]
+            gains = entries_of(card_from_dict(d) for d in docs)
+        except (ValueError, KeyError, TypeError) as error:
+            raise DataFileError(path, f'unexpected content: {error!r}') from error
+        self._gain_cache[path] = (key, gains)
+        return gains
 
     def snapshot(self, staging: Path) -> int:
         """Hard-link every data file into ``staging`` while no write can happen (for a consistent backup)."""
@@ -372,6 +408,17 @@ class Store(KioskRecords):
             others = [c for c in self._column(board, column) if c.id != card_id]
             after = move_card(before, column, position=position_at(others, index), now=self.now())
             return self._commit(board, before, after, origin=origin, by=by)
+
+    def set_gain(self, unit_id: str, card_id: str, gain: Gain | None, *, origin: Origin = Origin.BOARD,
+                 by: str = '') -> Card:
+        """Record, change or remove (``None``) a card's gain. Raises :class:`RuleViolation` for an invalid gain."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            if gain is not None:
+                gain = dataclasses.replace(gain, note=gain.note.strip(), confirmed_by=gain.confirmed_by.strip())
+                _raise_problems(validate_gain(gain, before.column, self.now().date()))
+            return self._commit(board, before, dataclasses.replace(before, gain=gain), origin=origin, by=by)
 
     def mark_seen(self, unit_id: str, card_id: str) -> Card:
         """Someone opened a new idea on the board: it is no longer marked new."""

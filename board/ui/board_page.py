@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
-from ..domain import Card, CardFields, Column, Goal, Problem, RuleViolation, Unit
+from ..domain import Card, CardFields, Column, Gain, Goal, Problem, RuleViolation, Unit, validate_gain
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, StoreWriteError
 from .card_dialog import CardDialog
@@ -100,7 +100,8 @@ class BoardScreen:
             with ui.element('div').classes('board-columns'):
                 for column in Column:
                     self._build_column(column)
-        self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete)
+        self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete,
+                                 full_time_week=self.context.settings.full_time_week)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
@@ -198,7 +199,8 @@ class BoardScreen:
         self._count(column)
 
     def _view(self, card: Card) -> CardView:
-        return CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today)
+        return CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today,
+                        full_time_week=self.context.settings.full_time_week)
 
     # --- what people do ---
 
@@ -234,15 +236,23 @@ class BoardScreen:
             self._put_back(card_id)
             ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
 
-    async def save(self, card_id: str | None, fields: CardFields, column: Column | None) -> list[Problem]:
-        store = self.store
+    async def save(self, card_id: str | None, fields: CardFields, column: Column | None,
+                   gain: Gain | None = None) -> list[Problem]:
+        store, unit_id = self.store, self.unit.id
+        column = column or Column.IDEAS
+        if gain is not None:  # checked first, so that a bad gain leaves the card as it was
+            problems = validate_gain(gain, column, store.now().date())
+            if problems:
+                return problems
         try:
             if card_id is None:
-                await store.run(store.create_card, self.unit.id, fields, column=column or Column.IDEAS)
-                return []
-            card = await store.run(store.edit_card, self.unit.id, card_id, fields)
-            if column is not None and column != card.column:
-                await store.run(store.move_card, self.unit.id, card_id, column, 0)
+                card = await store.run(store.create_card, unit_id, fields, column=column)
+            else:
+                card = await store.run(store.edit_card, unit_id, card_id, fields)
+                if column != card.column:
+                    card = await store.run(store.move_card, unit_id, card_id, column, 0)
+            if gain != card.gain and (gain is not None or card.column != Column.IDEAS):
+                await store.run(store.set_gain, unit_id, card.id, gain)
         except RuleViolation as refused:
             return list(refused.problems)
         except StoreWriteError:

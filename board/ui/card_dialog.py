@@ -1,4 +1,4 @@
-"""The dialog for adding a card or opening one: edit, move, set goal / owner / due date / PDCA stage, delete.
+"""The dialog for adding a card or opening one: edit, move, set goal / owner / due date / PDCA stage, gain, delete.
 
 One dialog per screen, built on first use. It never writes itself: it hands what was typed to the page's
 callbacks, which ask the store; problems come back as translated messages under the fields they concern.
@@ -11,17 +11,20 @@ from datetime import date
 
 from nicegui import ui
 
-from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Goal, PdcaStage, Problem
+from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Gain, Goal, PdcaStage, Problem
 from ..i18n import Translator
+from .gain_form import GainForm
 
-Save = Callable[[str | None, CardFields, Column | None], Awaitable[list[Problem]]]
+#: (card id or None for a new card, fields, column, gain or None) -> problems; empty when saved
+Save = Callable[[str | None, CardFields, Column | None, Gain | None], Awaitable[list[Problem]]]
 Delete = Callable[[str], Awaitable[None]]
 
 
 class CardDialog:
 
-    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete) -> None:
+    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, full_time_week: float = 37.5) -> None:
         self._t = t
+        self._full_time_week = full_time_week
         self._on_save = on_save
         self._on_delete = on_delete
         self._card: Card | None = None
@@ -46,6 +49,7 @@ class CardDialog:
         self.column.value = current.value
         self.pdca.value = (fields.pdca or PdcaStage.PLAN).value
         self.delete_button.set_visibility(card is not None)
+        self.gain.show(card.gain if card else None, visible=current != Column.IDEAS)
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
         self.general_error.set_visibility(False)
@@ -83,6 +87,8 @@ class CardDialog:
                 self.pdca.props('spread no-caps size=lg').classes('w-full').mark('dialog-pdca')
             pdca_row.bind_visibility_from(self.column, 'value', backward=lambda v: v == Column.DOING.value)
             self.quick_win = ui.checkbox(t('field.quick_win')).classes('text-lg').mark('dialog-quick-win')
+            self.gain = GainForm(t=t, full_time_week=self._full_time_week)
+            self.column.on_value_change(lambda e: self.gain.set_visible(e.value != Column.IDEAS.value))
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
             with ui.row().classes('w-full justify-between pt-2'):
                 self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
@@ -112,12 +118,17 @@ class CardDialog:
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
         self.general_error.set_visibility(False)
+        self.gain.clear_errors()
         fields = self._read()
         if fields is None:
             return
+        gain = self.gain.read(date.today())
+        if isinstance(gain, Problem):
+            self.gain.show_problem(gain)
+            return
         self.save_button.disable()
         try:
-            problems = await self._on_save(self.card_id, fields, Column(self.column.value))
+            problems = await self._on_save(self.card_id, fields, Column(self.column.value), gain)
         finally:
             self.save_button.enable()
         if not problems:
@@ -129,7 +140,7 @@ class CardDialog:
             target = targets.get(problem.field)
             if target is not None:
                 target.error = message
-            else:
+            elif not self.gain.show_problem(problem):
                 self.general_error.text = message
                 self.general_error.set_visibility(True)
 

@@ -25,10 +25,12 @@ class CardView(ui.element):
     of elements, which matters when a wave of phone ideas reaches 70 connected screens.
     """
 
-    def __init__(self, card: Card, goal: Goal | None, *, t: Translator, today: date) -> None:
+    def __init__(self, card: Card, goal: Goal | None, *, t: Translator, today: date,
+                 full_time_week: float = 37.5) -> None:
         super().__init__('div')
         self.card_id = card.id
         self._t = t
+        self._full_time_week = full_time_week
         self._shown: tuple | None = None
         self.classes('board-card flex').props(f'data-card-id={card.id} role=listitem tabindex=0')
         self.mark(f'card-{card.id}')
@@ -41,7 +43,7 @@ class CardView(ui.element):
     def show(self, card: Card, goal: Goal | None, today: date) -> None:
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
-                 card.origin, card.unseen, card.due is not None and card.is_overdue(today))
+                 card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain)
         if shown == self._shown:
             return
         self._shown = shown
@@ -72,6 +74,10 @@ class CardView(ui.element):
             _meta_item('bolt', t('card.quick_win')).classes('quick-win')
         if card.origin == Origin.PHONE:
             _meta_item('smartphone', t('card.from_phone'))
+        if card.gain is not None and card.column != Column.IDEAS:
+            fte = t('gain.badge', fte=t.number(card.gain.fte(self._full_time_week), 2))
+            _meta_item('verified' if card.gain.realised else 'savings', fte).classes(
+                'gain-badge realised' if card.gain.realised else 'gain-badge')
 
 
 class GoalChip(ui.row):

@@ -1,0 +1,150 @@
+"""Gains (gevinster) in årsverk, rolled up from cards to units, service areas and the organisation.
+
+An årsverk is one full-time position for a year; a gain freeing ``h`` hours a week is ``h / full_time_week``
+årsverk (37.5 hours by default). *Identified* counts every gain (a realised gain was identified first), and
+*realised* the gains a leader has confirmed; so realised is always at most identified, as in the municipality's
+reports ("46,3 årsverk identified, 33,1 realised").
+
+A gain with several categories is split evenly between them in the split by category, so the categories add up
+to the total instead of counting one improvement two or three times.
+
+Plain Python: no store, no UI. The report and the dashboard take :class:`GainEntry` values from the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from .domain import Card, GainCategory, Organisation
+
+__all__ = ['GainEntry', 'GainsSummary', 'Period', 'Quarter', 'Totals', 'entries_of', 'quarter_of', 'summarise']
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """From ``start`` to ``end``, both included; ``None`` leaves that side open."""
+    start: date | None = None
+    end: date | None = None
+
+    def __contains__(self, day: date | None) -> bool:
+        if day is None:
+            return False
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+ALL_TIME = Period()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Quarter:
+    year: int
+    quarter: int
+
+    def __str__(self) -> str:
+        return f'{self.year} K{self.quarter}'
+
+
+def quarter_of(day: date) -> Quarter:
+    return Quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class GainEntry:
+    """One card's gain, with just what the roll-ups and reports need."""
+    unit_id: str
+    card_id: str
+    title: str
+    categories: tuple[GainCategory, ...]
+    hours_per_week: float
+    identified_on: date
+    realised_on: date | None
+    confirmed_by: str = ''
+    amount_nok: int | None = None
+
+
+def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
+    """The gains of ``cards`` (deleted cards and cards without a gain have none)."""
+    entries = []
+    for card in cards:
+        gain = card.gain
+        if gain is None or card.deleted:
+            continue
+        entries.append(GainEntry(card.unit_id, card.id, card.title, gain.categories, gain.hours_per_week,
+                                 gain.identified_on, gain.realised_on if gain.realised else None,
+                                 gain.confirmed_by, gain.amount_nok))
+    return entries
+
+
+@dataclass(slots=True)
+class Totals:
+    """Årsverk identified and realised, in total and by category; kroner realised; how many gains."""
+    identified: float = 0.0
+    realised: float = 0.0
+    identified_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(GainCategory, 0.0))
+    realised_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(GainCategory, 0.0))
+    amount_realised: int = 0
+    count: int = 0
+
+    def add(self, fte: float, categories: tuple[GainCategory, ...], *, realised: bool, identified: bool,
+            amount: int | None) -> None:
+        share = fte / len(categories) if categories else 0.0
+        if identified:
+            self.identified += fte
+            self.count += 1
+            for category in categories:
+                self.identified_by_category[category] += share
+        if realised:
+            self.realised += fte
+            self.amount_realised += amount or 0
+            for category in categories:
+                self.realised_by_category[category] += share
+
+
+@dataclass(slots=True)
+class GainsSummary:
+    organisation: Totals
+    areas: dict[str, Totals]
+    units: dict[str, Totals]
+    #: per quarter: (identified, realised) årsverk of gains identified / realised in that quarter
+    quarters: dict[Quarter, tuple[float, float]]
+    #: realised gains, largest first
+    largest_realised: list[GainEntry]
+
+
+def summarise(entries: Iterable[GainEntry], organisation: Organisation, *, full_time_week: float,
+              period: Period = ALL_TIME) -> GainsSummary:
+    """Roll gains up to units, service areas and the organisation.
+
+    A gain counts as identified in ``period`` if it was identified in it, and as realised if it was realised in it.
+    Every unit and service area of the organisation has totals, zero if it has no gains.
+    """
+    area_of = {u.id: u.service_area_id for u in organisation.units}
+    whole = Totals()
+    areas = {a.id: Totals() for a in organisation.service_areas}
+    units = {u.id: Totals() for u in organisation.units}
+    quarters: dict[Quarter, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    realised_entries = []
+    for entry in entries:
+        fte = entry.hours_per_week / full_time_week
+        identified = entry.identified_on in period
+        realised = entry.realised_on in period
+        if not (identified or realised):
+            continue
+        targets = [whole, units.setdefault(entry.unit_id, Totals())]
+        area_id = area_of.get(entry.unit_id)
+        if area_id is not None:
+            targets.append(areas.setdefault(area_id, Totals()))
+        for totals in targets:
+            totals.add(fte, entry.categories, realised=realised, identified=identified, amount=entry.amount_nok)
+        if identified:
+            quarters[quarter_of(entry.identified_on)][0] += fte
+        if realised and entry.realised_on is not None:
+            quarters[quarter_of(entry.realised_on)][1] += fte
+            realised_entries.append(entry)
+    realised_entries.sort(key=lambda e: (-e.hours_per_week, e.unit_id, e.card_id))
+    return GainsSummary(organisation=whole, areas=areas, units=units,
+                        quarters={q: (v[0], v[1]) for q, v in sorted(quarters.items())},
+                        largest_realised=realised_entries)
