@@ -7,6 +7,7 @@ the årsverk it makes is shown as the numbers change, so the meeting sees what t
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from nicegui import ui
 
@@ -100,19 +101,23 @@ class GainForm:
                 realised_on = date.fromisoformat(self.realised_on.value) if self.realised_on.value else today
             except ValueError:
                 return Problem('realised_on', 'error.bad_date')
-        common = {'categories': categories, 'status': status, 'identified_on': self._identified_on or today,
-                  'realised_on': realised_on, 'confirmed_by': self.confirmed_by.value or '',
-                  'note': self.note.value or '',
-                  'amount_nok': None if self.amount.value in (None, '') else round(float(self.amount.value))}
+        common: dict[str, Any] = {
+            'categories': categories, 'status': status, 'identified_on': self._identified_on or today,
+            'realised_on': realised_on, 'confirmed_by': self.confirmed_by.value or '', 'note': self.note.value or '',
+            'amount_nok': None if self.amount.value in (None, '') else round(float(self.amount.value)),
+        }
         if self.mode.value == PER_DAY:
             return Gain.per_day(float(self.minutes.value or 0), float(self.days.value or 0), **common)
         return Gain(hours_per_week=float(self.hours.value or 0), **common)
 
     def show_problem(self, problem: Problem) -> bool:
         """Put the message under the field it concerns; False if it is not one of this form's fields."""
-        targets = {'hours_per_week': self.minutes if self.mode.value == PER_DAY else self.hours,
-                   'minutes_per_day': self.minutes, 'days_per_week': self.days, 'realised_on': self.realised_on,
-                   'confirmed_by': self.confirmed_by, 'note': self.note, 'amount_nok': self.amount}
+        per_week = self.minutes if self.mode.value == PER_DAY else self.hours
+        targets: dict[str, ui.input | ui.number] = {
+            'hours_per_week': per_week, 'minutes_per_day': self.minutes, 'days_per_week': self.days,
+            'realised_on': self.realised_on, 'confirmed_by': self.confirmed_by, 'note': self.note,
+            'amount_nok': self.amount,
+        }
         message = self._t(problem.key, **problem.params)
         if problem.field == 'categories':
             self.category_error.text = message
