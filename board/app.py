@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from .assets import ASSETS
 from .atomicfile import write_atomic
@@ -22,6 +23,10 @@ from .settings import Settings
 from .store import Store
 from .sync_client import KioskCredentials, SyncClient
 from .tokens import SubmissionTokens, load_or_create_secret
+
+if TYPE_CHECKING:
+    from .sync_api import ChangeSignals
+    from .ui.live import LiveChanges
 
 __all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options']
 
@@ -68,7 +73,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from nicegui import app
 
     from . import sync_api
-    from .ui import board_page, landing, live, phone, theme
+    from .ui import board_page, landing, live, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id).open()
@@ -83,8 +88,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     board_page.register(context, changes)
     signals = sync_api.ChangeSignals(store)
     if sync is None:
-        app.include_router(phone.router(context))
-        app.include_router(sync_api.router(context, signals, write_local_admin(settings)))
+        _register_hub(context, changes, signals)
     else:
         sync.status.listeners.append(changes.sync_status.emit)
         app.on_startup(sync.start)
@@ -125,6 +129,27 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     app.timer(CODE_CHECK_INTERVAL, check_codes)
     app.on_shutdown(store.close)
     return context
+
+
+def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSignals) -> None:
+    """What only the hub serves: the phone page, logins, the leaders' and admin pages, the sync API."""
+    from nicegui import app, run
+
+    from . import sync_api
+    from .ui import admin_page, auth, leaders, phone
+    logins = auth.Auth(context)
+    app.include_router(phone.router(context))
+    app.include_router(logins.router())
+    app.include_router(sync_api.router(context, signals, write_local_admin(context.settings),
+                                       sessions=logins.sessions))
+    leaders.register(context, changes, logins)
+    admin_page.register(context, logins)
+
+    async def index_gains() -> None:
+        # read the archives' gains once at start, so the first leader does not wait for ten years of history
+        await run.io_bound(context.store.gain_entries)
+
+    app.on_startup(index_gains)
 
 
 def run_options(context: AppContext) -> dict[str, object]:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from .app import make_tokens
 from .backup import BackupError
-from .domain import Unit
+from .domain import RuleViolation, Unit
 from .lock import DataFolderBusy
+from .orgfile import OrganisationFileError
 from .qr import POSTER_FORMATS
 from .settings import ConfigError, Settings, load_settings
 from .store import DataFileError, Store
@@ -39,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                        ('backup', 'write a consistent, dated backup of the data folder (also while the hub runs)'),
                        ('restore', 'replace the data folder with a backup (the hub must be stopped)'),
                        ('revoke-code', "make a unit's QR code stop working at once; its board shows a new one"),
-                       ('poster', "write a unit's printable QR poster (A4, PDF or PNG)")):
+                       ('poster', "write a unit's printable QR poster (A4, PDF or PNG)"),
+                       ('import-org', 'add or rename service areas and units from a CSV or TOML file'),
+                       ('user', "create or change a leader's or admin's account and roles"),
+                       ('users', 'list the accounts and their roles')):
         command = commands.add_parser(name, help=text, description=text)
         if name in ('revoke-code', 'poster', 'pair'):
             command.add_argument('unit', help='the unit id, as in /units/<unit-id>')
@@ -54,6 +58,19 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument('--hub', help="the hub's address, e.g. https://tavle.kommune.no (first start)")
             command.add_argument('--unit', help='the unit this screen shows (first start)')
             command.add_argument('--pair', dest='pairing_code', help='the code from "board pair" (first start)')
+        if name == 'import-org':
+            command.add_argument('file', type=Path, help='CSV (tjenesteområde;enhet) or TOML; see README')
+        if name == 'user':
+            command.add_argument('username', help='lower-case login name, e.g. kari.nordmann')
+            command.add_argument('--name', help='the name shown on pages and on changes')
+            command.add_argument('--role', action='append', dest='roles', metavar='ROLE',
+                                 help='admin, organisation, area:<area-id> or unit:<unit-id> (repeat for several; '
+                                      'replaces the roles)')
+            command.add_argument('--password-stdin', action='store_true',
+                                 help='read the new password from standard input (otherwise asked for, if new)')
+            state = command.add_mutually_exclusive_group()
+            state.add_argument('--disable', action='store_true', help='the account can no longer log in')
+            state.add_argument('--enable', action='store_true', help='the account can log in again')
         if name == 'poster':
             command.add_argument('--format', choices=POSTER_FORMATS, default='pdf')
             command.add_argument('--out', type=Path, help='file to write (default: qr-plakat-<unit>.<format>)')
@@ -78,11 +95,20 @@ def main(argv: list[str] | None = None) -> int:
             'restore': lambda: restore(settings, args.archive),
             'revoke-code': lambda: revoke_code(settings, args.unit),
             'poster': lambda: write_poster(settings, args.unit, args.format, args.out),
+            'import-org': lambda: import_org(settings, args.file),
+            'user': lambda: set_user(settings, args),
+            'users': lambda: list_users(settings),
         }
         commands_by_name[args.command]()
     except (ConfigError, DataFileError, DataFolderBusy, RevocationsUnreadable, UnknownUnit, KioskError,
-            BackupError) as error:
+            BackupError, OrganisationFileError) as error:
         print(f'board: {error}', file=sys.stderr)
+        return 2
+    except RuleViolation as refused:
+        from .i18n import translator
+        t = translator('en')  # the command line speaks English, like the log
+        print('board: ' + ' '.join(t(p.key, **p.params) for p in refused.problems) + ' Nothing was changed.',
+              file=sys.stderr)
         return 2
     return 0
 
@@ -228,13 +254,89 @@ def restore(settings: Settings, archive: Path) -> None:
           + (f' The data it replaced is kept in {previous}.' if previous else ''))
 
 
+def import_org(settings: Settings, path: Path) -> None:
+    """Import the organisation: directly when the hub is stopped, through the running hub otherwise."""
+    from .admin import import_organisation
+    from .orgfile import parse_organisation
+    parsed = parse_organisation(path)
+    try:
+        store = Store(settings.data_dir).open()
+    except DataFolderBusy:
+        body = {'name': parsed.name, 'service_areas': [{'id': a.id, 'name': a.name} for a in parsed.areas],
+                'units': [{'id': u.id, 'name': u.name, 'service_area_id': u.service_area_id} for u in parsed.units]}
+        answer = _ask_running_hub(settings, '/api/v1/admin/organisation', body)
+        areas, units = answer['new_service_areas'], answer['new_units']
+    else:
+        try:
+            areas, units = import_organisation(store, parsed)
+        finally:
+            store.close()
+    print(f'Imported {len(parsed.areas)} service areas ({areas} new) and {len(parsed.units)} units ({units} new). '
+          'Boards that existed keep their cards.')
+    for unit in parsed.units:
+        print(f'  {unit.id:<32} {unit.name}')
+
+
+def set_user(settings: Settings, args: argparse.Namespace) -> None:
+    import getpass
+
+    from .admin import set_user as change_user
+    from .users import Grant
+    try:
+        grants = None if args.roles is None else [Grant.parse(r) for r in args.roles]
+    except ValueError as error:
+        raise ConfigError(f'--role: {error} (admin, organisation, area:<id> or unit:<id>)') from error
+    disabled = True if args.disable else (False if args.enable else None)
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip('\n')
+    elif sys.stdin.isatty() and not _user_exists(settings, args.username):
+        password = getpass.getpass(f'New password for {args.username}: ')
+        if getpass.getpass('Again: ') != password:
+            raise ConfigError('the two passwords differ; nothing was changed')
+    try:
+        store = Store(settings.data_dir).open()
+    except DataFolderBusy:
+        answer = _ask_running_hub(settings, '/api/v1/admin/users', {
+            'username': args.username, 'name': args.name, 'roles': args.roles, 'password': password,
+            'disabled': disabled})
+        roles = answer['roles']
+    else:
+        try:
+            user = change_user(store, args.username, name=args.name, grants=grants, password=password,
+                               disabled=disabled)
+            roles = [str(g) for g in user.grants]
+        finally:
+            store.close()
+    print(f'Saved {args.username.strip().casefold()}: roles {", ".join(roles) or "(none: cannot log in)"}'
+          + (' (disabled)' if disabled else ''))
+
+
+def _user_exists(settings: Settings, username: str) -> bool:
+    store = Store(settings.data_dir, read_only=True).open()
+    try:
+        return store.user(username.strip().casefold()) is not None
+    finally:
+        store.close()
+
+
+def list_users(settings: Settings) -> None:
+    store = Store(settings.data_dir, read_only=True).open()
+    try:
+        for user in store.users():
+            state = ' (disabled)' if user.disabled else ''
+            print(f'{user.username:<24} {user.name:<36} {", ".join(map(str, user.grants)) or "-"}{state}')
+    finally:
+        store.close()
+
+
 def _ask_running_hub(settings: Settings, path: str, body: dict) -> dict:
     import httpx
     admin = json.loads((settings.data_dir / 'secrets' / 'local_admin.json').read_text())
     response = httpx.post(admin['url'] + path, json=body, headers={'Authorization': f'Bearer {admin["token"]}'},
                           timeout=10)
-    if response.status_code == 404:
-        raise KioskError(response.json().get('detail', 'not found'))
+    if response.status_code in (404, 422):
+        raise KioskError(str(response.json().get('detail', 'refused')))
     response.raise_for_status()
     return response.json()
 
@@ -285,7 +387,7 @@ def lan_address() -> str | None:
 
 def prepare_demo(settings: Settings) -> Settings:
     """Write the sample organisation if the data folder is empty; point QR codes at this machine's LAN address."""
-    from .demo import seed_demo
+    from .demo import demo_logins, seed_demo
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks).open()
     try:
@@ -293,8 +395,13 @@ def prepare_demo(settings: Settings) -> Settings:
             log.info('wrote the sample organisation to %s', settings.data_dir.resolve())
         else:
             log.info('using the existing data in %s', settings.data_dir.resolve())
+        logins = demo_logins(store, settings.data_dir / 'secrets')
     finally:
         store.close()
+    if logins:
+        print('\n  Leaders\' pages: /login   (demo accounts, passwords made on this machine)', flush=True)
+        for username, password in logins:
+            print(f'    {username:<10} {password}', flush=True)
     if not settings.public_url and settings.host in ('0.0.0.0', '::'):
         address = lan_address()
         if address:

@@ -5,16 +5,25 @@ Written once into an empty data folder; a second run finds it and keeps what peo
 
 from __future__ import annotations
 
+import json
 import random
+import secrets
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from .atomicfile import write_atomic
 from .domain import (
     Card,
     CardFields,
     Column,
+    Gain,
+    GainCategory,
+    GainStatus,
     Goal,
     GoalStatus,
+    Meeting,
     Origin,
     PdcaStage,
     ServiceArea,
@@ -23,6 +32,7 @@ from .domain import (
 )
 from .ordering import keys_after
 from .store import Store
+from .users import Grant, Scope, User, hash_password
 
 AREAS = [
     ServiceArea(id='helse-og-omsorg', name='Helse og omsorg'),
@@ -112,8 +122,44 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
                         icon=icon, status=status, target=target, position=position)
             goals.append(store.save_goal(goal))
         count = 8 if unit.id.startswith(('solsiden', 'nav')) else 6
-        store.import_cards(unit.id, _sample_cards(unit.id, goals, titles, count=count, now=now, today=today, rng=rng))
+        cards = _sample_cards(unit.id, goals, titles, count=count, now=now, today=today, rng=rng)
+        cards += _history(unit.id, now=now, rng=rng)
+        store.import_cards(unit.id, cards)
+        if unit.id != 'teknisk-drift':  # one unit without a board meeting yet, for the leaders' overview
+            started = now - timedelta(days=rng.randint(2, 9), hours=2)
+            store.record_meeting(Meeting(id=f'{unit.id}-demo-meeting', unit_id=unit.id, started_at=started,
+                                         ended_at=started + timedelta(minutes=15), present=rng.randint(4, 12),
+                                         decisions=('Idéen om fast plass tas inn i Pågår',)))
     return True
+
+
+def _gain(rng: random.Random, column: Column, started: date, today: date) -> Gain | None:
+    """A plausible gain: most improvements free an hour or a few a week; finished ones are often confirmed."""
+    if column == Column.IDEAS or rng.random() < 0.35:
+        return None
+    categories = tuple(rng.sample(list(GainCategory), rng.choice((1, 1, 2))))
+    realised = column == Column.DONE and rng.random() < 0.7
+    realised_on = min(today, started + timedelta(days=rng.randint(14, 60))) if realised else None
+    common: dict[str, Any] = {'categories': categories, 'identified_on': started,
+              'status': GainStatus.REALISED if realised else GainStatus.IDENTIFIED, 'realised_on': realised_on,
+              'confirmed_by': 'Enhetsleder' if realised else '',
+              'amount_nok': rng.choice((None, None, 25_000, 60_000, 150_000))}
+    if rng.random() < 0.5:
+        return Gain.per_day(rng.choice((10, 15, 20, 30)), rng.choice((5, 7)), **common)
+    return Gain(hours_per_week=rng.choice((1.0, 2.0, 3.5, 5.0, 7.5, 15.0)), **common)
+
+
+def _history(unit_id: str, *, now: datetime, rng: random.Random, count: int = 10) -> list[Card]:
+    """Finished cards of the last two years, so the gains have quarters to show (they go to the archive)."""
+    cards = []
+    for index in range(count):
+        finished = now - timedelta(days=rng.randint(35, 720))
+        started = finished - timedelta(days=rng.randint(14, 60))
+        cards.append(Card(id=f'{unit_id}-history-{index}', unit_id=unit_id, title=rng.choice(IDEAS),
+                          column=Column.DONE, position='V', created_at=started - timedelta(days=7),
+                          started_at=started, finished_at=finished,
+                          gain=_gain(rng, Column.DONE, started.date(), finished.date())))
+    return cards
 
 
 def _sample_cards(unit_id: str, goals: list[Goal], titles: Iterator[str], *, count: int, now: datetime, today: date,
@@ -132,9 +178,43 @@ def _sample_cards(unit_id: str, goals: list[Goal], titles: Iterator[str], *, cou
                             pdca=rng.choice(list(PdcaStage)) if column == Column.DOING else None,
                             quick_win=rng.random() < 0.25)
         origin = Origin.PHONE if column == Column.IDEAS and rng.random() < 0.4 else Origin.BOARD
+        gain = _gain(rng, column, (started or created).date(), today)
         cards.append(Card(id=f'{unit_id}-demo-{index}', unit_id=unit_id, column=column,
                           position=next(positions[column]), origin=origin, changed_origin=origin,
                           created_at=created, started_at=started, finished_at=finished,
                           title=fields.title, goal_id=fields.goal_id, owner=fields.owner, due=fields.due,
-                          pdca=fields.pdca, quick_win=fields.quick_win))
+                          pdca=fields.pdca, quick_win=fields.quick_win, gain=gain))
     return cards
+
+
+#: the demo's accounts: (user name, name, role); each gets a random password on first start
+DEMO_USERS = (('admin', 'Demo-administrator', Grant(Scope.ADMIN)),
+              ('leder', 'Kommunedirektørens ledergruppe', Grant(Scope.ORGANISATION)),
+              ('helse', 'Kommunalsjef helse og omsorg', Grant(Scope.AREA, 'helse-og-omsorg')),
+              ('solsiden1', 'Enhetsleder Solsiden avd. 1', Grant(Scope.UNIT, 'solsiden-avd-1')))
+
+
+def demo_logins(store: Store, secrets_dir: Path) -> list[tuple[str, str]]:
+    """The demo's user names and passwords: made once with random passwords, kept in the data folder.
+
+    Nothing secret is in the repository: the passwords are generated on this machine, stored hashed in the store
+    and in plain text only in ``<data>/secrets/demo-logins.json`` (readable by this user only) so the demo can
+    show them on start.
+    """
+    path = secrets_dir / 'demo-logins.json'
+    if path.exists():
+        return [tuple(pair) for pair in json.loads(path.read_text())]  # type: ignore[misc]
+    if store.users():
+        return []  # someone made their own users: leave them alone
+    logins = []
+    for username, name, grant in DEMO_USERS:
+        password = '-'.join(secrets.choice(_WORDS) for _ in range(3)) + f'-{secrets.randbelow(100)}'
+        store.save_user(User(username=username, name=name, password_hash=hash_password(password), grants=(grant,)))
+        logins.append((username, password))
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomic(path, json.dumps(logins).encode(), mode=0o600)
+    return logins
+
+
+_WORDS = ('fjord', 'bakke', 'tavle', 'kaffe', 'skole', 'vinter', 'sykkel', 'bjørk', 'lykt', 'trapp', 'elg', 'måke',
+          'hytte', 'brygge', 'skog', 'fjell', 'bro', 'båt', 'snø', 'sol')

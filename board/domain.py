@@ -11,6 +11,7 @@ Validation returns :class:`Problem` values that name a field and a message key; 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ __all__ = [
     'Goal',
     'GoalStatus',
     'IsoWeek',
+    'Meeting',
     'Organisation',
     'Origin',
     'PdcaStage',
@@ -47,6 +49,7 @@ __all__ = [
     'position_at',
     'validate_card_fields',
     'validate_gain',
+    'validate_goal',
 ]
 
 TITLE_MAX = 200
@@ -258,6 +261,33 @@ def _gain_date_problems(gain: Gain, today: date) -> list[Problem]:
     return problems
 
 
+_COLOUR = re.compile(r'^#[0-9a-fA-F]{6}$')
+_ICON = re.compile(r'^[a-z0-9_]{1,40}$')
+UNIT_MAX = 20
+
+
+def validate_goal(goal: Goal) -> list[Problem]:
+    """Everything wrong with a goal as a leader entered it."""
+    problems: list[Problem] = []
+    if not goal.name.strip():
+        problems.append(Problem('name', 'error.name_empty'))
+    elif len(goal.name) > NAME_MAX:
+        problems.append(Problem('name', 'error.name_too_long', {'max': NAME_MAX}))
+    if _CONTROL.search(goal.name):
+        problems.append(Problem('name', 'error.control_characters'))
+    if not _COLOUR.match(goal.colour):
+        problems.append(Problem('colour', 'error.goal_colour'))
+    if not _ICON.match(goal.icon):
+        problems.append(Problem('icon', 'error.goal_icon'))
+    target = goal.target
+    if target is not None:
+        if len(target.unit) > UNIT_MAX or _CONTROL.search(target.unit):
+            problems.append(Problem('target_unit', 'error.name_too_long', {'max': UNIT_MAX}))
+        if not all(math.isfinite(v) and abs(v) < 1e9 for v in (target.current, target.target)):
+            problems.append(Problem('target', 'error.goal_number'))
+    return problems
+
+
 # --- cards --------------------------------------------------------------------------------------------------------
 
 #: the fields a person edits; everything else on a card is recorded by the rules
@@ -335,6 +365,23 @@ class Card:
     def sort_key(self) -> tuple[str, str]:
         # two screens may pick the same position key while apart; the id breaks the tie the same way everywhere
         return (self.position, self.id)
+
+
+# --- board meetings ------------------------------------------------------------------------------------------------
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Meeting:
+    """A weekly board meeting (tavlemøte): when, how long, how many were there, what was decided."""
+    id: str
+    unit_id: str
+    started_at: datetime
+    ended_at: datetime
+    present: int = 0
+    decisions: tuple[str, ...] = ()
+
+    @property
+    def minutes(self) -> int:
+        return round((self.ended_at - self.started_at).total_seconds() / 60)
 
 
 # --- rules --------------------------------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ class GainsSummary:
     quarters: dict[Quarter, tuple[float, float]]
     #: realised gains, largest first
     largest_realised: list[GainEntry]
+    full_time_week: float = 37.5
 
 
 def summarise(entries: Iterable[GainEntry], organisation: Organisation, *, full_time_week: float,
@@ -147,4 +148,4 @@ def summarise(entries: Iterable[GainEntry], organisation: Organisation, *, full_
     realised_entries.sort(key=lambda e: (-e.hours_per_week, e.unit_id, e.card_id))
     return GainsSummary(organisation=whole, areas=areas, units=units,
                         quarters={q: (v[0], v[1]) for q, v in sorted(quarters.items())},
-                        largest_realised=realised_entries)
+                        largest_realised=realised_entries, full_time_week=full_time_week)

@@ -25,11 +25,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from . import admin as admin_rules
 from .backup import create_backup
 from .codec import card_from_dict, card_to_dict, goal_to_dict
 from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
+from .domain import ServiceArea, Unit
+from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import Change, Store
+from .users import Grant, Sessions
 
 if TYPE_CHECKING:
     from .app import AppContext
@@ -60,6 +64,20 @@ class HeartbeatRequest(BaseModel):
 
 class PairingCodeRequest(BaseModel):
     unit_id: str = Field(max_length=64)
+
+
+class UserRequest(BaseModel):
+    username: str = Field(max_length=64)
+    name: str | None = Field(default=None, max_length=80)
+    roles: list[str] | None = None
+    password: str | None = Field(default=None, max_length=256)
+    disabled: bool | None = None
+
+
+class OrganisationRequest(BaseModel):
+    name: str = ''
+    service_areas: list[dict[str, str]] = []
+    units: list[dict[str, str]] = []
 
 
 class BackupRequest(BaseModel):
@@ -102,7 +120,8 @@ class ChangeSignals:
             event.set()
 
 
-def router(context: 'AppContext', signals: ChangeSignals, admin_token: str) -> APIRouter:
+def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
+           sessions: Sessions | None = None) -> APIRouter:
     api = APIRouter(prefix='/api/v1', tags=['sync'])
     store = context.store
     pair_attempts = RateLimit(10, 600)
@@ -168,12 +187,12 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str) -> A
                                clock_offset_ms=body.clock_ms - now_ms)
         return {'hub_time_ms': now_ms}
 
-    api.include_router(_admin_router(store, admin_token))
+    api.include_router(_admin_router(store, admin_token, sessions))
     return api
 
 
-def _admin_router(store: Store, admin_token: str) -> APIRouter:
-    """What ``board pair`` and ``board kiosk-revoke`` ask a running hub to do (loopback and admin token only)."""
+def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> APIRouter:
+    """What the CLI (``board pair``, ``board user`` ...) asks a running hub to do (loopback and admin token only)."""
 
     def local_admin(request: Request, authorization: Annotated[str, Header()] = '') -> None:
         token = authorization.removeprefix('Bearer ').strip()
@@ -192,6 +211,28 @@ def _admin_router(store: Store, admin_token: str) -> APIRouter:
         """A consistent backup while the hub runs: the snapshot is taken under the store's writer lock."""
         archive = create_backup(store.folder, Path(body.out_dir), keep=body.keep, snapshot=store.snapshot)
         return {'archive': str(archive)}
+
+    @admin.post('/users')
+    def set_user(body: UserRequest) -> dict[str, Any]:
+        try:
+            grants = None if body.roles is None else [Grant.parse(r) for r in body.roles]
+            user = admin_rules.set_user(store, body.username, name=body.name, grants=grants, password=body.password,
+                                        disabled=body.disabled, sessions=sessions)
+        except ValueError as error:  # RuleViolation is a ValueError too
+            raise HTTPException(422, str(error)) from error
+        return {'username': user.username, 'roles': [str(g) for g in user.grants], 'disabled': user.disabled}
+
+    @admin.post('/organisation')
+    def import_organisation(body: OrganisationRequest) -> dict[str, Any]:
+        parsed = OrganisationFile(name=body.name,
+                                  areas=[ServiceArea(id=a['id'], name=a['name']) for a in body.service_areas],
+                                  units=[Unit(id=u['id'], name=u['name'], service_area_id=u['service_area_id'])
+                                         for u in body.units])
+        try:
+            areas, units = admin_rules.import_organisation(store, parsed)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from error
+        return {'new_service_areas': areas, 'new_units': units}
 
     @admin.post('/kiosks/{kiosk_id}/revoke')
     def revoke(kiosk_id: str) -> dict[str, Any]:

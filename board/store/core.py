@@ -28,6 +28,7 @@ from ..domain import (
     Column,
     Gain,
     Goal,
+    Meeting,
     Organisation,
     Origin,
     PdcaStage,
@@ -47,6 +48,7 @@ from ..merge import STAMPED_FIELDS, merge_card, merge_goal
 from ..ordering import key_between
 from .files import AtomicJSONStorage, DataFileError, StoreWriteError, document, open_db, remove_stale_temporary_files
 from .kiosks import KioskRecords
+from .users import UserRecords
 
 __all__ = [
     'AtomicJSONStorage',
@@ -111,7 +113,7 @@ Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged
 
 # --- the store ----------------------------------------------------------------------------------------------------
 
-class Store(KioskRecords):
+class Store(KioskRecords, UserRecords):
     """All units' boards. Create, :meth:`open`, use, :meth:`close`."""
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
@@ -129,6 +131,7 @@ class Store(KioskRecords):
         self._subscribers: list[Callable[[Change], None]] = []
         self._org_db: TinyDB | None = None
         self._devices_db: TinyDB | None = None
+        self._users_db: TinyDB | None = None
         self._organisation = Organisation(name='')
         self._units: dict[str, _UnitBoard] = {}
         self._heartbeats: dict[str, tuple[datetime, str, int, int]] = {}
@@ -148,6 +151,7 @@ class Store(KioskRecords):
                 remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
             self._org_db = open_db(self.folder / 'organisation.json')
             self._devices_db = open_db(self.folder / 'kiosks.json')
+            self._users_db = open_db(self.folder / 'users.json')
             self._organisation = _load_organisation(self._org_db)
             self._units = {u.id: _UnitBoard.load(self.folder, u.id) for u in self._organisation.units}
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
@@ -160,7 +164,7 @@ class Store(KioskRecords):
                 self._writer = None
             for board in self._units.values():
                 board.db.close()
-            for db in (self._org_db, self._devices_db):
+            for db in (self._org_db, self._devices_db, self._users_db):
                 if db is not None:
                     db.close()
             self._folder_lock.release()
@@ -199,6 +203,14 @@ class Store(KioskRecords):
 
     def goals(self, unit_id: str) -> list[Goal]:
         return sorted(self._board(unit_id).goals.values(), key=lambda g: (g.position, g.id))
+
+    def meetings(self, unit_id: str) -> list[Meeting]:
+        """The unit's board meetings, oldest first."""
+        return self._board(unit_id).meetings
+
+    def last_meeting(self, unit_id: str) -> Meeting | None:
+        meetings = self._board(unit_id).meetings
+        return meetings[-1] if meetings else None
 
     def seq(self, unit_id: str) -> int:
         return self._board(unit_id).seq
@@ -277,6 +289,36 @@ class Store(KioskRecords):
                 self._units = {**self._units, unit.id: _UnitBoard.load(self.folder, unit.id)}
         self._emit(OrganisationChanged(self._organisation))
         return unit
+
+    def import_organisation(self, areas: Iterable[ServiceArea], units: Iterable[Unit]) -> tuple[int, int]:
+        """Add or rename service areas and units in one write (an import of a municipality's ~70 units).
+
+        Checks everything first: a bad id or an unknown service area changes nothing. Returns how many areas and
+        units are new.
+        """
+        areas, units = list(areas), list(units)
+        known_areas = {a.id for a in self._organisation.service_areas} | {a.id for a in areas}
+        for item_id in [a.id for a in areas] + [u.id for u in units]:
+            _check_id(item_id)
+        for unit in units:
+            if unit.service_area_id not in known_areas:
+                raise ValueError(f'unknown service area {unit.service_area_id!r} for unit {unit.id!r}')
+        with self._lock:
+            before_areas = {a.id for a in self._organisation.service_areas}
+            before_units = {u.id for u in self._organisation.units}
+            with self._org_storage().batch():
+                for area in areas:
+                    self._org().table('service_areas').upsert({'id': area.id, 'name': area.name},
+                                                              Query().id == area.id)
+                for unit in units:
+                    self._org().table('units').upsert(
+                        {'id': unit.id, 'name': unit.name, 'service_area_id': unit.service_area_id},
+                        Query().id == unit.id)
+            self._organisation = _load_organisation(self._org())
+            new_units = {u.id for u in units} - before_units
+            self._units = {**self._units, **{u: _UnitBoard.load(self.folder, u) for u in sorted(new_units)}}
+        self._emit(OrganisationChanged(self._organisation))
+        return len({a.id for a in areas} - before_areas), len(new_units)
 
     def rename_organisation(self, name: str) -> None:
         with self._lock, self._org_storage().batch():
@@ -419,6 +461,21 @@ class Store(KioskRecords):
                 gain = dataclasses.replace(gain, note=gain.note.strip(), confirmed_by=gain.confirmed_by.strip())
                 _raise_problems(validate_gain(gain, before.column, self.now().date()))
             return self._commit(board, before, dataclasses.replace(before, gain=gain), origin=origin, by=by)
+
+    def record_meeting(self, meeting: Meeting) -> Meeting:
+        """Keep a board meeting's record; the ideas it went through are no longer marked new."""
+        with self._lock:
+            board = self._board(meeting.unit_id)
+            doc = {'id': meeting.id, 'unit_id': meeting.unit_id, 'started_at': meeting.started_at.isoformat(),
+                   'ended_at': meeting.ended_at.isoformat(), 'present': meeting.present,
+                   'decisions': list(meeting.decisions)}
+            with board.storage.batch():
+                board.db.table('meetings').upsert(doc, Query().id == meeting.id)
+            board.meetings = sorted([*(m for m in board.meetings if m.id != meeting.id), meeting],
+                                    key=lambda m: m.started_at)
+            for card in [c for c in board.cards.values() if c.unseen and not c.deleted]:
+                self._commit(board, card, dataclasses.replace(card, unseen=False))
+        return meeting
 
     def mark_seen(self, unit_id: str, card_id: str) -> Card:
         """Someone opened a new idea on the board: it is no longer marked new."""
@@ -598,6 +655,7 @@ class _UnitBoard:
     seq: int
     #: how far this replica has pushed its changes to the hub and pulled the hub's (kiosks only)
     cursor: SyncCursor
+    meetings: list[Meeting] = dataclasses.field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> _UnitBoard:
@@ -611,11 +669,12 @@ class _UnitBoard:
             versions = {doc['id']: (int(doc.get('seq', 0)), str(doc.get('stamp', ''))) for doc in goal_docs}
             meta = db.table('meta').get(doc_id=1)
             cursor = SyncCursor(**meta.get('sync', {})) if meta else SyncCursor()
+            meetings = sorted((_meeting_from_doc(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
         except (KeyError, TypeError, ValueError) as error:
             raise DataFileError(folder / 'units' / f'{unit_id}.json', f'unexpected content: {error!r}') from error
         seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values())])
         return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
-                   goals=goals, goal_versions=versions, seq=seq, cursor=cursor)
+                   goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings)
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -667,6 +726,12 @@ _STAMPED = STAMPED_FIELDS
 def _fields_dict(fields: CardFields) -> dict[str, Any]:
     return {f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)}
 
+
+
+def _meeting_from_doc(doc: dict[str, Any]) -> Meeting:
+    return Meeting(id=doc['id'], unit_id=doc['unit_id'], started_at=datetime.fromisoformat(doc['started_at']),
+                   ended_at=datetime.fromisoformat(doc['ended_at']), present=int(doc.get('present', 0)),
+                   decisions=tuple(doc.get('decisions', ())))
 
 
 def _load_organisation(db: TinyDB) -> Organisation:

@@ -9,13 +9,15 @@ drag handle, so scrolling a column with a finger never starts a drag by accident
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
-from ..domain import Card, CardFields, Column, Gain, Goal, Problem, RuleViolation, Unit, validate_gain
+from ..domain import Card, CardFields, Column, Gain, Goal, Origin, Problem, RuleViolation, Unit, validate_gain
+from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, StoreWriteError
 from .card_dialog import CardDialog
@@ -54,10 +56,26 @@ def register(context: AppContext, changes: LiveChanges) -> None:
         BoardScreen(context, changes, unit).build()
 
 
-class BoardScreen:
-    """One screen's view of one unit's board (state per client, never shared between screens)."""
+#: who acts on a board: (where the change comes from, the person's name), or None to refuse the action
+Actor = Callable[[], 'tuple[Origin, str] | None']
 
-    def __init__(self, context: AppContext, changes: LiveChanges, unit: Unit) -> None:
+
+def wall_actor() -> tuple[Origin, str]:
+    """On the wall anyone may act: the board belongs to the staff who meet at it."""
+    return Origin.BOARD, ''
+
+
+class BoardScreen:
+    """One screen's view of one unit's board (state per client, never shared between screens).
+
+    On a leader's page the same board is built with an ``actor`` that checks the leader's login for every action
+    and a ``highlight_since``: cards changed since that moment (the unit's last board meeting) are marked.
+    """
+
+    def __init__(self, context: AppContext, changes: LiveChanges, unit: Unit, *, actor: Actor = wall_actor,
+                 highlight_since: datetime | None = None) -> None:
+        self.actor = actor
+        self.highlight_since = highlight_since
         self.context = context
         self.t = context.t
         self.store = context.store
@@ -74,7 +92,8 @@ class BoardScreen:
 
     # --- building ---
 
-    def build(self) -> None:
+    def build(self, toolbar: Callable[[], None] | None = None) -> None:
+        """Build the board; ``toolbar`` adds a page's own controls to the header (a leader's goals and links)."""
         t = self.t
         area = self.store.organisation.service_area(self.unit.service_area_id)
         with frame(self.context, f'{self.unit.name} - {t("app.name")}'), \
@@ -89,7 +108,10 @@ class BoardScreen:
                         ui.space()
                         if self.context.sync is not None:
                             self._build_sync_indicator()
-                        ui.link(t('landing.all_boards'), '/').classes('big-link')
+                        if toolbar is not None:
+                            toolbar()
+                        else:
+                            ui.link(t('landing.all_boards'), '/').classes('big-link')
                         self._build_menu()
                     self.goal_strip = ui.row().classes('goal-strip w-full').props(
                         f'role=list aria-label="{t("goal.strip_label")}"')
@@ -199,8 +221,15 @@ class BoardScreen:
         self._count(column)
 
     def _view(self, card: Card) -> CardView:
-        return CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today,
+        view = CardView(card, self.goals.get(card.goal_id or ''), t=self.t, today=self.today,
                         full_time_week=self.context.settings.full_time_week)
+        self._highlight(view, card)
+        return view
+
+    def _highlight(self, view: CardView, card: Card) -> None:
+        if self.highlight_since is not None:
+            changed = changed_since(card, self.highlight_since)
+            view.classes(add='changed-since' if changed else None, remove=None if changed else 'changed-since')
 
     # --- what people do ---
 
@@ -209,7 +238,7 @@ class BoardScreen:
         if card is None:
             return
         self.dialog.open(card, list(self.goals.values()))
-        if card.unseen:  # a new idea from a phone has now been seen on the board
+        if card.unseen and self.actor is wall_actor:  # a new idea from a phone has now been seen on the board
             background_tasks.create(self._mark_seen(card_id), name=f'mark seen {card_id}')
 
     async def _mark_seen(self, card_id: str) -> None:
@@ -227,8 +256,14 @@ class BoardScreen:
         column = self._column_of(event.target)
         if card_id is None or column is None:
             return
+        actor = self.actor()
+        if actor is None:
+            self._put_back(card_id)
+            return
+        origin, by = actor
         try:
-            await self.store.run(self.store.move_card, self.unit.id, card_id, column, event.new_index)
+            await self.store.run(self.store.move_card, self.unit.id, card_id, column, event.new_index,
+                                 origin=origin, by=by)
         except RuleViolation as refused:
             self._put_back(card_id)
             self._notify_problems(refused.problems)
@@ -240,19 +275,24 @@ class BoardScreen:
                    gain: Gain | None = None) -> list[Problem]:
         store, unit_id = self.store, self.unit.id
         column = column or Column.IDEAS
+        actor = self.actor()
+        if actor is None:
+            return [Problem('card', 'login.expired')]
+        origin, by = actor
         if gain is not None:  # checked first, so that a bad gain leaves the card as it was
             problems = validate_gain(gain, column, store.now().date())
             if problems:
                 return problems
         try:
             if card_id is None:
-                card = await store.run(store.create_card, unit_id, fields, column=column)
+                card = await store.run(store.create_card, unit_id, fields, column=column, origin=origin,
+                                       created_by=by)
             else:
-                card = await store.run(store.edit_card, unit_id, card_id, fields)
+                card = await store.run(store.edit_card, unit_id, card_id, fields, origin=origin, by=by)
                 if column != card.column:
-                    card = await store.run(store.move_card, unit_id, card_id, column, 0)
+                    card = await store.run(store.move_card, unit_id, card_id, column, 0, origin=origin, by=by)
             if gain != card.gain and (gain is not None or card.column != Column.IDEAS):
-                await store.run(store.set_gain, unit_id, card.id, gain)
+                await store.run(store.set_gain, unit_id, card.id, gain, origin=origin, by=by)
         except RuleViolation as refused:
             return list(refused.problems)
         except StoreWriteError:
@@ -260,8 +300,12 @@ class BoardScreen:
         return []
 
     async def delete(self, card_id: str) -> None:
+        actor = self.actor()
+        if actor is None:
+            return
+        origin, by = actor
         try:
-            await self.store.run(self.store.delete_card, self.unit.id, card_id)
+            await self.store.run(self.store.delete_card, self.unit.id, card_id, origin=origin, by=by)
         except RuleViolation:
             pass  # someone else removed it first: the board already shows that
         except StoreWriteError:
@@ -290,6 +334,7 @@ class BoardScreen:
                 view = self.views[card.id] = self._view(card)
         else:
             view.show(card, self.goals.get(card.goal_id or ''), self.today)
+            self._highlight(view, card)
         self._place(view, card)
         for column in {card.column, previous.column if previous else card.column}:
             self._count(column)

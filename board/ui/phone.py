@@ -11,12 +11,10 @@ The page shows the unit's name and its goals' names, nothing else of the board.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,21 +26,15 @@ from ..ratelimit import RateLimit
 from ..store import StoreWriteError
 from ..tokens import SubmissionTokens, TokenProblem
 from .card_view import readable_colour
+from .htmlpage import HEADERS, page, read_body, read_form, text_field
+from .htmlpage import escape as _e
 
 if TYPE_CHECKING:
     from ..app import AppContext
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 64 * 1024  # a title, a description of 4,000 characters and a name fit many times over
 COOKIE = 'board_phone'
-HEADERS = {
-    'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',  # the token is in the address: never pass it on to another site
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
-}
 
 
 def router(context: AppContext) -> APIRouter:
@@ -59,14 +51,14 @@ def router(context: AppContext) -> APIRouter:
 
     def form_page(unit: Unit, token: str, *, status: int = 200, **options: object) -> HTMLResponse:
         body = _form(t, unit, context.store.goals(unit.id), token, **options)  # type: ignore[arg-type]
-        return _page(t, t('phone.title', unit=unit.name), body, status=status, token=token)
+        return page(t, t('phone.title', unit=unit.name), body, status=status, extra_css=f'/p/{token}/goals.css')
 
     @routes.get('/p/{token}')
     def phone_form(token: str, request: Request, sent: int = 0) -> Response:
         unit = _unit_for(context, tokens, token)
         if unit is None:
             return _invalid(context, tokens, token)
-        response = _page(t, t('phone.sent_title'), _thanks(t, unit, token)) if sent else form_page(unit, token)
+        response = page(t, t('phone.sent_title'), _thanks(t, unit, token)) if sent else form_page(unit, token)
         if COOKIE not in request.cookies:
             response.set_cookie(COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True,
                                 samesite='lax', secure=request.url.scheme == 'https')
@@ -83,11 +75,10 @@ def router(context: AppContext) -> APIRouter:
         unit = _unit_for(context, tokens, token)
         if unit is None:
             return _invalid(context, tokens, token)
-        body = await _read_body(request)
+        body = await read_body(request)
         if body is None:
             return form_page(unit, token, status=413, banner=t('phone.too_large'))
-        form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True, encoding='utf-8', errors='replace',
-                                             max_num_fields=20).items()}
+        form = read_form(body)
         values = {k: form.get(k, '') for k in ('title', 'description', 'goal_id', 'name', 'quick_win')}
         fields = CardFields(title=values['title'], description=values['description'],
                             goal_id=values['goal_id'] or None, quick_win=values['quick_win'] == '1')
@@ -133,20 +124,7 @@ def _invalid(context: AppContext, tokens: SubmissionTokens, token: str) -> Respo
     check = tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
     status = 410 if check.problem in (TokenProblem.EXPIRED, TokenProblem.REVOKED) else 404
     body = f'<h1>{_e(t("phone.invalid_heading"))}</h1><p class="lead">{_e(t("phone.invalid_text"))}</p>'
-    return _page(t, t('phone.invalid_heading'), body, status=status)
-
-
-async def _read_body(request: Request) -> str | None:
-    """The urlencoded form body as text, or None if it is larger than MAX_BODY."""
-    declared = request.headers.get('content-length', '')
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > MAX_BODY:
-            return None
-    return chunks.decode('latin-1')  # urlencoded bodies are ASCII; parse_qs decodes the %-escapes as UTF-8
+    return page(t, t('phone.invalid_heading'), body, status=status)
 
 
 def _problems(fields: CardFields, name: str, goals: list[Goal]) -> list[Problem]:
@@ -155,21 +133,6 @@ def _problems(fields: CardFields, name: str, goals: list[Goal]) -> list[Problem]
 
 
 # --- HTML -----------------------------------------------------------------------------------------------------------
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _page(t: Translator, title: str, body: str, *, status: int = 200, token: str = '') -> HTMLResponse:
-    language = 'en' if t.language == 'en' else 'nb'
-    goal_css = f'<link rel="stylesheet" href="/p/{_e(token)}/goals.css">' if token else ''
-    document = (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f'<title>{_e(title)}</title><link rel="stylesheet" href="/assets/phone.css">{goal_css}'
-                '<link rel="icon" href="/assets/favicon.svg"></head>'
-                f'<body><main>{body}</main></body></html>')
-    return HTMLResponse(document, status_code=status, headers=HEADERS)
-
 
 def _thanks(t: Translator, unit: Unit, token: str) -> str:
     return (f'<h1>{_e(t("phone.sent_heading"))}</h1>'
@@ -194,9 +157,9 @@ def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, values: d
         parts.append(f'<div class="warning" role="alert"><h2>{_e(t("phone.personal_heading"))}</h2>'
                      f'<p>{_e(warning)}</p></div>')
     parts.append(f'<form method="post" action="/p/{_e(token)}" accept-charset="utf-8">')
-    parts.append(_text_field('title', t('phone.field_title'), values.get('title', ''), errors.get('title'),
+    parts.append(text_field('title', t('phone.field_title'), values.get('title', ''), errors.get('title'),
                              hint=t('phone.title_hint', max=TITLE_MAX)))
-    parts.append(_text_field('description', t('phone.field_description'), values.get('description', ''),
+    parts.append(text_field('description', t('phone.field_description'), values.get('description', ''),
                              errors.get('description'), area=True))
     if goals:
         chosen = values.get('goal_id', '')
@@ -209,7 +172,7 @@ def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, values: d
     checked = ' checked' if values.get('quick_win') == '1' else ''
     parts.append(f'<label class="check"><input type="checkbox" name="quick_win" value="1"{checked}> '
                  f'<span>{_e(t("phone.field_quick_win"))}</span></label>')
-    parts.append(_text_field('name', t('phone.field_name'), values.get('name', ''), errors.get('name') or None,
+    parts.append(text_field('name', t('phone.field_name'), values.get('name', ''), errors.get('name') or None,
                              hint=t('phone.name_hint')))
     if warning:
         parts.append('<input type="hidden" name="confirm_personal" value="1">')
@@ -218,22 +181,6 @@ def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, values: d
         parts.append(f'<button type="submit">{_e(t("phone.send"))}</button>')
     parts.append('</form>')
     return ''.join(parts)
-
-
-def _text_field(name: str, label: str, value: str, error: str | None, *, hint: str = '', area: bool = False) -> str:
-    described = ' '.join(x for x in (f'{name}-hint' if hint else '', f'{name}-error' if error else '') if x)
-    attributes = f'id="{name}" name="{name}" autocomplete="off"'
-    if described:
-        attributes += f' aria-describedby="{described}"'
-    if error:
-        attributes += ' aria-invalid="true"'
-    control = (f'<textarea {attributes} rows="5">{_e(value)}</textarea>' if area
-               else f'<input type="text" {attributes} value="{_e(value)}">')
-    return (f'<div class="field"><label for="{name}">{_e(label)}</label>'
-            + (f'<p class="hint" id="{name}-hint">{_e(hint)}</p>' if hint else '')
-            + control
-            + (f'<p class="error" id="{name}-error">{_e(error)}</p>' if error else '')
-            + '</div>')
 
 
 def _radio(value: str, label: str, checked: bool, colour: str | None) -> str:

@@ -1,0 +1,73 @@
+"""What an admin does to the organisation and its users, shared by the CLI, the hub's local admin API and the
+admin page, so the rules are the same whichever way a change arrives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from .domain import Problem, RuleViolation
+from .orgfile import OrganisationFile
+from .store import Store
+from .users import Grant, Scope, Sessions, User, hash_password, validate_password, validate_username
+
+__all__ = ['check_grants', 'import_organisation', 'set_user']
+
+
+def import_organisation(store: Store, parsed: OrganisationFile) -> tuple[int, int]:
+    """Add or rename the file's service areas and units (existing boards keep their cards). Returns what is new."""
+    added = store.import_organisation(parsed.areas, parsed.units)
+    if parsed.name:
+        store.rename_organisation(parsed.name)
+    return added
+
+
+def check_grants(store: Store, grants: Sequence[Grant]) -> list[Problem]:
+    organisation = store.organisation
+    problems = []
+    for grant in grants:
+        if grant.scope == Scope.AREA and organisation.service_area(grant.target) is None:
+            problems.append(Problem('grants', 'error.unknown_area', {'id': grant.target}))
+        if grant.scope == Scope.UNIT and organisation.unit(grant.target) is None:
+            problems.append(Problem('grants', 'error.unknown_unit', {'id': grant.target}))
+    return problems
+
+
+def set_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
+             password: str | None = None, disabled: bool | None = None, sessions: Sessions | None = None) -> User:
+    """Create a user (a password is then required) or change one; raises :class:`RuleViolation` for bad input.
+
+    A changed password, role or a disabled account ends that user's logins at once.
+    """
+    username = username.strip().casefold()
+    existing = store.user(username)
+    problems = validate_username(username) if existing is None else []
+    if existing is None and password is None:
+        problems.append(Problem('password', 'error.password_short', {'min': 10}))
+    if password is not None:
+        problems += validate_password(password)
+    if grants is not None:
+        problems += check_grants(store, grants)
+    if name is not None and not name.strip():
+        problems.append(Problem('name', 'error.name_empty'))
+    if problems:
+        raise RuleViolation(problems)
+    user = existing or User(username=username, name='', password_hash='')
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes['name'] = name.strip()
+    if grants is not None:
+        changes['grants'] = tuple(dict.fromkeys(grants))
+    if disabled is not None:
+        changes['disabled'] = disabled
+    if password is not None:
+        changes['password_hash'] = hash_password(password)
+    updated = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
+    if not updated.name:
+        updated = dataclasses.replace(updated, name=username)
+    store.save_user(updated)
+    if sessions is not None and existing is not None and (
+            password is not None or updated.grants != existing.grants or updated.disabled):
+        sessions.end_all([username])
+    return updated

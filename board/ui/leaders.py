@@ -1,0 +1,408 @@
+"""The leaders' pages on the hub: the overview of all boards, one unit's board, the gains dashboard and reports.
+
+Every page checks the login when it is opened (no login: to the login page; not this leader's unit: 403), and
+every action on it checks again when it runs (``Guard``), on the server. A leader sees the units they lead: one
+unit, a service area's units, or all of them.
+
+The overview and the dashboard are built once per visit from the store's memory and the gains index; they do
+not follow every change live (a leader looks before a meeting; "Oppdater" builds the page again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from fastapi.responses import Response
+from nicegui import app, run, ui
+from nicegui.elements.mixins.text_element import TextElement
+
+from ..clock import utc_now
+from ..domain import Column, Organisation, Origin, Unit
+from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, summarise
+from ..i18n import Translator
+from ..overview import UnitOverview, last_change, unit_overview
+from ..reports import ReportScope, cards_csv, status_pdf
+from ..users import User
+from .auth import Auth, Guard, forbidden, to_login
+from .board_page import BoardScreen
+from .goal_dialog import GoalDialog
+from .live import LiveChanges
+from .theme import STATUS_ICONS, Heading, frame
+
+if TYPE_CHECKING:
+    from ..app import AppContext
+
+log = logging.getLogger(__name__)
+
+SORTS = ('attention', 'name')
+
+
+def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
+    t = context.t
+    store = context.store
+
+    @ui.page('/leder', title=t('leader.overview'))
+    async def overview_page(request: Request, area: str = '', sort: str = 'attention') -> Response | None:
+        user = auth.user_of(request)
+        if user is None:
+            return to_login(request)
+        entries = await run.io_bound(store.gain_entries)
+        build_overview(context, auth.guard(request), user, entries or [], area=area,
+                       sort=sort if sort in SORTS else 'attention')
+        return None
+
+    @ui.page('/leder/enheter/{unit_id}', title=t('leader.overview'))
+    def unit_page(request: Request, unit_id: str) -> Response | None:
+        user = auth.user_of(request)
+        if user is None:
+            return to_login(request)
+        unit = store.unit(unit_id)
+        if unit is None or not user.leads(unit):
+            log.warning('%s was refused the leader page of unit %s', user.username, unit_id)
+            return forbidden(context, status=404 if unit is None else 403)
+        build_unit_page(context, changes, auth.guard(request), user, unit)
+        return None
+
+    @ui.page('/leder/gevinster', title=t('gains.heading'))
+    async def gains_page(request: Request, year: str = '') -> Response | None:
+        user = auth.user_of(request)
+        if user is None:
+            return to_login(request)
+        entries = await run.io_bound(store.gain_entries)
+        build_gains(context, auth.guard(request), user, entries or [], year=year)
+        return None
+
+    @app.get('/leder/rapport.csv', include_in_schema=False)
+    async def report_csv(request: Request) -> Response:
+        user = auth.user_of(request)
+        if user is None:
+            return forbidden(context, status=401)
+        content = await run.io_bound(_all_cards_csv, context, user)
+        return Response(content, media_type='text/csv; charset=utf-8', headers=_download('forbedringer.csv'))
+
+    @app.get('/leder/rapport.pdf', include_in_schema=False)
+    async def report_pdf(request: Request, year: str = '') -> Response:
+        user = auth.user_of(request)
+        if user is None:
+            return forbidden(context, status=401)
+        entries = await run.io_bound(store.gain_entries) or []
+        content = await run.io_bound(_status_report, context, user, entries, _period(year))
+        return Response(content, media_type='application/pdf', headers=_download(f'statusrapport-{year or "alle"}.pdf'))
+
+
+# --- shared -------------------------------------------------------------------------------------------------------
+
+def leader_nav(context: AppContext, guard: Guard, user: User, current: str) -> None:
+    """The leaders' menu: overview, gains, admin (for admins), who is logged in, log out."""
+    t = context.t
+    with ui.element('nav').classes('leader-nav w-full').props(f'aria-label="{t("leader.menu")}"'):
+        for path, key in (('/leder', 'leader.overview'), ('/leder/gevinster', 'gains.heading')):
+            link = ui.link(t(key), path).classes('nav-link')
+            if path == current:
+                link.props('aria-current=page').classes('nav-current')
+        if user.is_admin:
+            ui.link(t('admin.heading'), '/admin').classes('nav-link').props(
+                'aria-current=page' if current == '/admin' else '')
+        ui.link(t('landing.all_boards'), '/').classes('nav-link')
+        ui.space()
+        ui.label(t('leader.logged_in_as', name=user.name)).classes('text-lg')
+        logout_button(context, guard)
+
+
+def logout_button(context: AppContext, guard: Guard) -> None:
+    """Ends the login on the server (the cookie left behind no longer opens anything) and goes to the login."""
+
+    def log_out() -> None:
+        guard.auth.sessions.end(guard.token)
+        ui.navigate.to('/login')
+
+    ui.button(context.t('login.logout'), icon='logout', on_click=log_out).props('flat no-caps').mark('logout')
+
+
+def visible_organisation(organisation: Organisation, user: User) -> Organisation:
+    """The organisation as this user may see it: their units and the service areas those are in."""
+    units = tuple(user.units(organisation))
+    area_ids = {u.service_area_id for u in units}
+    return dataclasses.replace(organisation, units=units,
+                               service_areas=tuple(a for a in organisation.service_areas if a.id in area_ids))
+
+
+def scope_title(context: AppContext, user: User, organisation: Organisation) -> str:
+    full = context.store.organisation
+    if user.sees_whole_organisation() or len(organisation.units) == len(full.units):
+        return full.name or context.t('app.name')
+    if len(organisation.units) == 1:
+        return organisation.units[0].name
+    return ', '.join(a.name for a in organisation.service_areas)
+
+
+def active_units(context: AppContext, units: tuple[Unit, ...], now: datetime) -> int:
+    """Units with a change on the board or a board meeting in the last ``active_board_weeks`` weeks."""
+    store = context.store
+    cutoff = now - timedelta(weeks=context.settings.active_board_weeks)
+    count = 0
+    for unit in units:
+        meeting = store.last_meeting(unit.id)
+        if (meeting is not None and meeting.ended_at >= cutoff) or any(
+                last_change(c) >= cutoff for c in store.cards(unit.id)):
+            count += 1
+    return count
+
+
+def _summary(context: AppContext, organisation: Organisation, entries: list[GainEntry],
+             period: Period = ALL_TIME) -> GainsSummary:
+    unit_ids = {u.id for u in organisation.units}
+    return summarise((e for e in entries if e.unit_id in unit_ids), organisation,
+                     full_time_week=context.settings.full_time_week, period=period)
+
+
+def _period(year: str) -> Period:
+    if year.isdigit() and 2000 <= int(year) <= 2100:
+        return Period(date(int(year), 1, 1), date(int(year), 12, 31))
+    return ALL_TIME
+
+
+def _download(filename: str) -> dict[str, str]:
+    return {'Content-Disposition': f'attachment; filename="{filename}"', 'Cache-Control': 'no-store'}
+
+
+# --- the overview -------------------------------------------------------------------------------------------------
+
+def build_overview(context: AppContext, guard: Guard, user: User, entries: list[GainEntry], *, area: str,
+                   sort: str) -> None:
+    t, store, settings = context.t, context.store, context.settings
+    organisation = visible_organisation(store.organisation, user)
+    summary = _summary(context, organisation, entries)
+    now = utc_now()
+    overviews = [unit_overview(u, store.cards(u.id), store.goals(u.id), store.meetings(u.id), summary, now=now,
+                               waiting_weeks=settings.idea_waiting_weeks) for u in organisation.units]
+    areas = sorted(organisation.service_areas, key=lambda a: a.name.casefold())
+    with frame(context, f'{t("leader.overview")} - {t("app.name")}'), \
+            ui.column().classes('leader-page w-full max-w-[110rem] mx-auto p-4 gap-4'):
+        leader_nav(context, guard, user, '/leder')
+        with ui.row().classes('w-full items-center gap-4'):
+            Heading(t('leader.overview'), 1)
+            ui.label(scope_title(context, user, organisation)).classes('text-xl')
+            ui.space()
+            options = {'': t('leader.all_areas'), **{a.id: a.name for a in areas}}
+            ui.select(options, value=area if area in options else '', label=t('leader.filter_area'),
+                      on_change=lambda e: ui.navigate.to(_overview_url(e.value, sort))) \
+                .props('outlined').classes('min-w-[16rem]').mark('filter-area')
+            ui.toggle({s: t(f'leader.sort_{s}') for s in SORTS}, value=sort,
+                      on_change=lambda e: ui.navigate.to(_overview_url(area, e.value))) \
+                .props('no-caps').mark('sort')
+            ui.button(t('leader.refresh'), icon='refresh',
+                      on_click=lambda: ui.navigate.to(_overview_url(area, sort))).props('flat no-caps')
+        if not overviews:
+            ui.label(t('leader.no_units')).classes('text-xl')
+        for service_area in areas:
+            if area and service_area.id != area:
+                continue
+            group = [o for o in overviews if o.unit.service_area_id == service_area.id]
+            group.sort(key=(lambda o: (-o.attention, o.unit.name.casefold())) if sort == 'attention'
+                       else (lambda o: o.unit.name.casefold()))
+            totals = summary.areas.get(service_area.id)
+            with ui.element('section').classes('w-full area-block'):
+                with ui.row().classes('items-baseline gap-4'):
+                    Heading(service_area.name, 2)
+                    if totals is not None:
+                        ui.label(t('leader.gains_line', identified=t.number(totals.identified),
+                                   realised=t.number(totals.realised))).classes('text-lg')
+                with ui.element('div').classes('overview-grid'):
+                    for item in group:
+                        _unit_tile(context, item)
+
+
+def _overview_url(area: str, sort: str) -> str:
+    return f'/leder?area={area}&sort={sort}' if area else f'/leder?sort={sort}'
+
+
+def _unit_tile(context: AppContext, item: UnitOverview) -> None:
+    t = context.t
+    with ui.element('article').classes('unit-tile').mark(f'tile-{item.unit.id}'):
+        with ui.row().classes('w-full items-start justify-between gap-2 no-wrap'):
+            ui.link(item.unit.name, f'/leder/enheter/{item.unit.id}').classes('tile-title')
+            if item.attention:
+                ui.label(t('leader.attention', score=item.attention)).classes('attention-badge') \
+                    .props(f'title="{t("leader.attention_help")}"')
+        with ui.element('div').classes('mini-board').props(f'aria-label="{t("leader.mini_board")}"'):
+            for column in Column:
+                with ui.element('div').classes('mini-column'):
+                    ui.label(str(item.counts[column])).classes('mini-count')
+                    ui.label(t(f'column.{column.value}')).classes('mini-label')
+        if item.goals:
+            with ui.row().classes('gap-2 items-center'):
+                for goal in item.goals:
+                    ui.label(goal.name).classes(f'goal-dot meta-item status-{goal.status.value}').style(
+                        f'--goal-colour: {goal.colour}').props(f'data-icon={STATUS_ICONS[goal.status.value]}')
+        with ui.element('ul').classes('tile-facts'):
+            if item.waiting_ideas:
+                _fact(t('leader.waiting', count=item.waiting_ideas, weeks=context.settings.idea_waiting_weeks),
+                      'hourglass_bottom', warn=True)
+            if item.overdue:
+                _fact(t('leader.overdue', count=item.overdue), 'alarm', warn=True)
+            if item.last_meeting is not None:
+                _fact(t('leader.last_meeting', date=t.date(item.last_meeting.ended_at.astimezone().date())), 'groups',
+                      warn=item.meeting_late)
+            else:
+                _fact(t('leader.no_meeting'), 'groups', warn=True)
+            key = 'leader.new_since_meeting' if item.last_meeting else 'leader.new_this_week'
+            _fact(t(key, new=item.new_cards, changed=item.changed_cards), 'fiber_new')
+            _fact(t('leader.gains_line', identified=t.number(item.identified), realised=t.number(item.realised)),
+                  'savings')
+
+
+def _fact(text: str, icon: str, *, warn: bool = False) -> None:
+    TextElement(tag='li', text=text).classes('tile-fact' + (' fact-warn' if warn else '')).props(f'data-icon={icon}')
+
+
+# --- one unit, for its leader -----------------------------------------------------------------------------------
+
+def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, user: User, unit: Unit) -> None:
+    t, store = context.t, context.store
+    meeting = store.last_meeting(unit.id)
+
+    def actor() -> tuple[Origin, str] | None:
+        current = guard.user()
+        if current is None or not current.leads(unit):
+            ui.notify(t('login.expired'), type='warning', multi_line=True)
+            return None
+        return Origin.LEADER, current.name
+
+    goals_dialog = GoalDialog(context, unit, actor)
+    screen = BoardScreen(context, changes, unit, actor=actor,
+                         highlight_since=meeting.ended_at if meeting else utc_now() - timedelta(days=7))
+
+    def toolbar() -> None:
+        ui.button(t('goal.manage'), icon='flag', on_click=goals_dialog.open_list).props('no-caps') \
+            .classes('touch-button').mark('manage-goals')
+        ui.link(t('leader.overview'), '/leder').classes('big-link')
+        ui.link(t('leader.wall_board'), f'/units/{unit.id}').classes('big-link')
+        logout_button(context, guard)
+
+    screen.build(toolbar)
+    since = t.date(meeting.ended_at.astimezone().date()) if meeting else None
+    with screen.root:
+        ui.label(t('leader.highlight_since', date=since) if since else t('leader.highlight_week')) \
+            .classes('highlight-note').move(screen.root, 0)
+
+
+# --- the gains dashboard ------------------------------------------------------------------------------------------
+
+def build_gains(context: AppContext, guard: Guard, user: User, entries: list[GainEntry], *, year: str) -> None:
+    t, store = context.t, context.store
+    organisation = visible_organisation(store.organisation, user)
+    period = _period(year)
+    summary = _summary(context, organisation, entries, period)
+    everything = _summary(context, organisation, entries)  # the chart shows every quarter, whatever the period
+    years = sorted({e.identified_on.year for e in entries} | {e.realised_on.year for e in entries if e.realised_on}
+                   | {date.today().year}, reverse=True)
+    whole = summary.organisation
+    n = t.number
+    with frame(context, f'{t("gains.heading")} - {t("app.name")}'), \
+            ui.column().classes('leader-page w-full max-w-[110rem] mx-auto p-4 gap-4'):
+        leader_nav(context, guard, user, '/leder/gevinster')
+        with ui.row().classes('w-full items-center gap-4'):
+            Heading(t('gains.heading'), 1)
+            ui.label(scope_title(context, user, organisation)).classes('text-xl')
+            ui.space()
+            ui.select({'': t('gains.all_years'), **{str(y): str(y) for y in years}}, value=year if year else '',
+                      label=t('gains.period'),
+                      on_change=lambda e: ui.navigate.to(f'/leder/gevinster?year={e.value}' if e.value
+                                                         else '/leder/gevinster')) \
+                .props('outlined').classes('min-w-[10rem]').mark('year')
+            ui.button(t('gains.csv'), icon='table_view',
+                      on_click=lambda: ui.navigate.to('/leder/rapport.csv')).props('no-caps outline').mark('csv')
+            ui.button(t('gains.pdf'), icon='picture_as_pdf',
+                      on_click=lambda: ui.navigate.to(f'/leder/rapport.pdf?year={year}')).props('no-caps').mark('pdf')
+        with ui.element('div').classes('kpi-row'):
+            _kpi(t('gains.identified'), n(whole.identified), t('gains.fte_unit'), 'kpi-identified')
+            _kpi(t('gains.realised'), n(whole.realised), t('gains.fte_unit'), 'kpi-realised')
+            _kpi(t('gains.active_units'), f'{active_units(context, organisation.units, utc_now())}',
+                 t('gains.of_units', units=len(organisation.units)), 'kpi-active')
+            _kpi(t('gains.count'), str(whole.count), '', 'kpi-count')
+            if whole.amount_realised:
+                _kpi(t('gains.amount'), n(whole.amount_realised, 0), 'kr', 'kpi-amount')
+        with ui.row().classes('w-full gap-4 items-stretch'):
+            with ui.card().classes('grow min-w-[22rem]'):
+                Heading(t('gains.by_category'), 2)
+                ui.table(columns=_columns(t, ('category', 'identified', 'realised')), row_key='category',
+                         rows=[{'category': t(f'gain_category.{c.value}'),
+                                'identified': n(whole.identified_by_category[c], 2),
+                                'realised': n(whole.realised_by_category[c], 2)} for c in whole.identified_by_category]
+                         ).props('flat').mark('category-table')
+                ui.label(t('gains.split_note')).classes('text-sm')
+            with ui.card().classes('grow min-w-[28rem]'):
+                Heading(t('gains.per_quarter'), 2)
+                quarters = list(everything.quarters.items())[-12:]
+                ui.echart({
+                    'animation': False,
+                    'tooltip': {'trigger': 'axis'},
+                    'legend': {'data': [t('gains.identified'), t('gains.realised')]},
+                    'xAxis': {'type': 'category', 'data': [str(q) for q, _ in quarters]},
+                    'yAxis': {'type': 'value', 'name': t('gains.fte_unit')},
+                    'series': [
+                        {'name': t('gains.identified'), 'type': 'bar', 'color': '#0072B2',
+                         'data': [round(v[0], 2) for _, v in quarters]},
+                        {'name': t('gains.realised'), 'type': 'bar', 'color': '#009E73',
+                         'data': [round(v[1], 2) for _, v in quarters]},
+                    ],
+                }).classes('w-full h-80').mark('quarter-chart')
+        Heading(t('gains.per_area'), 2)
+        area_rows = [{'area': a.name, 'units': len(organisation.units_in(a.id)),
+                      'identified': n(summary.areas[a.id].identified, 2),
+                      'realised': n(summary.areas[a.id].realised, 2)}
+                     for a in sorted(organisation.service_areas, key=lambda a: a.name.casefold())]
+        ui.table(columns=_columns(t, ('area', 'units', 'identified', 'realised')), row_key='area', rows=area_rows) \
+            .classes('w-full').mark('area-table')
+        Heading(t('gains.per_unit'), 2)
+        rows = []
+        for unit in organisation.units:
+            totals = summary.units[unit.id]
+            area = organisation.service_area(unit.service_area_id)
+            rows.append({'unit': unit.name, 'area': area.name if area else '', 'count': totals.count,
+                         'identified': n(totals.identified, 2), 'realised': n(totals.realised, 2),
+                         '_sort': -totals.identified})
+        rows.sort(key=lambda r: (r['_sort'], r['unit']))
+        ui.table(columns=_columns(t, ('unit', 'area', 'count', 'identified', 'realised')), row_key='unit',
+                 rows=rows, pagination=25).classes('w-full').mark('unit-table')
+
+
+def _kpi(label: str, value: str, unit: str, marker: str) -> None:
+    with ui.element('div').classes('kpi').mark(marker):
+        ui.label(label).classes('kpi-label')
+        with ui.row().classes('items-baseline gap-2'):
+            ui.label(value).classes('kpi-value')
+            if unit:
+                ui.label(unit).classes('kpi-unit')
+
+
+def _columns(t: Translator, names: tuple[str, ...]) -> list[dict[str, object]]:
+    return [{'name': name, 'field': name, 'label': t(f'gains.col_{name}'),
+             'align': 'left' if name in ('unit', 'area', 'category') else 'right'} for name in names]
+
+
+# --- reports ------------------------------------------------------------------------------------------------------
+
+def _all_cards_csv(context: AppContext, user: User) -> bytes:
+    store = context.store
+    organisation = visible_organisation(store.organisation, user)
+    rows = []
+    for unit in organisation.units:
+        rows += [(c, False) for c in store.cards(unit.id)]
+        for year in store.archive_years(unit.id):
+            rows += [(c, True) for c in store.archived_cards(unit.id, year)]
+    return cards_csv(rows, store.organisation, context.t, full_time_week=context.settings.full_time_week)
+
+
+def _status_report(context: AppContext, user: User, entries: list[GainEntry], period: Period) -> bytes:
+    organisation = visible_organisation(context.store.organisation, user)
+    summary = _summary(context, organisation, entries, period)
+    scope = ReportScope(organisation=organisation, title=scope_title(context, user, organisation),
+                        active_units=active_units(context, organisation.units, utc_now()))
+    return status_pdf(summary, scope, period, context.t, generated=date.today())
+

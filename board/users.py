@@ -1,0 +1,199 @@
+"""Leaders and admins on the hub: who they are, what they may do, their passwords and their logins.
+
+Staff need no account: the wall board is open to whoever stands at it and phones send ideas with the board's QR
+code. Accounts are for the people who look across boards (leaders) and who run the hub (admins):
+
+- ``admin``: the organisation, units, users, wall screens; and everything a leader may do;
+- a leader of one **unit**, of a **service area** (all its units) or of the whole **organisation**: the overview,
+  the gains dashboard and reports of their units, and their units' goals.
+
+Passwords are hashed with Argon2id (argon2-cffi, the OWASP recommendation); a login is a random session token of
+which only the SHA-256 hash is kept, in memory, and it expires. Plain Python: the store keeps the users.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .clock import utc_now
+from .domain import Organisation, Problem, Unit
+
+__all__ = ['PASSWORD_MIN', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password', 'validate_password',
+           'validate_username', 'verify_password']
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+_USERNAME = re.compile(r'^[a-z0-9][a-z0-9._@-]{1,63}$')
+_hasher = PasswordHasher()  # Argon2id with the library's defaults (RFC 9106 low-memory profile)
+#: verified against when a name is unknown, so a wrong name takes as long as a wrong password
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Scope(StrEnum):
+    ADMIN = 'admin'
+    ORGANISATION = 'organisation'
+    AREA = 'area'
+    UNIT = 'unit'
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A role: admin; or leader of the organisation, of a service area (``target`` its id) or a unit."""
+    scope: Scope
+    target: str = ''
+
+    def __str__(self) -> str:
+        return f'{self.scope.value}:{self.target}' if self.target else self.scope.value
+
+    @classmethod
+    def parse(cls, text: str) -> Grant:
+        """``admin``, ``organisation``, ``area:<id>`` or ``unit:<id>`` (as in the CLI and the import files)."""
+        scope, _, target = text.strip().partition(':')
+        grant = cls(Scope(scope.strip()), target.strip())
+        if (grant.scope in (Scope.AREA, Scope.UNIT)) != bool(grant.target):
+            raise ValueError(f'role {text!r}: area and unit need an id after ":", the others none')
+        return grant
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class User:
+    username: str
+    name: str
+    password_hash: str
+    grants: tuple[Grant, ...] = ()
+    disabled: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return not self.disabled and any(g.scope == Scope.ADMIN for g in self.grants)
+
+    @property
+    def is_leader(self) -> bool:
+        return not self.disabled and bool(self.grants)
+
+    def leads(self, unit: Unit) -> bool:
+        """May see this unit in the overview and reports, and change its goals."""
+        if self.disabled:
+            return False
+        for grant in self.grants:
+            if grant.scope in (Scope.ADMIN, Scope.ORGANISATION):
+                return True
+            if grant.scope == Scope.AREA and grant.target == unit.service_area_id:
+                return True
+            if grant.scope == Scope.UNIT and grant.target == unit.id:
+                return True
+        return False
+
+    def units(self, organisation: Organisation) -> list[Unit]:
+        return [u for u in organisation.units if self.leads(u)]
+
+    def sees_whole_organisation(self) -> bool:
+        return not self.disabled and any(g.scope in (Scope.ADMIN, Scope.ORGANISATION) for g in self.grants)
+
+
+def validate_username(username: str) -> list[Problem]:
+    if not _USERNAME.match(username):
+        return [Problem('username', 'error.username')]
+    return []
+
+
+def validate_password(password: str) -> list[Problem]:
+    if len(password) < PASSWORD_MIN:
+        return [Problem('password', 'error.password_short', {'min': PASSWORD_MIN})]
+    if len(password) > PASSWORD_MAX:
+        return [Problem('password', 'error.password_long', {'max': PASSWORD_MAX})]
+    return []
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True if ``password`` matches; an unknown user (``None``) costs the same time and is False."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+# --- logins --------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    username: str
+    created: datetime
+    expires: datetime
+
+
+class Sessions:
+    """Logged-in leaders and admins: random tokens in their cookie, only the tokens' hashes here.
+
+    Kept in memory: a restart of the hub logs everyone out, which costs a leader one login and means no session
+    file to steal. Thread-safe; the clock is injectable for tests.
+    """
+
+    def __init__(self, lifetime: timedelta, *, now: Callable[[], datetime] = utc_now) -> None:
+        self.lifetime = lifetime
+        self._now = now
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+
+    def create(self, username: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self._now()
+        with self._lock:
+            self._forget_expired(now)
+            self._sessions[_hash(token)] = Session(username, now, now + self.lifetime)
+        return token
+
+    def get(self, token: str | None) -> Session | None:
+        """The session of ``token`` while it lasts; None for no, a wrong or an expired token."""
+        if not token or len(token) > 200:
+            return None
+        key = _hash(token)
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                return None
+            if self._now() >= session.expires:
+                del self._sessions[key]
+                return None
+            return session
+
+    def end(self, token: str | None) -> None:
+        if token:
+            with self._lock:
+                self._sessions.pop(_hash(token), None)
+
+    def end_all(self, usernames: Iterable[str]) -> int:
+        """Log these users out everywhere (a changed password, a removed role or user)."""
+        names = set(usernames)
+        with self._lock:
+            ended = [k for k, s in self._sessions.items() if s.username in names]
+            for key in ended:
+                del self._sessions[key]
+        return len(ended)
+
+    def _forget_expired(self, now: datetime) -> None:
+        for key in [k for k, s in self._sessions.items() if now >= s.expires]:
+            del self._sessions[key]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode('utf-8', 'surrogatepass')).hexdigest()
+
