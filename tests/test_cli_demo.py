@@ -132,3 +132,43 @@ def test_pair_and_revoke_go_through_a_running_hub(tmp_path, capsys):
         assert refused.status_code == 401
     finally:
         stop_hub(hub)
+
+
+def test_demo_has_gains_meetings_and_its_own_logins(tmp_path):
+    from board.demo import demo_logins
+    from board.users import verify_password
+    store = Store(tmp_path).open()
+    seed_demo(store)
+    entries = store.gain_entries()
+    assert len(entries) >= 20 and any(e.realised_on for e in entries)
+    assert len({e.identified_on.year for e in entries}) >= 2  # history in the archive, for the quarter chart
+    assert sum(1 for u in store.organisation.units if store.last_meeting(u.id)) == len(store.organisation.units) - 1
+    logins = demo_logins(store, tmp_path / 'secrets')
+    assert [name for name, _ in logins] == ['admin', 'leder', 'helse', 'solsiden1']
+    assert all(verify_password(store.user(name).password_hash, password) for name, password in logins)
+    assert demo_logins(store, tmp_path / 'secrets') == logins  # the same accounts on the next start
+    assert oct((tmp_path / 'secrets' / 'demo-logins.json').stat().st_mode)[-3:] == '600'
+    store.close()
+
+
+def test_cli_imports_the_organisation_and_manages_users(tmp_path, capsys, monkeypatch):
+    import io
+    org = tmp_path / 'org.csv'
+    org.write_text('tjenesteområde;enhet;enhet_id\nHelse og omsorg;Solsiden avd. 1;solsiden-1\n'
+                   'Oppvekst;Bakken skole;bakken\n', encoding='utf-8-sig')
+    data = tmp_path / 'data'
+    assert main(['import-org', str(org), '--data', str(data)]) == 0
+    assert 'Imported 2 service areas (2 new) and 2 units (2 new)' in capsys.readouterr().out
+    monkeypatch.setattr('sys.stdin', io.StringIO('et langt passord her\n'))
+    assert main(['user', 'Kari', '--name', 'Kari Nordmann', '--role', 'unit:solsiden-1', '--password-stdin',
+                 '--data', str(data)]) == 0
+    assert 'Saved kari: roles unit:solsiden-1' in capsys.readouterr().out
+    assert main(['user', 'ola', '--role', 'unit:finnes-ikke', '--password-stdin', '--data', str(data)]) == 2
+    assert 'There is no unit «finnes-ikke»' in capsys.readouterr().err
+    assert main(['user', 'kari', '--role', 'manager', '--data', str(data)]) == 2
+    capsys.readouterr()
+    assert main(['users', '--data', str(data)]) == 0
+    assert 'Kari Nordmann' in capsys.readouterr().out
+    org.write_text('navn\nx\n', encoding='utf-8')
+    assert main(['import-org', str(org), '--data', str(data)]) == 2
+    assert 'nothing was imported' in capsys.readouterr().err

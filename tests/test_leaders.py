@@ -183,7 +183,7 @@ async def test_overview_for_the_whole_organisation(hub: Hub):
     user = await logged_in(hub, 'leder', 'organisation')
     await user.open('/leder')
     for text in ('Helse og omsorg', 'Oppvekst', 'Avdeling A', 'Skole B', 'Ingen tavlemøte registrert',
-                 '1 ideer venter mer enn 3 uker', 'Gevinst: 0,2 identifisert / 0,2 realisert årsverk',
+                 'Ideer som har ventet over 3 uker: 1', 'Gevinst: 0,2 identifisert / 0,2 realisert årsverk',
                  'Gevinst: 0,8 identifisert / 0 realisert årsverk'):
         await user.should_see(text)
     await user.should_see(content='Siste tavlemøte')

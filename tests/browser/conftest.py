@@ -13,10 +13,30 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bench.hubprocess import CHROMIUM, CHROMIUM_ARGS, RunningHub, start_hub, stop_hub
-from board.domain import CardFields, Column
+from board.admin import set_user
+from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus
+from board.store import Store
+from board.users import Grant, Scope
 
-from ..factories import UNIT, seeded_store
+from ..factories import OTHER_UNIT, UNIT, seeded_store
 
+LEADER_PASSWORD = 'leder passord for testene'
+
+
+def add_leaders_and_gains(store: Store) -> None:
+    """A leader of the whole organisation and an admin; realised and identified gains on the other unit."""
+    set_user(store, 'leder', name='Ledergruppa', grants=[Grant(Scope.ORGANISATION)], password=LEADER_PASSWORD)
+    set_user(store, 'it', name='IT-avdelingen', grants=[Grant(Scope.ADMIN)], password=LEADER_PASSWORD)
+    now = store.now()
+    store.import_cards(OTHER_UNIT, [
+        Card(id='gevinst-1', unit_id=OTHER_UNIT, title='Ny timeplan for lærerne', column=Column.DONE,
+             created_at=now, started_at=now, finished_at=now,
+             gain=Gain(categories=(GainCategory.CAPACITY,), hours_per_week=18.75, identified_on=now.date(),
+                       status=GainStatus.REALISED, realised_on=now.date(), confirmed_by='Rektor')),
+        Card(id='gevinst-2', unit_id=OTHER_UNIT, title='Felles kopirom', column=Column.DOING, created_at=now,
+             started_at=now, gain=Gain(categories=(GainCategory.SAVINGS,), hours_per_week=37.5,
+                                       identified_on=now.date())),
+    ])
 
 @pytest.fixture(scope='package')
 def running_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
@@ -26,6 +46,7 @@ def running_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub
     store.create_card(UNIT, CardFields(title='<img src=x onerror=alert(1)>'))
     store.create_card(UNIT, CardFields(title='Allerede i gang', owner='Per'), column=Column.DOING)
     store.create_card(UNIT, CardFields(title='Stor idé, ikke ferdig'))
+    add_leaders_and_gains(store)
     store.close()
     hub = start_hub(data_dir)
     yield hub
