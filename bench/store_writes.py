@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from board.domain import Card, CardFields, Column, ServiceArea, Unit
+from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, ServiceArea, Unit
 from board.ordering import keys_after
 from board.store import Store
 
@@ -26,8 +26,11 @@ ACTIVE_PER_UNIT = 40
 AREAS = ['helse', 'oppvekst', 'nav', 'kultur', 'teknisk']
 
 
-def build_history(folder: Path, total: int, *, seed: int = 1) -> Store:
-    """A store with ``total`` cards over 70 units: up to 40 on each board, the rest finished over ten years."""
+def build_history(folder: Path, total: int, *, seed: int = 1, gain_share: float = 0.0) -> Store:
+    """A store with ``total`` cards over 70 units: up to 40 on each board, the rest finished over ten years.
+
+    ``gain_share``: this share of the cards in Pågår and Ferdig carry a gain (half of the finished ones realised).
+    """
     rng = random.Random(seed)
     store = Store(folder).open()
     for area in AREAS:
@@ -47,10 +50,18 @@ def build_history(folder: Path, total: int, *, seed: int = 1) -> Store:
             else:
                 column, finished = Column.DONE, now - timedelta(days=rng.randint(40, 3650))
             created = (finished or now) - timedelta(days=rng.randint(1, 60))
+            gain = None
+            if column != Column.IDEAS and rng.random() < gain_share:
+                realised = finished is not None and rng.random() < 0.5
+                gain = Gain(categories=(rng.choice(list(GainCategory)),), hours_per_week=rng.choice((1.0, 2.5, 7.5)),
+                            identified_on=created.date(), status=GainStatus.REALISED if realised else
+                            GainStatus.IDENTIFIED, realised_on=finished.date() if realised and finished else None,
+                            confirmed_by='Leder' if realised else '')
             cards.append(Card(id=f'{unit.id}-{number}', unit_id=unit.id, title=f'Forbedring nummer {number}',
                               description='Beskrivelse av forbedringen. ' * rng.randint(0, 6), column=column,
                               position=next(positions), owner='Kari', created_at=created,
-                              started_at=created if column != Column.IDEAS else None, finished_at=finished))
+                              started_at=created if column != Column.IDEAS else None, finished_at=finished,
+                              gain=gain))
         store.import_cards(unit.id, cards)
     return store
 

@@ -261,3 +261,25 @@ async def test_leader_pages_ask_again_for_every_admin_action(hub: Hub):
     user.find(marker='add-unit').click()
     await user.should_see('Innloggingen din er utløpt eller endret.')
     assert hub.store.unit('ny-enhet') is None
+
+
+async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
+    from board.devices import Kiosk, PairingCode, hash_secret
+    store = hub.store
+    now = store.now()
+    for kiosk_id, seen in (('kioskquiet', now - timedelta(minutes=11)), ('kioskfresh', now)):
+        code = f'CODE{kiosk_id}'
+        store.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=UNIT, expires_at=now + timedelta(1)))
+        store.redeem_pairing_code(hash_secret(code), Kiosk(id=kiosk_id, unit_id=UNIT, token_hash=kiosk_id,
+                                                           paired_at=now))
+        store.record_heartbeat(kiosk_id, version='0.1.0', outbox=2, clock_offset_ms=-40)
+        store._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40)  # as if its last heartbeat came then
+    user = await logged_in(hub, 'it', 'admin')
+    await user.open('/admin')
+    user.find(marker='tab-screens').click()
+    [quiet] = user.find(marker='kiosk-state-kioskquiet').elements
+    [fresh] = user.find(marker='kiosk-state-kioskfresh').elements
+    assert (quiet.text, fresh.text) == ('Ikke sett på over 10 min', 'I orden')
+    await user.should_see(content='2 venter · klokke -40 ms')
+    user.find(marker='revoke-kioskquiet').click()
+    await eventually(lambda: next(k for k in store.kiosks() if k.id == 'kioskquiet').revoked)

@@ -25,7 +25,7 @@ from ..domain import Column, Organisation, Origin, Unit
 from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
-from ..reports import ReportScope, cards_csv, status_pdf
+from ..reports import ReportScope, cards_csv
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
@@ -400,6 +400,7 @@ def _all_cards_csv(context: AppContext, user: User) -> bytes:
 
 
 def _status_report(context: AppContext, user: User, entries: list[GainEntry], period: Period) -> bytes:
+    from ..report_pdf import status_pdf
     organisation = visible_organisation(context.store.organisation, user)
     summary = _summary(context, organisation, entries, period)
     scope = ReportScope(organisation=organisation, title=scope_title(context, user, organisation),
