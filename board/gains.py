@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from .domain import Card, GainCategory, Organisation
+from .domain import Card, Column, GainCategory, Organisation
 
-__all__ = ['GainEntry', 'GainsSummary', 'Period', 'Quarter', 'Totals', 'entries_of', 'quarter_of', 'summarise']
+__all__ = ['ALL_TIME', 'GainEntry', 'GainsSummary', 'Period', 'Quarter', 'Totals', 'entries_of', 'parse_period',
+           'quarter_of', 'summarise']
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,23 @@ class Period:
 
 
 ALL_TIME = Period()
+
+
+def parse_period(text: str) -> Period | None:
+    """``''`` (all time), ``2026``, a half-year ``2026-H1`` (the semi-annual audit) or a quarter ``2026-Q3``."""
+    text = text.strip().upper()
+    if not text:
+        return ALL_TIME
+    year_text, _, part = text.partition('-')
+    if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        return None
+    year = int(year_text)
+    months = {'': (1, 12), 'H1': (1, 6), 'H2': (7, 12), 'Q1': (1, 3), 'Q2': (4, 6), 'Q3': (7, 9), 'Q4': (10, 12)}
+    if part not in months:
+        return None
+    first, last = months[part]
+    end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
+    return Period(date(year, first, 1), end - timedelta(days=1))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -63,6 +81,8 @@ class GainEntry:
     realised_on: date | None
     confirmed_by: str = ''
     amount_nok: int | None = None
+    #: the card is in Ferdig (on the board or in the archive): its gain can be confirmed as realised
+    finished: bool = False
 
 
 def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
@@ -74,7 +94,7 @@ def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
             continue
         entries.append(GainEntry(card.unit_id, card.id, card.title, gain.categories, gain.hours_per_week,
                                  gain.identified_on, gain.realised_on if gain.realised else None,
-                                 gain.confirmed_by, gain.amount_nok))
+                                 gain.confirmed_by, gain.amount_nok, card.column == Column.DONE))
     return entries
 
 

@@ -150,3 +150,14 @@ def test_codec_and_merge_carry_the_gain() -> None:
     merged = merge_card(mine, theirs)
     assert merged.gain == gain and merged.title == 'Ny tittel'
     assert entries_of([dataclasses.replace(card, deleted=True)]) == []
+
+
+def test_periods_a_leader_can_choose() -> None:
+    from board.gains import ALL_TIME, parse_period
+    assert parse_period('') is ALL_TIME
+    assert parse_period('2026') == Period(date(2026, 1, 1), date(2026, 12, 31))
+    assert parse_period('2026-h1') == Period(date(2026, 1, 1), date(2026, 6, 30))  # the semi-annual audit
+    assert parse_period('2026-H2') == Period(date(2026, 7, 1), date(2026, 12, 31))
+    assert parse_period('2024-Q1') == Period(date(2024, 1, 1), date(2024, 3, 31))  # a leap year's February
+    for bad in ('2026-Q5', 'tjue', '1999', '2026-H1-x'):
+        assert parse_period(bad) is None

@@ -218,7 +218,7 @@ async def test_gains_dashboard_and_reports(hub: Hub):
     assert by_id['g1'][3] == 'Færre telefoner på kveld' and by_id['g1'][15] == '0,200'
     assert by_id['g2'][3].startswith("'=HYPERLINK")  # never a formula in someone's spreadsheet
 
-    response = await user.http_client.get(f'/leder/rapport.pdf?year={date.today().year}')
+    response = await user.http_client.get(f'/leder/rapport.pdf?period={date.today().year}')
     assert response.headers['content-type'] == 'application/pdf'
     text = ' '.join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert 'Statusrapport for forbedringsarbeidet' in text
@@ -283,3 +283,24 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     await user.should_see(content='2 venter · klokke -40 ms')
     user.find(marker='revoke-kioskquiet').click()
     await eventually(lambda: next(k for k in store.kiosks() if k.id == 'kioskquiet').revoked)
+
+
+async def test_a_leader_confirms_a_gain_months_after_the_card_left_the_board(hub: Hub):
+    long_ago = datetime.now(UTC) - timedelta(days=120)
+    gain = Gain(categories=(GainCategory.CAPACITY,), hours_per_week=3.75, identified_on=long_ago.date())
+    hub.store.import_cards(UNIT, [Card(id='arkivert', unit_id=UNIT, title='Ryddig lager', column=Column.DONE,
+                                       created_at=long_ago, started_at=long_ago, finished_at=long_ago, gain=gain)])
+    assert hub.store.card(UNIT, 'arkivert') is None  # in the archive, not on the board
+    other = await logged_in(hub, 'per', f'unit:{OTHER_UNIT}')
+    await other.open('/leder/gevinster')
+    await other.should_see('Ingen gevinster venter på bekreftelse.')  # not his unit
+    user = await logged_in(hub, 'kari', f'unit:{UNIT}')
+    await user.open('/leder/gevinster')
+    await user.should_see('Ryddig lager')
+    user.find(marker='confirm-arkivert').click()
+    user.find(marker='confirm-save').click()
+    await user.should_see('Gevinsten er bekreftet som realisert.')
+    [entry] = [e for e in hub.store.gain_entries() if e.card_id == 'arkivert']
+    assert entry.realised_on == date.today() and entry.confirmed_by == 'Kari'
+    [card] = [c for c in hub.store.archived_cards(UNIT, long_ago.year) if c.id == 'arkivert']
+    assert card.gain.realised and card.changed_by == 'Kari'  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -27,6 +27,7 @@ from ..domain import (
     CardFields,
     Column,
     Gain,
+    GainStatus,
     Goal,
     Meeting,
     Organisation,
@@ -476,6 +477,38 @@ class Store(KioskRecords, UserRecords):
             for card in [c for c in board.cards.values() if c.unseen and not c.deleted]:
                 self._commit(board, card, dataclasses.replace(card, unseen=False))
         return meeting
+
+    def confirm_gain(self, unit_id: str, card_id: str, *, realised_on: date, by: str) -> Card:
+        """A leader confirms a card's gain as realised: on the board, or in the archive (months after the work).
+
+        Raises :class:`RuleViolation` if the card has no gain or the confirmation is invalid.
+        """
+        with self._lock:
+            board = self._board(unit_id)
+            card = board.cards.get(card_id)
+            archived_in = None
+            if card is None or card.deleted:
+                card, archived_in = self._archived_card(unit_id, card_id)
+            if card is None or card.gain is None:
+                raise RuleViolation([Problem('card', 'error.card_gone')])
+            gain = dataclasses.replace(card.gain, status=GainStatus.REALISED, realised_on=realised_on,
+                                       confirmed_by=by.strip())
+            if archived_in is None:
+                return self.set_gain(unit_id, card_id, gain, origin=Origin.LEADER, by=by)
+            _raise_problems(validate_gain(gain, card.column, self.now().date()))
+            stamp = self.clock.tick()
+            updated = dataclasses.replace(card, gain=gain, changed_origin=Origin.LEADER, changed_by=by.strip(),
+                                          stamps={**card.stamps, 'gain': stamp})
+            self._write_archive(unit_id, archived_in, [updated])
+            return updated
+
+    def _archived_card(self, unit_id: str, card_id: str) -> tuple[Card | None, int | None]:
+        for year in reversed(self.archive_years(unit_id)):
+            with open_db(_archive_path(self.folder, unit_id, year)) as db:
+                doc = db.table('cards').get(Query().id == card_id)
+            if isinstance(doc, dict):
+                return card_from_dict(doc), year
+        return None, None
 
     def mark_seen(self, unit_id: str, card_id: str) -> Card:
         """Someone opened a new idea on the board: it is no longer marked new."""

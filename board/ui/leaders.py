@@ -21,11 +21,12 @@ from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from ..clock import utc_now
-from ..domain import Column, Organisation, Origin, Unit
-from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, summarise
+from ..domain import Column, Organisation, Origin, RuleViolation, Unit
+from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv
+from ..store import StoreWriteError
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
@@ -68,12 +69,12 @@ def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
         return None
 
     @ui.page('/leder/gevinster', title=t('gains.heading'))
-    async def gains_page(request: Request, year: str = '') -> Response | None:
+    async def gains_page(request: Request, period: str = '') -> Response | None:
         user = auth.user_of(request)
         if user is None:
             return to_login(request)
         entries = await run.io_bound(store.gain_entries)
-        build_gains(context, auth.guard(request), user, entries or [], year=year)
+        build_gains(context, auth.guard(request), user, entries or [], period=period)
         return None
 
     @app.get('/leder/rapport.csv', include_in_schema=False)
@@ -85,13 +86,15 @@ def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
         return Response(content, media_type='text/csv; charset=utf-8', headers=_download('forbedringer.csv'))
 
     @app.get('/leder/rapport.pdf', include_in_schema=False)
-    async def report_pdf(request: Request, year: str = '') -> Response:
+    async def report_pdf(request: Request, period: str = '') -> Response:
         user = auth.user_of(request)
         if user is None:
             return forbidden(context, status=401)
+        chosen = parse_period(period) or ALL_TIME
         entries = await run.io_bound(store.gain_entries) or []
-        content = await run.io_bound(_status_report, context, user, entries, _period(year))
-        return Response(content, media_type='application/pdf', headers=_download(f'statusrapport-{year or "alle"}.pdf'))
+        content = await run.io_bound(_status_report, context, user, entries, chosen)
+        name = f'statusrapport-{period.lower() if chosen is not ALL_TIME else "alle"}.pdf'
+        return Response(content, media_type='application/pdf', headers=_download(name))
 
 
 # --- shared -------------------------------------------------------------------------------------------------------
@@ -160,10 +163,14 @@ def _summary(context: AppContext, organisation: Organisation, entries: list[Gain
                      full_time_week=context.settings.full_time_week, period=period)
 
 
-def _period(year: str) -> Period:
-    if year.isdigit() and 2000 <= int(year) <= 2100:
-        return Period(date(int(year), 1, 1), date(int(year), 12, 31))
-    return ALL_TIME
+def period_options(t: Translator, years: list[int]) -> dict[str, str]:
+    """All time; then per year (newest first) the year, its half-years and its quarters."""
+    options = {'': t('gains.all_years')}
+    for year in years:
+        options[str(year)] = str(year)
+        options |= {f'{year}-H{h}': t('gains.half', year=year, half=h) for h in (1, 2)}
+        options |= {f'{year}-Q{q}': t('gains.quarter', year=year, quarter=q) for q in (1, 2, 3, 4)}
+    return options
 
 
 def _download(filename: str) -> dict[str, str]:
@@ -293,11 +300,13 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
 
 # --- the gains dashboard ------------------------------------------------------------------------------------------
 
-def build_gains(context: AppContext, guard: Guard, user: User, entries: list[GainEntry], *, year: str) -> None:
+def build_gains(context: AppContext, guard: Guard, user: User, entries: list[GainEntry], *, period: str) -> None:
     t, store = context.t, context.store
     organisation = visible_organisation(store.organisation, user)
-    period = _period(year)
-    summary = _summary(context, organisation, entries, period)
+    chosen = parse_period(period)
+    if chosen is None:
+        period, chosen = '', ALL_TIME
+    summary = _summary(context, organisation, entries, chosen)
     everything = _summary(context, organisation, entries)  # the chart shows every quarter, whatever the period
     years = sorted({e.identified_on.year for e in entries} | {e.realised_on.year for e in entries if e.realised_on}
                    | {date.today().year}, reverse=True)
@@ -310,15 +319,15 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
             Heading(t('gains.heading'), 1)
             ui.label(scope_title(context, user, organisation)).classes('text-xl')
             ui.space()
-            ui.select({'': t('gains.all_years'), **{str(y): str(y) for y in years}}, value=year if year else '',
-                      label=t('gains.period'),
-                      on_change=lambda e: ui.navigate.to(f'/leder/gevinster?year={e.value}' if e.value
+            ui.select(period_options(t, years), value=period.upper() if period else '', label=t('gains.period'),
+                      on_change=lambda e: ui.navigate.to(f'/leder/gevinster?period={e.value}' if e.value
                                                          else '/leder/gevinster')) \
-                .props('outlined').classes('min-w-[10rem]').mark('year')
+                .props('outlined').classes('min-w-[12rem]').mark('period')
             ui.button(t('gains.csv'), icon='table_view',
                       on_click=lambda: ui.navigate.to('/leder/rapport.csv')).props('no-caps outline').mark('csv')
             ui.button(t('gains.pdf'), icon='picture_as_pdf',
-                      on_click=lambda: ui.navigate.to(f'/leder/rapport.pdf?year={year}')).props('no-caps').mark('pdf')
+                      on_click=lambda: ui.navigate.to(f'/leder/rapport.pdf?period={period}')).props('no-caps') \
+                .mark('pdf')
         with ui.element('div').classes('kpi-row'):
             _kpi(t('gains.identified'), n(whole.identified), t('gains.fte_unit'), 'kpi-identified')
             _kpi(t('gains.realised'), n(whole.realised), t('gains.fte_unit'), 'kpi-realised')
@@ -370,6 +379,77 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
         rows.sort(key=lambda r: (r['_sort'], r['unit']))
         ui.table(columns=_columns(t, ('unit', 'area', 'count', 'identified', 'realised')), row_key='unit',
                  rows=rows, pagination=25).classes('w-full').mark('unit-table')
+        _awaiting_confirmation(context, guard, organisation, entries)
+
+
+def _awaiting_confirmation(context: AppContext, guard: Guard, organisation: Organisation,
+                           entries: list[GainEntry]) -> None:
+    """Finished work whose gain is not yet confirmed, with a button to confirm it (also for archived cards)."""
+    t = context.t
+    units = {u.id: u for u in organisation.units}
+    waiting = sorted((e for e in entries if e.finished and e.realised_on is None and e.unit_id in units),
+                     key=lambda e: (e.identified_on, e.unit_id, e.card_id))
+    Heading(t('gains.awaiting'), 2)
+    if not waiting:
+        ui.label(t('gains.none_awaiting')).classes('text-lg')
+        return
+    ui.label(t('gains.awaiting_help')).classes('text-base')
+    shown = waiting[:50]
+    with ui.column().classes('w-full gap-2'):
+        for entry in shown:
+            with ui.row().classes('user-row w-full items-center gap-4').mark(f'awaiting-{entry.card_id}') as row:
+                ui.label(units[entry.unit_id].name).classes('min-w-[14rem] font-semibold')
+                ui.label(entry.title).classes('grow').style('overflow-wrap: anywhere')
+                ui.label(t('gain.badge', fte=t.number(entry.hours_per_week / context.settings.full_time_week, 2)))
+                ui.label(t('gains.identified_on', date=t.date(entry.identified_on)))
+                ui.button(t('gains.confirm'), icon='verified',
+                          on_click=lambda e=entry, r=row: _confirm_dialog(context, guard, units[e.unit_id], e, r)) \
+                    .props('no-caps outline').mark(f'confirm-{entry.card_id}')
+    if len(waiting) > len(shown):
+        ui.label(t('gains.more_awaiting', count=len(waiting) - len(shown)))
+
+
+def _confirm_dialog(context: AppContext, guard: Guard, unit: Unit, entry: GainEntry, row: ui.row) -> None:
+    t, store = context.t, context.store
+    current = guard.user()
+    with ui.dialog() as dialog, ui.card().classes('gap-3 p-6'):
+        ui.label(t('gains.confirm_heading', title=entry.title)).classes('text-xl font-bold') \
+            .style('overflow-wrap: anywhere')
+        day = ui.input(t('gain.realised_on'), value=date.today().isoformat()).props('outlined type=date') \
+            .mark('confirm-date')
+        who = ui.input(t('gain.confirmed_by'), value=current.name if current else '').props('outlined') \
+            .mark('confirm-by')
+        error = ui.label().classes('field-error').props('role=alert')
+
+        async def save() -> None:
+            user = guard.user()
+            if user is None or not user.leads(unit):
+                ui.notify(t('login.expired'), type='warning', multi_line=True)
+                dialog.close()
+                return
+            try:
+                realised_on = date.fromisoformat(day.value)
+            except (TypeError, ValueError):
+                error.text = t('error.bad_date')
+                return
+            try:
+                await store.run(store.confirm_gain, unit.id, entry.card_id, realised_on=realised_on,
+                                by=who.value or user.name)
+            except RuleViolation as refused:
+                error.text = ' '.join(t(p.key, **p.params) for p in refused.problems)
+                return
+            except StoreWriteError:
+                error.text = t('error.write_failed')
+                return
+            log.info('%s confirmed the gain of card %s (unit %s)', user.username, entry.card_id, unit.id)
+            dialog.close()
+            row.delete()
+            ui.notify(t('gains.confirmed'), type='positive')
+
+        with ui.row().classes('w-full justify-end gap-3'):
+            ui.button(t('action.cancel'), on_click=dialog.close).props('flat').classes('touch-button')
+            ui.button(t('gains.confirm'), icon='check', on_click=save).classes('touch-button').mark('confirm-save')
+    dialog.open()
 
 
 def _kpi(label: str, value: str, unit: str, marker: str) -> None:
