@@ -233,6 +233,11 @@ async def test_admin_page_adds_a_unit_and_a_user_and_pairs_a_screen(hub: Hub):
     user.find(marker='unit-area').elements.pop().value = 'helse'
     user.find(marker='add-unit').click()
     await eventually(lambda: hub.store.unit('asen-bo-og-behandlingssenter') is not None)
+    user.find(marker='change-unit').elements.pop().value = UNIT
+    user.find(marker='change-name').elements.pop().value = 'Avdeling A, Solsiden'
+    user.find(marker='save-unit').click()
+    await eventually(lambda: hub.store.unit(UNIT).name == 'Avdeling A, Solsiden')  # type: ignore[union-attr]
+    assert hub.store.unit(UNIT).service_area_id == 'helse' and hub.store.goals(UNIT)  # type: ignore[union-attr]
     user.find(marker='tab-users').click()
     user.find(marker='new-user').click()
     user.find(marker='user-username').type('siri')

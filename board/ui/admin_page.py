@@ -107,6 +107,23 @@ class AdminPage:
                 ui.button(t('admin.add_unit'), icon='add',
                           on_click=lambda: self._add_unit(unit_name.value, unit_area.value)) \
                     .props('no-caps').mark('add-unit')
+            with ui.row().classes('w-full gap-3 items-end'):
+                unit_options = {u.id: u.name for u in sorted(organisation.units, key=lambda u: u.name.casefold())}
+                chosen = ui.select(unit_options, label=t('admin.change_unit')).props('outlined').classes('w-72') \
+                    .mark('change-unit')
+                new_name = ui.input(t('admin.unit_name_new')).props('outlined').classes('w-72').mark('change-name')
+                new_area = ui.select(areas, label=t('admin.unit_area')).props('outlined').classes('w-64') \
+                    .mark('change-area')
+
+                def fill(unit_id: str | None) -> None:
+                    unit = organisation.unit(unit_id or '')
+                    if unit is not None:
+                        new_name.value, new_area.value = unit.name, unit.service_area_id
+
+                chosen.on_value_change(lambda e: fill(e.value))
+                ui.button(t('admin.save_unit'), icon='check',
+                          on_click=lambda: self._change_unit(chosen.value, new_name.value, new_area.value)) \
+                    .props('no-caps outline').mark('save-unit')
             with ui.row().classes('w-full gap-3 items-center'):
                 ui.label(t('admin.import_help')).classes('text-lg')
                 ui.upload(label=t('admin.import'), auto_upload=True, max_file_size=MAX_IMPORT_BYTES,
@@ -144,6 +161,18 @@ class AdminPage:
             return
         await self._write(lambda: admin.import_organisation(self.store, _file(units=[unit])),
                           self.t('admin.unit_added', name=name, address=f'/units/{unit.id}'))
+
+    async def _change_unit(self, unit_id: str | None, name: str | None, area_id: str | None) -> None:
+        """Rename a unit or move it to another service area; its address, board and cards stay."""
+        name = (name or '').strip()
+        if not self.allowed():
+            return
+        if not unit_id or not name or not area_id:
+            ui.notify(self.t('admin.unit_needs_area'), type='warning')
+            return
+        unit = Unit(id=unit_id, name=name, service_area_id=area_id)
+        await self._write(lambda: admin.import_organisation(self.store, _file(units=[unit])),
+                          self.t('admin.unit_saved', name=name))
 
     async def _import(self, event: events.UploadEventArguments) -> None:
         if not self.allowed():
