@@ -33,8 +33,8 @@ __all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options']
 log = logging.getLogger(__name__)
 
 VERSION = '0.1.0'
-#: how often finished cards are checked for archiving, in seconds
-ARCHIVE_INTERVAL = 3600.0
+#: how often finished cards are checked for archiving, in seconds: a new week empties Ferdig within minutes
+ARCHIVE_INTERVAL = 300.0
 #: how often the boards' QR codes are checked for a new period or a revocation, in seconds
 CODE_CHECK_INTERVAL = 2.0
 #: full garbage collections: checked this often, run when nothing changed for QUIET seconds, at least every MAX_GAP
@@ -76,7 +76,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from .ui import board_page, landing, live, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
-                  node_id=settings.node_id).open()
+                  node_id=settings.node_id, timezone=settings.zone).open()
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
     context = AppContext(settings=settings, store=store, t=translator(settings.language),
                          tokens=None if kiosk else make_tokens(settings), sync=sync)

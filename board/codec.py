@@ -8,9 +8,35 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from .domain import Card, Column, Gain, GainCategory, GainStatus, Goal, GoalStatus, Origin, PdcaStage, Target
+from .domain import (
+    Answer,
+    Card,
+    Column,
+    FishboneHeading,
+    Gain,
+    GainCategory,
+    GainStatus,
+    Goal,
+    GoalStatus,
+    Meeting,
+    Origin,
+    PdcaStage,
+    Recognition,
+    Target,
+)
 
-__all__ = ['card_from_dict', 'card_to_dict', 'gain_from_dict', 'gain_to_dict', 'goal_from_dict', 'goal_to_dict']
+__all__ = [
+    'card_from_dict',
+    'card_to_dict',
+    'gain_from_dict',
+    'gain_to_dict',
+    'goal_from_dict',
+    'goal_to_dict',
+    'meeting_from_dict',
+    'meeting_to_dict',
+    'recognition_from_dict',
+    'recognition_to_dict',
+]
 
 
 def card_to_dict(card: Card) -> dict[str, Any]:
@@ -23,6 +49,9 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         'changed_origin': card.changed_origin.value, 'changed_by': card.changed_by, 'unseen': card.unseen,
         'created_at': card.created_at.isoformat(),
         'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
+        'answer': card.answer.value if card.answer else None, 'answer_note': card.answer_note,
+        'answered_at': _iso(card.answered_at), 'whys': list(card.whys),
+        'causes': [[heading.value, text] for heading, text in card.causes],
         'stamps': dict(card.stamps), 'seq': card.seq,
     }
 
@@ -39,6 +68,9 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         unseen=bool(doc.get('unseen')),
         created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
+        answer=Answer(doc['answer']) if doc.get('answer') else None, answer_note=doc.get('answer_note', ''),
+        answered_at=_from_iso(doc.get('answered_at')), whys=tuple(doc.get('whys', ())),
+        causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),
     )
 
@@ -84,6 +116,29 @@ def goal_from_dict(doc: dict[str, Any]) -> Goal:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
+    return {'id': meeting.id, 'unit_id': meeting.unit_id, 'started_at': meeting.started_at.isoformat(),
+            'ended_at': meeting.ended_at.isoformat(), 'present': meeting.present,
+            'decisions': list(meeting.decisions), 'seq': meeting.seq}
+
+
+def meeting_from_dict(doc: dict[str, Any]) -> Meeting:
+    return Meeting(id=doc['id'], unit_id=doc['unit_id'], started_at=datetime.fromisoformat(doc['started_at']),
+                   ended_at=datetime.fromisoformat(doc['ended_at']), present=int(doc.get('present', 0)),
+                   decisions=tuple(str(d) for d in doc.get('decisions', ())), seq=int(doc.get('seq', 0)))
+
+
+def recognition_to_dict(recognition: Recognition) -> dict[str, Any]:
+    return {'id': recognition.id, 'unit_id': recognition.unit_id, 'text': recognition.text,
+            'created_at': recognition.created_at.isoformat(), 'deleted': recognition.deleted, 'seq': recognition.seq}
+
+
+def recognition_from_dict(doc: dict[str, Any]) -> Recognition:
+    return Recognition(id=doc['id'], unit_id=doc['unit_id'], text=doc['text'],
+                       created_at=datetime.fromisoformat(doc['created_at']), deleted=bool(doc.get('deleted')),
+                       seq=int(doc.get('seq', 0)))
 
 
 def _float(value: Any) -> float | None:

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -27,9 +27,11 @@ __all__ = [
     'NAME_MAX',
     'NOTE_MAX',
     'TITLE_MAX',
+    'Answer',
     'Card',
     'CardFields',
     'Column',
+    'FishboneHeading',
     'Gain',
     'GainCategory',
     'GainStatus',
@@ -41,6 +43,7 @@ __all__ = [
     'Origin',
     'PdcaStage',
     'Problem',
+    'Recognition',
     'RuleViolation',
     'ServiceArea',
     'Target',
@@ -50,6 +53,7 @@ __all__ = [
     'validate_card_fields',
     'validate_gain',
     'validate_goal',
+    'week_start',
 ]
 
 TITLE_MAX = 200
@@ -65,6 +69,22 @@ class Column(StrEnum):
     IDEAS = 'ideas'
     DOING = 'doing'
     DONE = 'done'
+
+
+class Answer(StrEnum):
+    """The board meeting's answer to an idea, when it is not taken into Pågår: every idea gets one."""
+    PARKED = 'parked'      # kept in Ideer for later, marked Parkert
+    DECLINED = 'declined'  # leaves the board with a short reason, kept in the history
+
+
+class FishboneHeading(StrEnum):
+    """The six classic headings of a fishbone (Ishikawa) diagram: the 6 M's."""
+    PEOPLE = 'people'            # menneske
+    METHOD = 'method'            # metode
+    EQUIPMENT = 'equipment'      # maskin / utstyr
+    MATERIAL = 'material'        # materiale
+    ENVIRONMENT = 'environment'  # miljø
+    MEASUREMENT = 'measurement'  # måling
 
 
 class GoalStatus(StrEnum):
@@ -100,6 +120,18 @@ class IsoWeek:
 
     def __str__(self) -> str:
         return f'{self.year}-W{self.week:02d}'
+
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    def shifted(self, weeks: int) -> IsoWeek:
+        return IsoWeek.of(self.monday() + timedelta(weeks=weeks))
+
+
+def week_start(moment: datetime, weeks_back: int = 0) -> datetime:
+    """Monday 00:00 of ``moment``'s ISO week (in ``moment``'s own time zone), ``weeks_back`` weeks earlier."""
+    local = moment.date() - timedelta(days=moment.weekday(), weeks=weeks_back)
+    return datetime.combine(local, time(0, 0), tzinfo=moment.tzinfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +358,13 @@ class Card:
     quick_win: bool = False
     #: the time the improvement frees, once someone has estimated it (cards in Pågår or Ferdig)
     gain: Gain | None = None
+    #: the board meeting's answer to an idea that was not taken into Pågår, with its reason, and when
+    answer: Answer | None = None
+    answer_note: str = ''
+    answered_at: datetime | None = None
+    #: root-cause analysis at the board: up to five "why?" answers, and fishbone causes under the six headings
+    whys: tuple[str, ...] = ()
+    causes: tuple[tuple[FishboneHeading, str], ...] = ()
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''
@@ -355,6 +394,11 @@ class Card:
     def finished_week(self) -> IsoWeek | None:
         return IsoWeek.of(self.finished_at) if self.finished_at else None
 
+    @property
+    def on_board(self) -> bool:
+        """Shown on the board: not deleted, and not an idea the meeting declined."""
+        return not self.deleted and self.answer != Answer.DECLINED
+
     def is_overdue(self, today: date) -> bool:
         return self.due is not None and self.column != Column.DONE and self.due < today
 
@@ -371,17 +415,48 @@ class Card:
 
 @dataclass(kw_only=True, frozen=True, slots=True)
 class Meeting:
-    """A weekly board meeting (tavlemøte): when, how long, how many were there, what was decided."""
+    """A weekly board meeting (tavlemøte): when, how long, how many were there, what was decided.
+
+    Recorded once, when the meeting ends, on the wall screen; it travels to the hub like a card does.
+    """
     id: str
     unit_id: str
     started_at: datetime
     ended_at: datetime
     present: int = 0
     decisions: tuple[str, ...] = ()
+    seq: int = 0
 
     @property
     def minutes(self) -> int:
         return round((self.ended_at - self.started_at).total_seconds() / 60)
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Recognition:
+    """Ros: "catch someone doing something right", shown on the board for the week it was given."""
+    id: str
+    unit_id: str
+    text: str
+    created_at: datetime
+    deleted: bool = False
+    seq: int = 0
+
+
+WHY_MAX = 5
+CAUSE_MAX = 30
+SHORT_TEXT_MAX = 300
+
+
+def validate_short_text(text: str, field: str) -> list[Problem]:
+    """A reason, a why, a cause or a recognition: one or two sentences typed at the board."""
+    if not text.strip():
+        return [Problem(field, 'error.text_empty')]
+    if len(text) > SHORT_TEXT_MAX:
+        return [Problem(field, 'error.description_too_long', {'max': SHORT_TEXT_MAX, 'length': len(text)})]
+    if _CONTROL.search(text):
+        return [Problem(field, 'error.control_characters')]
+    return []
 
 
 # --- rules --------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .i18n import DEFAULT_LANGUAGE, available_languages
 
@@ -57,8 +58,29 @@ class Settings:
     session_hours: float = 10.0
     #: failed logins allowed per name and per address in 15 minutes
     login_attempts: int = 5
+    #: the board's weeks begin Monday 00:00 in this time zone (the rollover, the week on the board)
+    timezone: str = 'Europe/Oslo'
+    #: the board meeting's countdown in minutes, and per unit where it differs (a TOML table unit-id = minutes)
+    meeting_minutes: int = 15
+    meeting_minutes_by_unit: dict[str, int] = dataclasses.field(default_factory=dict)
     #: e.g. "22:00-06:00": the board dims and shifts slowly against burn-in (wall screens; empty: never)
     quiet_hours: str = ''
+
+    def _validate_rhythm(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ConfigError(f'timezone = {self.timezone!r}: not a time zone (e.g. "Europe/Oslo")') from error
+        minutes = [self.meeting_minutes, *self.meeting_minutes_by_unit.values()]
+        if not all(isinstance(m, int) and 5 <= m <= 60 for m in minutes):
+            raise ConfigError('meeting_minutes and meeting_minutes_by_unit: whole minutes from 5 to 60')
+
+    def meeting_minutes_for(self, unit_id: str) -> int:
+        return self.meeting_minutes_by_unit.get(unit_id, self.meeting_minutes)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def in_quiet_hours(self, moment: time) -> bool:
         if not self.quiet_hours:
@@ -90,6 +112,7 @@ class Settings:
             raise ConfigError('idea_waiting_weeks, active_board_weeks and login_attempts must be at least 1')
         if not 0.1 <= self.session_hours <= 24 * 7:
             raise ConfigError(f'session_hours = {self.session_hours}: between 0.1 and 168')
+        self._validate_rhythm()
         if self.quiet_hours:
             try:
                 self.in_quiet_hours(time(0, 0))
@@ -132,7 +155,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
             values['data_dir'] = Path(values['data_dir']).expanduser()
         for name in ('port', 'archive_after_weeks', 'token_rotation_weeks', 'token_grace_days',
                      'phone_ideas_per_window', 'phone_window_minutes', 'idea_waiting_weeks', 'active_board_weeks',
-                     'login_attempts'):
+                     'login_attempts', 'meeting_minutes'):
             if name in values:
                 values[name] = int(values[name])
         for name in ('reconnect_timeout', 'full_time_week', 'session_hours'):

@@ -27,9 +27,17 @@ from pydantic import BaseModel, Field
 
 from . import admin as admin_rules
 from .backup import create_backup
-from .codec import card_from_dict, card_to_dict, goal_to_dict
+from .codec import (
+    card_from_dict,
+    card_to_dict,
+    goal_to_dict,
+    meeting_from_dict,
+    meeting_to_dict,
+    recognition_from_dict,
+    recognition_to_dict,
+)
 from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
-from .domain import ServiceArea, Unit
+from .domain import Card, Meeting, Recognition, ServiceArea, Unit
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import Change, Store
@@ -52,6 +60,8 @@ class PairRequest(BaseModel):
 
 
 class SyncRequest(BaseModel):
+    meetings: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+    recognitions: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
     pulled: int = Field(ge=0, description="the hub's sequence number the screen has everything up to")
     cards: list[dict[str, Any]] = Field(default_factory=list, description='changed cards (the outbox)')
 
@@ -160,17 +170,12 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
 
     @api.post('/units/{unit_id}/sync')
     async def sync(unit_id: str, body: SyncRequest, _: Annotated[Kiosk, Depends(kiosk_of_unit)]) -> dict[str, Any]:
-        """Push the wall screen's changed cards and pull the hub's changes after ``pulled``."""
-        if len(body.cards) > MAX_CARDS_PER_PUSH:
-            raise HTTPException(413, f'at most {MAX_CARDS_PER_PUSH} cards per push')
-        try:
-            cards = [card_from_dict(doc) for doc in body.cards]
-        except (KeyError, TypeError, ValueError) as error:
-            raise HTTPException(422, f'a card could not be read: {error}') from error
-        if any(c.unit_id != unit_id for c in cards):
-            raise HTTPException(403, 'cards of another unit')
+        """Push the wall screen's changed cards, meetings and recognitions; pull the hub's changes after ``pulled``."""
+        cards, meetings, recognitions = _read_push(unit_id, body)
         if cards:
             await store.run(store.merge_cards, unit_id, cards)
+        if meetings or recognitions:
+            await store.run(store.merge_records, unit_id, meetings, recognitions)
         return _changes(context, unit_id, body.pulled)
 
     @api.get('/units/{unit_id}/changes')
@@ -243,6 +248,22 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
     return admin
 
 
+def _read_push(unit_id: str, body: SyncRequest) -> tuple[list[Card], list[Meeting], list[Recognition]]:
+    """What a wall screen pushed, as domain objects; 413, 422 or 403 (another unit's) if it cannot be taken."""
+    if len(body.cards) > MAX_CARDS_PER_PUSH:
+        raise HTTPException(413, f'at most {MAX_CARDS_PER_PUSH} cards per push')
+    try:
+        cards = [card_from_dict(doc) for doc in body.cards]
+        meetings = [meeting_from_dict(doc) for doc in body.meetings]
+        recognitions = [recognition_from_dict(doc) for doc in body.recognitions]
+    except (KeyError, TypeError, ValueError) as error:
+        raise HTTPException(422, f'a card, meeting or recognition could not be read: {error}') from error
+    if any(c.unit_id != unit_id for c in cards) or any(m.unit_id != unit_id for m in meetings) \
+            or any(r.unit_id != unit_id for r in recognitions):
+        raise HTTPException(403, 'changes of another unit')
+    return cards, meetings, recognitions
+
+
 def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:
     """A new one-time code for pairing a wall screen with ``unit_id``; only its hash is kept."""
     if store.unit(unit_id) is None:
@@ -255,6 +276,9 @@ def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:
 
 def _changes(context: 'AppContext', unit_id: str, since: int) -> dict[str, Any]:
     cards, goals, seq = context.store.changes_since(unit_id, since)
+    meetings, recognitions = context.store.records_since(unit_id, since)
     return {'seq': seq, 'cards': [card_to_dict(c) for c in cards],
+            'meetings': [meeting_to_dict(m) for m in meetings],
+            'recognitions': [recognition_to_dict(r) for r in recognitions],
             'goals': [{'goal': goal_to_dict(g), 'stamp': stamp} for g, stamp in goals],
             'phone_url': context.phone_url(unit_id)}

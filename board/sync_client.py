@@ -23,8 +23,17 @@ from datetime import datetime
 import httpx
 
 from .clock import utc_now
-from .codec import card_from_dict, card_to_dict, goal_from_dict
-from .store import CardChanged, Change, Store, SyncCursor
+from .codec import (
+    card_from_dict,
+    card_to_dict,
+    goal_from_dict,
+    meeting_from_dict,
+    meeting_to_dict,
+    recognition_from_dict,
+    recognition_to_dict,
+)
+from .domain import Meeting, Recognition
+from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
 
 __all__ = ['KioskCredentials', 'SyncClient', 'SyncStatus']
 
@@ -122,11 +131,15 @@ class SyncClient:
         """Push the outbox and pull the hub's changes; move the cursors only once the hub has answered."""
         cursor = self.store.sync_cursor(self.unit_id)
         outbox = self._outbox()
-        pushed_up_to = max([cursor.pushed, *(c.seq for c in outbox)])
+        meetings, recognitions = self._record_outbox()
+        pushed_up_to = max([cursor.pushed, *(c.seq for c in outbox), *(m.seq for m in meetings),
+                            *(r.seq for r in recognitions)])
         if outbox:
             self.status.update(waiting=len(outbox))
         response = await client.post(f'/api/v1/units/{self.unit_id}/sync', json={
-            'pulled': cursor.pulled, 'cards': [card_to_dict(c) for c in outbox]})
+            'pulled': cursor.pulled, 'cards': [card_to_dict(c) for c in outbox],
+            'meetings': [meeting_to_dict(m) for m in meetings],
+            'recognitions': [recognition_to_dict(r) for r in recognitions]})
         response.raise_for_status()
         await self._apply(response.json())
         latest = self.store.sync_cursor(self.unit_id)
@@ -137,7 +150,7 @@ class SyncClient:
 
     async def _listen(self, client: httpx.AsyncClient) -> None:
         """Long-poll the hub until it or this screen has a change; then return for the next exchange."""
-        if self._outbox():
+        if self._outbox() or any(self._record_outbox()):
             return
         self._local_change.clear()
         since = self.store.sync_cursor(self.unit_id).pulled
@@ -162,6 +175,12 @@ class SyncClient:
         goals = [(goal_from_dict(g['goal']), g['stamp']) for g in body.get('goals', [])]
         if goals:
             await self.store.run(self.store.merge_goals, self.unit_id, goals)
+        meetings = [meeting_from_dict(m) for m in body.get('meetings', [])]
+        recognitions = [recognition_from_dict(r) for r in body.get('recognitions', [])]
+        if meetings or recognitions:
+            before = self.store.seq(self.unit_id)
+            await self.store.run(self.store.merge_records, self.unit_id, meetings, recognitions)
+            self._from_hub.update(range(before + 1, self.store.seq(self.unit_id) + 1))
         self.phone_url = body.get('phone_url') or self.phone_url
         cursor = self.store.sync_cursor(self.unit_id)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
@@ -185,15 +204,23 @@ class SyncClient:
             await asyncio.wait_for(self._local_change.wait(), backoff * random.uniform(0.5, 1.0))
 
     def _on_local_change(self, change: Change) -> None:
-        if isinstance(change, CardChanged) and change.card.seq not in self._from_hub:
+        seq = change.card.seq if isinstance(change, CardChanged) else (
+            change.seq if isinstance(change, RecordsChanged) else None)
+        if seq is not None and seq not in self._from_hub:
             self._count_waiting()
             self._local_change.set()
 
     def _outbox(self) -> list:
         return [c for c in self.store.outbox(self.unit_id) if c.seq not in self._from_hub]
 
+    def _record_outbox(self) -> tuple[list[Meeting], list[Recognition]]:
+        meetings, recognitions = self.store.record_outbox(self.unit_id)
+        return ([m for m in meetings if m.seq not in self._from_hub],
+                [r for r in recognitions if r.seq not in self._from_hub])
+
     def _count_waiting(self) -> None:
-        self.status.update(waiting=len(self._outbox()))
+        meetings, recognitions = self._record_outbox()
+        self.status.update(waiting=len(self._outbox()) + len(meetings) + len(recognitions))
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.credentials.hub_url, transport=self._transport,

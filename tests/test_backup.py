@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tarfile
 import threading
+import time
 
 import pytest
 
@@ -31,7 +32,11 @@ def test_backups_taken_during_a_write_storm_load_and_hold_every_write_made_befor
     thread.start()
     try:
         backups = []
-        for _ in range(5):
+        for round_ in range(5):
+            # each backup starts while writes are going on: wait for some, however slow the machine is today
+            deadline = time.monotonic() + 10
+            while len(acknowledged) < 5 * (round_ + 1) and time.monotonic() < deadline:
+                time.sleep(0.005)
             before = set(acknowledged)
             backups.append((before, create_backup(store.folder, tmp_path / 'backups', keep=10,
                                                   snapshot=store.snapshot)))

@@ -3,7 +3,8 @@
 Layout of the data folder::
 
     organisation.json            service areas and units
-    units/<unit-id>.json         one unit's active board: its cards, goals and change sequence number
+    units/<unit-id>.json         one unit's active board: its cards, goals, meetings, recognitions and change
+                                 sequence number
     archive/<unit-id>/<year>.json finished cards that have left the board, by the year they were finished
 
 Why it looks like this:
@@ -28,6 +29,7 @@ from .core import (
     Change,
     GoalChanged,
     OrganisationChanged,
+    RecordsChanged,
     Store,
     SyncCursor,
 )
@@ -41,6 +43,7 @@ __all__ = [
     'DataFileError',
     'GoalChanged',
     'OrganisationChanged',
+    'RecordsChanged',
     'Store',
     'StoreWriteError',
     'SyncCursor',

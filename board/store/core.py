@@ -11,21 +11,35 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import orjson
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
 from ..clock import HybridClock, utc_now
-from ..codec import card_from_dict, card_to_dict, goal_from_dict, goal_to_dict
+from ..codec import (
+    card_from_dict,
+    card_to_dict,
+    goal_from_dict,
+    goal_to_dict,
+    meeting_from_dict,
+    meeting_to_dict,
+    recognition_from_dict,
+    recognition_to_dict,
+)
 from ..domain import (
+    CAUSE_MAX,
+    WHY_MAX,
+    Answer,
     Card,
     CardFields,
     Column,
+    FishboneHeading,
     Gain,
     GainStatus,
     Goal,
@@ -34,6 +48,7 @@ from ..domain import (
     Origin,
     PdcaStage,
     Problem,
+    Recognition,
     RuleViolation,
     ServiceArea,
     Unit,
@@ -42,6 +57,8 @@ from ..domain import (
     position_at,
     validate_card_fields,
     validate_gain,
+    validate_short_text,
+    week_start,
 )
 from ..gains import GainEntry, entries_of
 from ..lock import DataFolderLock
@@ -59,6 +76,7 @@ __all__ = [
     'DataFileError',
     'GoalChanged',
     'OrganisationChanged',
+    'RecordsChanged',
     'Store',
     'StoreWriteError',
     'SyncCursor',
@@ -105,11 +123,18 @@ class CardsArchived:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordsChanged:
+    """A meeting was recorded or a recognition given or removed in a unit."""
+    unit_id: str
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrganisationChanged:
     organisation: Organisation
 
 
-Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged
+Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged | RecordsChanged
 
 
 # --- the store ----------------------------------------------------------------------------------------------------
@@ -119,13 +144,15 @@ class Store(KioskRecords, UserRecords):
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
                  now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, timezone: tzinfo | None = None) -> None:
         """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub)."""
         self.folder = Path(folder)
         self.read_only = read_only
         self._folder_lock = DataFolderLock(self.folder)
         self.archive_after_weeks = archive_after_weeks
         self.now = now
+        #: where the board's weeks begin (Monday 00:00 here): the rollover and the weekly recognitions use it
+        self.timezone = timezone or ZoneInfo('Europe/Oslo')
         self.clock = clock or HybridClock(node_id)
         self._lock = threading.RLock()
         self._writer: ThreadPoolExecutor | None = None
@@ -196,11 +223,34 @@ class Store(KioskRecords, UserRecords):
     def cards(self, unit_id: str) -> list[Card]:
         """The unit's cards on the board, by column and place."""
         cards = self._board(unit_id).cards.values()
-        return sorted((c for c in cards if not c.deleted), key=lambda c: (_COLUMN_ORDER[c.column], c.sort_key()))
+        return sorted((c for c in cards if c.on_board), key=lambda c: (_COLUMN_ORDER[c.column], c.sort_key()))
 
     def card(self, unit_id: str, card_id: str) -> Card | None:
         card = self._board(unit_id).cards.get(card_id)
-        return card if card is not None and not card.deleted else None
+        return card if card is not None and card.on_board else None
+
+    def declined(self, unit_id: str) -> list[Card]:
+        """Ideas the board meeting declined that have not yet gone to the archive (for the history)."""
+        return sorted((c for c in self._board(unit_id).cards.values() if not c.deleted and not c.on_board),
+                      key=lambda c: c.answered_at or c.created_at)
+
+    def local_now(self) -> datetime:
+        return self.now().astimezone(self.timezone)
+
+    def recognitions(self, unit_id: str) -> list[Recognition]:
+        """The unit's recognitions (ros), oldest first, without removed ones."""
+        return sorted((r for r in self._board(unit_id).recognitions.values() if not r.deleted),
+                      key=lambda r: r.created_at)
+
+    def records_since(self, unit_id: str, seq: int) -> tuple[list[Meeting], list[Recognition]]:
+        """Meetings and recognitions recorded or changed after ``seq`` (for sync)."""
+        board = self._board(unit_id)
+        return ([m for m in board.meetings if m.seq > seq],
+                sorted((r for r in board.recognitions.values() if r.seq > seq), key=lambda r: r.seq))
+
+    def record_outbox(self, unit_id: str) -> tuple[list[Meeting], list[Recognition]]:
+        """Meetings and recognitions made on this replica since they were last pushed to the hub."""
+        return self.records_since(unit_id, self._board(unit_id).cursor.pushed)
 
     def goals(self, unit_id: str) -> list[Goal]:
         return sorted(self._board(unit_id).goals.values(), key=lambda g: (g.position, g.id))
@@ -467,16 +517,106 @@ class Store(KioskRecords, UserRecords):
         """Keep a board meeting's record; the ideas it went through are no longer marked new."""
         with self._lock:
             board = self._board(meeting.unit_id)
-            doc = {'id': meeting.id, 'unit_id': meeting.unit_id, 'started_at': meeting.started_at.isoformat(),
-                   'ended_at': meeting.ended_at.isoformat(), 'present': meeting.present,
-                   'decisions': list(meeting.decisions)}
-            with board.storage.batch():
-                board.db.table('meetings').upsert(doc, Query().id == meeting.id)
-            board.meetings = sorted([*(m for m in board.meetings if m.id != meeting.id), meeting],
-                                    key=lambda m: m.started_at)
+            meeting = self._commit_meeting(board, meeting)
             for card in [c for c in board.cards.values() if c.unseen and not c.deleted]:
                 self._commit(board, card, dataclasses.replace(card, unseen=False))
         return meeting
+
+    def add_recognition(self, unit_id: str, text: str, *, recognition_id: str | None = None) -> Recognition:
+        """Ros on the board for this week. Raises :class:`RuleViolation` for empty or too long text."""
+        text = text.strip()
+        _raise_problems(validate_short_text(text, 'text'))
+        with self._lock:
+            board = self._board(unit_id)
+            recognition = Recognition(id=recognition_id or uuid.uuid4().hex, unit_id=unit_id, text=text,
+                                      created_at=self.now())
+            return self._commit_recognition(board, recognition)
+
+    def remove_recognition(self, unit_id: str, recognition_id: str) -> Recognition | None:
+        with self._lock:
+            board = self._board(unit_id)
+            existing = board.recognitions.get(recognition_id)
+            if existing is None or existing.deleted:
+                return None
+            return self._commit_recognition(board, dataclasses.replace(existing, deleted=True))
+
+    def merge_records(self, unit_id: str, meetings: Iterable[Meeting], recognitions: Iterable[Recognition]) -> int:
+        """Take meetings and recognitions from another node: new ones are kept, a removal wins. Returns how many
+        changed here."""
+        changed = 0
+        with self._lock:
+            board = self._board(unit_id)
+            known = {m.id for m in board.meetings}
+            for meeting in meetings:
+                if meeting.unit_id == unit_id and meeting.id not in known:
+                    self._commit_meeting(board, meeting)
+                    changed += 1
+            for recognition in recognitions:
+                mine = board.recognitions.get(recognition.id)
+                if recognition.unit_id != unit_id or (mine is not None and (mine.deleted or not recognition.deleted)):
+                    continue
+                self._commit_recognition(board, recognition)
+                changed += 1
+        return changed
+
+    def _commit_meeting(self, board: _UnitBoard, meeting: Meeting) -> Meeting:
+        seq = board.seq + 1
+        meeting = dataclasses.replace(meeting, seq=seq)
+        with board.storage.batch():
+            board.db.table('meetings').upsert(meeting_to_dict(meeting), Query().id == meeting.id)
+            board.write_seq(seq)
+        board.meetings = sorted([*(m for m in board.meetings if m.id != meeting.id), meeting],
+                                key=lambda m: m.started_at)
+        board.seq = seq
+        self._emit(RecordsChanged(board.unit_id, seq))
+        return meeting
+
+    def _commit_recognition(self, board: _UnitBoard, recognition: Recognition) -> Recognition:
+        seq = board.seq + 1
+        recognition = dataclasses.replace(recognition, seq=seq)
+        with board.storage.batch():
+            board.db.table('recognitions').upsert(recognition_to_dict(recognition), Query().id == recognition.id)
+            board.write_seq(seq)
+        board.recognitions = {**board.recognitions, recognition.id: recognition}
+        board.seq = seq
+        self._emit(RecordsChanged(board.unit_id, seq))
+        return recognition
+
+    def answer_idea(self, unit_id: str, card_id: str, answer: Answer, note: str = '', *,
+                    origin: Origin = Origin.BOARD, by: str = '') -> Card:
+        """The meeting parks an idea (it stays in Ideer, marked) or declines it with a reason (it leaves the board).
+
+        Raises :class:`RuleViolation` if the card is not an idea or a declined idea has no reason.
+        """
+        note = note.strip()
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            if before.column != Column.IDEAS:
+                raise RuleViolation([Problem('answer', 'error.answer_not_idea')])
+            if answer == Answer.DECLINED or note:
+                _raise_problems(validate_short_text(note, 'answer_note'))
+            after = dataclasses.replace(before, answer=answer, answer_note=note, answered_at=self.now(),
+                                        unseen=False)
+            return self._commit(board, before, after, origin=origin, by=by)
+
+    def set_root_causes(self, unit_id: str, card_id: str, whys: Iterable[str],
+                        causes: Iterable[tuple[FishboneHeading, str]], *, origin: Origin = Origin.BOARD,
+                        by: str = '') -> Card:
+        """Keep a card's five whys and fishbone causes (blank lines are dropped)."""
+        whys = tuple(w.strip() for w in whys if w.strip())
+        causes = tuple((h, c.strip()) for h, c in causes if c.strip())
+        problems = [Problem('whys', 'error.too_many', {'max': WHY_MAX})] if len(whys) > WHY_MAX else []
+        if len(causes) > CAUSE_MAX:
+            problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
+        for text in (*whys, *(c for _, c in causes)):
+            problems += validate_short_text(text, 'causes')
+        _raise_problems(problems[:1])
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            return self._commit(board, before, dataclasses.replace(before, whys=whys, causes=causes), origin=origin,
+                                by=by)
 
     def confirm_gain(self, unit_id: str, card_id: str, *, realised_on: date, by: str) -> Card:
         """A leader confirms a card's gain as realised: on the board, or in the archive (months after the work).
@@ -528,14 +668,14 @@ class Store(KioskRecords, UserRecords):
         """Put existing cards (a demo, a migration, a benchmark's history) into a unit in one write per file."""
         with self._lock:
             board = self._board(unit_id)
-            cutoff = self.now() - timedelta(weeks=self.archive_after_weeks)
+            cutoff = self.archive_cutoff()
             active: list[Card] = []
             by_year: dict[int, list[Card]] = {}
             for card in cards:
                 if card.unit_id != unit_id:
                     raise ValueError(f'card {card.id} belongs to {card.unit_id}, not {unit_id}')
                 if _archivable(card, cutoff):
-                    by_year.setdefault(card.finished_at.year, []).append(card)  # type: ignore[union-attr]
+                    by_year.setdefault(_archive_year(card, self.timezone), []).append(card)
                 else:
                     active.append(card)
             for year, archived in by_year.items():
@@ -559,6 +699,12 @@ class Store(KioskRecords, UserRecords):
             self._emit(CardChanged(unit_id, card.seq, card, None))
         return len(active) + sum(len(v) for v in by_year.values())
 
+    def archive_cutoff(self) -> datetime:
+        """Cards finished (or ideas declined) before this leave the board: at the start of a week (Monday 00:00,
+        local time), those from ``archive_after_weeks`` weeks back and earlier. With 4: finished in week 44, gone
+        when week 48 begins."""
+        return week_start(self.local_now(), self.archive_after_weeks - 1)
+
     def archive_finished(self) -> int:
         """Move finished cards older than ``archive_after_weeks`` (and old tombstones) off every board."""
         moved = 0
@@ -574,14 +720,14 @@ class Store(KioskRecords, UserRecords):
     def _archive_unit(self, unit_id: str) -> int:
         with self._lock:
             board = self._board(unit_id)
-            cutoff = self.now() - timedelta(weeks=self.archive_after_weeks)
+            cutoff = self.archive_cutoff()
             leaving = [c for c in board.cards.values() if _archivable(c, cutoff) or _expired_tombstone(c, cutoff)]
             if not leaving:
                 return 0
             by_year: dict[int, list[Card]] = {}
             for card in leaving:
                 if not card.deleted:
-                    by_year.setdefault(card.finished_at.year, []).append(card)  # type: ignore[union-attr]
+                    by_year.setdefault(_archive_year(card, self.timezone), []).append(card)
             # archive first: a kill in between leaves a card in both places, and the next pass finishes the move
             for year, cards in by_year.items():
                 self._write_archive(unit_id, year, cards)
@@ -658,12 +804,12 @@ class Store(KioskRecords, UserRecords):
 
     def _existing(self, board: _UnitBoard, card_id: str) -> Card:
         card = board.cards.get(card_id)
-        if card is None or card.deleted:
+        if card is None or not card.on_board:
             raise RuleViolation([Problem('card', 'error.card_gone')])
         return card
 
     def _column(self, board: _UnitBoard, column: Column) -> list[Card]:
-        return sorted((c for c in board.cards.values() if c.column == column and not c.deleted),
+        return sorted((c for c in board.cards.values() if c.column == column and c.on_board),
                       key=Card.sort_key)
 
     def _org(self) -> TinyDB:
@@ -689,6 +835,7 @@ class _UnitBoard:
     #: how far this replica has pushed its changes to the hub and pulled the hub's (kiosks only)
     cursor: SyncCursor
     meetings: list[Meeting] = dataclasses.field(default_factory=list)
+    recognitions: dict[str, Recognition] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> _UnitBoard:
@@ -702,12 +849,15 @@ class _UnitBoard:
             versions = {doc['id']: (int(doc.get('seq', 0)), str(doc.get('stamp', ''))) for doc in goal_docs}
             meta = db.table('meta').get(doc_id=1)
             cursor = SyncCursor(**meta.get('sync', {})) if meta else SyncCursor()
-            meetings = sorted((_meeting_from_doc(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
+            meetings = sorted((meeting_from_dict(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
+            recognitions = {d['id']: recognition_from_dict(d) for d in db.table('recognitions').all()}
         except (KeyError, TypeError, ValueError) as error:
             raise DataFileError(folder / 'units' / f'{unit_id}.json', f'unexpected content: {error!r}') from error
-        seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values())])
+        seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values()), *(m.seq for m in meetings),
+                   *(r.seq for r in recognitions.values())])
         return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
-                   goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings)
+                   goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings,
+                   recognitions=recognitions)
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -740,8 +890,17 @@ def _raise_problems(problems: list[Problem]) -> None:
 
 
 def _archivable(card: Card, cutoff: datetime) -> bool:
-    return (not card.deleted and card.column == Column.DONE
-            and card.finished_at is not None and card.finished_at < cutoff)
+    if card.deleted:
+        return False
+    if card.answer == Answer.DECLINED:
+        return card.answered_at is not None and card.answered_at < cutoff
+    return card.column == Column.DONE and card.finished_at is not None and card.finished_at < cutoff
+
+
+def _archive_year(card: Card, timezone: tzinfo) -> int:
+    """The year of a card's archive file: when it was finished (or declined), in local time."""
+    moment = card.finished_at if card.answer != Answer.DECLINED else card.answered_at
+    return (moment or card.created_at).astimezone(timezone).year
 
 
 def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
@@ -759,12 +918,6 @@ _STAMPED = STAMPED_FIELDS
 def _fields_dict(fields: CardFields) -> dict[str, Any]:
     return {f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)}
 
-
-
-def _meeting_from_doc(doc: dict[str, Any]) -> Meeting:
-    return Meeting(id=doc['id'], unit_id=doc['unit_id'], started_at=datetime.fromisoformat(doc['started_at']),
-                   ended_at=datetime.fromisoformat(doc['ended_at']), present=int(doc.get('present', 0)),
-                   decisions=tuple(doc.get('decisions', ())))
 
 
 def _load_organisation(db: TinyDB) -> Organisation:
