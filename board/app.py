@@ -73,7 +73,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from nicegui import app
 
     from . import sync_api
-    from .ui import board_page, landing, live, theme
+    from .ui import board_page, history, landing, live, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id, timezone=settings.zone).open()
@@ -86,6 +86,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     theme.register_error_pages(context)
     landing.register(context)
     board_page.register(context, changes)
+    history.register(context)
     signals = sync_api.ChangeSignals(store)
     if sync is None:
         _register_hub(context, changes, signals)

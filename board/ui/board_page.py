@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
-from ..domain import Card, CardFields, Column, Gain, Goal, Origin, Problem, RuleViolation, Unit, validate_gain
+from ..domain import Card, CardFields, Column, Gain, Goal, Meeting, Origin, Problem, RuleViolation, Unit, validate_gain
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
-from ..store import CardChanged, CardsArchived, Change, GoalChanged, StoreWriteError
+from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChanged, StoreWriteError
 from .card_dialog import CardDialog
 from .card_view import CardView, GoalChip
 from .landing import unknown_unit
 from .live import LiveChanges
+from .meeting import MeetingMode
 from .theme import Heading, frame
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class BoardScreen:
         self.chips: dict[str, GoalChip] = {}
         self.today = date.today()
         self.quiet = False
+        self.meeting: MeetingMode | None = None
+        self.shown_recognitions: list[str] | None = None
 
     # --- building ---
 
@@ -111,6 +114,8 @@ class BoardScreen:
                         if toolbar is not None:
                             toolbar()
                         else:
+                            ui.button(t('meeting.start'), icon='groups', on_click=self.start_meeting) \
+                                .props('no-caps size=lg').classes('touch-button').mark('start-meeting')
                             ui.link(t('landing.all_boards'), '/').classes('big-link')
                         self._build_menu()
                     self.goal_strip = ui.row().classes('goal-strip w-full').props(
@@ -118,6 +123,9 @@ class BoardScreen:
                     with self.goal_strip:
                         for goal in self.goals.values():
                             self.chips[goal.id] = GoalChip(goal, t=t)
+                    self.recognition_strip = ui.row().classes('recognition-strip w-full').props(
+                        f'role=list aria-label="{t("meeting.recognition_strip")}"').mark('recognition-strip')
+                    self._show_recognitions()
                 self._build_code()
             with ui.element('div').classes('board-columns'):
                 for column in Column:
@@ -136,6 +144,8 @@ class BoardScreen:
             for fmt in POSTER_FORMATS:
                 ui.menu_item(t(f'code.poster_{fmt}'), lambda fmt=fmt: self.download_poster(fmt)) \
                     .classes('text-lg min-h-12').mark(f'poster-{fmt}')
+            ui.menu_item(t('history.open'), lambda: ui.navigate.to(f'/units/{self.unit.id}/historikk')) \
+                .classes('text-lg min-h-12').mark('history')
 
     def _build_code(self) -> None:
         """The QR code in the corner: phones scan it to send an idea; a tap shows it full screen."""
@@ -313,8 +323,33 @@ class BoardScreen:
 
     # --- changes from the store ---
 
+    def start_meeting(self) -> None:
+        if self.meeting is None:
+            self.meeting = MeetingMode(self.context, self.unit, on_end=self._meeting_ended)
+        else:
+            self.meeting.dialog.open()
+
+    def _meeting_ended(self, _meeting: Meeting) -> None:
+        self.meeting = None
+
+    def _show_recognitions(self) -> None:
+        """This week's ros on the board, beside the goals."""
+        week = self.store.local_now().isocalendar()[:2]
+        texts = [r.text for r in self.store.recognitions(self.unit.id)
+                 if r.created_at.astimezone(self.store.timezone).isocalendar()[:2] == week]
+        if texts == self.shown_recognitions:
+            return
+        self.shown_recognitions = texts
+        self.recognition_strip.clear()
+        with self.recognition_strip:
+            for text in texts:
+                ui.label(text).classes('recognition').props('data-icon=favorite role=listitem')
+        self.recognition_strip.set_visibility(bool(texts))
+
     def on_change(self, change: Change) -> None:
-        if isinstance(change, CardChanged):
+        if isinstance(change, RecordsChanged):
+            self._show_recognitions()
+        elif isinstance(change, CardChanged):
             self._apply(change.card)
         elif isinstance(change, GoalChanged):
             self._apply_goal(change.goal)
@@ -324,7 +359,7 @@ class BoardScreen:
 
     def _apply(self, card: Card) -> None:
         previous = self.cards.get(card.id)
-        if card.deleted:
+        if not card.on_board:
             self._remove(card.id)
             return
         self.cards[card.id] = card
@@ -397,9 +432,10 @@ class BoardScreen:
             for card in self.cards.values():
                 if card.due is not None:
                     self.views[card.id].show(card, self.goals.get(card.goal_id or ''), today)
-        text = self.t('board.week', week=today.isocalendar().week)
+        text = self.t('board.week', week=self.store.local_now().isocalendar().week)
         if self.week_label.text != text:
             self.week_label.text = text
+            self._show_recognitions()  # a new week: last week's ros leaves the board
         self._care_for_the_screen()
 
     def _care_for_the_screen(self) -> None:

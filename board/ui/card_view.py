@@ -10,7 +10,7 @@ from datetime import date
 
 from nicegui import ui
 
-from ..domain import Card, Column, Goal, Origin
+from ..domain import Answer, Card, Column, Goal, Origin
 from ..i18n import Translator
 from .theme import STATUS_ICONS
 
@@ -43,7 +43,8 @@ class CardView(ui.element):
     def show(self, card: Card, goal: Goal | None, today: date) -> None:
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
-                 card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain)
+                 card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
+                 card.answer)
         if shown == self._shown:
             return
         self._shown = shown
@@ -74,6 +75,8 @@ class CardView(ui.element):
             _meta_item('bolt', t('card.quick_win')).classes('quick-win')
         if card.origin == Origin.PHONE:
             _meta_item('smartphone', t('card.from_phone'))
+        if card.answer == Answer.PARKED and card.column == Column.IDEAS:
+            _meta_item('local_parking', t('card.parked')).classes('parked-badge')
         if card.gain is not None and card.column != Column.IDEAS:
             fte = t('gain.badge', fte=t.number(card.gain.fte(self._full_time_week), 2))
             _meta_item('verified' if card.gain.realised else 'savings', fte).classes(

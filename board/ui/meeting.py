@@ -1,0 +1,390 @@
+"""The board meeting (tavlemøte) on the wall: a countdown, a tap counter of who is there, and the agenda.
+
+1. New ideas, one by one: take into Pågår (owner, goal, PDCA stage, due date), park, or decline with a reason.
+   Every idea gets an answer.
+2. Work in progress, overdue first: the PDCA stage at a tap, or finished.
+3. Finished work: mark done, record the gain.
+4. Recognition (ros): "catch someone doing something right", shown on the board for the week.
+
+Everything is done with fingers; text can be typed on the on-screen keyboard or on a phone through the QR code.
+When the meeting ends, its record (date, duration, how many were there, the decisions) is kept with the unit and
+reaches the hub like a card does. The meeting lives in this screen's page; each action is written to the store
+at once, so nothing decided is lost if the page is closed before the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from nicegui import ui
+
+from ..domain import (
+    Answer,
+    Card,
+    CardFields,
+    Column,
+    Gain,
+    Meeting,
+    PdcaStage,
+    Problem,
+    RuleViolation,
+    Unit,
+    validate_card_fields,
+    week_start,
+)
+from ..store import StoreWriteError
+from .gain_form import GainForm
+from .theme import Heading
+
+if TYPE_CHECKING:
+    from ..app import AppContext
+
+log = logging.getLogger(__name__)
+
+STEPS = ('ideas', 'doing', 'done', 'recognition')
+
+
+class MeetingMode:
+    """One screen's board meeting. Built when the meeting starts, deleted when it ends."""
+
+    def __init__(self, context: AppContext, unit: Unit, *, on_end: Callable[[Meeting], None]) -> None:
+        self.context = context
+        self.t = context.t
+        self.store = context.store
+        self.unit = unit
+        self.on_end = on_end
+        self.started = self.store.now()
+        self.minutes = context.settings.meeting_minutes_for(unit.id)
+        self.present = 0
+        self.decisions: list[str] = []
+        self.step = 'ideas'
+        self.skipped: set[str] = set()
+        #: ideas answered in this meeting (for "idea 2 of 5")
+        self.answered: set[str] = set()
+        self._build()
+
+    # --- frame ---
+
+    def _build(self) -> None:
+        t = self.t
+        with ui.dialog().props('maximized persistent transition-show=fade transition-hide=fade') as self.dialog, \
+                ui.card().classes('meeting w-full h-full gap-4 p-5'):
+            with ui.row().classes('w-full items-center gap-6 no-wrap'):
+                Heading(t('meeting.heading', week=self.started.astimezone(self.store.timezone).isocalendar().week),
+                        1).classes('meeting-heading')
+                self.clock = ui.label().classes('meeting-clock').props('role=timer aria-live=off').mark('countdown')
+                ui.space()
+                with ui.row().classes('items-center gap-2 no-wrap'):
+                    ui.label(t('meeting.present')).classes('text-2xl font-semibold')
+                    ui.button(icon='remove', on_click=lambda: self._count(-1)).props(
+                        f'round size=xl aria-label="{t("meeting.fewer")}"').mark('present-minus')
+                    self.present_label = ui.label('0').classes('meeting-present').mark('present')
+                    ui.button(icon='add', on_click=lambda: self._count(1)).props(
+                        f'round size=xl aria-label="{t("meeting.more")}"').mark('present-plus')
+                ui.button(t('meeting.end'), icon='stop_circle', on_click=self.end).props('color=negative size=lg') \
+                    .classes('touch-button').mark('end-meeting')
+            with ui.row().classes('w-full gap-3 no-wrap').props(f'role=tablist aria-label="{t("meeting.agenda")}"'):
+                self.step_buttons = {}
+                for number, step in enumerate(STEPS, start=1):
+                    self.step_buttons[step] = ui.button(
+                        f'{number}. {t(f"meeting.step_{step}")}', on_click=lambda s=step: self.show(s)) \
+                        .props('no-caps size=lg role=tab').classes('meeting-step grow').mark(f'step-{step}')
+            self.panel = ui.column().classes('meeting-panel w-full grow gap-4')
+        self.timer = ui.timer(1.0, self._tick)
+        self._tick()
+        self.show('ideas')
+        self.dialog.open()
+
+    def _tick(self) -> None:
+        left = self.minutes * 60 - (self.store.now() - self.started).total_seconds()
+        sign = '' if left >= 0 else '+'
+        seconds = abs(int(left))
+        text = f'{sign}{seconds // 60:02d}:{seconds % 60:02d}'
+        if self.clock.text != text:
+            self.clock.text = text
+            self.clock.classes(add='overtime' if left < 0 else None, remove=None if left < 0 else 'overtime')
+
+    def _count(self, delta: int) -> None:
+        self.present = max(0, min(500, self.present + delta))
+        self.present_label.text = str(self.present)
+
+    def show(self, step: str) -> None:
+        self.step = step
+        for name, button in self.step_buttons.items():
+            button.props(f'aria-selected={"true" if name == step else "false"}')
+            button.props(remove='outline' if name == step else None, add=None if name == step else 'outline')
+        self.panel.clear()
+        with self.panel:
+            {'ideas': self._ideas, 'doing': self._doing, 'done': self._done, 'recognition': self._recognition}[step]()
+
+    def _decided(self, text: str) -> None:
+        self.decisions.append(text)
+
+    async def _write(self, write: Callable[..., object], *args: object, **kwargs: object) -> bool:
+        """Write through the store; show a problem in words and return False if it was refused."""
+        try:
+            await self.store.run(write, *args, **kwargs)
+        except RuleViolation as refused:
+            self._problems(refused.problems)
+            return False
+        except StoreWriteError:
+            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+            return False
+        return True
+
+    def _problems(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+        for problem in problems:
+            ui.notify(self.t(problem.key, **problem.params), type='warning', multi_line=True)
+
+    # --- 1. new ideas, one by one ---
+
+    def _waiting_ideas(self) -> list[Card]:
+        ideas = [c for c in self.store.cards(self.unit.id) if c.column == Column.IDEAS and c.answer is None]
+        return sorted(ideas, key=lambda c: c.created_at)
+
+    def _ideas(self) -> None:
+        t = self.t
+        all_waiting = self._waiting_ideas()
+        waiting = [c for c in all_waiting if c.id not in self.skipped]
+        done_here = len(self.answered) + len(all_waiting) - len(waiting)
+        if not waiting:
+            ui.label(t('meeting.no_ideas')).classes('text-3xl').mark('ideas-done')
+            ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('doing')) \
+                .props('size=xl').classes('touch-button')
+            return
+        card = waiting[0]
+        ui.label(t('meeting.idea_count', number=done_here + 1, total=len(self.answered) + len(all_waiting))) \
+            .classes('text-xl')
+        with ui.element('article').classes('meeting-card').mark('meeting-idea'):
+            ui.label(card.title).classes('meeting-card-title')
+            if card.description:
+                ui.label(card.description).classes('text-xl').style('white-space: pre-wrap; overflow-wrap: anywhere')
+            ui.label(t('meeting.idea_from', date=t.date(card.created_at.astimezone(self.store.timezone).date()))
+                     + (f' · {t("card.from_phone")}' if card.origin.value == 'phone' else '')).classes('text-lg')
+        self.answer_area = ui.column().classes('w-full gap-3')
+        with ui.row().classes('w-full gap-4'):
+            ui.button(t('meeting.accept'), icon='play_arrow', on_click=lambda: self._accept_form(card)) \
+                .props('size=xl no-caps color=positive').classes('meeting-action').mark('accept')
+            ui.button(t('meeting.park'), icon='local_parking', on_click=lambda: self._park(card)) \
+                .props('size=xl no-caps').classes('meeting-action').mark('park')
+            ui.button(t('meeting.decline'), icon='block', on_click=lambda: self._decline_form(card)) \
+                .props('size=xl no-caps color=negative outline').classes('meeting-action').mark('decline')
+            ui.button(t('meeting.skip'), icon='skip_next', on_click=lambda: self._skip(card)) \
+                .props('size=xl no-caps flat').classes('meeting-action').mark('skip')
+
+    def _skip(self, card: Card) -> None:
+        self.skipped.add(card.id)
+        self.show('ideas')
+
+    def _accept_form(self, card: Card) -> None:
+        t = self.t
+        goals = self.store.goals(self.unit.id)
+        self.answer_area.clear()
+        with self.answer_area, ui.row().classes('w-full gap-4 items-start'):
+            owner = ui.input(t('field.owner'), value=card.owner).props('outlined').classes('text-xl min-w-[16rem]') \
+                .mark('accept-owner')
+            goal = ui.select({'': t('dialog.no_goal'), **{g.id: g.name for g in goals}}, value=card.goal_id or '',
+                             label=t('field.goal')).props('outlined').classes('min-w-[16rem]').mark('accept-goal')
+            due = ui.input(t('field.due')).props('outlined type=date stack-label').mark('accept-due')
+            pdca = ui.toggle({p.value: t(f'pdca.{p.value}') for p in PdcaStage}, value=PdcaStage.PLAN.value) \
+                .props('no-caps size=lg').mark('accept-pdca')
+
+            async def confirm() -> None:
+                try:
+                    due_date = date.fromisoformat(due.value) if due.value else None
+                except ValueError:
+                    ui.notify(t('error.bad_date'), type='warning')
+                    return
+                fields = CardFields(title=card.title, description=card.description, goal_id=goal.value or None,
+                                    owner=owner.value or '', due=due_date, pdca=PdcaStage(pdca.value),
+                                    quick_win=card.quick_win)
+                problems = validate_card_fields(fields, self.store.goals(self.unit.id))
+                if problems:  # checked before the move, so a refused answer leaves the idea where it was
+                    self._problems(problems)
+                    return
+                if not await self._write(self.store.move_card, self.unit.id, card.id, Column.DOING, 0):
+                    return
+                await self._write(self.store.edit_card, self.unit.id, card.id, fields)
+                self._decided(t('meeting.decided_doing', title=card.title, owner=fields.owner or '-'))
+                self.answered.add(card.id)
+                self.show('ideas')
+
+            ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=positive') \
+                .classes('touch-button').mark('accept-confirm')
+
+    async def _park(self, card: Card) -> None:
+        if await self._write(self.store.answer_idea, self.unit.id, card.id, Answer.PARKED):
+            self._decided(self.t('meeting.decided_parked', title=card.title))
+            self.answered.add(card.id)
+            self.show('ideas')
+
+    def _decline_form(self, card: Card) -> None:
+        t = self.t
+        self.answer_area.clear()
+        with self.answer_area, ui.row().classes('w-full gap-4 items-start'):
+            reason = ui.input(t('meeting.reason')).props('outlined maxlength=600').classes('grow text-xl') \
+                .mark('decline-reason')
+
+            async def confirm() -> None:
+                if await self._write(self.store.answer_idea, self.unit.id, card.id, Answer.DECLINED,
+                                     reason.value or ''):
+                    self._decided(t('meeting.decided_declined', title=card.title, reason=(reason.value or '').strip()))
+                    self.answered.add(card.id)
+                    self.show('ideas')
+
+            ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=negative') \
+                .classes('touch-button').mark('decline-confirm')
+
+    # --- 2. work in progress, overdue first ---
+
+    def _doing(self) -> None:
+        t = self.t
+        today = self.store.local_now().date()
+        cards = [c for c in self.store.cards(self.unit.id) if c.column == Column.DOING]
+        cards.sort(key=lambda c: (not c.is_overdue(today), c.due or date.max, c.sort_key()))
+        if not cards:
+            ui.label(t('meeting.no_doing')).classes('text-3xl')
+        with ui.column().classes('w-full gap-3'):
+            for card in cards:
+                with ui.row().classes('meeting-row w-full items-center gap-4').mark(f'doing-{card.id}'):
+                    with ui.column().classes('grow gap-0 min-w-0'):
+                        ui.label(card.title).classes('text-2xl font-semibold').style('overflow-wrap: anywhere')
+                        facts = [card.owner] if card.owner else []
+                        if card.due is not None:
+                            key = 'card.overdue' if card.is_overdue(today) else 'meeting.due'
+                            facts.append(t(key, date=t.date(card.due)))
+                        ui.label(' · '.join(facts)).classes(
+                            'text-lg' + (' meta-overdue' if card.is_overdue(today) else ''))
+                    ui.toggle({p.value: t(f'pdca.{p.value}') for p in PdcaStage},
+                              value=(card.pdca or PdcaStage.PLAN).value,
+                              on_change=lambda e, c=card: self._stage(c, PdcaStage(e.value))) \
+                        .props('no-caps size=lg').mark(f'pdca-{card.id}')
+                    ui.button(t('meeting.mark_done'), icon='done_all', on_click=lambda c=card: self._finish(c)) \
+                        .props('size=lg no-caps color=positive').classes('touch-button').mark(f'finish-{card.id}')
+        ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('done')) \
+            .props('size=xl flat').classes('touch-button')
+
+    async def _stage(self, card: Card, stage: PdcaStage) -> None:
+        current = self.store.card(self.unit.id, card.id)
+        if current is None or current.pdca == stage:
+            return
+        fields = current.fields()
+        fields = CardFields(title=fields.title, description=fields.description, goal_id=fields.goal_id,
+                            owner=fields.owner, due=fields.due, pdca=stage, quick_win=fields.quick_win)
+        if await self._write(self.store.edit_card, self.unit.id, card.id, fields):
+            self._decided(self.t('meeting.decided_pdca', title=card.title, stage=self.t(f'pdca.{stage.value}')))
+
+    async def _finish(self, card: Card) -> None:
+        if await self._write(self.store.move_card, self.unit.id, card.id, Column.DONE, 0):
+            self._decided(self.t('meeting.decided_done', title=card.title))
+            self.show(self.step)
+
+    # --- 3. finished work and its gain ---
+
+    def _done(self) -> None:
+        t = self.t
+        since = self._since()
+        cards = [c for c in self.store.cards(self.unit.id)
+                 if c.column == Column.DONE and c.finished_at is not None and c.finished_at >= since]
+        cards.sort(key=lambda c: c.finished_at or c.created_at)
+        if not cards:
+            ui.label(t('meeting.no_done')).classes('text-3xl')
+        fte = self.context.settings.full_time_week
+        with ui.column().classes('w-full gap-3'):
+            for card in cards:
+                with ui.row().classes('meeting-row w-full items-center gap-4').mark(f'done-{card.id}'):
+                    ui.label(card.title).classes('grow text-2xl font-semibold').style('overflow-wrap: anywhere')
+                    if card.gain is not None:
+                        ui.label(t('gain.badge', fte=t.number(card.gain.fte(fte), 2))).classes('gain-badge text-xl')
+                    ui.button(t('meeting.record_gain'), icon='savings', on_click=lambda c=card: self._gain_dialog(c)) \
+                        .props('size=lg no-caps outline').classes('touch-button').mark(f'gain-{card.id}')
+        ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('recognition')) \
+            .props('size=xl flat').classes('touch-button')
+
+    def _since(self) -> datetime:
+        """Finished work since the last meeting (or this week, for the first one)."""
+        last = self.store.last_meeting(self.unit.id)
+        return last.ended_at if last is not None else week_start(self.store.local_now())
+
+    def _gain_dialog(self, card: Card) -> None:
+        t = self.t
+        with ui.dialog() as dialog, ui.card().classes('card-dialog gap-3'):
+            ui.label(t('meeting.gain_for', title=card.title)).classes('text-2xl font-bold') \
+                .style('overflow-wrap: anywhere')
+            form = GainForm(t=t, full_time_week=self.context.settings.full_time_week)
+            form.show(card.gain, visible=True)
+            form.enabled.value = True
+
+            async def save() -> None:
+                form.clear_errors()
+                gain = form.read(self.store.local_now().date())
+                if isinstance(gain, Problem):
+                    form.show_problem(gain)
+                    return
+                try:
+                    saved = await self.store.run(self.store.set_gain, self.unit.id, card.id, gain)
+                except RuleViolation as refused:
+                    for problem in refused.problems:
+                        if not form.show_problem(problem):
+                            ui.notify(t(problem.key, **problem.params), type='warning')
+                    return
+                except StoreWriteError:
+                    ui.notify(t('error.write_failed'), type='negative')
+                    return
+                if isinstance(saved.gain, Gain):
+                    fte = t.number(saved.gain.fte(self.context.settings.full_time_week), 2)
+                    self._decided(t('meeting.decided_gain', title=card.title, fte=fte))
+                dialog.close()
+                self.show('done')
+
+            with ui.row().classes('w-full justify-end gap-3'):
+                ui.button(t('action.cancel'), on_click=dialog.close).props('flat').classes('touch-button')
+                ui.button(t('action.save'), icon='check', on_click=save).classes('touch-button').mark('gain-save')
+        dialog.open()
+
+    # --- 4. recognition ---
+
+    def _recognition(self) -> None:
+        t = self.t
+        ui.label(t('meeting.recognition_help')).classes('text-2xl')
+        with ui.row().classes('w-full gap-3 items-start'):
+            text = ui.input(t('meeting.recognition')).props('outlined maxlength=600').classes('grow text-xl') \
+                .mark('recognition-text')
+
+            async def add() -> None:
+                value = (text.value or '').strip()
+                if await self._write(self.store.add_recognition, self.unit.id, value):
+                    self._decided(t('meeting.decided_ros', text=value))
+                    self.show('recognition')
+
+            ui.button(t('meeting.add_recognition'), icon='favorite', on_click=add).props('size=xl no-caps') \
+                .classes('touch-button').mark('recognition-add')
+        week = self.store.local_now().isocalendar()[:2]
+        with ui.column().classes('w-full gap-2'):
+            for recognition in self.store.recognitions(self.unit.id):
+                if recognition.created_at.astimezone(self.store.timezone).isocalendar()[:2] == week:
+                    ui.label(recognition.text).classes('recognition text-2xl').props('data-icon=favorite')
+
+    # --- the end ---
+
+    async def end(self) -> None:
+        t = self.t
+        meeting = Meeting(id=uuid.uuid4().hex, unit_id=self.unit.id, started_at=self.started,
+                          ended_at=self.store.now(), present=self.present, decisions=tuple(self.decisions))
+        try:
+            await self.store.run(self.store.record_meeting, meeting)
+        except StoreWriteError:
+            ui.notify(t('error.write_failed'), type='negative', multi_line=True)
+            return
+        log.info('board meeting of unit %s: %d min, %d present, %d decisions', self.unit.id, meeting.minutes,
+                 meeting.present, len(meeting.decisions))
+        self.timer.cancel()
+        self.dialog.close()
+        self.dialog.delete()
+        ui.notify(t('meeting.saved', minutes=meeting.minutes, present=meeting.present,
+                    decisions=len(meeting.decisions)), type='positive', multi_line=True)
+        self.on_end(meeting)

@@ -1,0 +1,95 @@
+"""The board meeting on the wall, through NiceGUI's simulated user: every idea gets an answer, work in progress
+and finished work are gone through, recognition is given, and the meeting leaves its record."""
+
+from __future__ import annotations
+
+from board.domain import Answer, CardFields, Column, Origin
+
+from .conftest import Hub
+from .factories import UNIT
+from .test_board_page import eventually, open_board
+
+
+async def test_a_whole_meeting_leaves_its_record(hub: Hub):
+    store = hub.store
+    first = store.create_card(UNIT, CardFields(title='Fast plass for rullatorene'), origin=Origin.PHONE)
+    second = store.create_card(UNIT, CardFields(title='Kaffekrok for pårørende'))
+    third = store.create_card(UNIT, CardFields(title='Ny kaffemaskin'))
+    doing = store.create_card(UNIT, CardFields(title='Sjekkliste for innkomst', owner='Per'), column=Column.DOING)
+    user = await open_board(hub)
+    user.find(marker='start-meeting').click()
+    await user.should_see('Tavlemøte – uke', retries=20)
+    for _ in range(7):
+        user.find(marker='present-plus').click()
+    user.find(marker='present-minus').click()
+    await user.should_see('Idé 1 av 3')
+    await user.should_see('Fast plass for rullatorene')
+    user.find(marker='accept').click()
+    user.find(marker='accept-owner').type('Kari')
+    user.find(marker='accept-pdca').elements.pop().value = 'do'
+    user.find(marker='accept-confirm').click()
+    await user.should_see('Idé 2 av 3')
+    user.find(marker='park').click()
+    await user.should_see('Idé 3 av 3')
+    user.find(marker='decline').click()
+    user.find(marker='decline-confirm').click()
+    await user.should_see('Skriv noen ord først.')  # a declined idea always gets a reason
+    user.find(marker='decline-reason').type('Kjøkkenet bytter maskin i januar')
+    user.find(marker='decline-confirm').click()
+    await user.should_see('Alle ideer har fått svar.')
+    accepted = store.card(UNIT, first.id)
+    assert (accepted.column, accepted.owner, accepted.pdca.value) == (Column.DOING, 'Kari', 'do')  # type: ignore
+    assert store.card(UNIT, second.id).answer == Answer.PARKED  # type: ignore[union-attr]
+    assert store.card(UNIT, third.id) is None and store.declined(UNIT)[0].answer_note.startswith('Kjøkkenet')
+
+    user.find(marker='step-doing').click()
+    user.find(marker=f'pdca-{doing.id}').elements.pop().value = 'check'
+    await eventually(lambda: store.card(UNIT, doing.id).pdca.value == 'check')  # type: ignore[union-attr]
+    user.find(marker=f'finish-{doing.id}').click()
+    await eventually(lambda: store.card(UNIT, doing.id).column == Column.DONE)  # type: ignore[union-attr]
+
+    user.find(marker='step-done').click()
+    user.find(marker=f'gain-{doing.id}').click()
+    user.find(marker='gain-category-quality').click()
+    user.find(marker='gain-hours').elements.pop().value = 3.75
+    user.find(marker='gain-save').click()
+    await eventually(lambda: store.card(UNIT, doing.id).gain is not None)  # type: ignore[union-attr]
+
+    user.find(marker='step-recognition').click()
+    user.find(marker='recognition-text').type('Takk til nattevakta for ryddig medisinrom')
+    user.find(marker='recognition-add').click()
+    await eventually(lambda: len(store.recognitions(UNIT)) == 1)
+    user.find(marker='end-meeting').click()
+    await eventually(lambda: store.last_meeting(UNIT) is not None)
+    meeting = store.last_meeting(UNIT)
+    assert meeting.present == 6  # type: ignore[union-attr]
+    assert meeting.decisions == (  # type: ignore[union-attr]
+        '«Fast plass for rullatorene» tatt inn i Pågår (ansvarlig: Kari)',
+        '«Kaffekrok for pårørende» parkert',
+        '«Ny kaffemaskin» avslått: Kjøkkenet bytter maskin i januar',
+        '«Sjekkliste for innkomst»: Kontrollere',
+        '«Sjekkliste for innkomst» ferdig',
+        '«Sjekkliste for innkomst»: gevinst 0,1 årsverk',
+        'Ros: Takk til nattevakta for ryddig medisinrom',
+    )
+    await user.should_see('Takk til nattevakta for ryddig medisinrom')  # on the board for the week
+    assert not store.card(UNIT, first.id).unseen  # type: ignore[union-attr]
+
+
+async def test_history_shows_the_week_with_its_meeting_and_finished_work(hub: Hub):
+    from datetime import timedelta
+
+    from board.domain import Meeting
+    store = hub.store
+    done = store.create_card(UNIT, CardFields(title='Ferdig i dag', quick_win=True), column=Column.DONE)
+    now = store.now()
+    store.record_meeting(Meeting(id='m1', unit_id=UNIT, started_at=now - timedelta(minutes=16), ended_at=now,
+                                 present=8, decisions=('«Ferdig i dag» ferdig',)))
+    user = hub.new_user()
+    await user.open(f'/units/{UNIT}/historikk')
+    await user.should_see(content='16 min, 8 til stede')
+    await user.should_see('«Ferdig i dag» ferdig')
+    await user.should_see('Ferdig i dag')
+    assert done.id
+    user.find(marker='previous-week').click()
+    await user.should_see('Ingen tavlemøte denne uka.')
