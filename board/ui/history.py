@@ -84,7 +84,8 @@ def build_history(context: AppContext, unit: Unit, week: IsoWeek) -> None:
         with ui.element('section').classes('w-full'):
             Heading(t('history.finished', count=len(finished)), 2)
             for card in finished:
-                with ui.row().classes('history-item w-full items-center gap-4').mark(f'finished-{card.id}'):
+                with ui.row().classes('history-item history-card w-full items-center gap-4') \
+                        .mark(f'finished-{card.id}'):
                     ui.label(card.title).classes('grow text-xl').style('overflow-wrap: anywhere')
                     if card.owner:
                         ui.label(card.owner).classes('meta-item').props('data-icon=person')

@@ -382,9 +382,9 @@ class MeetingMode:
             return
         log.info('board meeting of unit %s: %d min, %d present, %d decisions', self.unit.id, meeting.minutes,
                  meeting.present, len(meeting.decisions))
+        ui.notify(t('meeting.saved', minutes=meeting.minutes, present=meeting.present,
+                    decisions=len(meeting.decisions)), type='positive', multi_line=True, timeout=10_000)
         self.timer.cancel()
         self.dialog.close()
-        self.dialog.delete()
-        ui.notify(t('meeting.saved', minutes=meeting.minutes, present=meeting.present,
-                    decisions=len(meeting.decisions)), type='positive', multi_line=True)
         self.on_end(meeting)
+        self.dialog.delete()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,11 +28,21 @@ STATUS_ICONS = {'on_track': 'check_circle', 'at_risk': 'warning', 'off_track': '
 def frame(context: AppContext, title: str) -> Iterator[None]:
     """Wrap a page: stylesheet, window title, and a main landmark around its content."""
     ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
+    _on_screen_keyboard(context)
     ui.colors(primary=PRIMARY, negative='#b00020')  # contrast of at least 4.5:1 with white text (WCAG AA)
     ui.page_title(title)
     ui.query('body').classes('board-body')
     with ui.element('main').classes('w-full'):
         yield
+
+
+def _on_screen_keyboard(context: AppContext) -> None:
+    """The on-screen keyboard (assets/keyboard.js) with its labels in the screen's language."""
+    t = context.t
+    labels = {key: t(f'keyboard.{key}') for key in ('show', 'close', 'shift', 'backspace', 'space')}
+    data = json.dumps({'labels': labels}).replace('</', '<\\/')
+    ui.add_head_html(f'<script>window.boardKeyboard = {data};</script>'
+                     '<script src="/assets/keyboard.js" defer></script>')
 
 
 class Heading(TextElement):
