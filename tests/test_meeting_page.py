@@ -93,3 +93,25 @@ async def test_history_shows_the_week_with_its_meeting_and_finished_work(hub: Hu
     assert done.id
     user.find(marker='previous-week').click()
     await user.should_see('Ingen tavlemøte denne uka.')
+
+
+async def test_five_whys_and_fishbone_are_done_at_the_board(hub: Hub):
+    from board.domain import FishboneHeading
+
+    from .test_board_page import tap_card
+    card = hub.store.create_card(UNIT, CardFields(title='Medisiner gis for sent'), column=Column.DOING)
+    user = await open_board(hub)
+    tap_card(user, card)
+    user.find(marker='dialog-root-causes').click()
+    user.find(marker='why-1').type('Vogna er ikke klar')
+    user.find(marker='why-2').type('Apoteket leverer sent')
+    user.find(marker='tab-fishbone').click()
+    user.find(marker='cause-method').type('Ingen fast rutine\nUklart ansvar')
+    user.find(marker='cause-equipment').type('Én vogn')
+    user.find(marker='root-cause-save').click()
+    await eventually(lambda: hub.store.card(UNIT, card.id).whys != ())  # type: ignore[union-attr]
+    saved = hub.store.card(UNIT, card.id)
+    assert saved.whys == ('Vogna er ikke klar', 'Apoteket leverer sent')  # type: ignore[union-attr]
+    assert saved.causes == ((FishboneHeading.METHOD, 'Ingen fast rutine'),  # type: ignore[union-attr]
+                            (FishboneHeading.METHOD, 'Uklart ansvar'), (FishboneHeading.EQUIPMENT, 'Én vogn'))
+    await user.should_see('Årsaksanalyse')  # the card shows that it has one

@@ -16,7 +16,20 @@ from typing import TYPE_CHECKING
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
-from ..domain import Card, CardFields, Column, Gain, Goal, Meeting, Origin, Problem, RuleViolation, Unit, validate_gain
+from ..domain import (
+    Card,
+    CardFields,
+    Column,
+    FishboneHeading,
+    Gain,
+    Goal,
+    Meeting,
+    Origin,
+    Problem,
+    RuleViolation,
+    Unit,
+    validate_gain,
+)
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChanged, StoreWriteError
@@ -25,6 +38,7 @@ from .card_view import CardView, GoalChip
 from .landing import unknown_unit
 from .live import LiveChanges
 from .meeting import MeetingMode
+from .root_cause import RootCauseDialog
 from .theme import Heading, frame
 
 if TYPE_CHECKING:
@@ -130,8 +144,10 @@ class BoardScreen:
             with ui.element('div').classes('board-columns'):
                 for column in Column:
                     self._build_column(column)
+        self.root_causes = RootCauseDialog(t=t, on_save=self.save_root_causes)
         self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete,
-                                 full_time_week=self.context.settings.full_time_week)
+                                 full_time_week=self.context.settings.full_time_week,
+                                 on_root_causes=self._open_root_causes)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
@@ -303,6 +319,23 @@ class BoardScreen:
                     card = await store.run(store.move_card, unit_id, card_id, column, 0, origin=origin, by=by)
             if gain != card.gain and (gain is not None or card.column != Column.IDEAS):
                 await store.run(store.set_gain, unit_id, card.id, gain, origin=origin, by=by)
+        except RuleViolation as refused:
+            return list(refused.problems)
+        except StoreWriteError:
+            return [Problem('card', 'error.write_failed')]
+        return []
+
+    def _open_root_causes(self, card: Card) -> None:
+        self.root_causes.open(self.cards.get(card.id, card))
+
+    async def save_root_causes(self, card_id: str, whys: list[str],
+                               causes: list[tuple[FishboneHeading, str]]) -> list[Problem]:
+        actor = self.actor()
+        if actor is None:
+            return [Problem('card', 'login.expired')]
+        origin, by = actor
+        try:
+            await self.store.run(self.store.set_root_causes, self.unit.id, card_id, whys, causes, origin=origin, by=by)
         except RuleViolation as refused:
             return list(refused.problems)
         except StoreWriteError:

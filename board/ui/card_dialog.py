@@ -22,8 +22,10 @@ Delete = Callable[[str], Awaitable[None]]
 
 class CardDialog:
 
-    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, full_time_week: float = 37.5) -> None:
+    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, full_time_week: float = 37.5,
+                 on_root_causes: Callable[[Card], None] | None = None) -> None:
         self._t = t
+        self._on_root_causes = on_root_causes
         self._full_time_week = full_time_week
         self._on_save = on_save
         self._on_delete = on_delete
@@ -49,6 +51,7 @@ class CardDialog:
         self.column.value = current.value
         self.pdca.value = (fields.pdca or PdcaStage.PLAN).value
         self.delete_button.set_visibility(card is not None)
+        self.root_cause_button.set_visibility(card is not None and self._on_root_causes is not None)
         self.gain.show(card.gain if card else None, visible=current != Column.IDEAS)
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
@@ -91,8 +94,12 @@ class CardDialog:
             self.column.on_value_change(lambda e: self.gain.set_visible(e.value != Column.IDEAS.value))
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
             with ui.row().classes('w-full justify-between pt-2'):
-                self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
-                self.delete_button.props('flat color=negative').classes('touch-button').mark('dialog-delete')
+                with ui.row().classes('gap-3'):
+                    self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
+                    self.delete_button.props('flat color=negative').classes('touch-button').mark('dialog-delete')
+                    self.root_cause_button = ui.button(t('root_cause.open'), icon='account_tree',
+                                                       on_click=self._open_root_causes)
+                    self.root_cause_button.props('flat no-caps').classes('touch-button').mark('dialog-root-causes')
                 with ui.row().classes('gap-3'):
                     ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat').classes('touch-button')
                     self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
@@ -143,6 +150,10 @@ class CardDialog:
             elif not self.gain.show_problem(problem):
                 self.general_error.text = message
                 self.general_error.set_visibility(True)
+
+    def _open_root_causes(self) -> None:
+        if self._card is not None and self._on_root_causes is not None:
+            self._on_root_causes(self._card)
 
     async def _confirm_delete(self) -> None:
         t = self._t

@@ -44,7 +44,7 @@ class CardView(ui.element):
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
-                 card.answer)
+                 card.answer, bool(card.whys or card.causes))
         if shown == self._shown:
             return
         self._shown = shown
@@ -75,6 +75,8 @@ class CardView(ui.element):
             _meta_item('bolt', t('card.quick_win')).classes('quick-win')
         if card.origin == Origin.PHONE:
             _meta_item('smartphone', t('card.from_phone'))
+        if card.whys or card.causes:
+            _meta_item('account_tree', t('root_cause.badge'))
         if card.answer == Answer.PARKED and card.column == Column.IDEAS:
             _meta_item('local_parking', t('card.parked')).classes('parked-badge')
         if card.gain is not None and card.column != Column.IDEAS:
