@@ -144,7 +144,7 @@ class BoardScreen:
             with ui.element('div').classes('board-columns'):
                 for column in Column:
                     self._build_column(column)
-        self.root_causes = RootCauseDialog(t=t, on_save=self.save_root_causes)
+        self.root_causes: RootCauseDialog | None = None  # built on first use: most screens never open one
         self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete,
                                  full_time_week=self.context.settings.full_time_week,
                                  on_root_causes=self._open_root_causes)
@@ -326,6 +326,9 @@ class BoardScreen:
         return []
 
     def _open_root_causes(self, card: Card) -> None:
+        if self.root_causes is None:
+            with self.root:
+                self.root_causes = RootCauseDialog(t=self.t, on_save=self.save_root_causes)
         self.root_causes.open(self.cards.get(card.id, card))
 
     async def save_root_causes(self, card_id: str, whys: list[str],
