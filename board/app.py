@@ -42,6 +42,8 @@ FULL_COLLECTION_CHECK = 5.0
 QUIET = 5.0
 MIN_GAP = 60.0
 MAX_GAP = 900.0
+#: seconds between two archive files read into the gains index after a start
+INDEX_PAUSE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,9 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
 
 def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSignals) -> None:
     """What only the hub serves: the phone page, logins, the leaders' and admin pages, the sync API."""
-    from nicegui import app, run
+    import asyncio
+
+    from nicegui import app, background_tasks, run
 
     from . import sync_api
     from .ui import admin_page, auth, leaders, phone
@@ -147,10 +151,16 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     admin_page.register(context, logins)
 
     async def index_gains() -> None:
-        # read the archives' gains once at start, so the first leader does not wait for ten years of history
-        await run.io_bound(context.store.gain_entries)
+        # Read the archives' gains once after the start, so the first leader does not wait for ten years of
+        # history: one file at a time with a pause between, because parsing 700 files in one go held the
+        # interpreter long enough for wall screens connecting at that moment to be dropped (bench/phones.py).
+        store = context.store
+        for unit in store.organisation.units:
+            for year in store.archive_years(unit.id):
+                await run.io_bound(store.index_archive, unit.id, year)
+                await asyncio.sleep(INDEX_PAUSE)
 
-    app.on_startup(index_gains)
+    app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
 
 
 def run_options(context: AppContext) -> dict[str, object]:

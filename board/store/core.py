@@ -286,6 +286,10 @@ class Store(KioskRecords, UserRecords):
                 entries.extend(self._archived_gains(_archive_path(self.folder, unit_id, year)))
         return entries
 
+    def index_archive(self, unit_id: str, year: int) -> int:
+        """Read one archive file's gains into the index now (the hub does this file by file after it starts)."""
+        return len(self._archived_gains(_archive_path(self.folder, unit_id, year)))
+
     def _archived_gains(self, path: Path) -> list[GainEntry]:
         try:
             stat = path.stat()
