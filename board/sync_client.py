@@ -178,9 +178,8 @@ class SyncClient:
         meetings = [meeting_from_dict(m) for m in body.get('meetings', [])]
         recognitions = [recognition_from_dict(r) for r in body.get('recognitions', [])]
         if meetings or recognitions:
-            before = self.store.seq(self.unit_id)
-            await self.store.run(self.store.merge_records, self.unit_id, meetings, recognitions)
-            self._from_hub.update(range(before + 1, self.store.seq(self.unit_id) + 1))
+            seqs = await self.store.run(self.store.merge_records, self.unit_id, meetings, recognitions)
+            self._from_hub.update(seqs)
         self.phone_url = body.get('phone_url') or self.phone_url
         cursor = self.store.sync_cursor(self.unit_id)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,

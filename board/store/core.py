@@ -544,47 +544,47 @@ class Store(KioskRecords, UserRecords):
                 return None
             return self._commit_recognition(board, dataclasses.replace(existing, deleted=True))
 
-    def merge_records(self, unit_id: str, meetings: Iterable[Meeting], recognitions: Iterable[Recognition]) -> int:
-        """Take meetings and recognitions from another node: new ones are kept, a removal wins. Returns how many
-        changed here."""
-        changed = 0
+    def merge_records(self, unit_id: str, meetings: Iterable[Meeting],
+                      recognitions: Iterable[Recognition]) -> list[int]:
+        """Take meetings and recognitions from another node: new ones are kept, a removal wins.
+
+        Returns the sequence numbers they got here, so a replica knows which of its changes came from the hub.
+        """
+        seqs: list[int] = []
         with self._lock:
             board = self._board(unit_id)
             known = {m.id for m in board.meetings}
             for meeting in meetings:
                 if meeting.unit_id == unit_id and meeting.id not in known:
-                    self._commit_meeting(board, meeting)
-                    changed += 1
+                    seqs.append(self._commit_meeting(board, meeting).seq)
             for recognition in recognitions:
                 mine = board.recognitions.get(recognition.id)
                 if recognition.unit_id != unit_id or (mine is not None and (mine.deleted or not recognition.deleted)):
                     continue
-                self._commit_recognition(board, recognition)
-                changed += 1
-        return changed
+                seqs.append(self._commit_recognition(board, recognition).seq)
+        return seqs
 
     def _commit_meeting(self, board: _UnitBoard, meeting: Meeting) -> Meeting:
-        seq = board.seq + 1
-        meeting = dataclasses.replace(meeting, seq=seq)
-        with board.storage.batch():
-            board.db.table('meetings').upsert(meeting_to_dict(meeting), Query().id == meeting.id)
-            board.write_seq(seq)
+        meeting = dataclasses.replace(meeting, seq=board.seq + 1)
+        self._write_record(board, 'meetings', meeting_to_dict(meeting))
         board.meetings = sorted([*(m for m in board.meetings if m.id != meeting.id), meeting],
                                 key=lambda m: m.started_at)
-        board.seq = seq
-        self._emit(RecordsChanged(board.unit_id, seq))
+        self._emit(RecordsChanged(board.unit_id, meeting.seq))
         return meeting
 
     def _commit_recognition(self, board: _UnitBoard, recognition: Recognition) -> Recognition:
-        seq = board.seq + 1
-        recognition = dataclasses.replace(recognition, seq=seq)
-        with board.storage.batch():
-            board.db.table('recognitions').upsert(recognition_to_dict(recognition), Query().id == recognition.id)
-            board.write_seq(seq)
+        recognition = dataclasses.replace(recognition, seq=board.seq + 1)
+        self._write_record(board, 'recognitions', recognition_to_dict(recognition))
         board.recognitions = {**board.recognitions, recognition.id: recognition}
-        board.seq = seq
-        self._emit(RecordsChanged(board.unit_id, seq))
+        self._emit(RecordsChanged(board.unit_id, recognition.seq))
         return recognition
+
+    def _write_record(self, board: _UnitBoard, table: str, doc: dict[str, Any]) -> None:
+        """Durably write a meeting or recognition numbered with the unit's next sequence number."""
+        with board.storage.batch():
+            board.db.table(table).upsert(doc, Query().id == doc['id'])
+            board.write_seq(doc['seq'])
+        board.seq = doc['seq']
 
     def answer_idea(self, unit_id: str, card_id: str, answer: Answer, note: str = '', *,
                     origin: Origin = Origin.BOARD, by: str = '') -> Card:
