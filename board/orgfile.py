@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .domain import NAME_MAX, ServiceArea, Unit
 
-__all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'slug']
+__all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'parse_organisation_bytes', 'slug']
 
 _ID = re.compile(r'^[a-z0-9][a-z0-9_-]{0,62}$')
 _HEADERS = {
@@ -67,9 +67,12 @@ def parse_organisation(path: Path) -> OrganisationFile:
         raw = path.read_bytes()
     except OSError as error:
         raise OrganisationFileError([f'{path}: {error.strerror or error}']) from error
-    if path.suffix.lower() == '.toml':
-        return _parse_toml(raw)
-    return _parse_csv(raw)
+    return parse_organisation_bytes(raw, path.name)
+
+
+def parse_organisation_bytes(raw: bytes, name: str) -> OrganisationFile:
+    """The file's content (an upload, say); ``name`` ending in ``.toml`` means TOML, anything else CSV."""
+    return _parse_toml(raw) if name.lower().endswith('.toml') else _parse_csv(raw)
 
 
 def _parse_csv(raw: bytes) -> OrganisationFile:

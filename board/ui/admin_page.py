@@ -7,9 +7,7 @@ Only for admins; every action checks the admin's login again on the server when 
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -21,12 +19,11 @@ from ..clock import utc_now
 from ..devices import STALE_AFTER
 from ..domain import Problem, RuleViolation, ServiceArea, Unit
 from ..i18n import Translator
-from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisation, slug
+from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisation_bytes, slug
 from ..store import StoreWriteError
 from ..users import Grant, Scope, User
 from .auth import Auth, Guard, forbidden, to_login
-from .leaders import leader_nav
-from .theme import Heading, frame
+from .leaders import leader_page
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -69,10 +66,7 @@ class AdminPage:
 
     def build(self) -> None:
         t = self.t
-        with frame(self.context, f'{t("admin.heading")} - {t("app.name")}'), \
-                ui.column().classes('leader-page w-full max-w-[110rem] mx-auto p-4 gap-4'):
-            leader_nav(self.context, self.guard, self.user, '/admin')
-            Heading(t('admin.heading'), 1)
+        with leader_page(self.context, self.guard, self.user, '/admin', t('admin.heading')):
             with ui.tabs().classes('w-full') as tabs:
                 units_tab = ui.tab(t('admin.tab_units')).mark('tab-units')
                 users_tab = ui.tab(t('admin.tab_users')).mark('tab-users')
@@ -177,17 +171,12 @@ class AdminPage:
     async def _import(self, event: events.UploadEventArguments) -> None:
         if not self.allowed():
             return
-        content = await event.file.read()
-        suffix = '.toml' if event.file.name.lower().endswith('.toml') else '.csv'
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f'import{suffix}'
-            path.write_bytes(content)
-            try:
-                parsed = parse_organisation(path)
-            except OrganisationFileError as error:
-                ui.notify(self.t('admin.import_failed', problems='; '.join(error.problems[:5])), type='negative',
-                          multi_line=True, timeout=0, close_button=True)
-                return
+        try:
+            parsed = parse_organisation_bytes(await event.file.read(), event.file.name)
+        except OrganisationFileError as error:
+            ui.notify(self.t('admin.import_failed', problems='; '.join(error.problems[:5])), type='negative',
+                      multi_line=True, timeout=0, close_button=True)
+            return
         await self._write(lambda: admin.import_organisation(self.store, parsed),
                           self.t('admin.imported', areas=len(parsed.areas), units=len(parsed.units)))
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -98,6 +100,21 @@ def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
 
 
 # --- shared -------------------------------------------------------------------------------------------------------
+
+@contextmanager
+def leader_page(context: AppContext, guard: Guard, user: User, path: str, heading: str, *,
+                subtitle: str = '') -> Iterator[ui.row]:
+    """A leader or admin page: the menu, then a heading row; yields the row for the page's own controls."""
+    with frame(context, f'{heading} - {context.t("app.name")}'), \
+            ui.column().classes('leader-page w-full max-w-[110rem] mx-auto p-4 gap-4'):
+        leader_nav(context, guard, user, path)
+        with ui.row().classes('w-full items-center gap-4') as header:
+            Heading(heading, 1)
+            if subtitle:
+                ui.label(subtitle).classes('text-xl')
+            ui.space()
+        yield header
+
 
 def leader_nav(context: AppContext, guard: Guard, user: User, current: str) -> None:
     """The leaders' menu: overview, gains, admin (for admins), who is logged in, log out."""
@@ -188,13 +205,9 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
     overviews = [unit_overview(u, store.cards(u.id), store.goals(u.id), store.meetings(u.id), summary, now=now,
                                waiting_weeks=settings.idea_waiting_weeks) for u in organisation.units]
     areas = sorted(organisation.service_areas, key=lambda a: a.name.casefold())
-    with frame(context, f'{t("leader.overview")} - {t("app.name")}'), \
-            ui.column().classes('leader-page w-full max-w-[110rem] mx-auto p-4 gap-4'):
-        leader_nav(context, guard, user, '/leder')
-        with ui.row().classes('w-full items-center gap-4'):
-            Heading(t('leader.overview'), 1)
-            ui.label(scope_title(context, user, organisation)).classes('text-xl')
-            ui.space()
+    with leader_page(context, guard, user, '/leder', t('leader.overview'),
+                     subtitle=scope_title(context, user, organisation)) as header:
+        with header:
             options = {'': t('leader.all_areas'), **{a.id: a.name for a in areas}}
             ui.select(options, value=area if area in options else '', label=t('leader.filter_area'),
                       on_change=lambda e: ui.navigate.to(_overview_url(e.value, sort))) \
@@ -312,13 +325,9 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
                    | {date.today().year}, reverse=True)
     whole = summary.organisation
     n = t.number
-    with frame(context, f'{t("gains.heading")} - {t("app.name")}'), \
-            ui.column().classes('leader-page w-full max-w-[110rem] mx-auto p-4 gap-4'):
-        leader_nav(context, guard, user, '/leder/gevinster')
-        with ui.row().classes('w-full items-center gap-4'):
-            Heading(t('gains.heading'), 1)
-            ui.label(scope_title(context, user, organisation)).classes('text-xl')
-            ui.space()
+    with leader_page(context, guard, user, '/leder/gevinster', t('gains.heading'),
+                     subtitle=scope_title(context, user, organisation)) as header:
+        with header:
             ui.select(period_options(t, years), value=period.upper() if period else '', label=t('gains.period'),
                       on_change=lambda e: ui.navigate.to(f'/leder/gevinster?period={e.value}' if e.value
                                                          else '/leder/gevinster')) \

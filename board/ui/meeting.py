@@ -14,6 +14,7 @@ at once, so nothing decided is lost if the page is closed before the end.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
@@ -272,9 +273,7 @@ class MeetingMode:
         current = self.store.card(self.unit.id, card.id)
         if current is None or current.pdca == stage:
             return
-        fields = current.fields()
-        fields = CardFields(title=fields.title, description=fields.description, goal_id=fields.goal_id,
-                            owner=fields.owner, due=fields.due, pdca=stage, quick_win=fields.quick_win)
+        fields = dataclasses.replace(current.fields(), pdca=stage)
         if await self._write(self.store.edit_card, self.unit.id, card.id, fields):
             self._decided(self.t('meeting.decided_pdca', title=card.title, stage=self.t(f'pdca.{stage.value}')))
 
