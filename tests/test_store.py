@@ -257,3 +257,23 @@ def test_one_writer_per_data_folder_but_reading_beside_it_is_fine(store):
     assert reader.unit(UNIT).name == 'Avdeling A'
     assert stale.exists()  # a reader never touches what may be the writer's write in progress
     reader.close()
+
+
+def test_closing_while_a_write_runs_waits_for_it_instead_of_deadlocking(tmp_path):
+    import threading
+    import time
+    store = seeded_store(tmp_path / 'data')
+    started = threading.Event()
+
+    def archiving_at_start() -> int:  # like the hub's archive pass, still running when a test or the hub stops
+        started.set()
+        time.sleep(0.2)
+        return store.archive_finished()
+
+    running = store._writer.submit(archiving_at_start)  # type: ignore[union-attr]
+    started.wait()
+    closer = threading.Thread(target=store.close)
+    closer.start()
+    closer.join(timeout=5)
+    assert not closer.is_alive(), 'close() deadlocked with the running write'
+    assert running.result(timeout=1) == 0

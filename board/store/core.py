@@ -186,10 +186,12 @@ class Store(KioskRecords, UserRecords):
         return self
 
     def close(self) -> None:
+        """Finish the writes under way, then close the files and release the data folder."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            # outside the lock: a write still running (the archiving at start, say) needs it to finish
+            writer.shutdown(wait=True)
         with self._lock:
-            if self._writer is not None:
-                self._writer.shutdown(wait=True)
-                self._writer = None
             for board in self._units.values():
                 board.db.close()
             for db in (self._org_db, self._devices_db, self._users_db):
