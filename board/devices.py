@@ -45,6 +45,8 @@ class Kiosk:
     version: str = ''
     outbox: int = 0
     clock_offset_ms: int = 0
+    #: changes the hub refused that the wall screen holds back (from its heartbeat, or the hub's last refusal)
+    refused: int = 0
 
     def stale(self, now: datetime) -> bool:
         return self.last_seen is None or now - self.last_seen > STALE_AFTER

@@ -24,6 +24,7 @@ from .ordering import key_between
 __all__ = [
     'DESCRIPTION_MAX',
     'GAIN_HOURS_MAX',
+    'ID_PATTERN',
     'NAME_MAX',
     'NOTE_MAX',
     'TITLE_MAX',
@@ -48,15 +49,24 @@ __all__ = [
     'ServiceArea',
     'Target',
     'Unit',
+    'is_valid_id',
     'move_card',
+    'normalise_card',
     'position_at',
+    'validate_card',
     'validate_card_fields',
     'validate_gain',
     'validate_goal',
+    'validate_meeting',
+    'validate_recognition',
     'week_start',
 ]
 
 TITLE_MAX = 200
+#: ids of service areas, units, goals, cards, meetings and recognitions: safe in a file name, an address and a
+#: stylesheet class, and never markup
+ID_PATTERN = r'^[a-z0-9][a-z0-9_-]{0,62}$'
+_ID = re.compile(ID_PATTERN)
 DESCRIPTION_MAX = 4000
 NAME_MAX = 80
 NOTE_MAX = 1000
@@ -148,6 +158,10 @@ class RuleViolation(ValueError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__('; '.join(f'{p.field}: {p.key}' for p in self.problems))
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_ID.match(value))
 
 
 # --- organisation -------------------------------------------------------------------------------------------------
@@ -293,8 +307,10 @@ def _gain_date_problems(gain: Gain, today: date) -> list[Problem]:
     return problems
 
 
-_COLOUR = re.compile(r'^#[0-9a-fA-F]{6}$')
-_ICON = re.compile(r'^[a-z0-9_]{1,40}$')
+COLOUR_PATTERN = r'^#[0-9a-fA-F]{6}$'
+ICON_PATTERN = r'^[a-z0-9_]{1,40}$'
+_COLOUR = re.compile(COLOUR_PATTERN)
+_ICON = re.compile(ICON_PATTERN)
 UNIT_MAX = 20
 
 
@@ -485,6 +501,58 @@ def validate_card_fields(fields: CardFields, goals: Iterable[Goal] = ()) -> list
     return problems
 
 
+def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Problem]:
+    """Everything wrong with a whole card as it arrives from another node (a wall screen's push).
+
+    The same rules as an edit at the board: what a person types (:func:`validate_card_fields`), the gain
+    (:func:`validate_gain`), the meeting's answer and the root causes. ``today`` is the receiver's date; a day
+    of slack allows for a wall screen in another time zone.
+    """
+    problems = [] if not is_valid_id(card.id) else validate_card_fields(card.fields(), goals)
+    if not is_valid_id(card.id):
+        problems.append(Problem('id', 'error.bad_id'))
+    if card.gain is not None:
+        problems += validate_gain(card.gain, Column.DOING if card.column == Column.IDEAS else card.column,
+                                  today + timedelta(days=1))
+    if card.answer == Answer.DECLINED or card.answer_note:
+        problems += validate_short_text(card.answer_note, 'answer_note')
+    if len(card.whys) > WHY_MAX:
+        problems.append(Problem('whys', 'error.too_many', {'max': WHY_MAX}))
+    if len(card.causes) > CAUSE_MAX:
+        problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
+    for text in (*card.whys, *(cause for _, cause in card.causes)):
+        problems += validate_short_text(text, 'causes')
+    for name in ('created_by', 'changed_by'):
+        text = getattr(card, name)
+        if len(text) > NAME_MAX or _CONTROL.search(text):
+            problems.append(Problem(name, 'error.name_too_long', {'max': NAME_MAX}))
+    return problems
+
+
+MEETING_PRESENT_MAX = 500
+MEETING_DECISIONS_MAX = 500
+DECISION_MAX = 1000
+
+
+def validate_meeting(meeting: Meeting) -> list[Problem]:
+    """A board meeting's record as it arrives from a wall screen."""
+    problems = [] if is_valid_id(meeting.id) else [Problem('id', 'error.bad_id')]
+    if not meeting.started_at <= meeting.ended_at <= meeting.started_at + timedelta(days=1):
+        problems.append(Problem('ended_at', 'error.meeting_times'))
+    if not 0 <= meeting.present <= MEETING_PRESENT_MAX:
+        problems.append(Problem('present', 'error.meeting_present', {'max': MEETING_PRESENT_MAX}))
+    if len(meeting.decisions) > MEETING_DECISIONS_MAX:
+        problems.append(Problem('decisions', 'error.too_many', {'max': MEETING_DECISIONS_MAX}))
+    if any(len(d) > DECISION_MAX or _CONTROL.search(d) for d in meeting.decisions):
+        problems.append(Problem('decisions', 'error.description_too_long', {'max': DECISION_MAX, 'length': 0}))
+    return problems
+
+
+def validate_recognition(recognition: Recognition) -> list[Problem]:
+    problems = [] if is_valid_id(recognition.id) else [Problem('id', 'error.bad_id')]
+    return problems + validate_short_text(recognition.text, 'text')
+
+
 #: moves that are refused, with the reason shown to the person who tried
 _FORBIDDEN_MOVES: dict[tuple[Column, Column], str] = {
     (Column.DONE, Column.IDEAS): 'error.move_done_to_ideas',
@@ -517,8 +585,48 @@ def move_card(card: Card, to: Column, *, position: str, now: datetime) -> Card:
     else:  # back to ideas
         changes['started_at'] = None
         changes['finished_at'] = None
-        changes['pdca'] = None
-    return dataclasses.replace(card, **changes)
+    return normalise_card(dataclasses.replace(card, **changes))
+
+
+def normalise_card(card: Card) -> Card:
+    """The card with the board's rules restored, whatever combination of fields a merge produced.
+
+    Two nodes may change related fields apart: the hub moves a card back to Ideer while a wall screen, offline,
+    sets its PDCA stage. Merging field by field then gives an idea at stage Kontrollere. This function, applied
+    after every merge and every local change on every node, decides such a card the same way everywhere, from the
+    card's own values only (so all nodes still converge to the same card). The column always wins:
+
+    - a PDCA stage only in Pågår (Planlegge if a card in Pågår has none);
+    - no start or finish time in Ideer; a start in Pågår and Ferdig, a finish only in Ferdig (a missing time is
+      taken from the card's creation, which never changes, so every node fills in the same one);
+    - a gain only in Pågår and Ferdig;
+    - an answer (parked, declined) only on an idea, with its note and time only together with an answer.
+    """
+    column = card.column
+    changes: dict[str, Any] = {}
+
+    def want(name: str, value: Any) -> None:
+        if getattr(card, name) != value:
+            changes[name] = value
+
+    if column == Column.DOING:
+        want('pdca', card.pdca or PdcaStage.PLAN)
+    else:
+        want('pdca', None)
+    if column == Column.IDEAS:
+        want('started_at', None)
+        want('finished_at', None)
+        want('gain', None)
+    else:
+        want('started_at', card.started_at or card.created_at)
+        want('finished_at', (card.finished_at or card.created_at) if column == Column.DONE else None)
+    if column != Column.IDEAS or card.answer is None:
+        want('answer', None)
+        want('answer_note', '')
+        want('answered_at', None)
+    elif card.answered_at is None:
+        want('answered_at', card.created_at)
+    return dataclasses.replace(card, **changes) if changes else card
 
 
 def changed_fields(before: Card, after: Card) -> list[str]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .domain import Card, Goal
+from .clock import stamp_order
+from .domain import Card, Goal, normalise_card
 
-__all__ = ['STAMPED_FIELDS', 'merge_card', 'merge_goal']
+__all__ = ['STAMPED_FIELDS', 'merge_card', 'merge_goal', 'newest_stamp']
 
 #: the fields that carry a stamp; the others are fixed when the card is created
 STAMPED_FIELDS = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
@@ -28,32 +29,53 @@ _WHO = ('changed_origin', 'changed_by')  # follow the newest stamp of the card
 
 
 def merge_card(mine: Card | None, theirs: Card) -> Card:
-    """The card that results from both versions; ``seq`` is left as in ``mine`` (the caller numbers it)."""
+    """The card that results from both versions; ``seq`` is left as in ``mine`` (the caller numbers it).
+
+    Per field the later stamp wins (compared as numbers). Equal stamps with different values (which only the
+    normalisation below can produce) are decided by the value, so the result never depends on which side is
+    "mine". Then :func:`board.domain.normalise_card` restores the board's rules, the same way on every node.
+    """
     if mine is None:
-        return theirs
+        return normalise_card(theirs)
     if mine.id != theirs.id:
         raise ValueError(f'cannot merge different cards {mine.id} and {theirs.id}')
     values: dict[str, Any] = {}
-    stamps: dict[str, str] = {}
+    stamps: dict[str, str] = dict(mine.stamps)
     for name in STAMPED_FIELDS:
         my_stamp, their_stamp = mine.stamps.get(name, ''), theirs.stamps.get(name, '')
-        winner = theirs if their_stamp > my_stamp else mine
+        mine_order, their_order = stamp_order(my_stamp), stamp_order(their_stamp)
+        if their_order > mine_order:
+            winner = theirs
+        elif their_order < mine_order:
+            winner = mine
+        else:
+            mine_value, their_value = getattr(mine, name), getattr(theirs, name)
+            winner = theirs if mine_value != their_value and _rank(their_value) > _rank(mine_value) else mine
         values[name] = getattr(winner, name)
-        if max(my_stamp, their_stamp):
-            stamps[name] = max(my_stamp, their_stamp)
+        if winner is theirs and their_stamp:
+            stamps[name] = their_stamp
+    for name, stamp in theirs.stamps.items():  # stamps of fields this version does not know are kept
+        if name not in STAMPED_FIELDS and stamp_order(stamp) > stamp_order(stamps.get(name, '')):
+            stamps[name] = stamp
     if theirs.deleted or mine.deleted:  # a tombstone is final
         values['deleted'] = True
-    newest = theirs if _newest(theirs) > _newest(mine) else mine
+    newest = theirs if stamp_order(newest_stamp(theirs)) > stamp_order(newest_stamp(mine)) else mine
     values.update({name: getattr(newest, name) for name in _WHO})
-    return dataclasses.replace(mine, **values, stamps=stamps)
+    return normalise_card(dataclasses.replace(mine, **values, stamps=stamps))
 
 
 def merge_goal(mine: Goal | None, mine_stamp: str, theirs: Goal, their_stamp: str) -> tuple[Goal, str]:
     """Goals are edited by leaders on the hub as a whole: the later version wins."""
-    if mine is None or their_stamp > mine_stamp:
+    if mine is None or stamp_order(their_stamp) > stamp_order(mine_stamp):
         return theirs, their_stamp
     return mine, mine_stamp
 
 
-def _newest(card: Card) -> str:
-    return max(card.stamps.values(), default='')
+def newest_stamp(card: Card) -> str:
+    """The stamp of the card's latest change ('' for none)."""
+    return max(card.stamps.values(), key=stamp_order, default='')
+
+
+def _rank(value: Any) -> str:
+    """A total order on field values, only to break ties between equal stamps the same way on every node."""
+    return repr(value)

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .clock import parse_stamp
+from .clock import stamp_ms
 from .domain import Card, Column, Goal, GoalStatus, Meeting, Unit
 from .gains import GainsSummary
+from .merge import newest_stamp
 
 __all__ = ['NEW_WITHOUT_MEETING', 'UnitOverview', 'changed_since', 'last_change', 'unit_overview']
 
@@ -51,10 +52,10 @@ class UnitOverview:
 
 def last_change(card: Card) -> datetime:
     """When the card was last changed anywhere: its creation, or the newest of its change stamps."""
-    newest = max(card.stamps.values(), default='')
+    newest = newest_stamp(card)
     if not newest:
         return card.created_at
-    return max(card.created_at, datetime.fromtimestamp(parse_stamp(newest)[0] / 1000, card.created_at.tzinfo))
+    return max(card.created_at, datetime.fromtimestamp(stamp_ms(newest) / 1000, card.created_at.tzinfo))
 
 
 def changed_since(card: Card, moment: datetime) -> bool:

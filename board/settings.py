@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .clock import valid_node_id
 from .i18n import DEFAULT_LANGUAGE, available_languages
 
 __all__ = ['ConfigError', 'Settings', 'load_settings']
@@ -118,8 +119,8 @@ class Settings:
                 self.in_quiet_hours(time(0, 0))
             except ValueError as error:
                 raise ConfigError(f'quiet_hours = {self.quiet_hours!r}: write it as "22:00-06:00"') from error
-        if not self.node_id or '-' in self.node_id:
-            raise ConfigError(f'node_id = {self.node_id!r}: must be non-empty and without "-"')
+        if not valid_node_id(self.node_id):
+            raise ConfigError(f'node_id = {self.node_id!r}: use 1-40 letters, digits or "_"')
         return self
 
 

@@ -7,7 +7,10 @@
 - ``/api/v1/admin/...``: pairing codes and revocation, for ``board pair`` / ``board kiosk-revoke`` on the hub's
   machine only (a local admin token in the data folder, and loopback callers only).
 
-A call without a valid token gets 401, a call for another unit 403. Tokens are stored hashed.
+A call without a valid token gets 401, a call for another unit 403. Tokens are stored hashed. Everything a wall
+screen sends is read by the strict models of ``board.wire`` and checked by the board's rules before the store sees
+it: a refused push answers 422 naming each refused record, and stores nothing of it. A body over 1 MB gets 413
+(``board.bodylimit``). Parsing runs off the event loop, writes on the store's writer.
 """
 
 # no "from __future__ import annotations": FastAPI reads the Annotated[..., Depends(...)] hints at run time, and
@@ -22,26 +25,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from . import admin as admin_rules
 from .backup import create_backup
-from .codec import (
-    card_from_dict,
-    card_to_dict,
-    goal_to_dict,
-    meeting_from_dict,
-    meeting_to_dict,
-    recognition_from_dict,
-    recognition_to_dict,
-)
+from .codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
 from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
-from .domain import Card, Meeting, Recognition, ServiceArea, Unit
+from .domain import ServiceArea, Unit
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import Change, Store
 from .users import Grant, Sessions
+from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, read_push
 
 if TYPE_CHECKING:
     from .app import AppContext
@@ -51,25 +49,11 @@ __all__ = ['ChangeSignals', 'router']
 log = logging.getLogger(__name__)
 
 MAX_WAIT = 30.0
-MAX_CARDS_PER_PUSH = 2000
 
 
 class PairRequest(BaseModel):
     code: str = Field(max_length=40)
     unit_id: str = Field(max_length=64)
-
-
-class SyncRequest(BaseModel):
-    meetings: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
-    recognitions: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
-    pulled: int = Field(ge=0, description="the hub's sequence number the screen has everything up to")
-    cards: list[dict[str, Any]] = Field(default_factory=list, description='changed cards (the outbox)')
-
-
-class HeartbeatRequest(BaseModel):
-    version: str = Field(max_length=40)
-    outbox: int = Field(ge=0)
-    clock_ms: int
 
 
 class PairingCodeRequest(BaseModel):
@@ -84,10 +68,19 @@ class UserRequest(BaseModel):
     disabled: bool | None = None
 
 
+class AreaRequest(BaseModel):
+    id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+
+
+class UnitRequest(AreaRequest):
+    service_area_id: str = Field(max_length=64)
+
+
 class OrganisationRequest(BaseModel):
-    name: str = ''
-    service_areas: list[dict[str, str]] = []
-    units: list[dict[str, str]] = []
+    name: str = Field(default='', max_length=200)
+    service_areas: list[AreaRequest] = Field(default=[], max_length=1000)
+    units: list[UnitRequest] = Field(default=[], max_length=10_000)
 
 
 class BackupRequest(BaseModel):
@@ -149,7 +142,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         return device
 
     @api.post('/pair')
-    def pair(body: PairRequest, request: Request) -> dict[str, Any]:
+    async def pair(body: PairRequest, request: Request) -> dict[str, Any]:
         """Exchange a one-time pairing code for this wall screen's token (shown once; the hub keeps its hash)."""
         client = request.client.host if request.client else '?'
         if pair_attempts.retry_after(client):
@@ -158,7 +151,8 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         token = new_token()
         device = Kiosk(id=f'kiosk{uuid.uuid4().hex[:10]}', unit_id=body.unit_id, token_hash=hash_secret(token),
                        paired_at=store.now())
-        if store.unit(body.unit_id) is None or store.redeem_pairing_code(hash_secret(body.code), device) is None:
+        if store.unit(body.unit_id) is None \
+                or await store.run(store.redeem_pairing_code, hash_secret(body.code), device) is None:
             log.warning('pairing refused for unit %s from %s', body.unit_id, client)
             raise HTTPException(403, 'the pairing code is wrong, used or expired, or for another unit')
         unit = store.unit(body.unit_id)
@@ -168,28 +162,47 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
                 'unit': {'id': body.unit_id, 'name': unit.name if unit else body.unit_id},
                 'service_area': {'id': area.id, 'name': area.name} if area else None}
 
-    @api.post('/units/{unit_id}/sync')
-    async def sync(unit_id: str, body: SyncRequest, _: Annotated[Kiosk, Depends(kiosk_of_unit)]) -> dict[str, Any]:
-        """Push the wall screen's changed cards, meetings and recognitions; pull the hub's changes after ``pulled``."""
-        cards, meetings, recognitions = _read_push(unit_id, body)
-        if cards:
-            await store.run(store.merge_cards, unit_id, cards)
-        if meetings or recognitions:
-            await store.run(store.merge_records, unit_id, meetings, recognitions)
-        return _changes(context, unit_id, body.pulled)
+    @api.post('/units/{unit_id}/sync', openapi_extra={'requestBody': {'required': True, 'content': {
+        'application/json': {'schema': {'type': 'object', 'required': ['pulled'], 'properties': {
+            'pulled': {'type': 'integer', 'minimum': 0},
+            'cards': {'type': 'array', 'items': {'type': 'object'}},
+            'meetings': {'type': 'array', 'items': {'type': 'object'}},
+            'recognitions': {'type': 'array', 'items': {'type': 'object'}}}}}}}})
+    async def sync(unit_id: str, request: Request, device: Annotated[Kiosk, Depends(kiosk_of_unit)]) -> Any:
+        """Push the wall screen's changed cards, meetings and recognitions; pull the hub's changes after ``pulled``.
+
+        Each record is read by the models in ``board.wire`` (the cards as in the data files). A push with a refused
+        record answers 422 with ``{"detail": {"refused": [{"kind", "id", "reason"}, ...]}}`` and stores nothing.
+        """
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:  # also refused earlier, by the body limit, when the length is declared
+            raise HTTPException(413, f'at most {MAX_BODY_BYTES} bytes per push')
+        try:
+            push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
+        except PushRefused as refused:
+            log.warning('push from wall screen %s of unit %s refused: %s', device.id, unit_id, refused)
+            store.record_refusals(device.id, len(refused.refused))
+            return JSONResponse({'detail': {'message': 'push refused; nothing of it was stored',
+                                            'refused': [r.as_dict() for r in refused.refused[:100]]}},
+                                status_code=422)
+        if push.cards or push.meetings or push.recognitions:
+            await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
+        return _changes(context, unit_id, push.pulled)
 
     @api.get('/units/{unit_id}/changes')
-    async def changes(unit_id: str, _: Annotated[Kiosk, Depends(kiosk_of_unit)], since: int = 0,
-                      wait: float = 0.0) -> dict[str, Any]:
+    async def changes(unit_id: str, _: Annotated[Kiosk, Depends(kiosk_of_unit)],
+                      since: Annotated[int, Query(ge=0, le=SEQ_MAX)] = 0,
+                      wait: Annotated[float, Query(ge=0, le=MAX_WAIT, allow_inf_nan=False)] = 0.0) -> dict[str, Any]:
         """The hub's changes after ``since``, waiting up to ``wait`` seconds (at most 30) for the first one."""
-        await signals.wait(unit_id, since, min(max(wait, 0.0), MAX_WAIT))
+        await signals.wait(unit_id, since, wait)
         return _changes(context, unit_id, since)
 
     @api.post('/heartbeat')
-    def heartbeat(body: HeartbeatRequest, device: Annotated[Kiosk, Depends(kiosk)]) -> dict[str, Any]:
+    async def heartbeat(body: HeartbeatRequest, device: Annotated[Kiosk, Depends(kiosk)]) -> dict[str, Any]:
+        """Last seen, version, outbox and refused changes, and the wall screen's clock compared with the hub's."""
         now_ms = int(time.time() * 1000)
-        store.record_heartbeat(device.id, version=body.version, outbox=body.outbox,
-                               clock_offset_ms=body.clock_ms - now_ms)
+        await store.run(store.record_heartbeat, device.id, version=body.version, outbox=body.outbox,
+                        clock_offset_ms=body.clock_ms - now_ms, refused=body.refused)
         return {'hub_time_ms': now_ms}
 
     api.include_router(_admin_router(store, admin_token, sessions))
@@ -208,8 +221,10 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
     admin = APIRouter(prefix='/admin', dependencies=[Depends(local_admin)], include_in_schema=False)
 
     @admin.post('/pairing-codes')
-    def create_pairing_code(body: PairingCodeRequest) -> dict[str, Any]:
-        return issue_pairing_code(store, body.unit_id)
+    async def create_pairing_code(body: PairingCodeRequest) -> dict[str, Any]:
+        if store.unit(body.unit_id) is None:
+            raise HTTPException(404, f'no unit {body.unit_id}')
+        return await store.run(issue_pairing_code, store, body.unit_id)
 
     @admin.post('/backup')
     def backup(body: BackupRequest) -> dict[str, Any]:
@@ -228,40 +243,24 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
         return {'username': user.username, 'roles': [str(g) for g in user.grants], 'disabled': user.disabled}
 
     @admin.post('/organisation')
-    def import_organisation(body: OrganisationRequest) -> dict[str, Any]:
+    async def import_organisation(body: OrganisationRequest) -> dict[str, Any]:
         parsed = OrganisationFile(name=body.name,
-                                  areas=[ServiceArea(id=a['id'], name=a['name']) for a in body.service_areas],
-                                  units=[Unit(id=u['id'], name=u['name'], service_area_id=u['service_area_id'])
+                                  areas=[ServiceArea(id=a.id, name=a.name) for a in body.service_areas],
+                                  units=[Unit(id=u.id, name=u.name, service_area_id=u.service_area_id)
                                          for u in body.units])
         try:
-            areas, units = admin_rules.import_organisation(store, parsed)
+            areas, units = await store.run(admin_rules.import_organisation, store, parsed)
         except ValueError as error:
             raise HTTPException(422, str(error)) from error
         return {'new_service_areas': areas, 'new_units': units}
 
     @admin.post('/kiosks/{kiosk_id}/revoke')
-    def revoke(kiosk_id: str) -> dict[str, Any]:
-        if not store.revoke_kiosk(kiosk_id):
+    async def revoke(kiosk_id: str) -> dict[str, Any]:
+        if not await store.run(store.revoke_kiosk, kiosk_id):
             raise HTTPException(404, f'no kiosk {kiosk_id}')
         return {'revoked': kiosk_id}
 
     return admin
-
-
-def _read_push(unit_id: str, body: SyncRequest) -> tuple[list[Card], list[Meeting], list[Recognition]]:
-    """What a wall screen pushed, as domain objects; 413, 422 or 403 (another unit's) if it cannot be taken."""
-    if len(body.cards) > MAX_CARDS_PER_PUSH:
-        raise HTTPException(413, f'at most {MAX_CARDS_PER_PUSH} cards per push')
-    try:
-        cards = [card_from_dict(doc) for doc in body.cards]
-        meetings = [meeting_from_dict(doc) for doc in body.meetings]
-        recognitions = [recognition_from_dict(doc) for doc in body.recognitions]
-    except (KeyError, TypeError, ValueError) as error:
-        raise HTTPException(422, f'a card, meeting or recognition could not be read: {error}') from error
-    if any(c.unit_id != unit_id for c in cards) or any(m.unit_id != unit_id for m in meetings) \
-            or any(r.unit_id != unit_id for r in recognitions):
-        raise HTTPException(403, 'changes of another unit')
-    return cards, meetings, recognitions
 
 
 def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:

@@ -6,13 +6,19 @@ then long-polls so that a phone idea or a leader's edit arrives within a second.
 When the hub cannot be reached it retries about once a second and catches up by itself.
 
 The outbox is not a separate queue: it is "cards whose sequence number is above the pushed cursor", read from the
-durable store, so it survives a restart or a power cut. Cursors move only after the hub has answered.
+durable store, so it survives a restart or a power cut. Cursors move only after the hub has answered. The outbox
+goes in pushes of at most 500 records and well under the hub's 1 MB limit, oldest first.
+
+A change the hub refuses (422, naming the record: it broke a rule, or this screen's clock is more than five
+minutes ahead) is kept here and held back, so the rest still syncs; the board shows "n endringer avvist av huben"
+and the heartbeat tells the hub's admin page. A later change of the same record is offered again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import time
@@ -21,19 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
+import orjson
 
 from .clock import utc_now
-from .codec import (
-    card_from_dict,
-    card_to_dict,
-    goal_from_dict,
-    meeting_from_dict,
-    meeting_to_dict,
-    recognition_from_dict,
-    recognition_to_dict,
-)
-from .domain import Meeting, Recognition
+from .codec import card_to_dict, meeting_to_dict, recognition_to_dict
+from .domain import Card, Meeting, Recognition
 from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
+from .wire import MAX_BODY_BYTES, MAX_RECORDS_PER_PUSH, read_changes
 
 __all__ = ['KioskCredentials', 'SyncClient', 'SyncStatus']
 
@@ -44,6 +44,12 @@ LONG_POLL = 25.0
 # jitter keeps 70 screens from retrying in step
 MAX_BACKOFF = 1.0
 HEARTBEAT_INTERVAL = 60.0
+#: a push stays well under the hub's body limit
+PUSH_BYTES = MAX_BODY_BYTES // 2
+
+Record = Card | Meeting | Recognition
+_KIND = {Card: 'card', Meeting: 'meeting', Recognition: 'recognition'}
+_ENCODE = {Card: card_to_dict, Meeting: meeting_to_dict, Recognition: recognition_to_dict}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,10 @@ class SyncStatus:
     waiting: int = 0
     last_sync: datetime | None = None
     unauthorised: bool = False
+    #: changes the hub refused, held back here
+    refused: int = 0
+    #: this screen's clock minus the hub's, from the last heartbeat (None: not known yet)
+    clock_offset_ms: int | None = None
     listeners: list[Callable[[], object]] = field(default_factory=list)
 
     def update(self, **values: object) -> None:
@@ -128,29 +138,58 @@ class SyncClient:
                     backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def exchange(self, client: httpx.AsyncClient) -> None:
-        """Push the outbox and pull the hub's changes; move the cursors only once the hub has answered."""
+        """Push (part of) the outbox and pull the hub's changes; move the cursors only once the hub has answered."""
         cursor = self.store.sync_cursor(self.unit_id)
-        outbox = self._outbox()
-        meetings, recognitions = self._record_outbox()
-        pushed_up_to = max([cursor.pushed, *(c.seq for c in outbox), *(m.seq for m in meetings),
-                            *(r.seq for r in recognitions)])
-        if outbox:
-            self.status.update(waiting=len(outbox))
-        response = await client.post(f'/api/v1/units/{self.unit_id}/sync', json={
-            'pulled': cursor.pulled, 'cards': [card_to_dict(c) for c in outbox],
-            'meetings': [meeting_to_dict(m) for m in meetings],
-            'recognitions': [recognition_to_dict(r) for r in recognitions]})
+        waiting = self._waiting_records()
+        chunk, encoded = _chunk(waiting)
+        # everything up to the chunk's last record has gone (or is held back); with the whole outbox, all of it
+        pushed_up_to = max([cursor.pushed, *(r.seq for r in (waiting if len(chunk) == len(waiting) else chunk))])
+        if chunk:
+            self.status.update(waiting=len(waiting))
+        body: dict[str, object] = {'pulled': cursor.pulled, 'cards': [], 'meetings': [], 'recognitions': []}
+        for record, doc in zip(chunk, encoded, strict=True):
+            body[f'{_KIND[type(record)]}s'].append(doc)  # type: ignore[attr-defined]
+        response = await client.post(f'/api/v1/units/{self.unit_id}/sync', content=orjson.dumps(body),
+                                     headers={'Content-Type': 'application/json'})
+        if response.status_code == 422 and chunk:
+            await self._hold_back(chunk, response)
+            return
         response.raise_for_status()
         await self._apply(response.json())
         latest = self.store.sync_cursor(self.unit_id)
+        sent = {(_KIND[type(r)], r.id) for r in chunk}
+        refused = tuple(entry for entry in latest.refused if (entry[0], entry[1]) not in sent)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                             SyncCursor(pushed=max(latest.pushed, pushed_up_to), pulled=latest.pulled))
+                             SyncCursor(pushed=max(latest.pushed, pushed_up_to), pulled=latest.pulled,
+                                        refused=refused))
         self._count_waiting()
         self.status.update(online=True, offline_since=None, unauthorised=False, last_sync=utc_now())
 
+    async def _hold_back(self, chunk: list[Record], response: httpx.Response) -> None:
+        """The hub refused some of the push: keep those records here, held back, and push the rest next."""
+        try:
+            named = {(r['kind'], r['id']) for r in response.json()['detail']['refused']}
+        except (ValueError, KeyError, TypeError):
+            named = set()
+        held = [r for r in chunk if (_KIND[type(r)], r.id) in named]
+        if not held:  # the hub could not say which: hold the whole push back rather than send it for ever
+            log.error('the hub refused a push of %d records without naming them: %s', len(chunk),
+                      response.text[:500])
+            held = chunk
+        for record in held:
+            log.warning('the hub refused %s %s: it stays on this screen and is not sent again until it changes',
+                        _KIND[type(record)], record.id)
+        latest = self.store.sync_cursor(self.unit_id)
+        keys = {(_KIND[type(r)], r.id) for r in held}
+        refused = tuple(e for e in latest.refused if (e[0], e[1]) not in keys) + tuple(
+            (_KIND[type(r)], r.id, r.seq) for r in held)
+        await self.store.run(self.store.set_sync_cursor, self.unit_id,
+                             SyncCursor(pushed=latest.pushed, pulled=latest.pulled, refused=refused))
+        self._count_waiting()
+
     async def _listen(self, client: httpx.AsyncClient) -> None:
         """Long-poll the hub until it or this screen has a change; then return for the next exchange."""
-        if self._outbox() or any(self._record_outbox()):
+        if self._waiting_records():
             return
         self._local_change.clear()
         since = self.store.sync_cursor(self.unit_id).pulled
@@ -167,30 +206,35 @@ class SyncClient:
             response.raise_for_status()
             await self._apply(response.json())
 
-    async def _apply(self, body: dict) -> None:
-        cards = [card_from_dict(doc) for doc in body.get('cards', [])]
-        if cards:
-            merged = await self.store.run(self.store.merge_cards, self.unit_id, cards)
-            self._from_hub.update(c.seq for c in merged)
-        goals = [(goal_from_dict(g['goal']), g['stamp']) for g in body.get('goals', [])]
-        if goals:
-            await self.store.run(self.store.merge_goals, self.unit_id, goals)
-        meetings = [meeting_from_dict(m) for m in body.get('meetings', [])]
-        recognitions = [recognition_from_dict(r) for r in body.get('recognitions', [])]
-        if meetings or recognitions:
-            seqs = await self.store.run(self.store.merge_records, self.unit_id, meetings, recognitions)
+    async def _apply(self, body: object) -> None:
+        """Take the hub's changes, read with the same strict models the hub uses for a push."""
+        changes = read_changes(body, self.unit_id, now=utc_now())
+        for refused in changes.refused:
+            log.error('a %s from the hub could not be read and was left out: %s (%s)', refused.kind, refused.id,
+                      refused.reason)
+        if changes.goals:  # goals first: a card may name a goal that is new
+            await self.store.run(self.store.merge_goals, self.unit_id, changes.goals)
+        if changes.cards or changes.meetings or changes.recognitions:
+            seqs = await self.store.run(self.store.merge_push, self.unit_id, changes.cards, changes.meetings,
+                                        changes.recognitions)
             self._from_hub.update(seqs)
-        self.phone_url = body.get('phone_url') or self.phone_url
+        self.phone_url = changes.phone_url or self.phone_url
         cursor = self.store.sync_cursor(self.unit_id)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                             SyncCursor(pushed=cursor.pushed, pulled=max(cursor.pulled, int(body['seq']))))
+                             dataclasses.replace(cursor, pulled=max(cursor.pulled, changes.seq)))
 
     async def _heartbeats(self) -> None:
         async with self._client() as client:
             while not self._stopped:
-                with contextlib.suppress(httpx.HTTPError, OSError):
-                    await client.post('/api/v1/heartbeat', json={
-                        'version': self.version, 'outbox': len(self._outbox()), 'clock_ms': int(time.time() * 1000)})
+                with contextlib.suppress(httpx.HTTPError, OSError, ValueError, KeyError, TypeError):
+                    sent = time.time()
+                    response = await client.post('/api/v1/heartbeat', json={
+                        'version': self.version, 'outbox': len(self._outbox()), 'clock_ms': int(sent * 1000),
+                        'refused': len(self.store.sync_cursor(self.unit_id).refused)})
+                    response.raise_for_status()
+                    # the hub read its clock about half-way through the round trip
+                    middle_ms = (sent + time.time()) / 2 * 1000
+                    self.status.update(clock_offset_ms=int(middle_ms - int(response.json()['hub_time_ms'])))
                 await asyncio.sleep(HEARTBEAT_INTERVAL)
 
     async def _offline(self, error: Exception, backoff: float) -> None:
@@ -209,7 +253,7 @@ class SyncClient:
             self._count_waiting()
             self._local_change.set()
 
-    def _outbox(self) -> list:
+    def _outbox(self) -> list[Card]:
         return [c for c in self.store.outbox(self.unit_id) if c.seq not in self._from_hub]
 
     def _record_outbox(self) -> tuple[list[Meeting], list[Recognition]]:
@@ -217,11 +261,33 @@ class SyncClient:
         return ([m for m in meetings if m.seq not in self._from_hub],
                 [r for r in recognitions if r.seq not in self._from_hub])
 
-    def _count_waiting(self) -> None:
+    def _waiting_records(self) -> list[Record]:
+        """What is to be pushed, oldest first, without the changes the hub refused (held back until they change)."""
+        held = {(kind, record_id, seq) for kind, record_id, seq in self.store.sync_cursor(self.unit_id).refused}
         meetings, recognitions = self._record_outbox()
-        self.status.update(waiting=len(self._outbox()) + len(meetings) + len(recognitions))
+        records: list[Record] = [*self._outbox(), *meetings, *recognitions]
+        return sorted((r for r in records if (_KIND[type(r)], r.id, r.seq) not in held), key=lambda r: r.seq)
+
+    def _count_waiting(self) -> None:
+        self.status.update(waiting=len(self._waiting_records()),
+                           refused=len(self.store.sync_cursor(self.unit_id).refused))
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.credentials.hub_url, transport=self._transport,
                                  headers={'Authorization': f'Bearer {self.credentials.token}'},
                                  timeout=httpx.Timeout(10.0, read=LONG_POLL + 10))
+
+
+def _chunk(records: list[Record]) -> tuple[list[Record], list[dict[str, object]]]:
+    """The oldest records that fit in one push (by count and by size), and their documents."""
+    chunk: list[Record] = []
+    docs: list[dict[str, object]] = []
+    size = 0
+    for record in records[:MAX_RECORDS_PER_PUSH]:
+        doc = _ENCODE[type(record)](record)  # type: ignore[operator]
+        size += len(orjson.dumps(doc))
+        if chunk and size > PUSH_BYTES:
+            break
+        chunk.append(record)
+        docs.append(doc)
+    return chunk, docs

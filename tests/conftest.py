@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -14,6 +16,8 @@ from board.settings import Settings
 from board.store import Store
 
 from .factories import seeded_store
+
+T = TypeVar('T')
 
 
 @pytest.fixture
@@ -34,8 +38,33 @@ class Hub:
     def store(self) -> Store:
         return self.context.store
 
+    @property
+    def do(self) -> _Writer:
+        """The store's writes as another actor makes them: ``await hub.do.create_card(...)`` runs on the writer.
+
+        The test runs on the app's event loop, where a durable write is refused (as it must be for the app).
+        """
+        return _Writer(self.store)
+
     def new_user(self) -> User:
         return User(httpx.AsyncClient(transport=self._transport, base_url='http://test'))
+
+
+class _Writer:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        write = getattr(self._store, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await self._store.run(write, *args, **kwargs)
+        return call
+
+
+async def off_loop(write: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a write (of a store without its writer open, or a helper that writes) off the event loop."""
+    return await asyncio.to_thread(write, *args, **kwargs)
 
 
 @pytest.fixture
@@ -53,7 +82,7 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
     marker = request.node.get_closest_marker('settings')
     settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', token_secret='t' * 32,
                         **(marker.kwargs if marker else {}))
-    seeded_store(settings.data_dir).close()
+    await off_loop(lambda: seeded_store(settings.data_dir).close())
     with nicegui_reset_globals():
         os.environ['NICEGUI_USER_SIMULATION'] = 'true'
         try:

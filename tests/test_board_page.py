@@ -52,7 +52,7 @@ async def test_landing_lists_service_areas_and_their_units(hub: Hub):
 
 
 async def test_board_shows_columns_week_goals_and_cards(hub: Hub):
-    hub.store.create_card(UNIT, CardFields(title='Fast plass for rullatorene', owner='Kari', goal_id='trivsel'))
+    await hub.do.create_card(UNIT, CardFields(title='Fast plass for rullatorene', owner='Kari', goal_id='trivsel'))
     user = await open_board(hub)
     for text in ('Avdeling A', 'Ideer', 'Pågår', 'Ferdig', 'Kortere ventetid', 'I fare', 'På sporet',
                  '3,1 av mål 2 dager', 'Fast plass for rullatorene', 'Kari', 'Trivsel'):
@@ -90,7 +90,7 @@ async def test_empty_title_is_not_saved_and_the_field_says_why(hub: Hub):
 
 
 async def test_too_long_title_and_description_get_clear_messages_and_keep_the_old_card(hub: Hub):
-    card = hub.store.create_card(UNIT, CardFields(title='Opprinnelig'))
+    card = await hub.do.create_card(UNIT, CardFields(title='Opprinnelig'))
     user = await open_board(hub)
     tap_card(user, card)
     user.find(marker='dialog-title').clear().type('x' * 201)
@@ -105,7 +105,7 @@ async def test_too_long_title_and_description_get_clear_messages_and_keep_the_ol
 
 
 async def test_opening_a_card_to_set_goal_owner_due_and_move_it_to_progress(hub: Hub):
-    card = hub.store.create_card(UNIT, CardFields(title='Rydd lageret'))
+    card = await hub.do.create_card(UNIT, CardFields(title='Rydd lageret'))
     user = await open_board(hub)
     tap_card(user, card)
     [goal] = user.find(marker='dialog-goal').elements
@@ -124,7 +124,7 @@ async def test_opening_a_card_to_set_goal_owner_due_and_move_it_to_progress(hub:
 
 
 async def test_a_refused_move_in_the_dialog_explains_why(hub: Hub):
-    card = hub.store.create_card(UNIT, CardFields(title='Stor endring'))
+    card = await hub.do.create_card(UNIT, CardFields(title='Stor endring'))
     user = await open_board(hub)
     tap_card(user, card)
     [column] = user.find(marker='dialog-column').elements
@@ -135,7 +135,7 @@ async def test_a_refused_move_in_the_dialog_explains_why(hub: Hub):
 
 
 async def test_delete_asks_first(hub: Hub):
-    card = hub.store.create_card(UNIT, CardFields(title='Skal bort'))
+    card = await hub.do.create_card(UNIT, CardFields(title='Skal bort'))
     user = await open_board(hub)
     tap_card(user, card)
     user.find(marker='dialog-delete').click()
@@ -147,7 +147,7 @@ async def test_delete_asks_first(hub: Hub):
 
 
 async def test_every_screen_of_the_unit_sees_a_change_and_only_that_card_is_touched(hub: Hub):
-    kept = hub.store.create_card(UNIT, CardFields(title='Står stille'))
+    kept = await hub.do.create_card(UNIT, CardFields(title='Står stille'))
     first = await open_board(hub)
     second = await open_board(hub)
     [kept_view] = second.find(marker=f'card-{kept.id}').elements
@@ -169,13 +169,13 @@ async def test_other_units_screens_are_not_told(hub: Hub):
     user = hub.new_user()
     await user.open('/units/skole-b')
     other = await open_board(hub)
-    hub.store.create_card(UNIT, CardFields(title='Bare for avdeling A'))
+    await hub.do.create_card(UNIT, CardFields(title='Bare for avdeling A'))
     await eventually(lambda: cards_in(other, Column.IDEAS) == ['Bare for avdeling A'])
     await user.should_not_see('Bare for avdeling A')
 
 
 async def test_user_text_is_shown_as_text(hub: Hub):
-    hub.store.create_card(UNIT, CardFields(title='<img src=x onerror=alert(1)>'))
+    await hub.do.create_card(UNIT, CardFields(title='<img src=x onerror=alert(1)>'))
     user = await open_board(hub)
     await user.should_see('<img src=x onerror=alert(1)>')
     await user.should_not_see(ui.html)
@@ -183,7 +183,7 @@ async def test_user_text_is_shown_as_text(hub: Hub):
 
 @pytest.mark.settings(language='en')
 async def test_english_is_chosen_in_the_settings(hub: Hub):
-    hub.store.create_card(UNIT, CardFields(title='Kortet står på norsk'))
+    await hub.do.create_card(UNIT, CardFields(title='Kortet står på norsk'))
     user = await open_board(hub)
     for text in ('Ideas', 'In progress', 'Done', 'At risk', 'On track', '3.1 of target 2 dager', 'New idea'):
         await user.should_see(text)
@@ -191,7 +191,7 @@ async def test_english_is_chosen_in_the_settings(hub: Hub):
 
 
 async def test_a_full_disk_is_explained_on_the_board_and_nothing_is_lost(hub: Hub, monkeypatch, caplog):
-    kept = hub.store.create_card(UNIT, CardFields(title='Lagret før'))
+    kept = await hub.do.create_card(UNIT, CardFields(title='Lagret før'))
     user = await open_board(hub)
     real_write = os.write
 
@@ -214,7 +214,7 @@ async def test_a_full_disk_is_explained_on_the_board_and_nothing_is_lost(hub: Hu
 
 
 async def test_recording_a_gain_on_a_card_in_progress(hub: Hub):
-    card = hub.store.create_card(UNIT, CardFields(title='Felles medisinrom'), column=Column.DOING)
+    card = await hub.do.create_card(UNIT, CardFields(title='Felles medisinrom'), column=Column.DOING)
     user = await open_board(hub)
     tap_card(user, card)
     user.find(marker='gain-enabled').click()

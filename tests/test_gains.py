@@ -140,13 +140,17 @@ def test_gain_entries_include_the_archive(store: Store) -> None:
     assert store.gain_entries() == entries  # the second look comes from the cache
 
 
+def stamp(ms: int) -> str:
+    return f'{1_800_000_000_000 + ms:013d}-00000-hub'
+
+
 def test_codec_and_merge_carry_the_gain() -> None:
     now = datetime(2026, 5, 1, tzinfo=UTC)
     gain = Gain.per_day(15, 4, categories=(Q, S), identified_on=now.date(), amount_nok=12_000, note='æøå')
     card = Card(id='c', unit_id=UNIT, title='T', column=Column.DOING, created_at=now, gain=gain)
     assert card_from_dict(card_to_dict(card)) == card
-    mine = dataclasses.replace(card, gain=None, title='Ny tittel', stamps={'title': '2', 'gain': '1'})
-    theirs = dataclasses.replace(card, stamps={'title': '1', 'gain': '3'})
+    mine = dataclasses.replace(card, gain=None, title='Ny tittel', stamps={'title': stamp(2), 'gain': stamp(1)})
+    theirs = dataclasses.replace(card, stamps={'title': stamp(1), 'gain': stamp(3)})
     merged = merge_card(mine, theirs)
     assert merged.gain == gain and merged.title == 'Ny tittel'
     assert entries_of([dataclasses.replace(card, deleted=True)]) == []

@@ -15,20 +15,20 @@ from board import admin
 from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, Meeting, Origin
 from board.users import Grant, Scope
 
-from .conftest import Hub
+from .conftest import Hub, off_loop
 from .factories import OTHER_UNIT, UNIT
 from .test_board_page import eventually, tap_card
 
 PASSWORD = 'et langt nok passord'
 
 
-def add_user(hub: Hub, username: str, *roles: str) -> None:
-    admin.set_user(hub.store, username, name=username.capitalize(), grants=[Grant.parse(r) for r in roles],
-                   password=PASSWORD)
+async def add_user(hub: Hub, username: str, *roles: str) -> None:
+    await off_loop(admin.set_user, hub.store, username, name=username.capitalize(),
+                   grants=[Grant.parse(r) for r in roles], password=PASSWORD)
 
 
 async def logged_in(hub: Hub, username: str, *roles: str) -> SimulatedUser:
-    add_user(hub, username, *roles)
+    await add_user(hub, username, *roles)
     user = hub.new_user()
     response = await user.http_client.post('/login', data={'username': username, 'password': PASSWORD})
     assert response.status_code == 303, response.text
@@ -55,7 +55,7 @@ async def test_walls_stay_open_without_login(hub: Hub):
 
 
 async def test_wrong_password_and_the_limit_on_attempts(hub: Hub):
-    add_user(hub, 'kari', f'unit:{UNIT}')
+    await add_user(hub, 'kari', f'unit:{UNIT}')
     client = hub.new_user().http_client
     response = await client.post('/login', data={'username': 'kari', 'password': 'feil passord'})
     assert response.status_code == 401 and 'Feil brukernavn eller passord.' in response.text
@@ -70,7 +70,7 @@ async def test_wrong_password_and_the_limit_on_attempts(hub: Hub):
 
 
 async def test_login_sets_a_session_cookie_and_only_goes_to_local_pages(hub: Hub):
-    add_user(hub, 'kari', f'unit:{UNIT}')
+    await add_user(hub, 'kari', f'unit:{UNIT}')
     client = hub.new_user().http_client
     response = await client.post('/login?next=//evil.example/x', data={'username': 'kari', 'password': PASSWORD})
     assert response.status_code == 303 and response.headers['location'] == '/leder'
@@ -107,7 +107,7 @@ async def test_a_goal_saved_after_the_login_ended_is_refused_on_the_server(hub: 
     user.find(marker='new-goal').click()
     user.find(marker='goal-name').type('Færre avbrytelser')
     # the page is open and the dialog filled in; now the leader's role is taken away
-    admin.set_user(hub.store, 'kari', grants=[Grant(Scope.UNIT, OTHER_UNIT)])
+    await off_loop(admin.set_user, hub.store, 'kari', grants=[Grant(Scope.UNIT, OTHER_UNIT)])
     user.find(marker='goal-save').click()
     await user.should_see('Innloggingen din er utløpt eller endret.')
     assert [g.name for g in hub.store.goals(UNIT)] == ['Kortere ventetid', 'Trivsel']
@@ -137,7 +137,7 @@ async def test_a_leader_creates_and_edits_a_goal(hub: Hub):
 
 
 async def test_a_card_moved_by_a_leader_records_who_and_a_lost_login_refuses(hub: Hub):
-    card = hub.store.create_card(UNIT, CardFields(title='Felles medisinrom'))
+    card = await hub.do.create_card(UNIT, CardFields(title='Felles medisinrom'))
     user = await logged_in(hub, 'kari', f'unit:{UNIT}')
     await user.open(f'/leder/enheter/{UNIT}')
     await user.should_see('Kort med blå ramme er endret de siste 7 dagene')
@@ -147,7 +147,8 @@ async def test_a_card_moved_by_a_leader_records_who_and_a_lost_login_refuses(hub
     await eventually(lambda: hub.store.card(UNIT, card.id).owner == 'Ola')
     changed = hub.store.card(UNIT, card.id)
     assert (changed.changed_origin, changed.changed_by) == (Origin.LEADER, 'Kari')
-    admin.set_user(hub.store, 'kari', disabled=True)  # the account is closed; the open page can no longer change
+    # the account is closed; the open page can no longer change
+    await off_loop(admin.set_user, hub.store, 'kari', disabled=True)
     tap_card(user, card)
     user.find(marker='dialog-owner').type('x')
     user.find(marker='dialog-save').click()
@@ -155,8 +156,7 @@ async def test_a_card_moved_by_a_leader_records_who_and_a_lost_login_refuses(hub
     assert hub.store.card(UNIT, card.id).owner == 'Ola'
 
 
-def _seed_gains(hub: Hub) -> None:
-    store = hub.store
+async def _seed_gains(hub: Hub) -> None:
     now = datetime.now(UTC)
     identified = (now - timedelta(days=30)).date()
     cards = [
@@ -169,17 +169,17 @@ def _seed_gains(hub: Hub) -> None:
              created_at=now, started_at=now,
              gain=Gain(categories=(GainCategory.SAVINGS,), hours_per_week=30, identified_on=identified)),
     ]
-    store.import_cards(UNIT, cards[:1])
-    store.import_cards(OTHER_UNIT, cards[1:])
-    store.record_meeting(Meeting(id='m1', unit_id=UNIT, started_at=now - timedelta(days=2, minutes=15),
+    await hub.do.import_cards(UNIT, cards[:1])
+    await hub.do.import_cards(OTHER_UNIT, cards[1:])
+    await hub.do.record_meeting(Meeting(id='m1', unit_id=UNIT, started_at=now - timedelta(days=2, minutes=15),
                                  ended_at=now - timedelta(days=2), present=7))
 
 
 async def test_overview_for_the_whole_organisation(hub: Hub):
-    _seed_gains(hub)
+    await _seed_gains(hub)
     five_weeks_ago = datetime.now(UTC) - timedelta(weeks=5)
     old_idea = Card(id='old', unit_id=OTHER_UNIT, title='Gammel idé', created_at=five_weeks_ago)
-    hub.store.import_cards(OTHER_UNIT, [old_idea])
+    await hub.do.import_cards(OTHER_UNIT, [old_idea])
     user = await logged_in(hub, 'leder', 'organisation')
     await user.open('/leder')
     for text in ('Helse og omsorg', 'Oppvekst', 'Avdeling A', 'Skole B', 'Ingen tavlemøte registrert',
@@ -194,7 +194,7 @@ async def test_overview_for_the_whole_organisation(hub: Hub):
 
 
 async def test_gains_dashboard_and_reports(hub: Hub):
-    _seed_gains(hub)
+    await _seed_gains(hub)
     user = await logged_in(hub, 'leder', 'organisation')
     await user.open('/leder/gevinster')
     for text in ('Gevinster', 'Identifisert', 'Realisert', 'Enheter med aktiv tavle', 'av 2', 'Per kvartal (årsverk)'):
@@ -260,7 +260,7 @@ async def test_admin_page_adds_a_unit_and_a_user_and_pairs_a_screen(hub: Hub):
 async def test_leader_pages_ask_again_for_every_admin_action(hub: Hub):
     user = await logged_in(hub, 'it', 'admin')
     await user.open('/admin')
-    admin.set_user(hub.store, 'it', grants=[Grant(Scope.ORGANISATION)])  # no longer admin
+    await off_loop(admin.set_user, hub.store, 'it', grants=[Grant(Scope.ORGANISATION)])  # no longer admin
     user.find(marker='unit-name').type('Ny enhet')
     user.find(marker='unit-area').elements.pop().value = 'helse'
     user.find(marker='add-unit').click()
@@ -274,11 +274,12 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     now = store.now()
     for kiosk_id, seen in (('kioskquiet', now - timedelta(minutes=11)), ('kioskfresh', now)):
         code = f'CODE{kiosk_id}'
-        store.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=UNIT, expires_at=now + timedelta(1)))
-        store.redeem_pairing_code(hash_secret(code), Kiosk(id=kiosk_id, unit_id=UNIT, token_hash=kiosk_id,
-                                                           paired_at=now))
-        store.record_heartbeat(kiosk_id, version='0.1.0', outbox=2, clock_offset_ms=-40)
-        store._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40)  # as if its last heartbeat came then
+        await hub.do.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=UNIT,
+                                                  expires_at=now + timedelta(1)))
+        await hub.do.redeem_pairing_code(hash_secret(code), Kiosk(id=kiosk_id, unit_id=UNIT, token_hash=kiosk_id,
+                                                                  paired_at=now))
+        await hub.do.record_heartbeat(kiosk_id, version='0.1.0', outbox=2, clock_offset_ms=-40)
+        store._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40, 0)  # as if its last heartbeat came then
     user = await logged_in(hub, 'it', 'admin')
     await user.open('/admin')
     user.find(marker='tab-screens').click()
@@ -293,7 +294,7 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
 async def test_a_leader_confirms_a_gain_months_after_the_card_left_the_board(hub: Hub):
     long_ago = datetime.now(UTC) - timedelta(days=120)
     gain = Gain(categories=(GainCategory.CAPACITY,), hours_per_week=3.75, identified_on=long_ago.date())
-    hub.store.import_cards(UNIT, [Card(id='arkivert', unit_id=UNIT, title='Ryddig lager', column=Column.DONE,
+    await hub.do.import_cards(UNIT, [Card(id='arkivert', unit_id=UNIT, title='Ryddig lager', column=Column.DONE,
                                        created_at=long_ago, started_at=long_ago, finished_at=long_ago, gain=gain)])
     assert hub.store.card(UNIT, 'arkivert') is None  # in the archive, not on the board
     other = await logged_in(hub, 'per', f'unit:{OTHER_UNIT}')

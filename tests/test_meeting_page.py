@@ -12,10 +12,11 @@ from .test_board_page import eventually, open_board
 
 async def test_a_whole_meeting_leaves_its_record(hub: Hub):
     store = hub.store
-    first = store.create_card(UNIT, CardFields(title='Fast plass for rullatorene'), origin=Origin.PHONE)
-    second = store.create_card(UNIT, CardFields(title='Kaffekrok for pårørende'))
-    third = store.create_card(UNIT, CardFields(title='Ny kaffemaskin'))
-    doing = store.create_card(UNIT, CardFields(title='Sjekkliste for innkomst', owner='Per'), column=Column.DOING)
+    first = await hub.do.create_card(UNIT, CardFields(title='Fast plass for rullatorene'), origin=Origin.PHONE)
+    second = await hub.do.create_card(UNIT, CardFields(title='Kaffekrok for pårørende'))
+    third = await hub.do.create_card(UNIT, CardFields(title='Ny kaffemaskin'))
+    doing = await hub.do.create_card(UNIT, CardFields(title='Sjekkliste for innkomst', owner='Per'),
+                                     column=Column.DOING)
     user = await open_board(hub)
     user.find(marker='start-meeting').click()
     await user.should_see('Tavlemøte – uke', retries=20)
@@ -81,9 +82,9 @@ async def test_history_shows_the_week_with_its_meeting_and_finished_work(hub: Hu
 
     from board.domain import Meeting
     store = hub.store
-    done = store.create_card(UNIT, CardFields(title='Ferdig i dag', quick_win=True), column=Column.DONE)
+    done = await hub.do.create_card(UNIT, CardFields(title='Ferdig i dag', quick_win=True), column=Column.DONE)
     now = store.now()
-    store.record_meeting(Meeting(id='m1', unit_id=UNIT, started_at=now - timedelta(minutes=16), ended_at=now,
+    await hub.do.record_meeting(Meeting(id='m1', unit_id=UNIT, started_at=now - timedelta(minutes=16), ended_at=now,
                                  present=8, decisions=('«Ferdig i dag» ferdig',)))
     user = hub.new_user()
     await user.open(f'/units/{UNIT}/historikk')
@@ -99,7 +100,7 @@ async def test_five_whys_and_fishbone_are_done_at_the_board(hub: Hub):
     from board.domain import FishboneHeading
 
     from .test_board_page import tap_card
-    card = hub.store.create_card(UNIT, CardFields(title='Medisiner gis for sent'), column=Column.DOING)
+    card = await hub.do.create_card(UNIT, CardFields(title='Medisiner gis for sent'), column=Column.DOING)
     user = await open_board(hub)
     tap_card(user, card)
     user.find(marker='dialog-root-causes').click()

@@ -14,7 +14,7 @@ from board.codec import card_to_dict
 from board.domain import CardFields, Column
 from board.sync_api import issue_pairing_code
 
-from .conftest import Hub
+from .conftest import Hub, off_loop
 from .factories import OTHER_UNIT, UNIT, seeded_store
 from .test_board_page import cards_in, eventually, open_board
 
@@ -25,7 +25,7 @@ def client(hub: Hub, token: str = '') -> httpx.AsyncClient:
 
 
 async def pair(hub: Hub, unit_id: str = UNIT) -> str:
-    code = issue_pairing_code(hub.store, unit_id)['code']
+    code = (await off_loop(issue_pairing_code, hub.store, unit_id))['code']
     async with client(hub) as api:
         response = await api.post('/api/v1/pair', json={'code': code, 'unit_id': unit_id})
     assert response.status_code == 200, response.text
@@ -33,7 +33,7 @@ async def pair(hub: Hub, unit_id: str = UNIT) -> str:
 
 
 async def test_pairing_gives_a_token_once_and_the_hub_keeps_only_its_hash(hub: Hub):
-    code = issue_pairing_code(hub.store, UNIT)['code']
+    code = (await off_loop(issue_pairing_code, hub.store, UNIT))['code']
     async with client(hub) as api:
         first = await api.post('/api/v1/pair', json={'code': code.lower(), 'unit_id': UNIT})
         again = await api.post('/api/v1/pair', json={'code': code, 'unit_id': UNIT})
@@ -46,7 +46,7 @@ async def test_pairing_gives_a_token_once_and_the_hub_keeps_only_its_hash(hub: H
 
 
 async def test_a_pairing_code_is_bound_to_its_unit_and_expires(hub: Hub):
-    code = issue_pairing_code(hub.store, UNIT)['code']
+    code = (await off_loop(issue_pairing_code, hub.store, UNIT))['code']
     async with client(hub) as api:
         assert (await api.post('/api/v1/pair', json={'code': code, 'unit_id': OTHER_UNIT})).status_code == 403
         later = hub.store.now() + timedelta(hours=25)
@@ -65,16 +65,16 @@ async def test_sync_refuses_missing_wrong_and_revoked_tokens(hub: Hub):
         assert (await kiosk.post(f'/api/v1/units/{OTHER_UNIT}/sync', json={'pulled': 0})).status_code == 403
         assert (await kiosk.get(f'/api/v1/units/{OTHER_UNIT}/changes')).status_code == 403
         [device] = hub.store.kiosks()
-        hub.store.revoke_kiosk(device.id)
+        await hub.do.revoke_kiosk(device.id)
         assert (await kiosk.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0})).status_code == 401
 
 
 async def test_push_and_pull_exchange_cards_and_goals(hub: Hub, tmp_path):
     token = await pair(hub)
     board = await open_board(hub)
-    wall = seeded_store(tmp_path / 'kiosk', node_id='kioskx')  # the wall screen's own replica
-    made_offline = wall.create_card(UNIT, CardFields(title='Laget mens nettet var nede'))
-    hub_card = hub.store.create_card(UNIT, CardFields(title='Laget på huben'))
+    wall = await off_loop(seeded_store, tmp_path / 'kiosk', node_id='kioskx')  # the wall screen's own replica
+    made_offline = await off_loop(wall.create_card, UNIT, CardFields(title='Laget mens nettet var nede'))
+    hub_card = await hub.do.create_card(UNIT, CardFields(title='Laget på huben'))
     async with client(hub, token) as kiosk:
         response = await kiosk.post(f'/api/v1/units/{UNIT}/sync',
                                     json={'pulled': 0, 'cards': [card_to_dict(made_offline)]})
@@ -92,12 +92,15 @@ async def test_push_and_pull_exchange_cards_and_goals(hub: Hub, tmp_path):
 
 async def test_a_malformed_or_foreign_card_is_refused(hub: Hub):
     token = await pair(hub)
-    other = hub.store.create_card(OTHER_UNIT, CardFields(title='Skolens kort'))
+    other = await hub.do.create_card(OTHER_UNIT, CardFields(title='Skolens kort'))
     async with client(hub, token) as kiosk:
         foreign = await kiosk.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0, 'cards': [card_to_dict(other)]})
         broken = await kiosk.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0, 'cards': [{'id': 'x'}]})
-    assert foreign.status_code == 403
+    assert foreign.status_code == 422
+    assert foreign.json()['detail']['refused'] == [
+        {'kind': 'card', 'id': other.id, 'reason': f'belongs to another unit than {UNIT}'}]
     assert broken.status_code == 422
+    assert hub.store.card(UNIT, other.id) is None
 
 
 async def test_long_poll_answers_as_soon_as_the_unit_changes(hub: Hub):

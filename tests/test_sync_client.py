@@ -12,7 +12,7 @@ from board.domain import CardFields, Column
 from board.store import Store
 from board.sync_client import KioskCredentials, SyncClient
 
-from .conftest import Hub
+from .conftest import Hub, off_loop
 from .factories import UNIT, seeded_store
 from .test_board_page import eventually
 from .test_sync_api import pair
@@ -38,7 +38,7 @@ def open_replica(folder: Path, node_id: str) -> Store:
 async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:
     token = await pair(hub)
     [device] = [k for k in hub.store.kiosks() if not k.revoked][-1:]
-    store = open_replica(folder, device.id)
+    store = await off_loop(open_replica, folder, device.id)
     credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id=UNIT, kiosk_id=device.id, token=token)
     client = SyncClient(store, credentials, version='test', transport=network)
     return store, client, client.start()
@@ -69,7 +69,7 @@ async def test_changes_reach_the_hub_and_come_back_within_a_second(hub: Hub, tmp
 
 async def test_offline_edits_on_both_sides_of_one_card_both_survive(hub: Hub, tmp_path):
     network = Network(hub._transport)
-    shared = hub.store.create_card(UNIT, CardFields(title='Felles kort'))
+    shared = await hub.do.create_card(UNIT, CardFields(title='Felles kort'))
     kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
     try:
         await eventually(lambda: kiosk.card(UNIT, shared.id) is not None)
@@ -117,7 +117,7 @@ async def test_a_revoked_wall_screen_says_so(hub: Hub, tmp_path, caplog):
     kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
     try:
         await eventually(lambda: client.status.online)
-        hub.store.revoke_kiosk(client.credentials.kiosk_id)
+        await hub.do.revoke_kiosk(client.credentials.kiosk_id)
         await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Etter tilbakekalling'))
         await eventually(lambda: client.status.unauthorised, seconds=5)
         assert 'pair it again' in caplog.text  # logged for IT, as it should be

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
-import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -21,7 +21,7 @@ import orjson
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
-from ..clock import HybridClock, utc_now
+from ..clock import HybridClock, stamp_ms, utc_now
 from ..codec import (
     card_from_dict,
     card_to_dict,
@@ -53,7 +53,9 @@ from ..domain import (
     ServiceArea,
     Unit,
     changed_fields,
+    is_valid_id,
     move_card,
+    normalise_card,
     position_at,
     validate_card_fields,
     validate_gain,
@@ -62,7 +64,7 @@ from ..domain import (
 )
 from ..gains import GainEntry, entries_of
 from ..lock import DataFolderLock
-from ..merge import STAMPED_FIELDS, merge_card, merge_goal
+from ..merge import STAMPED_FIELDS, merge_card, merge_goal, newest_stamp
 from ..ordering import key_between
 from .files import AtomicJSONStorage, DataFileError, StoreWriteError, document, open_db, remove_stale_temporary_files
 from .kiosks import KioskRecords
@@ -87,16 +89,24 @@ log = logging.getLogger(__name__)
 P = ParamSpec('P')
 T = TypeVar('T')
 
-_ID = re.compile(r'^[a-z0-9][a-z0-9_-]{0,62}$')
 _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 
 
 
 @dataclass(frozen=True, slots=True)
 class SyncCursor:
-    """A replica's progress: its own changes up to ``pushed`` are on the hub; the hub's up to ``pulled`` are here."""
+    """A replica's progress: its own changes up to ``pushed`` are on the hub; the hub's up to ``pulled`` are here.
+
+    ``refused``: changes the hub refused, as (kind, id, seq): held back until that record changes here again.
+    """
     pushed: int = 0
     pulled: int = 0
+    refused: tuple[tuple[str, str, int], ...] = ()
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> SyncCursor:
+        return cls(pushed=int(doc.get('pushed', 0)), pulled=int(doc.get('pulled', 0)),
+                   refused=tuple((str(k), str(i), int(s)) for k, i, s in doc.get('refused', ())))
 
 
 # --- changes, as the UI and the sync see them ---------------------------------------------------------------------
@@ -157,12 +167,14 @@ class Store(KioskRecords, UserRecords):
         self._lock = threading.RLock()
         self._writer: ThreadPoolExecutor | None = None
         self._subscribers: list[Callable[[Change], None]] = []
+        #: changes of a transaction under way, told to the subscribers once it is on disk (see _transaction)
+        self._pending = threading.local()
         self._org_db: TinyDB | None = None
         self._devices_db: TinyDB | None = None
         self._users_db: TinyDB | None = None
         self._organisation = Organisation(name='')
         self._units: dict[str, _UnitBoard] = {}
-        self._heartbeats: dict[str, tuple[datetime, str, int, int]] = {}
+        self._heartbeats: dict[str, tuple[datetime, str, int, int, int]] = {}
         self._gain_cache: dict[Path, tuple[tuple[int, int], list[GainEntry]]] = {}
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
@@ -280,17 +292,28 @@ class Store(KioskRecords, UserRecords):
         """Every unit's gains: on the boards (memory) and in the yearly archives.
 
         An archive file is read once and its gains kept until the file changes (archiving appends to it once an
-        hour at most), so the dashboard and the reports do not parse ten years of history on every look.
+        hour at most), so the dashboard and the reports do not parse ten years of history on every look. An
+        archive file that cannot be read is logged and left out; the other units' gains are still counted.
         """
         entries = entries_of(c for board in self._units.values() for c in board.cards.values())
         for unit_id in self._units:
             for year in self.archive_years(unit_id):
-                entries.extend(self._archived_gains(_archive_path(self.folder, unit_id, year)))
+                try:
+                    entries.extend(self._archived_gains(_archive_path(self.folder, unit_id, year)))
+                except DataFileError:
+                    log.exception('the gains of unit %s in %d are left out', unit_id, year)
         return entries
 
     def index_archive(self, unit_id: str, year: int) -> int:
-        """Read one archive file's gains into the index now (the hub does this file by file after it starts)."""
-        return len(self._archived_gains(_archive_path(self.folder, unit_id, year)))
+        """Read one archive file's gains into the index now (the hub does this file by file after it starts).
+
+        A file that cannot be read is logged with its unit and year, and the index goes on with the next one.
+        """
+        try:
+            return len(self._archived_gains(_archive_path(self.folder, unit_id, year)))
+        except DataFileError:
+            log.exception('the gains of unit %s in %d cannot be indexed', unit_id, year)
+            return 0
 
     def _archived_gains(self, path: Path) -> list[GainEntry]:
         try:
@@ -415,10 +438,13 @@ class Store(KioskRecords, UserRecords):
         return cards, goals, board.seq
 
     def merge_cards(self, unit_id: str, cards: Iterable[Card]) -> list[Card]:
-        """Take cards changed on another node: merge field by field, keep their stamps, number what changed here."""
+        """Take cards changed on another node: merge field by field, keep their stamps, number what changed here.
+
+        All of them in one durable write: a push of 60 cards costs one write of the unit's file, not 60.
+        """
         merged_cards: list[Card] = []
-        with self._lock:
-            board = self._board(unit_id)
+        board = self._board(unit_id)
+        with self._transaction(board):
             for incoming in cards:
                 if incoming.unit_id != unit_id:
                     raise ValueError(f'card {incoming.id} belongs to {incoming.unit_id}, not {unit_id}')
@@ -430,6 +456,18 @@ class Store(KioskRecords, UserRecords):
                     continue  # nothing new: sent again, or already known
                 merged_cards.append(self._commit_as_is(board, before, merged))
         return merged_cards
+
+    def merge_push(self, unit_id: str, cards: Iterable[Card], meetings: Iterable[Meeting] = (),
+                   recognitions: Iterable[Recognition] = ()) -> list[int]:
+        """What one sync exchange brings: cards, meetings and recognitions, merged in one durable write.
+
+        Returns the sequence numbers they got here (see :meth:`merge_records`).
+        """
+        board = self._board(unit_id)
+        with self._transaction(board):
+            seqs = [c.seq for c in self.merge_cards(unit_id, cards)]
+            seqs += self.merge_records(unit_id, meetings, recognitions)
+        return seqs
 
     def merge_goals(self, unit_id: str, goals: Iterable[tuple[Goal, str]]) -> None:
         """Take goals changed on the hub: the later version of a goal wins."""
@@ -521,8 +559,8 @@ class Store(KioskRecords, UserRecords):
 
     def record_meeting(self, meeting: Meeting) -> Meeting:
         """Keep a board meeting's record; the ideas it went through are no longer marked new."""
-        with self._lock:
-            board = self._board(meeting.unit_id)
+        board = self._board(meeting.unit_id)
+        with self._transaction(board):
             meeting = self._commit_meeting(board, meeting)
             for card in [c for c in board.cards.values() if c.unseen and not c.deleted]:
                 self._commit(board, card, dataclasses.replace(card, unseen=False))
@@ -553,8 +591,8 @@ class Store(KioskRecords, UserRecords):
         Returns the sequence numbers they got here, so a replica knows which of its changes came from the hub.
         """
         seqs: list[int] = []
-        with self._lock:
-            board = self._board(unit_id)
+        board = self._board(unit_id)
+        with self._transaction(board):
             known = {m.id for m in board.meetings}
             for meeting in meetings:
                 if meeting.unit_id == unit_id and meeting.id not in known:
@@ -717,7 +755,7 @@ class Store(KioskRecords, UserRecords):
         for unit_id in list(self._units):
             try:
                 moved += self._archive_unit(unit_id)
-            except (DataFileError, StoreWriteError):
+            except Exception:  # one unit's problem must not stop the others' archiving
                 log.exception('archiving unit %s failed; its cards stay on the board', unit_id)
         return moved
 
@@ -727,7 +765,7 @@ class Store(KioskRecords, UserRecords):
         with self._lock:
             board = self._board(unit_id)
             cutoff = self.archive_cutoff()
-            leaving = [c for c in board.cards.values() if _archivable(c, cutoff) or _expired_tombstone(c, cutoff)]
+            leaving = [c for c in board.cards.values() if _leaving(c, cutoff)]
             if not leaving:
                 return 0
             by_year: dict[int, list[Card]] = {}
@@ -763,6 +801,7 @@ class Store(KioskRecords, UserRecords):
     def _commit(self, board: _UnitBoard, before: Card | None, after: Card, *, origin: Origin | None = None,
                 by: str = '') -> Card:
         """Stamp, number and durably write one card change, then tell the subscribers."""
+        after = normalise_card(after)
         names = changed_fields(before, after) if before is not None else list(_STAMPED)
         if before is not None and not names:
             return before
@@ -794,7 +833,36 @@ class Store(KioskRecords, UserRecords):
         self._emit(CardChanged(board.unit_id, seq, card, before))
         return card
 
+    @contextlib.contextmanager
+    def _transaction(self, board: _UnitBoard) -> Iterator[None]:
+        """Several changes of one unit as one durable write: all of them reach the disk, or none does.
+
+        If the write fails (a full disk), the unit's board in memory is put back as it was, and nobody has been
+        told of the changes: subscribers hear of them only once they are on disk.
+        """
+        with self._lock:
+            outer = getattr(self._pending, 'changes', None) is None
+            saved = board.state()
+            if outer:
+                self._pending.changes = []
+            try:
+                with board.storage.batch():
+                    yield
+            except BaseException:
+                board.restore(saved)
+                if outer:
+                    self._pending.changes = None
+                raise
+            if outer:
+                changes, self._pending.changes = self._pending.changes, None
+                for change in changes:
+                    self._emit(change)
+
     def _emit(self, change: Change) -> None:
+        pending = getattr(self._pending, 'changes', None)
+        if pending is not None:
+            pending.append(change)
+            return
         self.last_change = time.monotonic()
         for callback in list(self._subscribers):
             try:
@@ -854,7 +922,7 @@ class _UnitBoard:
             goals = {doc['id']: goal_from_dict(doc) for doc in goal_docs}
             versions = {doc['id']: (int(doc.get('seq', 0)), str(doc.get('stamp', ''))) for doc in goal_docs}
             meta = db.table('meta').get(doc_id=1)
-            cursor = SyncCursor(**meta.get('sync', {})) if meta else SyncCursor()
+            cursor = SyncCursor.from_dict(meta.get('sync', {})) if meta else SyncCursor()
             meetings = sorted((meeting_from_dict(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
             recognitions = {d['id']: recognition_from_dict(d) for d in db.table('recognitions').all()}
         except (KeyError, TypeError, ValueError) as error:
@@ -869,6 +937,14 @@ class _UnitBoard:
     def storage(self) -> AtomicJSONStorage:
         return self.db.storage  # type: ignore[return-value]
 
+    def state(self) -> tuple[Any, ...]:
+        """What a transaction puts back if its write fails (the containers are replaced, never changed)."""
+        return tuple(getattr(self, name) for name in _BOARD_STATE)
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(_BOARD_STATE, state, strict=True):
+            setattr(self, name, value)
+
     @property
     def cards_table(self) -> Table:
         return self.db.table('cards')
@@ -881,12 +957,15 @@ class _UnitBoard:
         self.db.table('meta').upsert(document({'unit_id': self.unit_id, 'seq': seq}, 1))
 
 
+_BOARD_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions')
+
+
 def _archive_path(folder: Path, unit_id: str, year: int) -> Path:
     return folder / 'archive' / unit_id / f'{year}.json'
 
 
 def _check_id(value: str) -> None:
-    if not _ID.match(value):
+    if not is_valid_id(value):
         raise ValueError(f'invalid id {value!r}: use lower-case letters, digits, "-" and "_" (at most 63)')
 
 
@@ -909,10 +988,19 @@ def _archive_year(card: Card, timezone: tzinfo) -> int:
     return (moment or card.created_at).astimezone(timezone).year
 
 
+def _leaving(card: Card, cutoff: datetime) -> bool:
+    """Whether the archive pass takes the card off the board; a card it cannot judge stays, and is logged."""
+    try:
+        return _archivable(card, cutoff) or _expired_tombstone(card, cutoff)
+    except (TypeError, ValueError):
+        log.exception('card %s of unit %s cannot be archived; it stays on the board', card.id, card.unit_id)
+        return False
+
+
 def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
     if not card.deleted or not card.stamps:
         return False
-    newest_ms = int(max(card.stamps.values()).split('-', 1)[0])
+    newest_ms = stamp_ms(newest_stamp(card))
     return datetime.fromtimestamp(newest_ms / 1000, cutoff.tzinfo) < cutoff
 
 

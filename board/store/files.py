@@ -7,6 +7,7 @@ parse is never overwritten: reading it raises :class:`DataFileError` naming it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -21,7 +22,7 @@ from tinydb.table import Document
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic
 
-__all__ = ['AtomicJSONStorage', 'DataFileError', 'StoreWriteError', 'document', 'open_db',
+__all__ = ['AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'StoreWriteError', 'document', 'open_db',
            'remove_stale_temporary_files']
 
 log = logging.getLogger('board.store')
@@ -43,6 +44,22 @@ class StoreWriteError(RuntimeError):
         self.errno = getattr(error, 'errno', None)
         super().__init__(f'could not write {path}: {getattr(error, "strerror", None) or error}')
 
+
+
+class EventLoopWriteError(RuntimeError):
+    """A durable write was attempted on a thread running an event loop: a bug, since every screen would wait.
+
+    Writes go through the store's writer (``await store.run(...)``); this check makes a forgotten one fail in the
+    tests instead of freezing 70 wall screens for the length of an fsync in production.
+    """
+
+
+def refuse_on_event_loop(path: Path) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # no event loop in this thread: the store's writer, a worker thread or the command line
+    raise EventLoopWriteError(f'durable write of {path} on the event loop thread; use "await store.run(...)"')
 
 
 class AtomicJSONStorage(Storage):
@@ -101,6 +118,7 @@ class AtomicJSONStorage(Storage):
         pass
 
     def _flush(self) -> None:
+        refuse_on_event_loop(self.path)
         self._dirty = False
         try:
             write_atomic(self.path, orjson.dumps(self._data))  # orjson: about 14x faster than json for a board

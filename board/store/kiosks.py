@@ -21,7 +21,7 @@ class KioskRecords:
 
     _lock: threading.RLock
     _devices_db: TinyDB | None
-    _heartbeats: dict[str, tuple[datetime, str, int, int]]
+    _heartbeats: dict[str, tuple[datetime, str, int, int, int]]
     now: Callable[[], datetime]
 
     def _board(self, unit_id: str) -> Any:
@@ -63,18 +63,26 @@ class KioskRecords:
         with self._lock, self._devices_storage().batch():
             return bool(self._devices().table('kiosks').update({'revoked': True}, Query().id == kiosk_id))
 
-    def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int) -> None:
+    def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int,
+                         refused: int = 0) -> None:
         # last-seen times change every minute per kiosk: kept in memory, written at most every few minutes
         now = self.now()
         with self._lock:
             previous = self._heartbeats.get(kiosk_id)
-            self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms)
+            self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms, refused)
             if previous is None or now - previous[0] > timedelta(minutes=5) or previous[1:] != (
-                    version, outbox, clock_offset_ms):
+                    version, outbox, clock_offset_ms, refused):
                 with self._devices_storage().batch():
                     self._devices().table('kiosks').update(
                         {'last_seen': now.isoformat(), 'version': version, 'outbox': outbox,
-                         'clock_offset_ms': clock_offset_ms}, Query().id == kiosk_id)
+                         'clock_offset_ms': clock_offset_ms, 'refused': refused}, Query().id == kiosk_id)
+
+    def record_refusals(self, kiosk_id: str, count: int) -> None:
+        """The hub refused ``count`` of a wall screen's changes: show it at once (memory; the heartbeat follows)."""
+        with self._lock:
+            beat = self._heartbeats.get(kiosk_id)
+            if beat is not None:
+                self._heartbeats[kiosk_id] = (*beat[:4], max(beat[4], count))
 
     def kiosk_status(self) -> list[Kiosk]:
         """The kiosks with their latest heartbeat (also one not yet written to disk)."""
@@ -82,7 +90,8 @@ class KioskRecords:
         for stored in self.kiosks():
             beat = self._heartbeats.get(stored.id)
             result.append(stored if beat is None else dataclasses.replace(
-                stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3]))
+                stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3],
+                refused=beat[4]))
         return result
 
     def _devices(self) -> TinyDB:
@@ -108,14 +117,16 @@ def _pairing_from_doc(doc: dict[str, Any]) -> PairingCode:
 def _kiosk_doc(kiosk: Kiosk) -> dict[str, Any]:
     return {'id': kiosk.id, 'unit_id': kiosk.unit_id, 'token_hash': kiosk.token_hash,
             'paired_at': kiosk.paired_at.isoformat(), 'revoked': kiosk.revoked, 'last_seen': _iso(kiosk.last_seen),
-            'version': kiosk.version, 'outbox': kiosk.outbox, 'clock_offset_ms': kiosk.clock_offset_ms}
+            'version': kiosk.version, 'outbox': kiosk.outbox, 'clock_offset_ms': kiosk.clock_offset_ms,
+            'refused': kiosk.refused}
 
 
 def _kiosk_from_doc(doc: dict[str, Any]) -> Kiosk:
     return Kiosk(id=doc['id'], unit_id=doc['unit_id'], token_hash=doc['token_hash'],
                  paired_at=datetime.fromisoformat(doc['paired_at']), revoked=bool(doc.get('revoked')),
                  last_seen=_from_iso(doc.get('last_seen')), version=doc.get('version', ''),
-                 outbox=int(doc.get('outbox', 0)), clock_offset_ms=int(doc.get('clock_offset_ms', 0)))
+                 outbox=int(doc.get('outbox', 0)), clock_offset_ms=int(doc.get('clock_offset_ms', 0)),
+                 refused=int(doc.get('refused', 0)))
 
 
 

@@ -1,0 +1,403 @@
+"""What crosses the network between a wall screen and the hub, read as strictly as a stranger's input.
+
+A wall screen's token can be stolen (the device hangs in a corridor), so everything it sends is checked here
+before the store sees it, in two steps:
+
+1. **The shape**: strict pydantic models of the sync format (the same format as the data files, see
+   ``board.codec``): ids that match the store's id pattern, known enum values, time-zone-aware times, finite
+   numbers in sane ranges, well-formed change stamps, bounded text and list lengths. A string is never taken for
+   a number or a number for a string.
+2. **The board's rules**: the same domain validation as an edit at the board (``board.domain.validate_card``
+   and friends), and time: nothing stamped more than :data:`MAX_CLOCK_AHEAD` ahead of the receiver's clock.
+
+A push with any refused record is refused as a whole (:class:`PushRefused`, answered 422 with every refused
+record named), so the store takes all of a push or nothing of it. The wall screen then holds the refused records
+back and pushes the rest (``board.sync_client``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal, TypeVar
+
+import orjson
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from .clock import NODE_ID, stamp_ms, valid_stamp
+from .codec import card_from_dict, goal_from_dict, meeting_from_dict, recognition_from_dict
+from .domain import (
+    CAUSE_MAX,
+    COLOUR_PATTERN,
+    DECISION_MAX,
+    DESCRIPTION_MAX,
+    GAIN_AMOUNT_MAX,
+    GAIN_HOURS_MAX,
+    ICON_PATTERN,
+    ID_PATTERN,
+    MEETING_DECISIONS_MAX,
+    MEETING_PRESENT_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    SHORT_TEXT_MAX,
+    TITLE_MAX,
+    UNIT_MAX,
+    WHY_MAX,
+    Answer,
+    Card,
+    Column,
+    FishboneHeading,
+    GainCategory,
+    GainStatus,
+    Goal,
+    GoalStatus,
+    Meeting,
+    Origin,
+    PdcaStage,
+    Problem,
+    Recognition,
+    validate_card,
+    validate_goal,
+    validate_meeting,
+    validate_recognition,
+)
+
+__all__ = [
+    'MAX_BODY_BYTES',
+    'MAX_CLOCK_AHEAD',
+    'MAX_RECORDS_PER_PUSH',
+    'SEQ_MAX',
+    'Changes',
+    'HeartbeatRequest',
+    'Push',
+    'PushRefused',
+    'RefusedRecord',
+    'read_changes',
+    'read_push',
+]
+
+#: a request body larger than this is refused with 413 before it is read (a push of 500 full cards fits)
+MAX_BODY_BYTES = 1024 * 1024
+#: a wall screen sends its outbox in pushes of at most this many records
+MAX_RECORDS_PER_PUSH = 500
+#: a change stamped further ahead of the receiver's clock than this is refused: the sender's clock is wrong
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
+#: nothing on a board happened before this (a guard against nonsense times, not a business rule)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DUE = date(2100, 12, 31)
+SEQ_MAX = 2**53  # what a JavaScript number and every JSON reader hold exactly
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Stamp = Annotated[str, StringConstraints(pattern=rf'^\d{{13}}-\d{{5}}-{NODE_ID}$')]
+StampedName = Annotated[str, StringConstraints(pattern=r'^[a-z_]{1,40}$')]
+Position = Annotated[str, StringConstraints(pattern=r'^[0-9A-Za-z]{0,255}[1-9A-Za-z]$')]
+Seq = Annotated[StrictInt, Field(ge=0, le=SEQ_MAX)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+Title = Annotated[str, StringConstraints(max_length=TITLE_MAX)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
+Name = Annotated[str, StringConstraints(max_length=NAME_MAX)]
+Note = Annotated[str, StringConstraints(max_length=NOTE_MAX)]
+ShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT_MAX)]
+Decision = Annotated[str, StringConstraints(max_length=DECISION_MAX)]
+MeasureUnit = Annotated[str, StringConstraints(max_length=UNIT_MAX)]
+
+
+class _Strict(BaseModel):
+    # fields a newer version adds are ignored rather than refused, so a newer wall screen can still sync
+    model_config = ConfigDict(extra='ignore', strict=True, allow_inf_nan=False, frozen=True)
+
+
+class GainWire(_Strict):
+    categories: Annotated[list[GainCategory], Field(min_length=1, max_length=len(GainCategory))]
+    hours_per_week: Annotated[Finite, Field(gt=0, le=GAIN_HOURS_MAX)]
+    minutes_per_day: Annotated[Finite, Field(gt=0, le=24 * 60)] | None = None
+    days_per_week: Annotated[Finite, Field(gt=0, le=7)] | None = None
+    status: GainStatus = GainStatus.IDENTIFIED
+    identified_on: date
+    realised_on: date | None = None
+    confirmed_by: Name = ''
+    note: Note = ''
+    amount_nok: Annotated[StrictInt, Field(ge=0, le=GAIN_AMOUNT_MAX)] | None = None
+
+
+class _Timed(_Strict):
+    """Checks every time and stamp of a record against the receiver's clock (``context={'now': ...}``)."""
+
+    def _times(self) -> Iterable[datetime | None]:
+        return ()
+
+    def _stamps(self) -> Iterable[str]:
+        return ()
+
+    @model_validator(mode='after')
+    def _not_from_the_future(self, info: ValidationInfo) -> Any:
+        now: datetime = (info.context or {}).get('now') or datetime.now(UTC)
+        latest = now + MAX_CLOCK_AHEAD
+        for moment in self._times():
+            if moment is not None and not EARLIEST <= moment <= latest:
+                raise ValueError(f'time {moment.isoformat()} is before 2000 or ahead of the receiver\'s clock')
+        latest_ms = int(latest.timestamp() * 1000)
+        for stamp in self._stamps():
+            if stamp_ms(stamp) > latest_ms:
+                ahead = (stamp_ms(stamp) - int(now.timestamp() * 1000)) // 60_000
+                raise ValueError(f'stamp {stamp} is {ahead} minutes ahead of the receiver\'s clock')
+        return self
+
+
+class CardWire(_Timed):
+    id: Id
+    unit_id: Id
+    title: Title
+    description: Description = ''
+    column: Column
+    position: Position
+    goal_id: Id | None = None
+    owner: Name = ''
+    due: Annotated[date, Field(ge=EARLIEST.date(), le=LATEST_DUE)] | None = None
+    pdca: PdcaStage | None = None
+    quick_win: StrictBool = False
+    gain: GainWire | None = None
+    origin: Origin = Origin.BOARD
+    created_by: Name = ''
+    changed_origin: Origin = Origin.BOARD
+    changed_by: Name = ''
+    unseen: StrictBool = False
+    created_at: AwareDatetime
+    started_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    deleted: StrictBool = False
+    answer: Answer | None = None
+    answer_note: ShortText = ''
+    answered_at: AwareDatetime | None = None
+    whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
+    causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
+    stamps: Annotated[dict[StampedName, Stamp], Field(max_length=64)] = {}
+    seq: Seq = 0
+
+    def _times(self) -> Iterable[datetime | None]:
+        return (self.created_at, self.started_at, self.finished_at, self.answered_at)
+
+    def _stamps(self) -> Iterable[str]:
+        return self.stamps.values()
+
+
+class MeetingWire(_Timed):
+    id: Id
+    unit_id: Id
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    present: Annotated[StrictInt, Field(ge=0, le=MEETING_PRESENT_MAX)] = 0
+    decisions: Annotated[list[Decision], Field(max_length=MEETING_DECISIONS_MAX)] = []
+    seq: Seq = 0
+
+    def _times(self) -> Iterable[datetime | None]:
+        return (self.started_at, self.ended_at)
+
+
+class RecognitionWire(_Timed):
+    id: Id
+    unit_id: Id
+    text: ShortText
+    created_at: AwareDatetime
+    deleted: StrictBool = False
+    seq: Seq = 0
+
+    def _times(self) -> Iterable[datetime | None]:
+        return (self.created_at,)
+
+
+class TargetWire(_Strict):
+    unit: MeasureUnit
+    current: Annotated[Finite, Field(gt=-1e9, lt=1e9)]
+    target: Annotated[Finite, Field(gt=-1e9, lt=1e9)]
+
+
+class GoalWire(_Strict):
+    id: Id
+    unit_id: Id
+    name: Name
+    colour: Annotated[str, StringConstraints(pattern=COLOUR_PATTERN)]
+    icon: Annotated[str, StringConstraints(pattern=ICON_PATTERN)] = 'flag'
+    status: GoalStatus = GoalStatus.ON_TRACK
+    position: Position = 'V'
+    target: TargetWire | None = None
+
+
+class _Envelope(_Strict):
+    pulled: Seq
+    cards: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
+    meetings: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
+    recognitions: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
+
+
+class HeartbeatRequest(_Strict):
+    version: Annotated[str, StringConstraints(pattern=r'^[0-9A-Za-z.+_-]{1,40}$')]
+    outbox: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    clock_ms: Annotated[StrictInt, Field(ge=0, le=10**14)]
+    #: changes the hub refused that the wall screen holds back (see the sync client)
+    refused: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 0
+
+
+M = TypeVar('M', bound=_Strict)
+Kind = Literal['card', 'meeting', 'recognition', 'goal', 'push']
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedRecord:
+    """One record the receiver would not take: which, and why (for the log, the admin and the wall screen)."""
+    kind: Kind
+    id: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {'kind': self.kind, 'id': self.id, 'reason': self.reason}
+
+
+class PushRefused(ValueError):
+    def __init__(self, refused: Sequence[RefusedRecord]) -> None:
+        self.refused = tuple(refused)
+        super().__init__('; '.join(f'{r.kind} {r.id}: {r.reason}' for r in self.refused[:5]))
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    pulled: int
+    cards: list[Card]
+    meetings: list[Meeting]
+    recognitions: list[Recognition]
+
+
+def read_push(body: bytes, unit_id: str, goals: Iterable[Goal], *, now: datetime) -> Push:
+    """A wall screen's push as domain objects, every record checked; raises :class:`PushRefused`.
+
+    Runs off the event loop (it parses up to a megabyte).
+    """
+    try:
+        envelope = _Envelope.model_validate(orjson.loads(body))
+    except (orjson.JSONDecodeError, ValidationError) as error:
+        raise PushRefused([RefusedRecord('push', '', _reason(error))]) from None
+    goals = list(goals)
+    refused: list[RefusedRecord] = []
+    reader = _Reader(unit_id, {'now': now}, refused)
+    cards = reader.all(envelope.cards, CardWire, 'card')
+    meetings = reader.all(envelope.meetings, MeetingWire, 'meeting')
+    recognitions = reader.all(envelope.recognitions, RecognitionWire, 'recognition')
+    today = now.date()
+    read_cards = []
+    for model in cards:
+        card = card_from_dict(model.model_dump(mode='json'))
+        _check(refused, 'card', card.id, validate_card(card, goals, today=today))
+        read_cards.append(card)
+    read_meetings = []
+    for meeting_model in meetings:
+        meeting = meeting_from_dict(meeting_model.model_dump(mode='json'))
+        _check(refused, 'meeting', meeting.id, validate_meeting(meeting))
+        read_meetings.append(meeting)
+    read_recognitions = []
+    for recognition_model in recognitions:
+        recognition = recognition_from_dict(recognition_model.model_dump(mode='json'))
+        _check(refused, 'recognition', recognition.id, validate_recognition(recognition))
+        read_recognitions.append(recognition)
+    if refused:
+        raise PushRefused(refused)
+    return Push(envelope.pulled, read_cards, read_meetings, read_recognitions)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    seq: int
+    cards: list[Card]
+    goals: list[tuple[Goal, str]]
+    meetings: list[Meeting]
+    recognitions: list[Recognition]
+    phone_url: str
+    #: records of the answer that did not pass (logged by the wall screen; the rest is taken)
+    refused: tuple[RefusedRecord, ...] = ()
+
+
+def read_changes(body: object, unit_id: str, *, now: datetime) -> Changes:
+    """The hub's answer, read by a wall screen with the same models; raises ``PushRefused`` if it is no answer.
+
+    A record that does not pass is left out and named in ``refused``. The wall screen's clock may lag the hub's,
+    so times are checked against the wall's clock plus a day of slack.
+    """
+    seq = body.get('seq') if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= SEQ_MAX:
+        raise PushRefused([RefusedRecord('push', '', 'not an answer of the sync API')])
+    refused: list[RefusedRecord] = []
+    reader = _Reader(unit_id, {'now': now + timedelta(days=1)}, refused)
+    cards = [card_from_dict(m.model_dump(mode='json')) for m in reader.all(_list(body, 'cards'), CardWire, 'card')]
+    meetings = [meeting_from_dict(m.model_dump(mode='json'))
+                for m in reader.all(_list(body, 'meetings'), MeetingWire, 'meeting')]
+    recognitions = [recognition_from_dict(m.model_dump(mode='json'))
+                    for m in reader.all(_list(body, 'recognitions'), RecognitionWire, 'recognition')]
+    goals = []
+    for entry in _list(body, 'goals'):
+        stamp = entry.get('stamp') if isinstance(entry, dict) else None
+        model = reader.one(entry.get('goal') if isinstance(entry, dict) else None, GoalWire, 'goal')
+        if model is None:
+            continue
+        goal = goal_from_dict(model.model_dump(mode='json'))
+        if not isinstance(stamp, str) or not valid_stamp(stamp):
+            refused.append(RefusedRecord('goal', goal.id, 'no valid stamp'))
+        elif _check(refused, 'goal', goal.id, validate_goal(goal)):
+            goals.append((goal, stamp))
+    phone_url = body.get('phone_url')
+    return Changes(seq, cards, goals, meetings, recognitions, phone_url if isinstance(phone_url, str) else '',
+                   tuple(refused))
+
+
+def _list(body: dict[str, Any], key: str) -> list[Any]:
+    value = body.get(key, [])
+    return value if isinstance(value, list) else [None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """Reads records of one unit with a model each, collecting what it refuses."""
+    unit_id: str
+    context: dict[str, Any]
+    refused: list[RefusedRecord]
+
+    def all(self, docs: Iterable[object], model: type[M], kind: Kind) -> list[M]:
+        return [read for read in (self.one(doc, model, kind) for doc in docs) if read is not None]
+
+    def one(self, doc: object, model: type[M], kind: Kind) -> M | None:
+        record_id = doc.get('id') if isinstance(doc, dict) else None
+        name = record_id[:80] if isinstance(record_id, str) else ''
+        try:
+            read = model.model_validate_json(orjson.dumps(doc), strict=True, context=self.context)
+        except (ValidationError, orjson.JSONEncodeError, TypeError) as error:
+            self.refused.append(RefusedRecord(kind, name, _reason(error)))
+            return None
+        if getattr(read, 'unit_id', self.unit_id) != self.unit_id:
+            self.refused.append(RefusedRecord(kind, name, f'belongs to another unit than {self.unit_id}'))
+            return None
+        return read
+
+
+def _check(refused: list[RefusedRecord], kind: Kind, record_id: str, problems: list[Problem]) -> bool:
+    if problems:
+        refused.append(RefusedRecord(kind, record_id, '; '.join(f'{p.field}: {p.key}' for p in problems)))
+    return not problems
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors(include_url=False, include_input=False)[:3]
+        return '; '.join(f"{'.'.join(str(part) for part in e['loc']) or 'body'}: {e['msg']}" for e in first)
+    return str(error)[:200]
