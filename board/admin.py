@@ -12,7 +12,7 @@ from .orgfile import OrganisationFile
 from .store import Store
 from .users import Grant, Scope, Sessions, User, hash_password, validate_password, validate_username
 
-__all__ = ['check_grants', 'import_organisation', 'set_user']
+__all__ = ['check_grants', 'check_user', 'import_organisation', 'set_user']
 
 
 def import_organisation(store: Store, parsed: OrganisationFile) -> tuple[int, int]:
@@ -34,16 +34,16 @@ def check_grants(store: Store, grants: Sequence[Grant]) -> list[Problem]:
     return problems
 
 
-def set_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
-             password: str | None = None, disabled: bool | None = None, sessions: Sessions | None = None) -> User:
-    """Create a user (a password is then required) or change one; raises :class:`RuleViolation` for bad input.
+def check_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
+               password: str | None = None, has_password: bool = False) -> list[Problem]:
+    """What is wrong with creating or changing this user (memory only: cheap enough for the event loop).
 
-    A changed password, role or a disabled account ends that user's logins at once.
+    ``has_password``: a password comes already hashed (so a new user has one, though ``password`` is None).
     """
     username = username.strip().casefold()
     existing = store.user(username)
     problems = validate_username(username) if existing is None else []
-    if existing is None and password is None:
+    if existing is None and password is None and not has_password:
         problems.append(Problem('password', 'error.password_short', {'min': 10}))
     if password is not None:
         problems += validate_password(password)
@@ -51,6 +51,22 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
         problems += check_grants(store, grants)
     if name is not None and not name.strip():
         problems.append(Problem('name', 'error.name_empty'))
+    return problems
+
+
+def set_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
+             password: str | None = None, disabled: bool | None = None, sessions: Sessions | None = None,
+             password_hash: str | None = None) -> User:
+    """Create a user (a password is then required) or change one; raises :class:`RuleViolation` for bad input.
+
+    ``password_hash`` instead of ``password``: a password the caller has checked with :func:`check_user` and
+    hashed itself, off the store's writer (the admin page does; Argon2 takes about half a second).
+    A changed password, role or a disabled account ends that user's logins at once.
+    """
+    username = username.strip().casefold()
+    existing = store.user(username)
+    problems = check_user(store, username, name=name, grants=grants, password=password,
+                          has_password=password_hash is not None)
     if problems:
         raise RuleViolation(problems)
     user = existing or User(username=username, name='', password_hash='')
@@ -63,11 +79,13 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
         changes['disabled'] = disabled
     if password is not None:
         changes['password_hash'] = hash_password(password)
+    elif password_hash is not None:
+        changes['password_hash'] = password_hash
     updated = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
     if not updated.name:
         updated = dataclasses.replace(updated, name=username)
     store.save_user(updated)
     if sessions is not None and existing is not None and (
-            password is not None or updated.grants != existing.grants or updated.disabled):
+            'password_hash' in changes or updated.grants != existing.grants or updated.disabled):
         sessions.end_all([username])
     return updated

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from board.app import AppContext, make_tokens
-from board.domain import CardFields, Origin
+from board.domain import CardFields, Goal, GoalStatus, Origin, Unit
 from board.i18n import translator
 from board.settings import Settings
 from board.store import Store
@@ -82,6 +83,26 @@ def phone_client(tmp_path) -> Iterator[Phone]:
 
 def text_of(response) -> str:
     return html.unescape(re.sub(r'<[^>]+>', ' ', response.text))
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, dict(attrs)))
+
+
+def elements_of(response) -> list[tuple[str, dict[str, str | None]]]:
+    """Every element of the page as a browser's parser sees it: (tag, attributes)."""
+    parser = _Elements()
+    parser.feed(response.text)
+    return parser.found
+
+
+def event_attributes(response) -> list[str]:
+    return [name for _, attrs in elements_of(response) for name in attrs if name.startswith('on')]
 
 
 def test_the_form_shows_the_unit_its_goals_and_the_confidentiality_reminder_only(phone_client: Phone):
@@ -202,7 +223,44 @@ def test_a_phone_idea_is_shown_as_text_wherever_it_is_shown_again(phone_client: 
     response = phone_client.send(title=nasty, description='y' * 4001)
     assert response.status_code == 422
     assert '<script>' not in response.text
-    assert html.escape(nasty, quote=True) in response.text
+    assert event_attributes(response) == []
+    [title] = [attrs for tag, attrs in elements_of(response) if tag == 'input' and attrs.get('name') == 'title']
+    assert title['value'] == nasty  # the very text, as an attribute's value and nothing more
+
+
+def test_names_from_the_store_are_text_on_the_phone_page(phone_client: Phone):
+    store = phone_client.store
+    store.add_unit(Unit(id=UNIT, name='<script>alert(1)</script> "A"', service_area_id='helse'))
+    store.save_goal(Goal(id='sitat', unit_id=UNIT, name='Mål "med" \'sitat\' a=b <b>x</b>', colour='#D55E00',
+                         icon='flag', status=GoalStatus.ON_TRACK, position='c'))
+    response = phone_client.client.get(phone_client.url)
+    assert response.status_code == 200
+    assert '<script>' not in response.text and '<b>' not in response.text
+    assert event_attributes(response) == []
+    assert [tag for tag, _ in elements_of(response)].count('script') == 0
+    assert 'Del en idé med <script>alert(1)</script> "A"' in text_of(response)
+    assert 'Mål "med" \'sitat\' a=b <b>x</b>' in text_of(response)
+    thanks = phone_client.client.get(phone_client.url + '?sent=1')
+    assert '<script>' not in thanks.text and event_attributes(thanks) == []
+
+
+def test_the_swatch_stylesheet_carries_only_plain_ids_and_colours():
+    def goal(goal_id: str, colour: str) -> Goal:
+        return Goal(id=goal_id, unit_id=UNIT, name='x', colour=colour, icon='flag', status=GoalStatus.ON_TRACK,
+                    position='a')
+
+    css = phone.swatch_css([
+        goal('ok', '#0072B2'),
+        goal('bad-colour', 'red; } body { background: url(//evil.example/x)'),
+        goal('x, body', '#000000'),
+        goal('trailing', '#000000\n}'),
+        goal('ny}{', '#000000'),
+        goal('UPPER', '#000000'),
+    ])
+    assert css == '.swatch-ok { background: #0072b2; }'
+    assert phone.swatch_class(goal('x, body', '#000000')) == 'swatch-none'
+    assert phone.swatch_class(goal('ok', 'red')) == 'swatch-none'
+    assert phone.swatch_class(goal('ok', '#0072B2')) == 'swatch-ok'
 
 
 # --- property: any text, never a server error; what is accepted is stored as sent -----------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.responses import Response
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from .. import admin
 from ..clock import utc_now
@@ -21,8 +21,8 @@ from ..domain import Problem, RuleViolation, ServiceArea, Unit
 from ..i18n import Translator
 from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisation_bytes, slug
 from ..store import StoreWriteError
-from ..users import Grant, Scope, User
-from .auth import Auth, Guard, forbidden, to_login
+from ..users import Grant, Scope, User, hash_password
+from .auth import Auth, Guard, forbidden, password_work, to_login
 from .leaders import leader_page
 
 if TYPE_CHECKING:
@@ -251,11 +251,19 @@ class AdminPage:
                 if not self.allowed():
                     dialog.close()
                     return
+                chosen = [Grant.parse(g) for g in grants.value or []]
+                new_password = password.value or None
+                problems = admin.check_user(self.store, username.value or '', name=name.value or '', grants=chosen,
+                                            password=new_password)
+                if problems:
+                    error.text = ' '.join(t(p.key, **p.params) for p in problems)
+                    return
+                # Argon2 on the password workers, the write on the store's writer: the event loop waits for neither
+                hashed = await password_work(hash_password, new_password) if new_password else None
                 try:
                     await self.store.run(
-                        admin.set_user, self.store, username.value or '', name=name.value or '',
-                        grants=[Grant.parse(g) for g in grants.value or []], password=password.value or None,
-                        disabled=bool(disabled.value), sessions=self.guard.auth.sessions)
+                        admin.set_user, self.store, username.value or '', name=name.value or '', grants=chosen,
+                        password_hash=hashed, disabled=bool(disabled.value), sessions=self.guard.auth.sessions)
                 except RuleViolation as refused:
                     error.text = ' '.join(_messages(t, refused.problems))
                     return
@@ -297,6 +305,9 @@ class AdminPage:
                     ui.label(kiosk.id).classes('min-w-[10rem]')
                     ui.label(t('admin.kiosk_facts', seen=seen, version=kiosk.version or '-', outbox=kiosk.outbox,
                                offset=kiosk.clock_offset_ms)).classes('grow')
+                    if kiosk.refused:
+                        ui.label(t('admin.kiosk_refused', count=kiosk.refused)).classes('fact-warn') \
+                            .mark(f'kiosk-refused-{kiosk.id}')
                     ui.label(state).classes('fact-warn' if stale or kiosk.revoked else 'fact-ok') \
                         .mark(f'kiosk-state-{kiosk.id}')
                     if not kiosk.revoked:
@@ -307,9 +318,7 @@ class AdminPage:
         from ..sync_api import issue_pairing_code
         if not self.allowed() or not unit_id:
             return
-        issued = await run.io_bound(issue_pairing_code, self.store, unit_id)
-        if issued is None:
-            return
+        issued = await self.store.run(issue_pairing_code, self.store, unit_id)
         log.info('%s created a pairing code for unit %s', self.user.username, unit_id)
         self.code_label.text = self.t('admin.code_text', code=issued['code'], unit=unit_id,
                                       expires=issued['expires_at'][:16].replace('T', ' '))
@@ -317,7 +326,11 @@ class AdminPage:
     async def _revoke(self, kiosk_id: str) -> None:
         if not self.allowed():
             return
-        await run.io_bound(self.store.revoke_kiosk, kiosk_id)
+        try:
+            await self.store.run(self.store.revoke_kiosk, kiosk_id)
+        except StoreWriteError:
+            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+            return
         log.info('%s revoked wall screen %s', self.user.username, kiosk_id)
         self.show_screens()
 

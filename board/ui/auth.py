@@ -1,26 +1,32 @@
 """Logging in and out, and who the person behind a request or a websocket event is.
 
-The login page is a plain form (see ``htmlpage``). A login sets an HttpOnly cookie holding a random session
-token; the hub keeps only its hash (``board.users.Sessions``). Failed logins are limited per name and per
-address. Leader and admin pages ask :meth:`Auth.user_of` when they are opened, and every action on them asks
-again through :class:`Guard` when it runs: a login that expired, a role that was removed or a session that was
-ended since the page was opened refuses the action on the server, whatever the browser shows.
+The login page is a plain form (see ``htmlpage`` and ``templates/login.html``). A login sets an HttpOnly cookie
+holding a random session token; the hub keeps only its hash (``board.users.Sessions``). Failed logins are limited
+per name and per address. Leader and admin pages ask :meth:`Auth.user_of` when they are opened, and every action
+on them asks again through :class:`Guard` when it runs: a login that expired, a role that was removed or a
+session that was ended since the page was opened refuses the action on the server, whatever the browser shows.
+Argon2 runs on its own worker threads and the store's writes on its writer, never on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..ratelimit import RateLimit
-from ..users import Sessions, User, needs_rehash, verify_password
-from .htmlpage import HEADERS, page, read_body, read_form, text_field
-from .htmlpage import escape as _e
+from ..store import Store, StoreWriteError
+from ..users import Sessions, User, hash_password, needs_rehash, verify_password
+from .htmlpage import HEADERS, read_body, read_form, render
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -29,6 +35,19 @@ log = logging.getLogger(__name__)
 
 COOKIE = 'board_session'
 LOGIN_WINDOW = 15 * 60.0
+
+P = ParamSpec('P')
+T = TypeVar('T')
+
+#: Argon2 runs here, never on the event loop that serves every screen (a hash or a check takes about half a
+#: second; argon2-cffi releases the GIL meanwhile). Two at a time at most: a burst of logins waits its turn
+#: instead of taking every core and 64 MiB of memory per attempt.
+_PASSWORD_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix='board-passwords')
+
+
+async def password_work(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run Argon2 hashing or verification off the event loop, on the password workers."""
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_WORKERS, partial(work, *args, **kwargs))
 
 
 class Auth:
@@ -60,16 +79,8 @@ class Auth:
 
         def login_page(*, status: int = 200, username: str = '', next_path: str = '/leder',
                        banner: str = '') -> Response:
-            parts = [f'<h1>{_e(t("login.heading"))}</h1>', f'<p class="lead">{_e(t("login.intro"))}</p>']
-            if banner:
-                parts.append(f'<p class="banner" role="alert">{_e(banner)}</p>')
-            parts += [f'<form method="post" action="/login?next={_e(_safe_next(next_path))}" accept-charset="utf-8">',
-                      text_field('username', t('login.username'), username, None, autocomplete='username'),
-                      text_field('password', t('login.password'), '', None, kind='password',
-                                 autocomplete='current-password'),
-                      f'<button type="submit">{_e(t("login.submit"))}</button></form>',
-                      f'<p><a href="/">{_e(t("landing.all_boards"))}</a></p>']
-            return page(t, t('login.heading'), ''.join(parts), status=status)
+            return render(t, 'login.html', title=t('login.heading'), status=status, username=username,
+                          next_path=_safe_next(next_path), banner=banner)
 
         @routes.get('/login')
         def login_form(request: Request, next: str = '/leder') -> Response:
@@ -90,15 +101,20 @@ class Auth:
                 return login_page(status=429, username=username, next_path=next,
                                   banner=t('login.rate_limited', minutes=max(1, round(wait / 60))))
             user = self.store.user(username) if username else None
-            if not verify_password(user.password_hash if user else None, password) or user is None \
-                    or user.disabled or not user.grants:
+            verified = await password_work(verify_password, user.password_hash if user else None, password)
+            if user is not None and self.store.user(username) != user:
+                verified = False  # changed while the password was checked (a new password, disabled): ask again
+            if not verified or user is None or user.disabled or not user.grants:
                 self.per_name.record(f'name:{username}')
                 self.per_address.record(f'ip:{address}')
                 log.info('failed login for %r from %s', username, address)
                 return login_page(status=401, username=username, next_path=next, banner=t('login.failed'))
             if needs_rehash(user.password_hash):
-                from ..users import hash_password
-                self.store.save_user(_with_hash(user, hash_password(password)))
+                new_hash = await password_work(hash_password, password)
+                try:
+                    await self.store.run(_rehash, self.store, user.username, user.password_hash, new_hash)
+                except StoreWriteError:
+                    log.warning('could not save the new password hash of %s; kept the old one', user.username)
             token = self.sessions.create(user.username)
             log.info('%s logged in from %s', user.username, address)
             response = RedirectResponse(_safe_next(next), status_code=303, headers=HEADERS)
@@ -133,17 +149,18 @@ def _safe_next(path: str) -> str:
     return path
 
 
-def _with_hash(user: User, password_hash: str) -> User:
-    import dataclasses
-    return dataclasses.replace(user, password_hash=password_hash)
+def _rehash(store: Store, username: str, old_hash: str, new_hash: str) -> None:
+    """On the store's writer: the new hash, unless the password was changed meanwhile."""
+    user = store.user(username)
+    if user is not None and user.password_hash == old_hash:
+        store.save_user(dataclasses.replace(user, password_hash=new_hash))
 
 
 def forbidden(context: AppContext, *, status: int = 403) -> Response:
     t = context.t
-    body = (f'<h1>{_e(t("login.forbidden_heading"))}</h1><p class="lead">{_e(t("login.forbidden_text"))}</p>'
-            f'<p><a href="/leder">{_e(t("leader.overview"))}</a></p>'
-            f'<p><a href="/">{_e(t("landing.all_boards"))}</a></p>')
-    return page(t, t('login.forbidden_heading'), body, status=status)
+    return render(t, 'message.html', title=t('login.forbidden_heading'), status=status,
+                  heading=t('login.forbidden_heading'), text=t('login.forbidden_text'),
+                  links=[('/leder', t('leader.overview')), ('/', t('landing.all_boards'))])
 
 
 def to_login(request: Request) -> Response:

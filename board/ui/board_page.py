@@ -39,10 +39,12 @@ from .landing import unknown_unit
 from .live import LiveChanges
 from .meeting import MeetingMode
 from .root_cause import RootCauseDialog
-from .theme import Heading, frame
+from .theme import Heading, attrs, frame
 
 if TYPE_CHECKING:
     from ..app import AppContext
+    from ..i18n import Translator
+    from ..sync_client import SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,9 @@ def wall_actor() -> tuple[Origin, str]:
     """On the wall anyone may act: the board belongs to the staff who meet at it."""
     return Origin.BOARD, ''
 
+
+#: a wall screen whose clock is this far from the hub's says so (the hub refuses changes stamped 5 minutes ahead)
+CLOCK_WARNING_MS = 2 * 60_000
 
 class BoardScreen:
     """One screen's view of one unit's board (state per client, never shared between screens).
@@ -132,13 +137,13 @@ class BoardScreen:
                                 .props('no-caps size=lg').classes('touch-button').mark('start-meeting')
                             ui.link(t('landing.all_boards'), '/').classes('big-link')
                         self._build_menu()
-                    self.goal_strip = ui.row().classes('goal-strip w-full').props(
-                        f'role=list aria-label="{t("goal.strip_label")}"')
+                    self.goal_strip = attrs(ui.row().classes('goal-strip w-full'),
+                                            {'role': 'list', 'aria-label': t('goal.strip_label')})
                     with self.goal_strip:
                         for goal in self.goals.values():
                             self.chips[goal.id] = GoalChip(goal, t=t)
-                    self.recognition_strip = ui.row().classes('recognition-strip w-full').props(
-                        f'role=list aria-label="{t("meeting.recognition_strip")}"').mark('recognition-strip')
+                    self.recognition_strip = attrs(ui.row().classes('recognition-strip w-full'), {
+                        'role': 'list', 'aria-label': t('meeting.recognition_strip')}).mark('recognition-strip')
                     self._show_recognitions()
                 self._build_code()
             with ui.element('div').classes('board-columns'):
@@ -155,7 +160,7 @@ class BoardScreen:
 
     def _build_menu(self) -> None:
         t = self.t
-        with ui.button(icon='menu').props(f'flat round size=lg aria-label="{t("code.menu")}"') \
+        with attrs(ui.button(icon='menu').props('flat round size=lg'), {'aria-label': t('code.menu')}) \
                 .classes('touch-button'), ui.menu():
             for fmt in POSTER_FORMATS:
                 ui.menu_item(t(f'code.poster_{fmt}'), lambda fmt=fmt: self.download_poster(fmt)) \
@@ -171,15 +176,15 @@ class BoardScreen:
         with ui.dialog().props('maximized') as code_dialog, \
                 ui.card().classes('w-full h-full items-center justify-center gap-6'):
             Heading(t('code.full_heading'), 2).classes('text-4xl font-bold')
-            self.code_full = ui.image(source).props(
-                f'alt="{t("code.scan")}" no-spinner no-transition fit=contain').classes('qr-full')
+            self.code_full = attrs(ui.image(source).props('no-spinner no-transition fit=contain'),
+                                   {'alt': t('code.scan')}).classes('qr-full')
             ui.label(t('code.full_text')).classes('text-2xl')
             ui.button(t('code.close'), icon='close', on_click=code_dialog.close).classes('touch-button')
         with ui.column().classes('items-center gap-1'):
-            with ui.button(on_click=code_dialog.open).props(
-                    f'flat no-caps aria-label="{t("code.open_label")}"').classes('qr-button').mark('code'):
-                self.code_thumb = ui.image(source).props(
-                    f'alt="{t("code.scan")}" no-spinner no-transition fit=contain').classes('qr-thumb')
+            with attrs(ui.button(on_click=code_dialog.open).props('flat no-caps'),
+                       {'aria-label': t('code.open_label')}).classes('qr-button').mark('code'):
+                self.code_thumb = attrs(ui.image(source).props('no-spinner no-transition fit=contain'),
+                                        {'alt': t('code.scan')}).classes('qr-thumb')
             ui.label(t('code.scan')).classes('qr-caption')
 
     def refresh_code(self) -> None:
@@ -199,21 +204,9 @@ class BoardScreen:
         sync = self.context.sync
         if sync is None:
             return
-        status, t = sync.status, self.t
-        if status.unauthorised:
-            text, icon, kind = t('sync.unauthorised'), 'link_off', 'offline'
-        elif not status.online:
-            since = status.offline_since.astimezone().strftime('%H:%M') if status.offline_since else '?'
-            text = t('sync.offline', time=since)
-            if status.waiting:
-                text += ' · ' + t('sync.waiting', count=status.waiting)
-            icon, kind = 'cloud_off', 'offline'
-        elif status.waiting:
-            text, icon, kind = t('sync.syncing', count=status.waiting), 'sync', 'syncing'
-        else:
-            text, icon, kind = t('sync.online'), 'cloud_done', 'online'
+        text, icon, kind = sync_indicator(sync.status, self.t)
         self.sync_label.text = text
-        self.sync_label.props(f'data-icon={icon} data-state={kind}')
+        attrs(self.sync_label, {'data-icon': icon, 'data-state': kind})
 
     async def download_poster(self, fmt: str) -> None:
         t = self.t
@@ -225,7 +218,7 @@ class BoardScreen:
 
     def _build_column(self, column: Column) -> None:
         t = self.t
-        with ui.element('section').classes('board-column').props(f'aria-label="{t(f"column.{column.value}")}"'):
+        with attrs(ui.element('section').classes('board-column'), {'aria-label': t(f'column.{column.value}')}):
             with ui.row().classes('w-full items-center gap-2 pb-2'):
                 Heading(t(f'column.{column.value}'), 2)
                 self.counts[column] = ui.label().classes('column-count')
@@ -233,7 +226,7 @@ class BoardScreen:
                 if column == Column.IDEAS:
                     ui.button(t('action.new_idea'), icon='add', on_click=lambda: self.open_new(Column.IDEAS)) \
                         .classes('touch-button').props('data-testid=new-idea').mark('new-idea')
-            container = ui.column().classes('column-cards').props(f'role=list data-column={column.value}') \
+            container = attrs(ui.column().classes('column-cards'), {'role': 'list', 'data-column': column.value}) \
                 .mark(f'column-{column.value}')
             self.containers[column] = container
             with container:
@@ -483,8 +476,32 @@ class BoardScreen:
             self.root.classes(add='quiet' if quiet else None, remove=None if quiet else 'quiet')
         if quiet:
             step = now.hour * 60 + now.minute
-            self.root.style(f'--shift-x: {step % 9 - 4}px; --shift-y: {(step // 9) % 9 - 4}px')
+            self.root.style.update({'--shift-x': f'{step % 9 - 4}px', '--shift-y': f'{(step // 9) % 9 - 4}px'})
 
     def _notify_problems(self, problems: tuple[Problem, ...]) -> None:
         for problem in problems:
             ui.notify(self.t(problem.key, **problem.params), type='warning', multi_line=True)
+
+
+def sync_indicator(status: SyncStatus, t: Translator) -> tuple[str, str, str]:
+    """What the wall screen's header says about its link to the hub: text, icon and state (for the colour)."""
+    if status.unauthorised:
+        text, icon, kind = t('sync.unauthorised'), 'link_off', 'offline'
+    elif not status.online:
+        since = status.offline_since.astimezone().strftime('%H:%M') if status.offline_since else '?'
+        text = t('sync.offline', time=since)
+        if status.waiting:
+            text += ' · ' + t('sync.waiting', count=status.waiting)
+        icon, kind = 'cloud_off', 'offline'
+    elif status.waiting:
+        text, icon, kind = t('sync.syncing', count=status.waiting), 'sync', 'syncing'
+    else:
+        text, icon, kind = t('sync.online'), 'cloud_done', 'online'
+    if status.refused:  # kept on this screen, not on the hub: IT must look (the admin page shows it too)
+        text += ' · ' + t('sync.refused', count=status.refused)
+        icon, kind = 'report', 'offline'
+    offset = status.clock_offset_ms
+    if offset is not None and abs(offset) >= CLOCK_WARNING_MS:
+        text += ' · ' + t('sync.clock_off', minutes=round(abs(offset) / 60_000))
+        icon, kind = 'schedule', 'offline'
+    return text, icon, kind

@@ -14,6 +14,7 @@ from nicegui import ui
 from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Gain, Goal, PdcaStage, Problem
 from ..i18n import Translator
 from .gain_form import GainForm
+from .theme import attrs
 
 #: (card id or None for a new card, fields, column, gain or None) -> problems; empty when saved
 Save = Callable[[str | None, CardFields, Column | None, Gain | None], Awaitable[list[Problem]]]
@@ -70,14 +71,14 @@ class CardDialog:
         with ui.dialog() as self.dialog, ui.card().classes('card-dialog gap-3'):
             self.heading = ui.label().classes('text-2xl font-bold').props('role=heading aria-level=2')
             # the browser lets people paste past the limit so that the message can say what the limit is
-            self.title = ui.input(t('field.title')).props(f'outlined counter maxlength={TITLE_MAX * 4}')
+            self.title = attrs(ui.input(t('field.title')).props('outlined counter'), {'maxlength': TITLE_MAX * 4})
             self.title.classes('w-full').mark('dialog-title')
             self.description = ui.textarea(t('field.description')).props('outlined autogrow')
             self.description.classes('w-full').mark('dialog-description')
             with ui.row().classes('w-full gap-3 items-start'):
                 self.goal = ui.select({}, label=t('field.goal')).props('outlined')
                 self.goal.classes('min-w-[14rem] grow').mark('dialog-goal')
-                self.owner = ui.input(t('field.owner')).props(f'outlined maxlength={NAME_MAX * 2}')
+                self.owner = attrs(ui.input(t('field.owner')).props('outlined'), {'maxlength': NAME_MAX * 2})
                 self.owner.classes('min-w-[12rem] grow').mark('dialog-owner')
                 self.due = ui.input(t('field.due')).props('outlined type=date stack-label')
                 self.due.classes('min-w-[12rem]').mark('dialog-due')

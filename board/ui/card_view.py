@@ -12,9 +12,9 @@ from nicegui import ui
 
 from ..domain import Answer, Card, Column, Goal, Origin
 from ..i18n import Translator
-from .theme import STATUS_ICONS
+from .theme import NO_GOAL_COLOUR, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
 
-NO_GOAL_COLOUR = '#9aa3ad'
+__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'readable_colour']
 
 
 class CardView(ui.element):
@@ -23,6 +23,9 @@ class CardView(ui.element):
     A card registers no event handler of its own: the column listens for taps and keys on its cards (see
     ``BoardScreen``), and icons are drawn by the stylesheet from ``data-icon``. That keeps a new card to a handful
     of elements, which matters when a wave of phone ideas reaches 70 connected screens.
+
+    The card's id, the goal's colour, icon and name are data (from a phone, a wall screen's push, an import): they
+    are set as attribute and style values, never written into a props or style string that NiceGUI would parse.
     """
 
     def __init__(self, card: Card, goal: Goal | None, *, t: Translator, today: date,
@@ -32,11 +35,13 @@ class CardView(ui.element):
         self._t = t
         self._full_time_week = full_time_week
         self._shown: tuple | None = None
-        self.classes('board-card flex').props(f'data-card-id={card.id} role=listitem tabindex=0')
+        self.classes('board-card flex')
+        # the attribute the column's click and key handlers read back (OPEN_CARD_ON_CLICK/KEY in board_page)
+        attrs(self, {'data-card-id': card.id, 'role': 'listitem', 'tabindex': '0'})
         self.mark(f'card-{card.id}')
         with self:
-            ui.element('div').classes('drag-handle').props(
-                f'data-icon=drag_indicator role=img aria-label="{t("card.drag_handle")}"')
+            attrs(ui.element('div').classes('drag-handle'),
+                  {'data-icon': 'drag_indicator', 'role': 'img', 'aria-label': t('card.drag_handle')})
             self._body = ui.element('div').classes('card-body')
         self.show(card, goal, today)
 
@@ -48,7 +53,7 @@ class CardView(ui.element):
         if shown == self._shown:
             return
         self._shown = shown
-        self.style(f'--goal-colour: {goal.colour if goal else NO_GOAL_COLOUR}')
+        self.style['--goal-colour'] = safe_colour(goal.colour) if goal else NO_GOAL_COLOUR
         self.classes(add='is-new' if card.unseen else None, remove=None if card.unseen else 'is-new')
         self._body.clear()
         with self._body:
@@ -61,9 +66,9 @@ class CardView(ui.element):
         if card.unseen:
             _meta_item('fiber_new', t('card.new')).classes('new-badge')
         if goal is not None:
-            _meta_item(goal.icon, goal.name).style(f'color: {readable_colour(goal.colour)}')
+            _meta_item(goal.icon, goal.name).style['color'] = readable_colour(goal.colour)
         if card.column == Column.DOING and card.pdca is not None:
-            ui.label(t(f'pdca.{card.pdca.value}')).classes('pdca-badge').props(f'title="{t("card.pdca_stage")}"')
+            attrs(ui.label(t(f'pdca.{card.pdca.value}')).classes('pdca-badge'), {'title': t('card.pdca_stage')})
         if card.owner:
             _meta_item('person', card.owner)
         if card.due is not None:
@@ -97,13 +102,14 @@ class GoalChip(ui.row):
 
     def show(self, goal: Goal) -> None:
         t = self._t
-        self.style(f'--goal-colour: {goal.colour}')
+        self.style['--goal-colour'] = safe_colour(goal.colour)
         self.clear()
         with self:
-            ui.icon(goal.icon, size='1.8rem').style(f'color: {readable_colour(goal.colour)}').props('aria-hidden=true')
+            icon = ui.icon(goal.icon, size='1.8rem').props('aria-hidden=true')  # the name is a prop's value
+            icon.style['color'] = readable_colour(goal.colour)
             ui.label(goal.name).classes('goal-name')
             status = goal.status.value
-            with ui.element('span').classes(f'meta-item status-{status}'):
+            with ui.element('span').classes('meta-item ' + STATUS_CLASSES[status]):
                 ui.icon(STATUS_ICONS[status], size='1.6rem').props('aria-hidden=true')
                 ui.label(t(f'goal_status.{status}'))
             if goal.target is not None:
@@ -113,15 +119,17 @@ class GoalChip(ui.row):
 
 def _meta_item(icon: str, text: str) -> ui.label:
     """One element: the text, with the icon drawn before it by the stylesheet (``data-icon``)."""
-    return ui.label(text).classes('meta-item').props(f'data-icon={icon}')
+    return attrs(ui.label(text).classes('meta-item'), {'data-icon': icon})
 
 
 def readable_colour(colour: str) -> str:
-    """The goal colour, darkened where it is too light to read as text on white (WCAG contrast 4.5:1)."""
-    try:
-        red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    except ValueError:
+    """The goal colour, darkened where it is too light to read as text on white (WCAG contrast 4.5:1).
+
+    Always a plain ``#rrggbb``: anything that is not one gives a dark grey.
+    """
+    if safe_colour(colour, '') != colour:
         return '#1a1a1a'
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     for _ in range(20):
         if _contrast_on_white(red, green, blue) >= 4.5:
             break

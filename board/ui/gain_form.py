@@ -13,6 +13,7 @@ from nicegui import ui
 
 from ..domain import NAME_MAX, NOTE_MAX, Gain, GainCategory, GainStatus, Problem
 from ..i18n import Translator
+from .theme import attrs
 
 PER_WEEK = 'week'
 PER_DAY = 'day'
@@ -55,11 +56,12 @@ class GainForm:
                 with ui.row().classes('w-full gap-3 items-start') as realised_row:
                     self.realised_on = ui.input(t('gain.realised_on')).props('outlined type=date stack-label')
                     self.realised_on.classes('w-48').mark('gain-realised-on')
-                    self.confirmed_by = ui.input(t('gain.confirmed_by')).props(f'outlined maxlength={NAME_MAX * 2}')
+                    self.confirmed_by = attrs(ui.input(t('gain.confirmed_by')).props('outlined'),
+                                              {'maxlength': NAME_MAX * 2})
                     self.confirmed_by.classes('grow').mark('gain-confirmed-by')
                 realised_row.bind_visibility_from(self.status, 'value', value=GainStatus.REALISED.value)
                 with ui.row().classes('w-full gap-3 items-start'):
-                    self.note = ui.input(t('gain.note')).props(f'outlined maxlength={NOTE_MAX * 2}')
+                    self.note = attrs(ui.input(t('gain.note')).props('outlined'), {'maxlength': NOTE_MAX * 2})
                     self.note.classes('grow').mark('gain-note')
                     self.amount = ui.number(t('gain.amount'), min=0, step=1000).props('outlined')
                     self.amount.classes('w-48').mark('gain-amount')

@@ -17,7 +17,7 @@ from nicegui import ui
 from ..domain import NAME_MAX, Goal, GoalStatus, Origin, Problem, Target, Unit, validate_goal
 from ..ordering import key_between
 from ..store import StoreWriteError
-from .theme import GOAL_PALETTE, STATUS_ICONS
+from .theme import GOAL_PALETTE, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -48,13 +48,13 @@ class GoalDialog:
                     .classes('touch-button').mark('new-goal')
         with ui.dialog() as self.dialog, ui.card().classes('card-dialog gap-3'):
             self.heading = ui.label().classes('text-2xl font-bold').props('role=heading aria-level=2')
-            self.name = ui.input(t('goal.name')).props(f'outlined maxlength={NAME_MAX * 2}').classes('w-full') \
-                .mark('goal-name')
+            self.name = attrs(ui.input(t('goal.name')).props('outlined'), {'maxlength': NAME_MAX * 2}) \
+                .classes('w-full').mark('goal-name')
             ui.label(t('goal.colour')).classes('text-lg font-semibold')
             # each choice names its colour in words; the stylesheet draws the swatch before the name
             self.colour = ui.radio({c: t(f'goal.colour_{i}') for i, c in enumerate(GOAL_PALETTE)}) \
                 .props('inline').classes('goal-colours text-lg').mark('goal-colour')
-            self.colour.style('; '.join(f'--swatch-{i}: {c}' for i, c in enumerate(GOAL_PALETTE)))
+            self.colour.style.update({f'--swatch-{i}': c for i, c in enumerate(GOAL_PALETTE)})
             self.icon = ui.select({i: t(f'goal_icon.{i}') for i in GOAL_ICONS}, label=t('goal.icon')) \
                 .props('outlined').classes('w-64').mark('goal-icon')
             self.status = ui.toggle({s.value: t(f'goal_status.{s.value}') for s in GoalStatus}) \
@@ -79,10 +79,11 @@ class GoalDialog:
             if not goals:
                 ui.label(t('goal.none')).classes('text-lg')
             for goal in goals:
-                with ui.row().classes('goal-chip w-full').style(f'--goal-colour: {goal.colour}'):
+                with ui.row().classes('goal-chip w-full') as chip:
+                    chip.style['--goal-colour'] = safe_colour(goal.colour)
                     ui.icon(goal.icon, size='1.8rem').props('aria-hidden=true')
                     ui.label(goal.name).classes('goal-name grow')
-                    with ui.element('span').classes(f'meta-item status-{goal.status.value}'):
+                    with ui.element('span').classes('meta-item ' + STATUS_CLASSES[goal.status.value]):
                         ui.icon(STATUS_ICONS[goal.status.value]).props('aria-hidden=true')
                         ui.label(t(f'goal_status.{goal.status.value}'))
                     ui.button(t('goal.edit'), icon='edit', on_click=lambda g=goal: self.open_goal(g)) \

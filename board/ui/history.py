@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from nicegui import ui
+from nicegui import run, ui
 
 from ..domain import Answer, Card, IsoWeek, Unit
 from .landing import unknown_unit
-from .theme import Heading, frame
+from .theme import Heading, attrs, frame
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -23,12 +23,16 @@ if TYPE_CHECKING:
 def register(context: AppContext) -> None:
 
     @ui.page('/units/{unit_id}/historikk', title=context.t('history.heading'))
-    def history_page(unit_id: str, week: str = '') -> None:
+    async def history_page(unit_id: str, week: str = '') -> None:
         unit = context.store.unit(unit_id)
         if unit is None:
             unknown_unit(context, unit_id)
             return
-        build_history(context, unit, _parse_week(week) or IsoWeek.of(context.store.local_now()))
+        shown = _parse_week(week) or IsoWeek.of(context.store.local_now())
+        # the year's archive is read from disk: off the event loop that serves every screen
+        cards = await run.io_bound(_cards_of_year, context, unit, shown)
+        if cards is not None:  # None: the hub is shutting down
+            build_history(context, unit, shown, cards)
 
 
 def _parse_week(text: str) -> IsoWeek | None:
@@ -41,7 +45,7 @@ def _parse_week(text: str) -> IsoWeek | None:
         return None
 
 
-def build_history(context: AppContext, unit: Unit, week: IsoWeek) -> None:
+def build_history(context: AppContext, unit: Unit, week: IsoWeek, cards: list[Card]) -> None:
     t, store = context.t, context.store
     zone = store.timezone
 
@@ -49,7 +53,6 @@ def build_history(context: AppContext, unit: Unit, week: IsoWeek) -> None:
         return moment is not None and IsoWeek.of(moment.astimezone(zone)) == week  # type: ignore[attr-defined]
 
     meetings = [m for m in store.meetings(unit.id) if in_week(m.started_at)]
-    cards = _cards_of_year(context, unit, week)
     finished = sorted((c for c in cards if c.answer != Answer.DECLINED and in_week(c.finished_at)),
                       key=lambda c: c.finished_at)  # type: ignore[arg-type, return-value]
     declined = [c for c in cards if c.answer == Answer.DECLINED and in_week(c.answered_at)]
@@ -62,12 +65,12 @@ def build_history(context: AppContext, unit: Unit, week: IsoWeek) -> None:
             ui.space()
             ui.link(t('history.back'), f'/units/{unit.id}').classes('big-link')
         with ui.row().classes('w-full items-center gap-4'):
-            ui.button(icon='chevron_left', on_click=lambda: ui.navigate.to(_url(unit, week.shifted(-1)))) \
-                .props(f'round size=xl aria-label="{t("history.previous")}"').mark('previous-week')
+            attrs(ui.button(icon='chevron_left', on_click=lambda: ui.navigate.to(_url(unit, week.shifted(-1))))
+                  .props('round size=xl'), {'aria-label': t('history.previous')}).mark('previous-week')
             Heading(t('history.week', week=week.week, year=week.year, monday=t.date(week.monday())), 2) \
                 .classes('history-week').mark('history-week')
-            ui.button(icon='chevron_right', on_click=lambda: ui.navigate.to(_url(unit, week.shifted(1)))) \
-                .props(f'round size=xl aria-label="{t("history.next")}"').mark('next-week')
+            attrs(ui.button(icon='chevron_right', on_click=lambda: ui.navigate.to(_url(unit, week.shifted(1))))
+                  .props('round size=xl'), {'aria-label': t('history.next')}).mark('next-week')
         with ui.element('section').classes('w-full'):
             Heading(t('history.meetings'), 2)
             if not meetings:

@@ -34,7 +34,7 @@ from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
 from .goal_dialog import GoalDialog
 from .live import LiveChanges
-from .theme import STATUS_ICONS, Heading, frame
+from .theme import STATUS_CLASSES, STATUS_ICONS, Heading, attrs, frame, safe_colour
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -119,7 +119,7 @@ def leader_page(context: AppContext, guard: Guard, user: User, path: str, headin
 def leader_nav(context: AppContext, guard: Guard, user: User, current: str) -> None:
     """The leaders' menu: overview, gains, admin (for admins), who is logged in, log out."""
     t = context.t
-    with ui.element('nav').classes('leader-nav w-full').props(f'aria-label="{t("leader.menu")}"'):
+    with attrs(ui.element('nav').classes('leader-nav w-full'), {'aria-label': t('leader.menu')}):
         for path, key in (('/leder', 'leader.overview'), ('/leder/gevinster', 'gains.heading')):
             link = ui.link(t(key), path).classes('nav-link')
             if path == current:
@@ -247,9 +247,9 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
         with ui.row().classes('w-full items-start justify-between gap-2 no-wrap'):
             ui.link(item.unit.name, f'/leder/enheter/{item.unit.id}').classes('tile-title')
             if item.attention:
-                ui.label(t('leader.attention', score=item.attention)).classes('attention-badge') \
-                    .props(f'title="{t("leader.attention_help")}"')
-        with ui.element('div').classes('mini-board').props(f'aria-label="{t("leader.mini_board")}"'):
+                attrs(ui.label(t('leader.attention', score=item.attention)).classes('attention-badge'),
+                      {'title': t('leader.attention_help')})
+        with attrs(ui.element('div').classes('mini-board'), {'aria-label': t('leader.mini_board')}):
             for column in Column:
                 with ui.element('div').classes('mini-column'):
                     ui.label(str(item.counts[column])).classes('mini-count')
@@ -257,8 +257,9 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
         if item.goals:
             with ui.row().classes('gap-2 items-center'):
                 for goal in item.goals:
-                    ui.label(goal.name).classes(f'goal-dot meta-item status-{goal.status.value}').style(
-                        f'--goal-colour: {goal.colour}').props(f'data-icon={STATUS_ICONS[goal.status.value]}')
+                    dot = attrs(ui.label(goal.name).classes('goal-dot meta-item ' + STATUS_CLASSES[goal.status.value]),
+                                {'data-icon': STATUS_ICONS[goal.status.value]})
+                    dot.style['--goal-colour'] = safe_colour(goal.colour)
         with ui.element('ul').classes('tile-facts'):
             if item.waiting_ideas:
                 _fact(t('leader.waiting', count=item.waiting_ideas, weeks=context.settings.idea_waiting_weeks),
@@ -277,7 +278,7 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
 
 
 def _fact(text: str, icon: str, *, warn: bool = False) -> None:
-    TextElement(tag='li', text=text).classes('tile-fact' + (' fact-warn' if warn else '')).props(f'data-icon={icon}')
+    attrs(TextElement(tag='li', text=text).classes('tile-fact' + (' fact-warn' if warn else '')), {'data-icon': icon})
 
 
 # --- one unit, for its leader -----------------------------------------------------------------------------------

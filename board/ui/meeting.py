@@ -39,7 +39,7 @@ from ..domain import (
 )
 from ..store import StoreWriteError
 from .gain_form import GainForm
-from .theme import Heading
+from .theme import Heading, attrs
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -81,14 +81,15 @@ class MeetingMode:
                 ui.space()
                 with ui.row().classes('items-center gap-2 no-wrap'):
                     ui.label(t('meeting.present')).classes('text-2xl font-semibold')
-                    ui.button(icon='remove', on_click=lambda: self._count(-1)).props(
-                        f'round size=xl aria-label="{t("meeting.fewer")}"').mark('present-minus')
+                    attrs(ui.button(icon='remove', on_click=lambda: self._count(-1)).props('round size=xl'),
+                          {'aria-label': t('meeting.fewer')}).mark('present-minus')
                     self.present_label = ui.label('0').classes('meeting-present').mark('present')
-                    ui.button(icon='add', on_click=lambda: self._count(1)).props(
-                        f'round size=xl aria-label="{t("meeting.more")}"').mark('present-plus')
+                    attrs(ui.button(icon='add', on_click=lambda: self._count(1)).props('round size=xl'),
+                          {'aria-label': t('meeting.more')}).mark('present-plus')
                 ui.button(t('meeting.end'), icon='stop_circle', on_click=self.end).props('color=negative size=lg') \
                     .classes('touch-button').mark('end-meeting')
-            with ui.row().classes('w-full gap-3 no-wrap').props(f'role=tablist aria-label="{t("meeting.agenda")}"'):
+            with attrs(ui.row().classes('w-full gap-3 no-wrap'),
+                       {'role': 'tablist', 'aria-label': t('meeting.agenda')}):
                 self.step_buttons = {}
                 for number, step in enumerate(STEPS, start=1):
                     self.step_buttons[step] = ui.button(
@@ -116,7 +117,7 @@ class MeetingMode:
     def show(self, step: str) -> None:
         self.step = step
         for name, button in self.step_buttons.items():
-            button.props(f'aria-selected={"true" if name == step else "false"}')
+            button.props['aria-selected'] = 'true' if name == step else 'false'
             button.props(remove='outline' if name == step else None, add=None if name == step else 'outline')
         self.panel.clear()
         with self.panel:

@@ -2,8 +2,9 @@
 
 It is a plain HTML form (GET shows it, POST sends it, then a redirect shows the thanks) rather than a NiceGUI
 page: phones lock their screens in the middle of typing, and a websocket page would reload after its timeout and
-lose the text; a form keeps it, works without JavaScript and costs the hub one request per idea. Every piece of
-user text is escaped; the page runs no script at all (its Content-Security-Policy forbids it).
+lose the text; a form keeps it, works without JavaScript and costs the hub one request per idea. The pages are
+autoescaping templates (``templates/phone_*.html``), so every piece of user text is escaped; the page runs no
+script at all (its Content-Security-Policy forbids it).
 
 The page shows the unit's name and its goals' names, nothing else of the board.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -26,8 +28,8 @@ from ..ratelimit import RateLimit
 from ..store import StoreWriteError
 from ..tokens import SubmissionTokens, TokenProblem
 from .card_view import readable_colour
-from .htmlpage import HEADERS, page, read_body, read_form, text_field
-from .htmlpage import escape as _e
+from .htmlpage import HEADERS, read_body, read_form, render
+from .theme import safe_colour
 
 if TYPE_CHECKING:
     from ..app import AppContext
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COOKIE = 'board_phone'
+#: what a goal id must look like to name a swatch's class in the page and in goals.css (the store's rule for ids)
+_GOAL_ID = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
 
 
 def router(context: AppContext) -> APIRouter:
@@ -50,15 +54,15 @@ def router(context: AppContext) -> APIRouter:
     per_unit = RateLimit(settings.phone_ideas_per_window * 10, window)
 
     def form_page(unit: Unit, token: str, *, status: int = 200, **options: object) -> HTMLResponse:
-        body = _form(t, unit, context.store.goals(unit.id), token, **options)  # type: ignore[arg-type]
-        return page(t, t('phone.title', unit=unit.name), body, status=status, extra_css=f'/p/{token}/goals.css')
+        return _form(t, unit, context.store.goals(unit.id), token, status=status, **options)  # type: ignore[arg-type]
 
     @routes.get('/p/{token}')
     def phone_form(token: str, request: Request, sent: int = 0) -> Response:
         unit = _unit_for(context, tokens, token)
         if unit is None:
             return _invalid(context, tokens, token)
-        response = page(t, t('phone.sent_title'), _thanks(t, unit, token)) if sent else form_page(unit, token)
+        response = (render(t, 'phone_thanks.html', title=t('phone.sent_title'), unit=unit, token=token) if sent
+                    else form_page(unit, token))
         if COOKIE not in request.cookies:
             response.set_cookie(COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True,
                                 samesite='lax', secure=request.url.scheme == 'https')
@@ -123,8 +127,8 @@ def _invalid(context: AppContext, tokens: SubmissionTokens, token: str) -> Respo
     t = context.t
     check = tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
     status = 410 if check.problem in (TokenProblem.EXPIRED, TokenProblem.REVOKED) else 404
-    body = f'<h1>{_e(t("phone.invalid_heading"))}</h1><p class="lead">{_e(t("phone.invalid_text"))}</p>'
-    return page(t, t('phone.invalid_heading'), body, status=status)
+    return render(t, 'message.html', title=t('phone.invalid_heading'), status=status,
+                  heading=t('phone.invalid_heading'), text=t('phone.invalid_text'), links=[])
 
 
 def _problems(fields: CardFields, name: str, goals: list[Goal]) -> list[Problem]:
@@ -134,60 +138,29 @@ def _problems(fields: CardFields, name: str, goals: list[Goal]) -> list[Problem]
 
 # --- HTML -----------------------------------------------------------------------------------------------------------
 
-def _thanks(t: Translator, unit: Unit, token: str) -> str:
-    return (f'<h1>{_e(t("phone.sent_heading"))}</h1>'
-            f'<p class="lead" role="status">{_e(t("phone.sent_text", unit=unit.name))}</p>'
-            f'<p><a class="button" href="/p/{_e(token)}">{_e(t("phone.another"))}</a></p>')
-
-
-def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, values: dict[str, str] | None = None,
-          problems: Iterable[Problem] = (), banner: str = '', warning: str = '') -> str:
-    values = values or {}
+def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, status: int = 200,
+          values: dict[str, str] | None = None, problems: Iterable[Problem] = (), banner: str = '',
+          warning: str = '') -> HTMLResponse:
+    shown = dict.fromkeys(('title', 'description', 'goal_id', 'name', 'quick_win'), '') | (values or {})
     errors = {p.field: t(p.key, **p.params) for p in problems}
     errors['name'] = errors.pop('owner', '')
     other = [message for field, message in errors.items()
              if field not in ('title', 'description', 'name', 'goal_id') and message]
     banner = ' '.join([banner, *other]).strip()
-    parts = [f'<h1>{_e(t("phone.heading", unit=unit.name))}</h1>',
-             f'<p class="privacy" role="note"><strong>{_e(t("phone.privacy_title"))}</strong> '
-             f'{_e(t("phone.privacy"))}</p>']
-    if banner:
-        parts.append(f'<p class="banner" role="alert">{_e(banner)}</p>')
-    if warning:
-        parts.append(f'<div class="warning" role="alert"><h2>{_e(t("phone.personal_heading"))}</h2>'
-                     f'<p>{_e(warning)}</p></div>')
-    parts.append(f'<form method="post" action="/p/{_e(token)}" accept-charset="utf-8">')
-    parts.append(text_field('title', t('phone.field_title'), values.get('title', ''), errors.get('title'),
-                             hint=t('phone.title_hint', max=TITLE_MAX)))
-    parts.append(text_field('description', t('phone.field_description'), values.get('description', ''),
-                             errors.get('description'), area=True))
-    if goals:
-        chosen = values.get('goal_id', '')
-        options = [_radio('', t('phone.no_goal'), chosen == '', None)]
-        options += [_radio(g.id, g.name, chosen == g.id, g.colour) for g in goals]
-        goal_error = errors.get('goal_id')
-        error_html = f'<p class="error" id="goal-error">{_e(goal_error)}</p>' if goal_error else ''
-        parts.append(f'<fieldset><legend>{_e(t("phone.field_goal"))}</legend>{error_html}{"".join(options)}'
-                     '</fieldset>')
-    checked = ' checked' if values.get('quick_win') == '1' else ''
-    parts.append(f'<label class="check"><input type="checkbox" name="quick_win" value="1"{checked}> '
-                 f'<span>{_e(t("phone.field_quick_win"))}</span></label>')
-    parts.append(text_field('name', t('phone.field_name'), values.get('name', ''), errors.get('name') or None,
-                             hint=t('phone.name_hint')))
-    if warning:
-        parts.append('<input type="hidden" name="confirm_personal" value="1">')
-        parts.append(f'<button type="submit">{_e(t("phone.send_anyway"))}</button>')
-    else:
-        parts.append(f'<button type="submit">{_e(t("phone.send"))}</button>')
-    parts.append('</form>')
-    return ''.join(parts)
+    field_errors = {k: errors.get(k) or None for k in ('title', 'description', 'name', 'goal_id')}
+    choices = [{'id': g.id, 'name': g.name, 'swatch': swatch_class(g)} for g in goals]
+    return render(t, 'phone_form.html', title=t('phone.title', unit=unit.name), status=status,
+                  extra_css=f'/p/{token}/goals.css', unit=unit, token=token, goals=choices, values=shown,
+                  errors=field_errors, banner=banner, warning=warning, title_max=TITLE_MAX)
 
 
-def _radio(value: str, label: str, checked: bool, colour: str | None) -> str:
-    swatch = (f'<span class="swatch swatch-{_e(value)}" aria-hidden="true"></span>' if colour
-              else '<span class="swatch swatch-none" aria-hidden="true"></span>')
-    return (f'<label class="radio"><input type="radio" name="goal_id" value="{_e(value)}"'
-            f'{" checked" if checked else ""}> {swatch}<span>{_e(label)}</span></label>')
+def swatch_class(goal: Goal) -> str:
+    """The class of a goal's colour swatch: ``swatch-<id>``, or the grey one when the id or colour is not plain."""
+    return f'swatch-{goal.id}' if _swatch_ok(goal) else 'swatch-none'
+
+
+def _swatch_ok(goal: Goal) -> bool:
+    return bool(_GOAL_ID.fullmatch(goal.id)) and safe_colour(goal.colour, '') == goal.colour
 
 
 def _join(t: Translator, items: list[str]) -> str:
@@ -197,5 +170,10 @@ def _join(t: Translator, items: list[str]) -> str:
 
 
 def swatch_css(goals: Iterable[Goal]) -> str:
-    """Goal colours for the swatches; served as a stylesheet because the page allows no inline styles."""
-    return '\n'.join(f'.swatch-{g.id} {{ background: {readable_colour(g.colour)}; }}' for g in goals)
+    """Goal colours for the swatches; served as a stylesheet because the page allows no inline styles.
+
+    Only a goal whose id and colour match the store's rules (``[a-z0-9][a-z0-9_-]{0,62}``, ``#rrggbb``) gets a
+    rule; anything else is left out here, so nothing but a class name and a colour can reach the stylesheet.
+    """
+    return '\n'.join(f'.swatch-{g.id} {{ background: {readable_colour(g.colour)}; }}' for g in goals
+                     if _swatch_ok(g))

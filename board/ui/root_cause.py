@@ -11,6 +11,7 @@ from nicegui import ui
 
 from ..domain import SHORT_TEXT_MAX, WHY_MAX, Card, FishboneHeading, Problem
 from ..i18n import Translator
+from .theme import attrs
 
 #: (card id, whys, causes) -> problems; empty when saved
 SaveRootCauses = Callable[[str, list[str], list[tuple[FishboneHeading, str]]], Awaitable[list[Problem]]]
@@ -35,8 +36,8 @@ class RootCauseDialog:
             with ui.tab_panels(tabs, value=whys_tab).classes('w-full'):
                 with ui.tab_panel(whys_tab).classes('gap-2'):
                     ui.label(t('root_cause.whys_help')).classes('text-lg')
-                    self.whys = [ui.input(t('root_cause.why', number=n + 1))
-                                 .props(f'outlined maxlength={SHORT_TEXT_MAX * 2}').classes('w-full text-lg')
+                    self.whys = [attrs(ui.input(t('root_cause.why', number=n + 1)).props('outlined'),
+                                       {'maxlength': SHORT_TEXT_MAX * 2}).classes('w-full text-lg')
                                  .mark(f'why-{n + 1}') for n in range(WHY_MAX)]
                 with ui.tab_panel(fishbone_tab).classes('gap-2'):
                     ui.label(t('root_cause.fishbone_help')).classes('text-lg')

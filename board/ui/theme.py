@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nicegui import app, ui
 from nicegui.elements.mixins.text_element import TextElement
@@ -22,6 +23,33 @@ GOAL_PALETTE = ('#0072B2', '#009E73', '#D55E00', '#CC79A7', '#E69F00', '#56B4E9'
 PRIMARY = '#1d4ed8'
 
 STATUS_ICONS = {'on_track': 'check_circle', 'at_risk': 'warning', 'off_track': 'cancel'}
+#: the class of each goal status (a fixed lookup: a class name is never built from a stored value)
+STATUS_CLASSES = {'on_track': 'status-on_track', 'at_risk': 'status-at_risk', 'off_track': 'status-off_track'}
+
+#: the colour of a card without a goal, and of a goal whose stored colour is not a plain ``#rrggbb``
+NO_GOAL_COLOUR = '#9aa3ad'
+_COLOUR = re.compile(r'#[0-9a-fA-F]{6}')
+
+E = TypeVar('E', bound=ui.element)
+
+
+def safe_colour(colour: object, fallback: str = NO_GOAL_COLOUR) -> str:
+    """A stored or received colour as it may go into CSS: exactly ``#rrggbb``, otherwise ``fallback``.
+
+    The store validates goal colours; this is the last check before a value reaches a style, so that a colour
+    such as ``#000000; background: url(...)`` can never add a declaration of its own.
+    """
+    return colour if isinstance(colour, str) and _COLOUR.fullmatch(colour) else fallback
+
+
+def attrs(element: E, values: Mapping[str, Any]) -> E:
+    """Set attributes (props) from values, never from a parsed string: data and translations are never markup.
+
+    ``element.props('aria-label="..."')`` parses its text, so a value with a quote, a space or ``=`` in it would
+    become further attributes; a dictionary assignment keeps each value one attribute's value.
+    """
+    element.props.update(values)
+    return element
 
 
 @contextmanager
@@ -40,7 +68,8 @@ def _on_screen_keyboard(context: AppContext) -> None:
     """The on-screen keyboard (assets/keyboard.js) with its labels in the screen's language."""
     t = context.t
     labels = {key: t(f'keyboard.{key}') for key in ('show', 'close', 'shift', 'backspace', 'space')}
-    data = json.dumps({'labels': labels}).replace('</', '<\\/')
+    # JSON inside a script element: every "<" escaped, so no text can end the element or open a comment
+    data = json.dumps({'labels': labels}).replace('<', '\\u003c')
     ui.add_head_html(f'<script>window.boardKeyboard = {data};</script>'
                      '<script src="/assets/keyboard.js" defer></script>')
 

@@ -38,6 +38,23 @@ def add_leaders_and_gains(store: Store) -> None:
                                        identified_on=now.date())),
     ])
 
+class CspWatch:
+    """Content-Security-Policy violations on a page: Chromium's console messages and the DOM's own events."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.messages: list[str] = []
+        page.on('console', lambda message: self.messages.append(message.text)
+                if 'Content Security Policy' in message.text else None)
+        # an init script comes through the DevTools protocol, which the page's policy does not govern
+        page.add_init_script("window.cspViolations = []; document.addEventListener('securitypolicyviolation', "
+                             "e => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));")
+
+    def violations(self) -> list[str]:
+        """Everything seen so far (the events of the current document, the console messages of all)."""
+        return self.messages + self.page.evaluate('window.cspViolations || []')
+
+
 @pytest.fixture(scope='package')
 def running_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
     data_dir = tmp_path_factory.mktemp('hub') / 'data'

@@ -9,6 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 from bench.hubprocess import RunningHub
 
 from ..factories import UNIT
+from .conftest import CspWatch
 
 pytestmark = pytest.mark.browser
 
@@ -123,12 +124,18 @@ def test_a_card_opens_from_the_keyboard_too(running_hub: RunningHub, wall_page: 
 def test_markup_in_a_title_is_shown_as_text_and_never_runs(running_hub: RunningHub, wall_page: Page):
     dialogs = []
     wall_page.on('dialog', lambda d: (dialogs.append(d.message), d.dismiss()))
-    wall_page.goto(running_hub.board_url(UNIT))
+    csp = CspWatch(wall_page)
+    response = wall_page.goto(running_hub.board_url(UNIT))
+    assert response is not None and "frame-ancestors 'none'" in response.headers['content-security-policy']
     title = wall_page.locator('.card-title', has_text='<img src=x onerror=alert(1)>')
     expect(title).to_have_text('<img src=x onerror=alert(1)>')
     assert title.locator('img').count() == 0
+    card(wall_page, '<img src=x onerror=alert(1)>').click()  # the board works under its policy: a card opens
+    expect(wall_page.get_by_label('Tittel')).to_have_value('<img src=x onerror=alert(1)>')
+    wall_page.keyboard.press('Escape')
     wall_page.wait_for_timeout(500)
     assert dialogs == []
+    assert csp.violations() == []
 
 
 def test_unknown_unit_page_lists_the_units(running_hub: RunningHub, wall_page: Page):

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from bench.hubprocess import RunningHub
 
-from .conftest import LEADER_PASSWORD
+from .conftest import LEADER_PASSWORD, CspWatch
 
 pytestmark = pytest.mark.browser
 
@@ -50,11 +50,13 @@ def test_overview_filters_by_service_area(running_hub: RunningHub, new_page) -> 
 
 def test_gains_dashboard_chart_and_csv(running_hub: RunningHub, new_page) -> None:
     page = new_page(viewport={'width': 1440, 'height': 900}, locale='nb-NO', accept_downloads=True)
+    csp = CspWatch(page)
     log_in(page, running_hub, 'leder', '/leder/gevinster')
     expect(page.locator('.kpi', has_text='Identifisert')).to_contain_text('1,5')
     expect(page.locator('.kpi', has_text='Realisert')).to_contain_text('0,5')
     expect(page.locator('.nicegui-echart canvas').first).to_be_visible()  # ECharts, served by the hub itself
     assert serious_violations(page) == []
+    assert csp.violations() == []  # NiceGUI, Vue, Quasar and ECharts all work under the page's policy
     with page.expect_download() as download:
         page.get_by_role('button', name='Alle kort (CSV)').click()
     content = download.value.path().read_bytes()
@@ -68,7 +70,9 @@ def test_admin_page_needs_an_admin(running_hub: RunningHub, new_page) -> None:
     log_in(page, running_hub, 'leder', '/admin')
     expect(page.get_by_role('heading', name='Ingen tilgang')).to_be_visible()
     other = new_page(locale='nb-NO')
+    csp = CspWatch(other)
     log_in(other, running_hub, 'it', '/admin')
     other.get_by_role('tab', name='Veggskjermer').click()
     other.get_by_role('button', name='Lag paringskode').click()
     expect(other.locator('.pairing-code')).to_contain_text('Paringskode for')
+    assert csp.violations() == []
