@@ -2,8 +2,9 @@
 
 quick (CI, under 3 minutes): the store at 1k/10k/100k cards, live figures on a hub with 1,400 cards.
 full: more repetitions, and the live figures on a hub with 100,000 cards of history over 70 units.
-Both: 70 connected boards, 100 phones, an 80-card board, a wall-screen process, and the leaders' overview,
-dashboard and report on a hub with 100,000 cards over ten years. All traffic goes to 127.0.0.1.
+Both: 70 connected boards, 100 phones, an 80-card board, a wall-screen process, the leaders' overview,
+dashboard and report on a hub with 100,000 cards over ten years, and hostile load (1 MB pushes, logins).
+All traffic goes to 127.0.0.1.
 The fault suite is ``python -m bench.faults``.
 """
 
@@ -13,15 +14,15 @@ import argparse
 import logging
 import time
 
-from . import kiosk_sync, leaders, live, phones, store_writes
+from . import hostile, kiosk_sync, leaders, live, phones, store_writes
 from .common import report
 
 SIZES = {
     # history: the cards behind the live figures (the store figures always use 1k, 10k and 100k)
     'quick': {'writes': 200, 'moves': 20, 'loads': 8, 'phone_rounds': 3, 'wall_ideas': 30, 'history': 70 * 20,
-              'leader_repeats': 6},
+              'leader_repeats': 6, 'hostile_ideas': 30, 'hostile_moves': 20},
     'full': {'writes': 1000, 'moves': 60, 'loads': 20, 'phone_rounds': 10, 'wall_ideas': 80, 'history': 100_000,
-             'leader_repeats': 20},
+             'leader_repeats': 20, 'hostile_ideas': 100, 'hostile_moves': 40},
 }
 
 
@@ -37,6 +38,7 @@ def main() -> int:
     rows += phones.run(phones=100, rounds=size['phone_rounds'], history=size['history'])
     rows += kiosk_sync.run(ideas=size['wall_ideas'], changes=200, history=size['history'])
     rows += leaders.run(repeats=size['leader_repeats'], history=100_000)
+    rows += hostile.run(ideas=size['hostile_ideas'], moves=size['hostile_moves'], history=size['history'])
     return report(f'benchmarks ({args.size})', rows, started)
 
 

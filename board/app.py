@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING
 
 from .assets import ASSETS
 from .atomicfile import write_atomic
+from .bodylimit import BodyLimit
 from .i18n import Translator, translator
 from .settings import Settings
 from .store import Store
+from .store.files import guard_event_loop
 from .sync_client import KioskCredentials, SyncClient
 from .tokens import SubmissionTokens, load_or_create_secret
+from .wire import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from .sync_api import ChangeSignals
@@ -75,15 +78,20 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from nicegui import app
 
     from . import sync_api
-    from .ui import board_page, history, landing, live, theme
+    from .ui import board_page, headers, history, landing, live, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id, timezone=settings.zone).open()
+    # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
+    guard_event_loop(True)
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
     context = AppContext(settings=settings, store=store, t=translator(settings.language),
                          tokens=None if kiosk else make_tokens(settings), sync=sync)
     changes = live.LiveChanges(store)
 
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
+    # added last, so it is the outer one: every answer gets the headers, a 413 too (board/ui/headers.py)
+    app.add_middleware(headers.SecurityHeaders)
     app.add_static_files('/assets', ASSETS)
     theme.register_error_pages(context)
     landing.register(context)
@@ -131,6 +139,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     app.timer(FULL_COLLECTION_CHECK, collect_when_quiet(store))
     app.timer(CODE_CHECK_INTERVAL, check_codes)
     app.on_shutdown(store.close)
+    app.on_shutdown(lambda: guard_event_loop(False))
     return context
 
 

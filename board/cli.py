@@ -229,8 +229,9 @@ def list_kiosks(settings: Settings) -> None:
         for kiosk in store.kiosk_status():
             seen = kiosk.last_seen.astimezone().strftime('%Y-%m-%d %H:%M') if kiosk.last_seen else 'never'
             flag = 'REVOKED' if kiosk.revoked else ('NOT SEEN >10 min' if kiosk.stale(now) else 'ok')
+            refused = f'  REFUSED {kiosk.refused} changes' if kiosk.refused else ''
             print(f'{kiosk.id}  {kiosk.unit_id:<24} last seen {seen}  version {kiosk.version or "-"}  '
-                  f'outbox {kiosk.outbox}  clock {kiosk.clock_offset_ms:+d} ms  {flag}')
+                  f'outbox {kiosk.outbox}  clock {kiosk.clock_offset_ms:+d} ms  {flag}{refused}')
     finally:
         store.close()
 

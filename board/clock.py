@@ -35,16 +35,16 @@ def utc_now() -> datetime:
 
 
 def valid_node_id(node_id: str) -> bool:
-    return bool(_NODE.match(node_id))
+    return bool(_NODE.fullmatch(node_id))
 
 
 def valid_stamp(stamp: str) -> bool:
-    return bool(_STAMP.match(stamp))
+    return bool(_STAMP.fullmatch(stamp))
 
 
 def parse_stamp(stamp: str) -> tuple[int, int, str]:
     """``(ms, counter, node)``; raises ``ValueError`` for anything that is not a stamp."""
-    found = _STAMP.match(stamp)
+    found = _STAMP.fullmatch(stamp)
     if found is None:
         raise ValueError(f'not a change stamp: {stamp[:80]!r}')
     return int(found[1]), int(found[2]), found[3]

@@ -161,7 +161,7 @@ class RuleViolation(ValueError):
 
 
 def is_valid_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
 
 
 # --- organisation -------------------------------------------------------------------------------------------------
@@ -323,9 +323,9 @@ def validate_goal(goal: Goal) -> list[Problem]:
         problems.append(Problem('name', 'error.name_too_long', {'max': NAME_MAX}))
     if _CONTROL.search(goal.name):
         problems.append(Problem('name', 'error.control_characters'))
-    if not _COLOUR.match(goal.colour):
+    if not _COLOUR.fullmatch(goal.colour):
         problems.append(Problem('colour', 'error.goal_colour'))
-    if not _ICON.match(goal.icon):
+    if not _ICON.fullmatch(goal.icon):
         problems.append(Problem('icon', 'error.goal_icon'))
     target = goal.target
     if target is not None:

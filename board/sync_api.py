@@ -37,9 +37,9 @@ from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new
 from .domain import ServiceArea, Unit
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
-from .store import Change, Store
+from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
 from .users import Grant, Sessions
-from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, read_push
+from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
 
 if TYPE_CHECKING:
     from .app import AppContext
@@ -179,14 +179,14 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             raise HTTPException(413, f'at most {MAX_BODY_BYTES} bytes per push')
         try:
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
+            if push.cards or push.meetings or push.recognitions:
+                await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
+        except BoardFull as full:
+            return _refused(store, device, unit_id, PushRefused(
+                [RefusedRecord('card', card_id, f'the board is full ({MAX_BOARD_CARDS} cards)')
+                 for card_id in full.card_ids]))
         except PushRefused as refused:
-            log.warning('push from wall screen %s of unit %s refused: %s', device.id, unit_id, refused)
-            store.record_refusals(device.id, len(refused.refused))
-            return JSONResponse({'detail': {'message': 'push refused; nothing of it was stored',
-                                            'refused': [r.as_dict() for r in refused.refused[:100]]}},
-                                status_code=422)
-        if push.cards or push.meetings or push.recognitions:
-            await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
+            return _refused(store, device, unit_id, refused)
         return _changes(context, unit_id, push.pulled)
 
     @api.get('/units/{unit_id}/changes')
@@ -261,6 +261,13 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
         return {'revoked': kiosk_id}
 
     return admin
+
+
+def _refused(store: Store, device: Kiosk, unit_id: str, refused: PushRefused) -> JSONResponse:
+    log.warning('push from wall screen %s of unit %s refused: %s', device.id, unit_id, refused)
+    store.record_refusals(device.id, len(refused.refused))
+    return JSONResponse({'detail': {'message': 'push refused; nothing of it was stored',
+                                    'refused': [r.as_dict() for r in refused.refused[:100]]}}, status_code=422)
 
 
 def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:

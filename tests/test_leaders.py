@@ -279,7 +279,8 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
         await hub.do.redeem_pairing_code(hash_secret(code), Kiosk(id=kiosk_id, unit_id=UNIT, token_hash=kiosk_id,
                                                                   paired_at=now))
         await hub.do.record_heartbeat(kiosk_id, version='0.1.0', outbox=2, clock_offset_ms=-40)
-        store._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40, 0)  # as if its last heartbeat came then
+        refused = 3 if kiosk_id == 'kioskfresh' else 0
+        store._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40, refused)  # as if its last heartbeat came then
     user = await logged_in(hub, 'it', 'admin')
     await user.open('/admin')
     user.find(marker='tab-screens').click()
@@ -287,6 +288,9 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     [fresh] = user.find(marker='kiosk-state-kioskfresh').elements
     assert (quiet.text, fresh.text) == ('Ikke sett på over 10 min', 'I orden')
     await user.should_see(content='2 venter · klokke -40 ms')
+    [refused] = user.find(marker='kiosk-refused-kioskfresh').elements
+    assert refused.text == '3 endringer avvist av huben: se loggen'
+    await user.should_not_see(marker='kiosk-refused-kioskquiet')
     user.find(marker='revoke-kioskquiet').click()
     await eventually(lambda: next(k for k in store.kiosks() if k.id == 'kioskquiet').revoked)
 

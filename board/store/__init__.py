@@ -24,6 +24,8 @@ Why it looks like this:
 """
 
 from .core import (
+    MAX_BOARD_CARDS,
+    BoardFull,
     CardChanged,
     CardsArchived,
     Change,
@@ -36,7 +38,9 @@ from .core import (
 from .files import AtomicJSONStorage, DataFileError, StoreWriteError
 
 __all__ = [
+    'MAX_BOARD_CARDS',
     'AtomicJSONStorage',
+    'BoardFull',
     'CardChanged',
     'CardsArchived',
     'Change',

@@ -22,8 +22,8 @@ from tinydb.table import Document
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic
 
-__all__ = ['AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'StoreWriteError', 'document', 'open_db',
-           'remove_stale_temporary_files']
+__all__ = ['AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'StoreWriteError', 'document',
+           'guard_event_loop', 'open_db', 'remove_stale_temporary_files']
 
 log = logging.getLogger('board.store')
 
@@ -54,7 +54,21 @@ class EventLoopWriteError(RuntimeError):
     """
 
 
+_guard = {'on': False}
+
+
+def guard_event_loop(on: bool = True) -> None:
+    """Refuse durable writes on any thread that runs an event loop (the app turns this on while it serves).
+
+    A command-line tool or a benchmark that prepares data inside its own event loop is not serving screens, so
+    the check belongs to the serving process only.
+    """
+    _guard['on'] = on
+
+
 def refuse_on_event_loop(path: Path) -> None:
+    if not _guard['on']:
+        return
     try:
         asyncio.get_running_loop()
     except RuntimeError:

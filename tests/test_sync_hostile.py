@@ -1,0 +1,258 @@
+"""Issue 11's findings, each first reproduced as an attack through the sync API, then refused.
+
+A wall screen's token may be stolen (the device hangs in a corridor): everything it sends is read as strictly as a
+stranger's input. Each test sends what an attacker sent and checks that nothing of it was stored, that the hub's
+files still load, and that the pages of the unit and the leaders still answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from board.atomicfile import write_atomic
+from board.clock import stamp_ms
+from board.codec import card_to_dict
+from board.domain import Card, CardFields, Column, Gain, GainCategory
+from board.store import Store, files
+from board.store.files import EventLoopWriteError
+from board.sync_api import issue_pairing_code
+
+from .conftest import Hub, off_loop
+from .factories import OTHER_UNIT, UNIT
+from .test_sync_api import client, pair
+
+
+def now_stamp(ahead_ms: int = 0) -> str:
+    return f'{int(time.time() * 1000) + ahead_ms:013d}-00000-kioskx'
+
+
+def a_card(**changes: object) -> dict:
+    """A card as a wall screen would push it, with some fields replaced."""
+    now = datetime.now(UTC)
+    card = Card(id='kort1', unit_id=UNIT, title='Fast plass for rullatorene', created_at=now,
+                stamps={'title': now_stamp(), 'column': now_stamp()})
+    return card_to_dict(card) | changes
+
+
+async def push(hub: Hub, token: str, *cards: dict, raw: bytes | None = None):
+    async with client(hub, token) as kiosk:
+        body = raw if raw is not None else orjson.dumps({'pulled': 0, 'cards': list(cards)})
+        return await kiosk.post(f'/api/v1/units/{UNIT}/sync', content=body,
+                                headers={'Content-Type': 'application/json'})
+
+
+def files_still_load(hub: Hub) -> None:
+    """What a restart of the hub does first: read every unit's file (a refused push must leave them readable)."""
+    again = Store(hub.store.folder, read_only=True).open()
+    try:
+        assert {u.id for u in again.organisation.units} == {UNIT, OTHER_UNIT}
+    finally:
+        again.close()
+
+
+async def pages_answer(hub: Hub) -> None:
+    user = hub.new_user()
+    for path in (f'/units/{UNIT}', f'/units/{UNIT}/historikk', '/'):
+        assert (await user.http_client.get(path)).status_code == 200, path
+
+
+HOSTILE_CARDS = {
+    # 1. the stored script: an id that became an event attribute on the board
+    'id with markup': a_card(id='x onmouseover="fetch(`/admin`)"'),
+    # 2. values that stopped the hub or made pages answer 500
+    'NaN hours': None,  # raw JSON below: json would write NaN, orjson cannot
+    'naive datetime': a_card(created_at='2026-11-20T10:00:00'),
+    'integer position': a_card(position=5),
+    'malformed stamp': a_card(stamps={'title': 'zz'}),
+    'string for a boolean': a_card(quick_win='yes'),
+    'unknown column': a_card(column='trash'),
+    'title too long': a_card(title='x' * 201),
+    'control characters': a_card(title='Hei\x00\x1b[31m'),
+    'unknown goal': a_card(goal_id='finnes-ikke'),
+    'declined without a reason': a_card(answer='declined', answer_note=''),
+    'gain out of range': a_card(column='doing', gain={'categories': ['quality'], 'hours_per_week': 1e9,
+                                                       'identified_on': '2026-11-20'}),
+    # 3. a stamp far in the future, which dragged the hub's clock to the year 2286
+    'far-future stamp': a_card(stamps={'title': '9999999999999-99999-zz'}),
+    'stamp ten minutes ahead': a_card(stamps={'title': now_stamp(ahead_ms=10 * 60_000)}),
+    'creation in the future': a_card(created_at=(datetime.now(UTC) + timedelta(hours=2)).isoformat()),
+    # another unit's card through this unit's token
+    'another unit': a_card(unit_id=OTHER_UNIT),
+}
+
+
+@pytest.mark.parametrize('name', list(HOSTILE_CARDS))
+async def test_a_hostile_card_is_refused_by_name_and_nothing_of_the_push_is_stored(hub: Hub, name: str):
+    token = await pair(hub)
+    good = a_card(id='god', title='Et helt vanlig kort')
+    if name == 'NaN hours':
+        hostile = a_card(column='doing')
+        raw = json.dumps({'pulled': 0, 'cards': [good, hostile | {'gain': {
+            'categories': ['quality'], 'hours_per_week': float('nan'), 'identified_on': '2026-11-20'}}]}).encode()
+        response = await push(hub, token, raw=raw)
+    else:
+        hostile = HOSTILE_CARDS[name]
+        response = await push(hub, token, good, hostile)
+    assert response.status_code == 422, response.text
+    detail = response.json()['detail']
+    if name != 'NaN hours':  # NaN is not JSON: the whole body is refused
+        assert [r['id'] for r in detail['refused']] == [hostile['id']]
+    assert hub.store.card(UNIT, 'god') is None  # all of a push or nothing of it
+    assert {c.title for c in hub.store.cards(UNIT)} == set()
+    files_still_load(hub)
+    await pages_answer(hub)
+
+
+async def test_a_refused_far_future_stamp_leaves_the_hubs_clock_in_today(hub: Hub):
+    token = await pair(hub)
+    response = await push(hub, token, a_card(stamps={'title': '9999999999999-99999-zz', 'column': now_stamp()}))
+    assert response.status_code == 422
+    assert 'ahead' in response.json()['detail']['refused'][0]['reason']
+    card = await hub.do.create_card(UNIT, CardFields(title='Etterpå'))
+    stamped = stamp_ms(card.stamps['title']) / 1000
+    assert abs(stamped - time.time()) < 60  # the hub's next stamp is of today, not of 2286
+
+
+async def test_a_valid_push_is_taken_in_one_durable_write(hub: Hub, monkeypatch: pytest.MonkeyPatch):
+    token = await pair(hub)
+    written: list[Path] = []
+
+    def counting(path: Path, payload: bytes, **kwargs: object) -> None:
+        written.append(path)
+        write_atomic(path, payload, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(files, 'write_atomic', counting)
+    cards = [a_card(id=f'kort{i}', title=f'Kort nummer {i}') for i in range(60)]
+    response = await push(hub, token, *cards)
+    assert response.status_code == 200, response.text
+    assert len(hub.store.cards(UNIT)) == 60
+    assert [p.name for p in written] == [f'{UNIT}.json']  # 60 cards, one write of the unit's file
+
+
+async def test_bodies_over_a_megabyte_get_413(hub: Hub):
+    token = await pair(hub)
+    huge = orjson.dumps({'pulled': 0, 'cards': [a_card(title='x' * (8 * 1024 * 1024))]})
+    assert (await push(hub, token, raw=huge)).status_code == 413
+
+    async def chunks():  # no declared length: counted as it arrives
+        for _ in range(20):
+            yield b' ' * 100_000
+    async with client(hub, token) as kiosk:
+        chunked = await kiosk.post(f'/api/v1/units/{UNIT}/sync', content=chunks(),
+                                   headers={'Content-Type': 'application/json'})
+    assert chunked.status_code == 413
+    assert hub.store.cards(UNIT) == []
+
+
+@pytest.mark.parametrize(('method', 'path', 'body'), [
+    ('POST', '/api/v1/heartbeat', {'version': '1', 'outbox': 0, 'clock_ms': 2**80}),
+    ('POST', '/api/v1/heartbeat', {'version': '1', 'outbox': '3', 'clock_ms': 1}),
+    ('POST', '/api/v1/heartbeat', {'version': '<b>', 'outbox': 0, 'clock_ms': 1}),
+    ('GET', f'/api/v1/units/{UNIT}/changes?wait=nan', None),
+    ('GET', f'/api/v1/units/{UNIT}/changes?wait=inf', None),
+    ('GET', f'/api/v1/units/{UNIT}/changes?since=-1', None),
+    ('GET', f'/api/v1/units/{UNIT}/changes?since=99999999999999999999999', None),
+    ('POST', f'/api/v1/units/{UNIT}/sync', {'pulled': 2**80}),
+    ('POST', f'/api/v1/units/{UNIT}/sync', [1, 2]),
+])
+async def test_bad_parameters_get_422_never_500(hub: Hub, method: str, path: str, body: object):
+    token = await pair(hub)
+    async with client(hub, token) as kiosk:
+        response = await kiosk.request(method, path, json=body)
+    assert response.status_code == 422, response.text
+
+
+async def test_a_durable_write_on_the_event_loop_is_refused(hub: Hub):
+    with pytest.raises(EventLoopWriteError):
+        hub.store.create_card(UNIT, CardFields(title='Skrevet på hendelsesløkka'))
+    assert hub.store.cards(UNIT) == []
+
+
+def test_one_units_broken_card_does_not_stop_the_archiving_of_another(store: Store, caplog):
+    now = datetime.now(UTC)
+    for unit in (UNIT, OTHER_UNIT):
+        store.import_cards(unit, [Card(id=f'ferdig-{unit}', unit_id=unit, title='Ferdig', column=Column.DONE,
+                                       created_at=now, started_at=now, finished_at=now)])
+    board = store._board(UNIT)
+    # a card as a push without validation could leave it: a finish time without a time zone
+    broken = dataclasses.replace(board.cards[f'ferdig-{UNIT}'], finished_at=now.replace(tzinfo=None))
+    board.cards = {**board.cards, broken.id: broken}
+    store.now = lambda: now + timedelta(weeks=10)  # ten weeks later: both finished cards are due for the archive
+    with caplog.at_level(logging.ERROR):
+        assert store.archive_finished() == 1
+    assert store.card(OTHER_UNIT, f'ferdig-{OTHER_UNIT}') is None  # the other unit's card went to the archive
+    assert store.card(UNIT, broken.id) is not None  # the one that cannot be judged stays, and is logged
+    assert any(broken.id in r.getMessage() for r in caplog.records)
+
+
+def test_a_broken_archive_file_leaves_the_other_units_gains_counted(store: Store, caplog):
+    long_ago = datetime.now(UTC) - timedelta(weeks=10)
+    gain = Gain(categories=(GainCategory.QUALITY,), hours_per_week=2, identified_on=long_ago.date())
+    for unit in (UNIT, OTHER_UNIT):
+        store.import_cards(unit, [Card(id=f'g-{unit}', unit_id=unit, title='Gevinst', column=Column.DONE,
+                                       created_at=long_ago, started_at=long_ago, finished_at=long_ago, gain=gain)])
+    [year] = store.archive_years(UNIT)
+    (store.folder / 'archive' / UNIT / f'{year}.json').write_text('{"cards": {"1": {"gain": {"oops": 1}}}}')
+    with caplog.at_level(logging.ERROR):
+        entries = store.gain_entries()
+        assert store.index_archive(UNIT, year) == 0
+    assert [e.unit_id for e in entries] == [OTHER_UNIT]
+    assert any(UNIT in r.getMessage() for r in caplog.records)
+
+
+async def test_pairing_and_heartbeats_write_through_the_stores_writer(hub: Hub):
+    # pairing and heartbeats used to write kiosks.json from FastAPI's thread pool; the check above would not see
+    # that, so look at which thread writes
+    import threading
+    threads: list[str] = []
+    code = (await off_loop(issue_pairing_code, hub.store, UNIT))['code']
+    original = hub.store._devices_storage().__class__._flush
+
+    def watched(storage) -> None:
+        threads.append(threading.current_thread().name)
+        original(storage)
+    storage_class = hub.store._devices_storage().__class__
+    storage_class._flush = watched  # type: ignore[method-assign]
+    try:
+        async with client(hub) as anonymous:
+            paired = await anonymous.post('/api/v1/pair', json={'code': code, 'unit_id': UNIT})
+        async with client(hub, paired.json()['token']) as kiosk:
+            beat = await kiosk.post('/api/v1/heartbeat', json={'version': '0.2.0', 'outbox': 0,
+                                                               'clock_ms': int(time.time() * 1000)})
+        assert beat.status_code == 200
+    finally:
+        storage_class._flush = original  # type: ignore[method-assign]
+    assert threads and all(name.startswith('board-store-writer') for name in threads), threads
+
+
+async def test_the_wall_screens_clock_offset_and_refusals_reach_the_admin_list(hub: Hub):
+    token = await pair(hub)
+    async with client(hub, token) as kiosk:
+        await kiosk.post('/api/v1/heartbeat', json={'version': '0.2.0', 'outbox': 1, 'refused': 0,
+                                                    'clock_ms': int(time.time() * 1000) - 90_000})
+    assert (await push(hub, token, a_card(id='x onmouseover="a"'))).status_code == 422
+    [device] = hub.store.kiosk_status()
+    assert device.refused == 1
+    assert -95_000 < device.clock_offset_ms < -85_000
+
+
+
+async def test_a_push_cannot_grow_a_board_without_bound(hub: Hub, monkeypatch: pytest.MonkeyPatch):
+    from board.store import core
+    monkeypatch.setattr(core, 'MAX_BOARD_CARDS', 5)
+    token = await pair(hub)
+    first = [a_card(id=f'kort{i}') for i in range(4)]
+    assert (await push(hub, token, *first)).status_code == 200
+    response = await push(hub, token, *(a_card(id=f'mer{i}') for i in range(3)))
+    assert response.status_code == 422
+    assert [r['id'] for r in response.json()['detail']['refused']] == ['mer1', 'mer2']
+    assert len(hub.store.cards(UNIT)) == 4  # nothing of the refused push
+    changed = [card | {'title': 'Endret'} for card in first]  # changes to cards it has are always taken
+    assert (await push(hub, token, *changed)).status_code == 200
