@@ -63,6 +63,9 @@ __all__ = [
 ]
 
 TITLE_MAX = 200
+#: dates a person can mean on a board (a due date of 1926 or 2126 is a typing error)
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 #: ids of service areas, units, goals, cards, meetings and recognitions: safe in a file name, an address and a
 #: stylesheet class, and never markup
 ID_PATTERN = r'^[a-z0-9][a-z0-9_-]{0,62}$'
@@ -498,6 +501,8 @@ def validate_card_fields(fields: CardFields, goals: Iterable[Goal] = ()) -> list
             problems.append(Problem(name, 'error.control_characters'))
     if fields.goal_id is not None and fields.goal_id not in {g.id for g in goals}:
         problems.append(Problem('goal_id', 'error.unknown_goal'))
+    if fields.due is not None and not EARLIEST_DATE <= fields.due <= LATEST_DATE:
+        problems.append(Problem('due', 'error.bad_date'))
     return problems
 
 
@@ -530,7 +535,7 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
 
 
 MEETING_PRESENT_MAX = 500
-MEETING_DECISIONS_MAX = 500
+MEETING_DECISIONS_MAX = 200
 DECISION_MAX = 1000
 
 

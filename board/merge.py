@@ -40,7 +40,7 @@ def merge_card(mine: Card | None, theirs: Card) -> Card:
     if mine.id != theirs.id:
         raise ValueError(f'cannot merge different cards {mine.id} and {theirs.id}')
     values: dict[str, Any] = {}
-    stamps: dict[str, str] = dict(mine.stamps)
+    stamps: dict[str, str] = {name: stamp for name, stamp in mine.stamps.items() if name in STAMPED_FIELDS}
     for name in STAMPED_FIELDS:
         my_stamp, their_stamp = mine.stamps.get(name, ''), theirs.stamps.get(name, '')
         mine_order, their_order = stamp_order(my_stamp), stamp_order(their_stamp)
@@ -54,9 +54,6 @@ def merge_card(mine: Card | None, theirs: Card) -> Card:
         values[name] = getattr(winner, name)
         if winner is theirs and their_stamp:
             stamps[name] = their_stamp
-    for name, stamp in theirs.stamps.items():  # stamps of fields this version does not know are kept
-        if name not in STAMPED_FIELDS and stamp_order(stamp) > stamp_order(stamps.get(name, '')):
-            stamps[name] = stamp
     if theirs.deleted or mine.deleted:  # a tombstone is final
         values['deleted'] = True
     newest = theirs if stamp_order(newest_stamp(theirs)) > stamp_order(newest_stamp(mine)) else mine

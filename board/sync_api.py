@@ -26,18 +26,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from . import admin as admin_rules
 from .backup import create_backup
 from .codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
 from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
-from .domain import ServiceArea, Unit
+from .domain import RuleViolation, ServiceArea, Unit
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
+from .store.files import FileTooLarge
 from .users import Grant, Sessions
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
 
@@ -174,7 +176,11 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         Each record is read by the models in ``board.wire`` (the cards as in the data files). A push with a refused
         record answers 422 with ``{"detail": {"refused": [{"kind", "id", "reason"}, ...]}}`` and stores nothing.
         """
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the wall screen went away mid-push: nothing to answer, nothing stored
+            log.info('wall screen %s disconnected during a push', device.id)
+            return Response(status_code=400)
         if len(body) > MAX_BODY_BYTES:  # also refused earlier, by the body limit, when the length is declared
             raise HTTPException(413, f'at most {MAX_BODY_BYTES} bytes per push')
         try:
@@ -187,6 +193,8 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
                  for card_id in full.card_ids]))
         except PushRefused as refused:
             return _refused(store, device, unit_id, refused)
+        except (RuleViolation, FileTooLarge) as refused:  # too many meetings, or the unit's file would grow too big
+            return _refused(store, device, unit_id, PushRefused([RefusedRecord('push', '', str(refused))]))
         return _changes(context, unit_id, push.pulled)
 
     @api.get('/units/{unit_id}/changes')

@@ -33,7 +33,13 @@ from .clock import utc_now
 from .codec import card_to_dict, meeting_to_dict, recognition_to_dict
 from .domain import Card, Meeting, Recognition
 from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
-from .wire import MAX_BODY_BYTES, MAX_RECORDS_PER_PUSH, read_changes
+from .wire import (
+    MAX_BODY_BYTES,
+    MAX_MEETINGS_PER_PUSH,
+    MAX_RECOGNITIONS_PER_PUSH,
+    MAX_RECORDS_PER_PUSH,
+    read_changes,
+)
 
 __all__ = ['KioskCredentials', 'SyncClient', 'SyncStatus']
 
@@ -70,6 +76,8 @@ class SyncStatus:
     unauthorised: bool = False
     #: changes the hub refused, held back here
     refused: int = 0
+    #: changes from the hub this screen could not read (left out, logged), since it started
+    unreadable: int = 0
     #: this screen's clock minus the hub's, from the last heartbeat (None: not known yet)
     clock_offset_ms: int | None = None
     listeners: list[Callable[[], object]] = field(default_factory=list)
@@ -212,6 +220,8 @@ class SyncClient:
         for refused in changes.refused:
             log.error('a %s from the hub could not be read and was left out: %s (%s)', refused.kind, refused.id,
                       refused.reason)
+        if changes.refused:
+            self.status.update(unreadable=self.status.unreadable + len(changes.refused))
         if changes.goals:  # goals first: a card may name a goal that is new
             await self.store.run(self.store.merge_goals, self.unit_id, changes.goals)
         if changes.cards or changes.meetings or changes.recognitions:
@@ -230,7 +240,7 @@ class SyncClient:
                     sent = time.time()
                     response = await client.post('/api/v1/heartbeat', json={
                         'version': self.version, 'outbox': len(self._outbox()), 'clock_ms': int(sent * 1000),
-                        'refused': len(self.store.sync_cursor(self.unit_id).refused)})
+                        'refused': len(self.store.sync_cursor(self.unit_id).refused) + self.status.unreadable})
                     response.raise_for_status()
                     # the hub read its clock about half-way through the round trip
                     middle_ms = (sent + time.time()) / 2 * 1000
@@ -283,10 +293,12 @@ def _chunk(records: list[Record]) -> tuple[list[Record], list[dict[str, object]]
     chunk: list[Record] = []
     docs: list[dict[str, object]] = []
     size = 0
+    room = {Card: MAX_RECORDS_PER_PUSH, Meeting: MAX_MEETINGS_PER_PUSH, Recognition: MAX_RECOGNITIONS_PER_PUSH}
     for record in records[:MAX_RECORDS_PER_PUSH]:
         doc = _ENCODE[type(record)](record)  # type: ignore[operator]
         size += len(orjson.dumps(doc))
-        if chunk and size > PUSH_BYTES:
+        room[type(record)] -= 1
+        if chunk and (size > PUSH_BYTES or room[type(record)] < 0):
             break
         chunk.append(record)
         docs.append(doc)

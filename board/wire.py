@@ -43,10 +43,12 @@ from .domain import (
     COLOUR_PATTERN,
     DECISION_MAX,
     DESCRIPTION_MAX,
+    EARLIEST_DATE,
     GAIN_AMOUNT_MAX,
     GAIN_HOURS_MAX,
     ICON_PATTERN,
     ID_PATTERN,
+    LATEST_DATE,
     MEETING_DECISIONS_MAX,
     MEETING_PRESENT_MAX,
     NAME_MAX,
@@ -73,10 +75,13 @@ from .domain import (
     validate_meeting,
     validate_recognition,
 )
+from .merge import STAMPED_FIELDS
 
 __all__ = [
     'MAX_BODY_BYTES',
     'MAX_CLOCK_AHEAD',
+    'MAX_MEETINGS_PER_PUSH',
+    'MAX_RECOGNITIONS_PER_PUSH',
     'MAX_RECORDS_PER_PUSH',
     'SEQ_MAX',
     'Changes',
@@ -95,14 +100,18 @@ MAX_RECORDS_PER_PUSH = 500
 #: a change stamped further ahead of the receiver's clock than this is refused: the sender's clock is wrong
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 #: nothing on a board happened before this (a guard against nonsense times, not a business rule)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST_DUE = date(2100, 12, 31)
+EARLIEST = datetime.combine(EARLIEST_DATE, datetime.min.time(), tzinfo=UTC)
+#: meetings and recognitions per push: a wall screen offline for months has a handful
+MAX_MEETINGS_PER_PUSH = 50
+MAX_RECOGNITIONS_PER_PUSH = 200
 SEQ_MAX = 2**53  # what a JavaScript number and every JSON reader hold exactly
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Stamp = Annotated[str, StringConstraints(pattern=rf'^\d{{13}}-\d{{5}}-{NODE_ID}$')]
-StampedName = Annotated[str, StringConstraints(pattern=r'^[a-z_]{1,40}$')]
-Position = Annotated[str, StringConstraints(pattern=r'^[0-9A-Za-z]{0,255}[1-9A-Za-z]$')]
+#: a stamp for each field that carries one; none for a field this version does not know
+StampedName = Literal[STAMPED_FIELDS]  # type: ignore[valid-type]
+#: position keys are short (the store spreads a column's keys anew past 24 digits); 64 leaves room
+Position = Annotated[str, StringConstraints(pattern=r'^[0-9A-Za-z]{0,63}[1-9A-Za-z]$')]
 Seq = Annotated[StrictInt, Field(ge=0, le=SEQ_MAX)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -167,7 +176,7 @@ class CardWire(_Timed):
     position: Position
     goal_id: Id | None = None
     owner: Name = ''
-    due: Annotated[date, Field(ge=EARLIEST.date(), le=LATEST_DUE)] | None = None
+    due: Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)] | None = None
     pdca: PdcaStage | None = None
     quick_win: StrictBool = False
     gain: GainWire | None = None
@@ -185,7 +194,7 @@ class CardWire(_Timed):
     answered_at: AwareDatetime | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
-    stamps: Annotated[dict[StampedName, Stamp], Field(max_length=64)] = {}
+    stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS))] = {}
     seq: Seq = 0
 
     def _times(self) -> Iterable[datetime | None]:
@@ -240,8 +249,8 @@ class GoalWire(_Strict):
 class _Envelope(_Strict):
     pulled: Seq
     cards: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
-    meetings: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
-    recognitions: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
+    meetings: Annotated[list[dict[str, Any]], Field(max_length=MAX_MEETINGS_PER_PUSH)] = []
+    recognitions: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECOGNITIONS_PER_PUSH)] = []
 
 
 class HeartbeatRequest(_Strict):

@@ -101,3 +101,10 @@ def test_iso_week_at_turn_of_year():
     assert IsoWeek.of(date(2026, 12, 31)) == IsoWeek(2026, 53)
     assert IsoWeek.of(date(2027, 1, 4)) == IsoWeek(2027, 1)
     assert str(IsoWeek(2027, 1)) == '2027-W01'
+
+
+def test_a_due_date_a_person_cannot_mean_is_refused():
+    from board.domain import CardFields, validate_card_fields
+    for due in (date(1926, 5, 1), date(2101, 1, 15)):
+        assert [p.field for p in validate_card_fields(CardFields(title='Frist', due=due))] == ['due']
+    assert validate_card_fields(CardFields(title='Frist', due=date(2027, 1, 4))) == []

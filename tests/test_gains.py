@@ -165,3 +165,15 @@ def test_periods_a_leader_can_choose() -> None:
     assert parse_period('2024-Q1') == Period(date(2024, 1, 1), date(2024, 3, 31))  # a leap year's February
     for bad in ('2026-Q5', 'tjue', '1999', '2026-H1-x'):
         assert parse_period(bad) is None
+
+
+def test_a_gain_entered_just_after_midnight_in_oslo_is_of_today(tmp_path) -> None:
+    from .factories import seeded_store
+    half_past_midnight_in_oslo = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)  # still the 25th in UTC
+    store = seeded_store(tmp_path / 'data', now=lambda: half_past_midnight_in_oslo)
+    try:
+        card = store.create_card(UNIT, CardFields(title='Nattevakt'), column=Column.DOING)
+        gain = Gain(categories=(Q,), hours_per_week=1, identified_on=date(2026, 11, 26))  # the ward's date
+        assert store.set_gain(UNIT, card.id, gain).gain == gain
+    finally:
+        store.close()

@@ -289,7 +289,7 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     assert (quiet.text, fresh.text) == ('Ikke sett på over 10 min', 'I orden')
     await user.should_see(content='2 venter · klokke -40 ms')
     [refused] = user.find(marker='kiosk-refused-kioskfresh').elements
-    assert refused.text == '3 endringer avvist av huben: se loggen'
+    assert refused.text == '3 endringer ikke synkronisert: se loggen'
     await user.should_not_see(marker='kiosk-refused-kioskquiet')
     user.find(marker='revoke-kioskquiet').click()
     await eventually(lambda: next(k for k in store.kiosks() if k.id == 'kioskquiet').revoked)
@@ -314,3 +314,10 @@ async def test_a_leader_confirms_a_gain_months_after_the_card_left_the_board(hub
     assert entry.realised_on == date.today() and entry.confirmed_by == 'Kari'
     [card] = [c for c in hub.store.archived_cards(UNIT, long_ago.year) if c.id == 'arkivert']
     assert card.gain.realised and card.changed_by == 'Kari'  # type: ignore[union-attr]
+
+
+async def test_a_period_without_gains_shows_an_empty_dashboard(hub: Hub):
+    user = await logged_in(hub, 'leder', 'organisation')
+    for period in ('2025', '2019-Q2', 'tull'):
+        response = await user.http_client.get(f'/leder/gevinster?period={period}')
+        assert response.status_code == 200, period

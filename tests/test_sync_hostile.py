@@ -20,7 +20,7 @@ import pytest
 from board.atomicfile import write_atomic
 from board.clock import stamp_ms
 from board.codec import card_to_dict
-from board.domain import Card, CardFields, Column, Gain, GainCategory
+from board.domain import Card, CardFields, Column, Gain, GainCategory, Meeting, RuleViolation
 from board.store import Store, files
 from board.store.files import EventLoopWriteError
 from board.sync_api import issue_pairing_code
@@ -86,6 +86,12 @@ HOSTILE_CARDS = {
     'creation in the future': a_card(created_at=(datetime.now(UTC) + timedelta(hours=2)).isoformat()),
     # another unit's card through this unit's token
     'another unit': a_card(unit_id=OTHER_UNIT),
+    # found by the review: stamps for made-up fields grew a card (and the unit's file) without bound
+    'stamp for an unknown field': a_card(stamps={'title': now_stamp(), 'x' * 40: now_stamp()}),
+    # a position key of 255 digits made every later card on top longer still, until the wall refused them
+    'position key too long': a_card(position='0' * 64 + '1'),
+    # a due date the wall screens' model refuses must not be stored by the hub either
+    'due date in 2101': a_card(due='2101-01-15'),
 }
 
 
@@ -256,3 +262,53 @@ async def test_a_push_cannot_grow_a_board_without_bound(hub: Hub, monkeypatch: p
     assert len(hub.store.cards(UNIT)) == 4  # nothing of the refused push
     changed = [card | {'title': 'Endret'} for card in first]  # changes to cards it has are always taken
     assert (await push(hub, token, *changed)).status_code == 200
+
+
+async def test_a_planted_position_key_does_not_make_later_keys_grow(hub: Hub):
+    token = await pair(hub)
+    assert (await push(hub, token, a_card(position='0' * 63 + '1'))).status_code == 200
+    for number in range(40):  # ideas from phones go on top, before the planted card
+        await hub.do.create_card(UNIT, CardFields(title=f'Idé {number}'))
+    ideas = [c for c in hub.store.cards(UNIT) if c.column == Column.IDEAS]
+    assert [c.title for c in ideas[:3]] == ['Idé 39', 'Idé 38', 'Idé 37']
+    assert ideas[-1].id == 'kort1'  # still last: the column's keys were spread anew, in the same order
+    assert max(len(c.position) for c in ideas) <= 24
+
+
+async def test_meetings_are_checked_and_bounded_like_cards(hub: Hub):
+    token = await pair(hub)
+    now = datetime.now(UTC)
+
+    def meeting(number: int, decisions: int = 3) -> dict:
+        return {'id': f'mote{number}', 'unit_id': UNIT, 'started_at': (now - timedelta(minutes=15)).isoformat(),
+                'ended_at': now.isoformat(), 'present': 5, 'decisions': [f'Vedtak {d}' for d in range(decisions)]}
+    async with client(hub, token) as kiosk:
+        too_many = await kiosk.post(f'/api/v1/units/{UNIT}/sync',
+                                    json={'pulled': 0, 'meetings': [meeting(n) for n in range(51)]})
+        too_long = await kiosk.post(f'/api/v1/units/{UNIT}/sync',
+                                    json={'pulled': 0, 'meetings': [meeting(1, decisions=201)]})
+        fine = await kiosk.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0, 'meetings': [meeting(2)]})
+    assert (too_many.status_code, too_long.status_code, fine.status_code) == (422, 422, 200)
+    assert [m.id for m in hub.store.meetings(UNIT)] == ['mote2']
+    with pytest.raises(RuleViolation):  # the same rule for a meeting recorded on this hub's own board
+        await hub.do.record_meeting(Meeting(id='mote3', unit_id=UNIT, started_at=now,
+                                            ended_at=now - timedelta(hours=1)))
+
+
+async def test_a_unit_file_cannot_grow_past_its_limit_and_a_refusal_keeps_nothing(hub: Hub):
+    token = await pair(hub)
+    hub.store._board(UNIT).storage.max_bytes = 60_000  # as if the unit's file were at its 8 MB limit
+    small = await push(hub, token, a_card(id='liten'))
+    assert small.status_code == 200
+    big = [a_card(id=f'stor{n}', description='x' * 3000) for n in range(30)]
+    response = await push(hub, token, *big)
+    assert response.status_code == 422, response.text
+    assert [c.id for c in hub.store.cards(UNIT)] == ['liten']  # nothing of the push, in memory or on disk
+    files_still_load(hub)
+    assert (await push(hub, token, a_card(id='etterpa'))).status_code == 200
+
+
+async def test_pages_with_odd_parameters_answer_without_error(hub: Hub):
+    user = hub.new_user()
+    for path in (f'/units/{UNIT}/historikk?week=9999-W52', f'/units/{UNIT}/historikk?week=0000-W01'):
+        assert (await user.http_client.get(path)).status_code == 200, path

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -59,13 +59,15 @@ from ..domain import (
     position_at,
     validate_card_fields,
     validate_gain,
+    validate_meeting,
+    validate_recognition,
     validate_short_text,
     week_start,
 )
 from ..gains import GainEntry, entries_of
 from ..lock import DataFolderLock
 from ..merge import STAMPED_FIELDS, merge_card, merge_goal, newest_stamp
-from ..ordering import key_between
+from ..ordering import spread_keys
 from .files import AtomicJSONStorage, DataFileError, StoreWriteError, document, open_db, remove_stale_temporary_files
 from .kiosks import KioskRecords
 from .users import UserRecords
@@ -154,6 +156,14 @@ Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged | Recor
 #: cards a unit's active board may hold (ideas, work, finished, tombstones): a real board has under a hundred; a
 #: stolen token or a script must not grow one unit's file, and every screen of it, without bound
 MAX_BOARD_CARDS = 1000
+#: a card's position key longer than this makes the store spread its column's keys anew (see Store._place)
+POSITION_SPREAD_AT = 24
+#: meetings and recognitions a unit keeps (a weekly meeting for 50 years; three recognitions a week for 30)
+MAX_MEETINGS = 2500
+MAX_RECOGNITIONS = 5000
+#: a unit's active board file may not grow past this (a busy ward's file after ten years is about 2 MB): whatever
+#: a stolen wall-screen token pushes, one unit's writes stay cheap for the writer every unit shares
+MAX_UNIT_FILE_BYTES = 8 * 1024 * 1024
 
 
 class BoardFull(RuleViolation):
@@ -532,9 +542,8 @@ class Store(KioskRecords, UserRecords):
             if len(board.cards) >= MAX_BOARD_CARDS:
                 raise BoardFull(['new'])
             now = self.now()
-            first = next(iter(self._column(board, column)), None)
-            card = Card(id=card_id or uuid.uuid4().hex, unit_id=unit_id, column=column,
-                        position=key_between(None, first.position if first else None),
+            position, respread = self._place(self._column(board, column), 0)
+            card = Card(id=card_id or uuid.uuid4().hex, unit_id=unit_id, column=column, position=position,
                         origin=origin, created_by=created_by.strip(), changed_origin=origin,
                         changed_by=created_by.strip(), created_at=now,
                         started_at=now if column != Column.IDEAS else None,
@@ -544,7 +553,7 @@ class Store(KioskRecords, UserRecords):
                 card = dataclasses.replace(card, pdca=PdcaStage.PLAN)
             if origin == Origin.PHONE:
                 card = dataclasses.replace(card, unseen=True)
-            return self._commit(board, None, card)
+            return self._commit(board, None, card, respread=respread)
 
     def edit_card(self, unit_id: str, card_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD,
                   by: str = '') -> Card:
@@ -566,8 +575,9 @@ class Store(KioskRecords, UserRecords):
             board = self._board(unit_id)
             before = self._existing(board, card_id)
             others = [c for c in self._column(board, column) if c.id != card_id]
-            after = move_card(before, column, position=position_at(others, index), now=self.now())
-            return self._commit(board, before, after, origin=origin, by=by)
+            position, respread = self._place(others, index)
+            after = move_card(before, column, position=position, now=self.now())
+            return self._commit(board, before, after, origin=origin, by=by, respread=respread)
 
     def set_gain(self, unit_id: str, card_id: str, gain: Gain | None, *, origin: Origin = Origin.BOARD,
                  by: str = '') -> Card:
@@ -577,7 +587,7 @@ class Store(KioskRecords, UserRecords):
             before = self._existing(board, card_id)
             if gain is not None:
                 gain = dataclasses.replace(gain, note=gain.note.strip(), confirmed_by=gain.confirmed_by.strip())
-                _raise_problems(validate_gain(gain, before.column, self.now().date()))
+                _raise_problems(validate_gain(gain, before.column, self.local_now().date()))
             return self._commit(board, before, dataclasses.replace(before, gain=gain), origin=origin, by=by)
 
     def record_meeting(self, meeting: Meeting) -> Meeting:
@@ -613,41 +623,59 @@ class Store(KioskRecords, UserRecords):
 
         Returns the sequence numbers they got here, so a replica knows which of its changes came from the hub.
         """
-        seqs: list[int] = []
         board = self._board(unit_id)
         with self._transaction(board):
             known = {m.id for m in board.meetings}
+            new_meetings: dict[str, Meeting] = {}
             for meeting in meetings:
                 if meeting.unit_id == unit_id and meeting.id not in known:
-                    seqs.append(self._commit_meeting(board, meeting).seq)
+                    new_meetings.setdefault(meeting.id, meeting)
+            taken: dict[str, Recognition] = {}
             for recognition in recognitions:
-                mine = board.recognitions.get(recognition.id)
+                mine = taken.get(recognition.id) or board.recognitions.get(recognition.id)
                 if recognition.unit_id != unit_id or (mine is not None and (mine.deleted or not recognition.deleted)):
                     continue
-                seqs.append(self._commit_recognition(board, recognition).seq)
-        return seqs
+                taken[recognition.id] = recognition
+            if len(board.meetings) + len(new_meetings) > MAX_MEETINGS \
+                    or len(board.recognitions) + len(taken) > MAX_RECOGNITIONS:
+                raise RuleViolation([Problem('records', 'error.too_many', {'max': MAX_MEETINGS})])
+            return self._commit_records(board, list(new_meetings.values()), list(taken.values()))
 
     def _commit_meeting(self, board: _UnitBoard, meeting: Meeting) -> Meeting:
-        meeting = dataclasses.replace(meeting, seq=board.seq + 1)
-        self._write_record(board, 'meetings', meeting_to_dict(meeting))
-        board.meetings = sorted([*(m for m in board.meetings if m.id != meeting.id), meeting],
-                                key=lambda m: m.started_at)
-        self._emit(RecordsChanged(board.unit_id, meeting.seq))
-        return meeting
+        _raise_problems(validate_meeting(meeting))
+        self._commit_records(board, [meeting], [])
+        return next(m for m in board.meetings if m.id == meeting.id)
 
     def _commit_recognition(self, board: _UnitBoard, recognition: Recognition) -> Recognition:
-        recognition = dataclasses.replace(recognition, seq=board.seq + 1)
-        self._write_record(board, 'recognitions', recognition_to_dict(recognition))
-        board.recognitions = {**board.recognitions, recognition.id: recognition}
-        self._emit(RecordsChanged(board.unit_id, recognition.seq))
-        return recognition
+        _raise_problems(validate_recognition(recognition))
+        self._commit_records(board, [], [recognition])
+        return board.recognitions[recognition.id]
 
-    def _write_record(self, board: _UnitBoard, table: str, doc: dict[str, Any]) -> None:
-        """Durably write a meeting or recognition numbered with the unit's next sequence number."""
-        with board.storage.batch():
-            board.db.table(table).upsert(doc, Query().id == doc['id'])
-            board.write_seq(doc['seq'])
-        board.seq = doc['seq']
+    def _commit_records(self, board: _UnitBoard, meetings: list[Meeting],
+                        recognitions: list[Recognition]) -> list[int]:
+        """Number meetings and recognitions and write them in one durable write: one table walk per kind."""
+        if not meetings and not recognitions:
+            return []
+        seq = board.seq
+        numbered_meetings = [dataclasses.replace(m, seq=seq + n) for n, m in enumerate(meetings, start=1)]
+        seq += len(meetings)
+        numbered_recognitions = [dataclasses.replace(r, seq=seq + n) for n, r in enumerate(recognitions, start=1)]
+        seq += len(recognitions)
+        with self._transaction(board), board.storage.batch():
+            _save_records(board.db.table('meetings'), [meeting_to_dict(m) for m in numbered_meetings])
+            _save_records(board.db.table('recognitions'), [recognition_to_dict(r) for r in numbered_recognitions])
+            board.write_seq(seq)
+            board.seq = seq
+            if numbered_meetings:
+                ids = {m.id for m in numbered_meetings}
+                board.meetings = sorted([*(m for m in board.meetings if m.id not in ids), *numbered_meetings],
+                                        key=lambda m: m.started_at)
+            if numbered_recognitions:
+                board.recognitions = {**board.recognitions, **{r.id: r for r in numbered_recognitions}}
+            seqs = [m.seq for m in numbered_meetings] + [r.seq for r in numbered_recognitions]
+            for number in seqs:
+                self._emit(RecordsChanged(board.unit_id, number))
+        return seqs
 
     def answer_idea(self, unit_id: str, card_id: str, answer: Answer, note: str = '', *,
                     origin: Origin = Origin.BOARD, by: str = '') -> Card:
@@ -702,7 +730,7 @@ class Store(KioskRecords, UserRecords):
                                        confirmed_by=by.strip())
             if archived_in is None:
                 return self.set_gain(unit_id, card_id, gain, origin=Origin.LEADER, by=by)
-            _raise_problems(validate_gain(gain, card.column, self.now().date()))
+            _raise_problems(validate_gain(gain, card.column, self.local_now().date()))
             stamp = self.clock.tick()
             updated = dataclasses.replace(card, gain=gain, changed_origin=Origin.LEADER, changed_by=by.strip(),
                                           stamps={**card.stamps, 'gain': stamp})
@@ -822,18 +850,53 @@ class Store(KioskRecords, UserRecords):
                 table.insert_multiple(fresh)
 
     def _commit(self, board: _UnitBoard, before: Card | None, after: Card, *, origin: Origin | None = None,
-                by: str = '') -> Card:
-        """Stamp, number and durably write one card change, then tell the subscribers."""
+                by: str = '', respread: Sequence[tuple[Card, Card]] = ()) -> Card:
+        """Stamp, number and durably write one card change, then tell the subscribers.
+
+        ``respread``: other cards of the column whose places changed with it (see :meth:`_place`), in one write.
+        """
+        stamped = self._stamp(before, after, origin=origin, by=by)
+        changes: list[tuple[Card | None, Card]] = []
+        for other, moved in respread:
+            restamped = self._stamp(other, moved, origin=origin, by=by)
+            if restamped is not None:
+                changes.append((other, restamped))
+        if stamped is not None:
+            changes.append((before, stamped))
+        with self._transaction(board):
+            committed = self._commit_many(board, changes)
+        if stamped is not None:
+            return committed[-1]
+        assert before is not None  # a new card always has something to write
+        return before
+
+    def _stamp(self, before: Card | None, after: Card, *, origin: Origin | None, by: str) -> Card | None:
+        """The change with the board's rules applied and its changed fields stamped; None if nothing changed."""
         after = normalise_card(after)
         names = changed_fields(before, after) if before is not None else list(_STAMPED)
         if before is not None and not names:
-            return before
+            return None
         stamp = self.clock.tick()
         stamps = dict(before.stamps) if before is not None else {}
         stamps.update(dict.fromkeys((n for n in names if n in _STAMPED), stamp))
         if origin is not None:
             after = dataclasses.replace(after, changed_origin=origin, changed_by=by.strip())
-        return self._commit_as_is(board, before, dataclasses.replace(after, stamps=stamps))
+        return dataclasses.replace(after, stamps=stamps)
+
+    def _place(self, ordered: list[Card], index: int) -> tuple[str, list[tuple[Card, Card]]]:
+        """A position key for a card at ``index`` among ``ordered`` (its column, without it).
+
+        Keys grow when cards go on top again and again; past :data:`POSITION_SPREAD_AT` digits the whole column
+        gets short keys spread evenly, and the other cards' new places are returned to be written with the card.
+        """
+        position = position_at(ordered, index)
+        if len(position) <= POSITION_SPREAD_AT:
+            return position, []
+        index = max(0, min(index, len(ordered)))
+        keys = spread_keys(len(ordered) + 1)
+        own = keys.pop(index)
+        return own, [(card, dataclasses.replace(card, position=key)) for card, key in zip(ordered, keys, strict=True)
+                     if card.position != key]
 
     def _commit_as_is(self, board: _UnitBoard, before: Card | None, card: Card) -> Card:
         """Number and durably write a card with the stamps it has, then tell the subscribers.
@@ -953,7 +1016,7 @@ class _UnitBoard:
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> _UnitBoard:
-        db = open_db(folder / 'units' / f'{unit_id}.json')
+        db = open_db(folder / 'units' / f'{unit_id}.json', max_bytes=MAX_UNIT_FILE_BYTES)
         cards_table = db.table('cards')
         try:
             docs = cards_table.all()
@@ -998,6 +1061,22 @@ class _UnitBoard:
 
 
 _BOARD_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions')
+
+
+def _save_records(table: Table, docs: list[dict[str, Any]]) -> None:
+    """Insert or replace documents by their ``id``, walking the table once (not once per document)."""
+    if not docs:
+        return
+    by_id = {doc['id']: doc for doc in docs}
+    replaced: set[str] = set()
+
+    def replace(document: MutableMapping[str, Any]) -> None:
+        record_id = document['id']
+        replaced.add(record_id)
+        document.clear()
+        document.update(by_id[record_id])
+    table.update(replace, Query().id.one_of(list(by_id)))
+    table.insert_multiple(doc for record_id, doc in by_id.items() if record_id not in replaced)
 
 
 def _archive_path(folder: Path, unit_id: str, year: int) -> Path:

@@ -22,7 +22,7 @@ from tinydb.table import Document
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic
 
-__all__ = ['AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'StoreWriteError', 'document',
+__all__ = ['AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge', 'StoreWriteError', 'document',
            'guard_event_loop', 'open_db', 'remove_stale_temporary_files']
 
 log = logging.getLogger('board.store')
@@ -44,6 +44,15 @@ class StoreWriteError(RuntimeError):
         self.errno = getattr(error, 'errno', None)
         super().__init__(f'could not write {path}: {getattr(error, "strerror", None) or error}')
 
+
+
+class FileTooLarge(StoreWriteError):
+    """A write would take a file past its size limit: refused, and nothing of it is kept (memory included)."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(path, OSError(f'{size} bytes, more than the limit of {limit}'))
 
 
 class EventLoopWriteError(RuntimeError):
@@ -84,9 +93,11 @@ class AtomicJSONStorage(Storage):
     If a write fails (disk full), the in-memory copy is dropped and re-read from the intact file.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
         super().__init__()
         self.path = Path(path)
+        #: a write that would make the file larger than this is refused (:class:`FileTooLarge`)
+        self.max_bytes = max_bytes
         self._data: dict[str, Any] | None = None
         self._depth = 0
         self._dirty = False
@@ -135,15 +146,20 @@ class AtomicJSONStorage(Storage):
         refuse_on_event_loop(self.path)
         self._dirty = False
         try:
-            write_atomic(self.path, orjson.dumps(self._data))  # orjson: about 14x faster than json for a board
+            payload = orjson.dumps(self._data)  # orjson: about 14x faster than json for a board
+            if self.max_bytes is not None and len(payload) > self.max_bytes:
+                self._data = None
+                log.warning('write of %s refused: %d bytes, more than %d', self.path, len(payload), self.max_bytes)
+                raise FileTooLarge(self.path, len(payload), self.max_bytes)
+            write_atomic(self.path, payload)
         except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
             self._data = None  # memory must never run ahead of the disk
             log.error('write of %s failed: %s', self.path, error)
             raise StoreWriteError(self.path, error) from error
 
 
-def open_db(path: Path) -> TinyDB:
-    db = TinyDB(path, storage=AtomicJSONStorage)
+def open_db(path: Path, *, max_bytes: int | None = None) -> TinyDB:
+    db = TinyDB(path, storage=AtomicJSONStorage, max_bytes=max_bytes)
     db.storage.read()  # parse now: a broken file must stop the start, not the first write
     return db
 

@@ -107,7 +107,7 @@ class BoardScreen:
         self.containers: dict[Column, ui.column] = {}
         self.counts: dict[Column, ui.label] = {}
         self.chips: dict[str, GoalChip] = {}
-        self.today = date.today()
+        self.today = self.store.local_now().date()
         self.quiet = False
         self.meeting: MeetingMode | None = None
         self.shown_recognitions: list[str] | None = None
@@ -150,7 +150,7 @@ class BoardScreen:
                 for column in Column:
                     self._build_column(column)
         self.root_causes: RootCauseDialog | None = None  # built on first use: most screens never open one
-        self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete,
+        self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete, today=self._today,
                                  full_time_week=self.context.settings.full_time_week,
                                  on_root_causes=self._open_root_causes)
         self._show_week()
@@ -299,7 +299,7 @@ class BoardScreen:
             return [Problem('card', 'login.expired')]
         origin, by = actor
         if gain is not None:  # checked first, so that a bad gain leaves the card as it was
-            problems = validate_gain(gain, column, store.now().date())
+            problems = validate_gain(gain, column, store.local_now().date())
             if problems:
                 return problems
         try:
@@ -454,8 +454,11 @@ class BoardScreen:
         if self.counts[column].text != text:
             self.counts[column].text = text
 
+    def _today(self) -> date:
+        return self.store.local_now().date()
+
     def _show_week(self) -> None:
-        today = date.today()
+        today = self.store.local_now().date()
         if today != self.today:  # a new day: due dates may have passed while nothing else changed
             self.today = today
             for card in self.cards.values():
@@ -469,7 +472,7 @@ class BoardScreen:
 
     def _care_for_the_screen(self) -> None:
         """In quiet hours, dim the board and move it a few pixels every minute, so nothing burns into the panel."""
-        now = datetime.now()
+        now = self.store.local_now()
         quiet = self.context.settings.in_quiet_hours(now.time())
         if quiet != self.quiet:
             self.quiet = quiet
@@ -499,6 +502,9 @@ def sync_indicator(status: SyncStatus, t: Translator) -> tuple[str, str, str]:
         text, icon, kind = t('sync.online'), 'cloud_done', 'online'
     if status.refused:  # kept on this screen, not on the hub: IT must look (the admin page shows it too)
         text += ' · ' + t('sync.refused', count=status.refused)
+        icon, kind = 'report', 'offline'
+    if status.unreadable:  # on the hub, not on this screen
+        text += ' · ' + t('sync.unreadable', count=status.unreadable)
         icon, kind = 'report', 'offline'
     offset = status.clock_offset_ms
     if offset is not None and abs(offset) >= CLOCK_WARNING_MS:

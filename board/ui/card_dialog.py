@@ -23,9 +23,11 @@ Delete = Callable[[str], Awaitable[None]]
 
 class CardDialog:
 
-    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, full_time_week: float = 37.5,
-                 on_root_causes: Callable[[Card], None] | None = None) -> None:
+    def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, today: Callable[[], date],
+                 full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None) -> None:
+        """``today``: the board's date, in the hub's configured time zone (the store's clock)."""
         self._t = t
+        self._today = today
         self._on_root_causes = on_root_causes
         self._full_time_week = full_time_week
         self._on_save = on_save
@@ -130,7 +132,7 @@ class CardDialog:
         fields = self._read()
         if fields is None:
             return
-        gain = self.gain.read(date.today())
+        gain = self.gain.read(self._today())
         if isinstance(gain, Problem):
             self.gain.show_problem(gain)
             return

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from nicegui import run, ui
 
-from ..domain import Answer, Card, IsoWeek, Unit
+from ..domain import EARLIEST_DATE, LATEST_DATE, Answer, Card, IsoWeek, Unit
 from .landing import unknown_unit
 from .theme import Heading, attrs, frame
 
@@ -37,7 +37,7 @@ def register(context: AppContext) -> None:
 
 def _parse_week(text: str) -> IsoWeek | None:
     year, _, week = text.upper().partition('-W')
-    if not (year.isdigit() and week.isdigit()):
+    if not (year.isdigit() and week.isdigit() and EARLIEST_DATE.year <= int(year) <= LATEST_DATE.year):
         return None
     try:
         return IsoWeek.of(IsoWeek(int(year), int(week)).monday())

@@ -323,7 +323,7 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
     summary = _summary(context, organisation, entries, chosen)
     everything = _summary(context, organisation, entries)  # the chart shows every quarter, whatever the period
     years = sorted({e.identified_on.year for e in entries} | {e.realised_on.year for e in entries if e.realised_on}
-                   | {date.today().year}, reverse=True)
+                   | {date.today().year} | ({chosen.start.year} if chosen.start else set()), reverse=True)
     whole = summary.organisation
     n = t.number
     with leader_page(context, guard, user, '/leder/gevinster', t('gains.heading'),
