@@ -40,7 +40,7 @@ from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
 from .store.files import FileTooLarge
-from .users import Grant, Sessions
+from .users import Grant, Sessions, hash_password, password_work
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
 
 if TYPE_CHECKING:
@@ -241,11 +241,17 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
         return {'archive': str(archive)}
 
     @admin.post('/users')
-    def set_user(body: UserRequest) -> dict[str, Any]:
+    async def set_user(body: UserRequest) -> dict[str, Any]:
+        """Checked here, hashed on the password workers, saved on the store's writer."""
         try:
             grants = None if body.roles is None else [Grant.parse(r) for r in body.roles]
-            user = admin_rules.set_user(store, body.username, name=body.name, grants=grants, password=body.password,
-                                        disabled=body.disabled, sessions=sessions)
+            problems = admin_rules.check_user(store, body.username, name=body.name, grants=grants,
+                                              password=body.password)
+            if problems:
+                raise RuleViolation(problems)
+            hashed = await password_work(hash_password, body.password) if body.password is not None else None
+            user = await store.run(admin_rules.set_user, store, body.username, name=body.name, grants=grants,
+                                   password_hash=hashed, disabled=body.disabled, sessions=sessions)
         except ValueError as error:  # RuleViolation is a ValueError too
             raise HTTPException(422, str(error)) from error
         return {'username': user.username, 'roles': [str(g) for g in user.grants], 'disabled': user.disabled}

@@ -13,14 +13,18 @@ which only the SHA-256 hash is kept, in memory, and it expires. Plain Python: th
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
+from typing import ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,8 +32,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .clock import utc_now
 from .domain import Organisation, Problem, Unit
 
-__all__ = ['PASSWORD_MIN', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password', 'validate_password',
-           'validate_username', 'verify_password']
+__all__ = ['PASSWORD_MIN', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password', 'password_work',
+           'validate_password', 'validate_username', 'verify_password']
+
+P = ParamSpec('P')
+T = TypeVar('T')
+
+#: Argon2 runs here, never on the event loop that serves every screen (a hash or a check takes about half a
+#: second; argon2-cffi releases the GIL meanwhile). Two at a time at most: a burst of logins waits its turn
+#: instead of taking every core and 64 MiB of memory per attempt.
+_PASSWORD_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix='board-passwords')
+
+
+async def password_work(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run Argon2 hashing or verification off the event loop, on the password workers."""
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_WORKERS, partial(work, *args, **kwargs))
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256

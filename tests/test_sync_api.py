@@ -155,3 +155,17 @@ async def test_bad_sync_bodies_get_422(hub: Hub, body):
     token = await pair(hub)
     async with client(hub, token) as kiosk:
         assert (await kiosk.post(f'/api/v1/units/{UNIT}/sync', json=body)).status_code == 422
+
+
+async def test_the_cli_creates_users_through_the_running_hub(hub: Hub):
+    admin = json.loads((hub.store.folder / 'secrets' / 'local_admin.json').read_text())
+    async with client(hub, admin['token']) as local:
+        short = await local.post('/api/v1/admin/users', json={'username': 'kari', 'password': 'kort',
+                                                              'roles': [f'unit:{UNIT}']})
+        assert short.status_code == 422 and hub.store.user('kari') is None
+        made = await local.post('/api/v1/admin/users', json={'username': 'kari', 'name': 'Kari Nordmann',
+                                                             'password': 'et langt nok passord',
+                                                             'roles': [f'unit:{UNIT}']})
+    assert made.status_code == 200, made.text
+    kari = hub.store.user('kari')
+    assert kari is not None and kari.name == 'Kari Nordmann' and kari.password_hash.startswith('$argon2id$')

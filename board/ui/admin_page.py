@@ -21,8 +21,8 @@ from ..domain import Problem, RuleViolation, ServiceArea, Unit
 from ..i18n import Translator
 from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisation_bytes, slug
 from ..store import StoreWriteError
-from ..users import Grant, Scope, User, hash_password
-from .auth import Auth, Guard, forbidden, password_work, to_login
+from ..users import Grant, Scope, User, hash_password, password_work
+from .auth import Auth, Guard, forbidden, to_login
 from .leaders import leader_page
 
 if TYPE_CHECKING:

@@ -10,22 +10,18 @@ Argon2 runs on its own worker threads and the store's writes on its writer, neve
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..ratelimit import RateLimit
 from ..store import Store, StoreWriteError
-from ..users import Sessions, User, hash_password, needs_rehash, verify_password
+from ..users import Sessions, User, hash_password, needs_rehash, password_work, verify_password
 from .htmlpage import HEADERS, read_body, read_form, render
 
 if TYPE_CHECKING:
@@ -36,18 +32,6 @@ log = logging.getLogger(__name__)
 COOKIE = 'board_session'
 LOGIN_WINDOW = 15 * 60.0
 
-P = ParamSpec('P')
-T = TypeVar('T')
-
-#: Argon2 runs here, never on the event loop that serves every screen (a hash or a check takes about half a
-#: second; argon2-cffi releases the GIL meanwhile). Two at a time at most: a burst of logins waits its turn
-#: instead of taking every core and 64 MiB of memory per attempt.
-_PASSWORD_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix='board-passwords')
-
-
-async def password_work(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run Argon2 hashing or verification off the event loop, on the password workers."""
-    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_WORKERS, partial(work, *args, **kwargs))
 
 
 class Auth:
