@@ -83,7 +83,7 @@ def measure_store(store: Store, operations: int, *, seed: int = 2) -> list[float
 
 
 def measure_plain_tinydb(folder: Path, total: int, operations: int, *, seed: int = 3) -> list[float]:
-    """The same writes on plain TinyDB: one JSON file, default storage (no fsync, written in place)."""
+    """The same writes on plain TinyDB: one JSON file, default storage (flushed and fsynced, but written in place)."""
     rng = random.Random(seed)
     db = TinyDB(folder / 'plain.json')
     table = db.table('cards')

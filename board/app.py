@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 from .assets import ASSETS
@@ -31,11 +32,21 @@ if TYPE_CHECKING:
     from .sync_api import ChangeSignals
     from .ui.live import LiveChanges
 
-__all__ = ['ASSETS', 'AppContext', 'create_app', 'make_tokens', 'run_options']
+__all__ = ['ASSETS', 'VERSION', 'AppContext', 'create_app', 'make_tokens', 'run_options']
 
 log = logging.getLogger(__name__)
 
-VERSION = '0.1.0'
+
+def _installed_version() -> str:
+    """The package's version from its installed metadata: pyproject.toml holds the one number."""
+    try:
+        return metadata.version('forbedringstavla')
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed (e.g. PYTHONPATH=.)
+        return '0+unknown'
+
+
+#: reported by ``/status`` and in a wall screen's heartbeats
+VERSION = _installed_version()
 #: how often finished cards are checked for archiving, in seconds: a new week empties Ferdig within minutes
 ARCHIVE_INTERVAL = 300.0
 #: how often the boards' QR codes are checked for a new period or a revocation, in seconds
