@@ -15,10 +15,10 @@ import httpx
 from playwright.async_api import async_playwright
 
 from board.app import make_tokens
-from board.codec import card_to_dict
 from board.domain import CardFields, ServiceArea, Unit
 from board.settings import Settings
 from board.store import Store
+from board.store.codec import card_to_dict
 from board.sync_api import issue_pairing_code
 
 from .common import Row, percentile
@@ -269,7 +269,7 @@ async def _soak(updates: int) -> list[Row]:
                 replica.add_service_area(ServiceArea(id='helse', name='Helse og omsorg'))
                 replica.add_unit(Unit(id=UNIT, name='Enhet 0', service_area_id='helse'))
                 pulled = (await http.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0})).json()
-                from board.codec import card_from_dict
+                from board.store.codec import card_from_dict
                 replica.merge_cards(UNIT, [card_from_dict(c) for c in pulled['cards']])
                 ids = [c.id for c in replica.cards(UNIT)]
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -22,9 +22,9 @@ from playwright.async_api import async_playwright
 
 from board.admin import set_user
 from board.app import make_tokens
-from board.codec import card_to_dict
 from board.domain import Card, CardFields, Column
 from board.settings import Settings
+from board.store.codec import card_to_dict
 from board.users import Grant, Scope
 from board.wire import MAX_BODY_BYTES
 

@@ -19,10 +19,10 @@ import aiohttp
 import httpx
 
 from board.app import make_tokens
-from board.codec import card_to_dict
 from board.domain import CardFields, Column, ServiceArea, Unit
 from board.settings import Settings
 from board.store import Store
+from board.store.codec import card_to_dict
 from board.sync_api import issue_pairing_code
 from board.sync_client import KioskCredentials, SyncClient
 

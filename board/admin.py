@@ -41,7 +41,7 @@ def check_user(store: Store, username: str, *, name: str | None = None, grants: 
     ``has_password``: a password comes already hashed (so a new user has one, though ``password`` is None).
     """
     username = username.strip().casefold()
-    existing = store.user(username)
+    existing = store.accounts.user(username)
     problems = validate_username(username) if existing is None else []
     if existing is None and password is None and not has_password:
         problems.append(Problem('password', 'error.password_short', {'min': 10}))
@@ -64,7 +64,7 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
     A changed password, role or a disabled account ends that user's logins at once.
     """
     username = username.strip().casefold()
-    existing = store.user(username)
+    existing = store.accounts.user(username)
     problems = check_user(store, username, name=name, grants=grants, password=password,
                           has_password=password_hash is not None)
     if problems:
@@ -84,7 +84,7 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
     updated = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
     if not updated.name:
         updated = dataclasses.replace(updated, name=username)
-    store.save_user(updated)
+    store.accounts.save(updated)
     if sessions is not None and existing is not None and (
             'password_hash' in changes or updated.grants != existing.grants or updated.disabled):
         sessions.end_all([username])

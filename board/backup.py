@@ -13,42 +13,24 @@ and only then moves the current data aside (``<data>.before-restore-<time>``) an
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tarfile
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from .lock import DataFolderLock
+from .store.files import SKIPPED, snapshot_files
+from .store.lock import DataFolderLock
 
-__all__ = ['BackupError', 'create_backup', 'restore_backup', 'snapshot_files']
+__all__ = ['BackupError', 'create_backup', 'restore_backup']
 
 log = logging.getLogger(__name__)
 
 PREFIX = 'forbedringstavla-'
-#: what is never part of a backup: the running process's lock and its per-run admin token
-SKIPPED = {'.lock', 'local_admin.json'}
 
 
 class BackupError(RuntimeError):
     """A backup or restore that could not be done; the message says why. Nothing was changed."""
-
-
-def snapshot_files(data_dir: Path, staging: Path) -> int:
-    """Hard-link every data file into ``staging`` (call while holding the store's writer lock)."""
-    count = 0
-    for path in sorted(data_dir.rglob('*')):
-        if not path.is_file() or path.name in SKIPPED or path.name.endswith('.tmp'):
-            continue
-        target = staging / path.relative_to(data_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)  # another file system: a copy, still under the lock
-        count += 1
-    return count
 
 
 def create_backup(data_dir: Path, out_dir: Path, *, keep: int, snapshot: object = None) -> Path:

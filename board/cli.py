@@ -17,11 +17,11 @@ from pathlib import Path
 from .app import make_tokens
 from .backup import BackupError
 from .domain import RuleViolation, Unit
-from .lock import DataFolderBusy
 from .orgfile import OrganisationFileError
 from .qr import POSTER_FORMATS
 from .settings import ConfigError, Settings, load_settings
 from .store import DataFileError, Store
+from .store.lock import DataFolderBusy
 from .sync_client import KioskCredentials
 from .tokens import RevocationsUnreadable
 
@@ -214,7 +214,7 @@ def revoke_kiosk(settings: Settings, kiosk_id: str) -> None:
         _ask_running_hub(settings, f'/api/v1/admin/kiosks/{kiosk_id}/revoke', {})
     else:
         try:
-            if not store.revoke_kiosk(kiosk_id):
+            if not store.wall_screens.revoke(kiosk_id):
                 raise KioskError(f'no wall screen {kiosk_id}; see "board kiosks"')
         finally:
             store.close()
@@ -226,7 +226,7 @@ def list_kiosks(settings: Settings) -> None:
     store = Store(settings.data_dir, read_only=True).open()
     try:
         now = utc_now()
-        for kiosk in store.kiosk_status():
+        for kiosk in store.wall_screens.status():
             seen = kiosk.last_seen.astimezone().strftime('%Y-%m-%d %H:%M') if kiosk.last_seen else 'never'
             flag = 'REVOKED' if kiosk.revoked else ('NOT SEEN >10 min' if kiosk.stale(now) else 'ok')
             refused = f'  REFUSED {kiosk.refused} changes' if kiosk.refused else ''
@@ -316,7 +316,7 @@ def set_user(settings: Settings, args: argparse.Namespace) -> None:
 def _user_exists(settings: Settings, username: str) -> bool:
     store = Store(settings.data_dir, read_only=True).open()
     try:
-        return store.user(username.strip().casefold()) is not None
+        return store.accounts.user(username.strip().casefold()) is not None
     finally:
         store.close()
 
@@ -324,7 +324,7 @@ def _user_exists(settings: Settings, username: str) -> bool:
 def list_users(settings: Settings) -> None:
     store = Store(settings.data_dir, read_only=True).open()
     try:
-        for user in store.users():
+        for user in store.accounts.all():
             state = ' (disabled)' if user.disabled else ''
             print(f'{user.username:<24} {user.name:<36} {", ".join(map(str, user.grants)) or "-"}{state}')
     finally:

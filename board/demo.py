@@ -204,12 +204,12 @@ def demo_logins(store: Store, secrets_dir: Path) -> list[tuple[str, str]]:
     path = secrets_dir / 'demo-logins.json'
     if path.exists():
         return [tuple(pair) for pair in json.loads(path.read_text())]  # type: ignore[misc]
-    if store.users():
+    if store.accounts.all():
         return []  # someone made their own users: leave them alone
     logins = []
     for username, name, grant in DEMO_USERS:
         password = '-'.join(secrets.choice(_WORDS) for _ in range(3)) + f'-{secrets.randbelow(100)}'
-        store.save_user(User(username=username, name=name, password_hash=hash_password(password), grants=(grant,)))
+        store.accounts.save(User(username=username, name=name, password_hash=hash_password(password), grants=(grant,)))
         logins.append((username, password))
     secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_atomic(path, json.dumps(logins).encode(), mode=0o600)

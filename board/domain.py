@@ -49,8 +49,12 @@ __all__ = [
     'ServiceArea',
     'Target',
     'Unit',
+    'answered',
+    'confirmed',
+    'edited',
     'is_valid_id',
     'move_card',
+    'new_card',
     'normalise_card',
     'position_at',
     'validate_card',
@@ -60,6 +64,8 @@ __all__ = [
     'validate_meeting',
     'validate_recognition',
     'week_start',
+    'with_gain',
+    'with_root_causes',
 ]
 
 TITLE_MAX = 200
@@ -632,6 +638,80 @@ def normalise_card(card: Card) -> Card:
     elif card.answered_at is None:
         want('answered_at', card.created_at)
     return dataclasses.replace(card, **changes) if changes else card
+
+
+# --- what a person does to a card: the rules, as functions from a card to the changed card ------------------------
+
+def new_card(*, card_id: str, unit_id: str, fields: CardFields, goals: Iterable[Goal], column: Column,
+             position: str, origin: Origin, created_by: str, now: datetime) -> Card:
+    """A new card in ``column``, as typed: on a phone it is marked new until someone opens it on the board.
+
+    Raises :class:`RuleViolation` for invalid input.
+    """
+    fields = fields.cleaned()
+    _raise(validate_card_fields(fields, goals))
+    card = Card(id=card_id, unit_id=unit_id, column=column, position=position, origin=origin,
+                created_by=created_by.strip(), changed_origin=origin, changed_by=created_by.strip(), created_at=now,
+                started_at=now if column != Column.IDEAS else None,
+                finished_at=now if column == Column.DONE else None, unseen=origin == Origin.PHONE,
+                **{f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)})
+    return normalise_card(card)
+
+
+def edited(card: Card, fields: CardFields, goals: Iterable[Goal]) -> Card:
+    """The card with what a person typed or picked; a PDCA stage is kept only in Pågår."""
+    fields = fields.cleaned()
+    _raise(validate_card_fields(fields, goals))
+    return normalise_card(dataclasses.replace(card, **{f.name: getattr(fields, f.name)
+                                                       for f in dataclasses.fields(CardFields)}))
+
+
+def answered(card: Card, answer: Answer, note: str, now: datetime) -> Card:
+    """The board meeting parks an idea (it stays in Ideer, marked) or declines it with a reason (it leaves the board).
+
+    Raises :class:`RuleViolation` if the card is not an idea or a declined idea has no reason.
+    """
+    note = note.strip()
+    if card.column != Column.IDEAS:
+        raise RuleViolation([Problem('answer', 'error.answer_not_idea')])
+    if answer == Answer.DECLINED or note:
+        _raise(validate_short_text(note, 'answer_note'))
+    return dataclasses.replace(card, answer=answer, answer_note=note, answered_at=now, unseen=False)
+
+
+def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[FishboneHeading, str]]) -> Card:
+    """The card with its five whys and fishbone causes (blank lines are dropped)."""
+    kept_whys = tuple(w.strip() for w in whys if w.strip())
+    kept_causes = tuple((h, c.strip()) for h, c in causes if c.strip())
+    problems = [Problem('whys', 'error.too_many', {'max': WHY_MAX})] if len(kept_whys) > WHY_MAX else []
+    if len(kept_causes) > CAUSE_MAX:
+        problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
+    for text in (*kept_whys, *(c for _, c in kept_causes)):
+        problems += validate_short_text(text, 'causes')
+    _raise(problems[:1])
+    return dataclasses.replace(card, whys=kept_whys, causes=kept_causes)
+
+
+def with_gain(card: Card, gain: Gain | None, today: date) -> Card:
+    """The card with its gain recorded, changed or removed (``None``); ``today`` in the board's time zone."""
+    if gain is not None:
+        gain = dataclasses.replace(gain, note=gain.note.strip(), confirmed_by=gain.confirmed_by.strip())
+        _raise(validate_gain(gain, card.column, today))
+    return dataclasses.replace(card, gain=gain)
+
+
+def confirmed(card: Card, *, realised_on: date, by: str, today: date) -> Card:
+    """A leader confirms a card's gain as realised. Raises :class:`RuleViolation` if there is no gain to confirm."""
+    if card.gain is None:
+        raise RuleViolation([Problem('card', 'error.card_gone')])
+    gain = dataclasses.replace(card.gain, status=GainStatus.REALISED, realised_on=realised_on,
+                               confirmed_by=by.strip())
+    return with_gain(card, gain, today)
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise RuleViolation(problems)
 
 
 def changed_fields(before: Card, after: Card) -> list[str]:

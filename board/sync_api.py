@@ -33,12 +33,12 @@ from starlette.requests import ClientDisconnect
 
 from . import admin as admin_rules
 from .backup import create_backup
-from .codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
 from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
 from .domain import RuleViolation, ServiceArea, Unit
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
+from .store.codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
 from .store.files import FileTooLarge
 from .users import Grant, Sessions, hash_password, password_work
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
@@ -133,7 +133,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
 
     def kiosk(authorization: Annotated[str, Header()] = '') -> Kiosk:
         token = authorization.removeprefix('Bearer ').strip()
-        found = store.kiosk_by_token_hash(hash_secret(token)) if token else None
+        found = store.wall_screens.by_token_hash(hash_secret(token)) if token else None
         if found is None or found.revoked:
             raise HTTPException(401, 'missing, unknown or revoked kiosk token', {'WWW-Authenticate': 'Bearer'})
         return found
@@ -154,7 +154,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         device = Kiosk(id=f'kiosk{uuid.uuid4().hex[:10]}', unit_id=body.unit_id, token_hash=hash_secret(token),
                        paired_at=store.now())
         if store.unit(body.unit_id) is None \
-                or await store.run(store.redeem_pairing_code, hash_secret(body.code), device) is None:
+                or await store.run(store.wall_screens.redeem_pairing_code, hash_secret(body.code), device) is None:
             log.warning('pairing refused for unit %s from %s', body.unit_id, client)
             raise HTTPException(403, 'the pairing code is wrong, used or expired, or for another unit')
         unit = store.unit(body.unit_id)
@@ -209,7 +209,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
     async def heartbeat(body: HeartbeatRequest, device: Annotated[Kiosk, Depends(kiosk)]) -> dict[str, Any]:
         """Last seen, version, outbox and refused changes, and the wall screen's clock compared with the hub's."""
         now_ms = int(time.time() * 1000)
-        await store.run(store.record_heartbeat, device.id, version=body.version, outbox=body.outbox,
+        await store.run(store.wall_screens.record_heartbeat, device.id, version=body.version, outbox=body.outbox,
                         clock_offset_ms=body.clock_ms - now_ms, refused=body.refused)
         return {'hub_time_ms': now_ms}
 
@@ -270,7 +270,7 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
 
     @admin.post('/kiosks/{kiosk_id}/revoke')
     async def revoke(kiosk_id: str) -> dict[str, Any]:
-        if not await store.run(store.revoke_kiosk, kiosk_id):
+        if not await store.run(store.wall_screens.revoke, kiosk_id):
             raise HTTPException(404, f'no kiosk {kiosk_id}')
         return {'revoked': kiosk_id}
 
@@ -279,7 +279,7 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
 
 def _refused(store: Store, device: Kiosk, unit_id: str, refused: PushRefused) -> JSONResponse:
     log.warning('push from wall screen %s of unit %s refused: %s', device.id, unit_id, refused)
-    store.record_refusals(device.id, len(refused.refused))
+    store.wall_screens.record_refusals(device.id, len(refused.refused))
     return JSONResponse({'detail': {'message': 'push refused; nothing of it was stored',
                                     'refused': [r.as_dict() for r in refused.refused[:100]]}}, status_code=422)
 
@@ -290,7 +290,7 @@ def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:
         raise HTTPException(404, f'no unit {unit_id}')
     code = new_pairing_code()
     expires: datetime = store.now() + PAIRING_CODE_LIFETIME
-    store.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=unit_id, expires_at=expires))
+    store.wall_screens.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=unit_id, expires_at=expires))
     return {'code': code, 'unit_id': unit_id, 'expires_at': expires.isoformat()}
 
 

@@ -30,9 +30,9 @@ import httpx
 import orjson
 
 from .clock import utc_now
-from .codec import card_to_dict, meeting_to_dict, recognition_to_dict
 from .domain import Card, Meeting, Recognition
 from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
+from .store.codec import card_to_dict, meeting_to_dict, recognition_to_dict
 from .wire import (
     MAX_BODY_BYTES,
     MAX_MEETINGS_PER_PUSH,

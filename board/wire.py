@@ -37,7 +37,6 @@ from pydantic import (
 )
 
 from .clock import NODE_ID, stamp_ms, valid_stamp
-from .codec import card_from_dict, goal_from_dict, meeting_from_dict, recognition_from_dict
 from .domain import (
     CAUSE_MAX,
     COLOUR_PATTERN,
@@ -76,6 +75,7 @@ from .domain import (
     validate_recognition,
 )
 from .merge import STAMPED_FIELDS
+from .store.codec import card_from_dict, goal_from_dict, meeting_from_dict, recognition_from_dict
 
 __all__ = [
     'MAX_BODY_BYTES',

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,14 +51,19 @@ class Hub:
 
 
 class _Writer:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    """Runs the store's writes (and those of its registries: ``hub.do.wall_screens.revoke(...)``) on its writer."""
 
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
-        write = getattr(self._store, name)
+    def __init__(self, store: Store, target: object = None) -> None:
+        self._store = store
+        self._target = store if target is None else target
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return _Writer(self._store, attribute)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
-            return await self._store.run(write, *args, **kwargs)
+            return await self._store.run(attribute, *args, **kwargs)
         return call
 
 

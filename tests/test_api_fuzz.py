@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from bench.hubprocess import RunningHub, start_hub, stop_hub
 from board.admin import set_user
-from board.codec import card_to_dict
 from board.domain import Card
+from board.store.codec import card_to_dict
 from board.users import Grant, Scope
 
 from .factories import OTHER_UNIT, UNIT, seeded_store

@@ -11,8 +11,8 @@ import pytest
 from board.backup import BackupError, create_backup, restore_backup
 from board.cli import main
 from board.domain import CardFields
-from board.lock import DataFolderBusy
 from board.store import Store
+from board.store.lock import DataFolderBusy
 
 from .factories import UNIT, seeded_store
 

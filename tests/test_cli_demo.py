@@ -104,7 +104,7 @@ def test_pair_list_and_revoke_wall_screens_with_the_hub_stopped(tmp_path, capsys
     code = out.split(': ')[1].split(' ')[0]
     assert f'board kiosk --hub <hub address> --unit {UNIT} --pair {code}' in out
     store = Store(tmp_path).open()
-    assert store.pairing_code_unit(hash_secret(code)) == UNIT
+    assert store.wall_screens.pairing_code_unit(hash_secret(code)) == UNIT
     store.close()
     assert main(['pair', 'finnes-ikke', '--data', str(tmp_path)]) == 2
     assert main(['kiosks', '--data', str(tmp_path)]) == 0
@@ -145,7 +145,7 @@ def test_demo_has_gains_meetings_and_its_own_logins(tmp_path):
     assert sum(1 for u in store.organisation.units if store.last_meeting(u.id)) == len(store.organisation.units) - 1
     logins = demo_logins(store, tmp_path / 'secrets')
     assert [name for name, _ in logins] == ['admin', 'leder', 'helse', 'solsiden1']
-    assert all(verify_password(store.user(name).password_hash, password) for name, password in logins)
+    assert all(verify_password(store.accounts.user(name).password_hash, password) for name, password in logins)
     assert demo_logins(store, tmp_path / 'secrets') == logins  # the same accounts on the next start
     assert oct((tmp_path / 'secrets' / 'demo-logins.json').stat().st_mode)[-3:] == '600'
     store.close()

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from board.codec import card_from_dict, card_to_dict
 from board.domain import (
     Card,
     CardFields,
@@ -21,6 +20,7 @@ from board.domain import (
 from board.gains import GainEntry, Period, Quarter, entries_of, summarise
 from board.merge import merge_card
 from board.store import Store
+from board.store.codec import card_from_dict, card_to_dict
 
 from .factories import OTHER_UNIT, UNIT
 

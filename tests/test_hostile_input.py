@@ -164,10 +164,10 @@ async def test_a_login_does_not_hold_the_event_loop(hub: Hub, monkeypatch: pytes
 async def test_an_old_password_hash_is_upgraded_at_login_through_the_store(hub: Hub):
     await add_leader(hub)
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
-    old = hub.store.user('kari')
+    old = hub.store.accounts.user('kari')
     assert old is not None
-    await hub.store.run(hub.store.save_user, dataclasses.replace(old, password_hash=weak))
+    await hub.store.run(hub.store.accounts.save, dataclasses.replace(old, password_hash=weak))
     assert needs_rehash(weak)
     await log_in(hub)
-    user = hub.store.user('kari')
+    user = hub.store.accounts.user('kari')
     assert user is not None and user.password_hash != weak and not needs_rehash(user.password_hash)

@@ -246,11 +246,11 @@ async def test_admin_page_adds_a_unit_and_a_user_and_pairs_a_screen(hub: Hub):
     user.find(marker='user-password').type('kort')
     user.find(marker='user-save').click()
     await user.should_see('Passordet må ha minst 10 tegn.', retries=20)
-    assert hub.store.user('siri') is None
+    assert hub.store.accounts.user('siri') is None
     user.find(marker='user-password').type(' men nå er det langt nok')
     user.find(marker='user-save').click()
-    await eventually(lambda: hub.store.user('siri') is not None)
-    assert hub.store.user('siri').grants == (Grant(Scope.UNIT, 'asen-bo-og-behandlingssenter'),)  # type: ignore
+    await eventually(lambda: hub.store.accounts.user('siri') is not None)
+    assert hub.store.accounts.user('siri').grants == (Grant(Scope.UNIT, 'asen-bo-og-behandlingssenter'),)  # type: ignore
     user.find(marker='tab-screens').click()
     user.find(marker='pair-unit').elements.pop().value = UNIT
     user.find(marker='pair').click()
@@ -274,13 +274,15 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     now = store.now()
     for kiosk_id, seen in (('kioskquiet', now - timedelta(minutes=11)), ('kioskfresh', now)):
         code = f'CODE{kiosk_id}'
-        await hub.do.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=UNIT,
-                                                  expires_at=now + timedelta(1)))
-        await hub.do.redeem_pairing_code(hash_secret(code), Kiosk(id=kiosk_id, unit_id=UNIT, token_hash=kiosk_id,
-                                                                  paired_at=now))
-        await hub.do.record_heartbeat(kiosk_id, version='0.1.0', outbox=2, clock_offset_ms=-40)
+        screens = hub.do.wall_screens
+        await screens.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=UNIT,
+                                                   expires_at=now + timedelta(1)))
+        await screens.redeem_pairing_code(hash_secret(code), Kiosk(id=kiosk_id, unit_id=UNIT, token_hash=kiosk_id,
+                                                                   paired_at=now))
+        await screens.record_heartbeat(kiosk_id, version='0.1.0', outbox=2, clock_offset_ms=-40)
         refused = 3 if kiosk_id == 'kioskfresh' else 0
-        store._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40, refused)  # as if its last heartbeat came then
+        # as if its last heartbeat came then
+        store.wall_screens._heartbeats[kiosk_id] = (seen, '0.1.0', 2, -40, refused)
     user = await logged_in(hub, 'it', 'admin')
     await user.open('/admin')
     user.find(marker='tab-screens').click()
@@ -292,7 +294,7 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     assert refused.text == '3 endringer ikke synkronisert: se loggen'
     await user.should_not_see(marker='kiosk-refused-kioskquiet')
     user.find(marker='revoke-kioskquiet').click()
-    await eventually(lambda: next(k for k in store.kiosks() if k.id == 'kioskquiet').revoked)
+    await eventually(lambda: next(k for k in store.wall_screens.all() if k.id == 'kioskquiet').revoked)
 
 
 async def test_a_leader_confirms_a_gain_months_after_the_card_left_the_board(hub: Hub):

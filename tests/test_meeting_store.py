@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from board.codec import card_from_dict, card_to_dict
 from board.domain import Answer, CardFields, Column, FishboneHeading, IsoWeek, Meeting, RuleViolation
 from board.store import Store
+from board.store.codec import card_from_dict, card_to_dict
 
 from .conftest import Hub
 from .factories import UNIT, seeded_store

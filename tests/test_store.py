@@ -163,7 +163,7 @@ def test_archiving_twice_after_a_crash_between_the_files_keeps_one_copy(tmp_path
     store = seeded_store(tmp_path / 'data', now=lambda: clock['now'])
     card = store.create_card(UNIT, CardFields(title='Ferdig', quick_win=True), column=Column.DONE)
     clock['now'] += timedelta(weeks=10)
-    store._write_archive(UNIT, 2026, [card])  # the archive got its copy, then the process died
+    store.archive.write(UNIT, 2026, [card])  # the archive got its copy, then the process died
     assert store.archive_finished() == 1
     assert [c.id for c in store.archived_cards(UNIT, 2026)] == [card.id]
     store.close()
@@ -248,7 +248,7 @@ async def test_writes_run_off_the_event_loop_on_one_thread(store):
 
 
 def test_one_writer_per_data_folder_but_reading_beside_it_is_fine(store):
-    from board.lock import DataFolderBusy
+    from board.store.lock import DataFolderBusy
     with pytest.raises(DataFolderBusy, match='another board process'):
         Store(store.folder).open()
     stale = store.folder / 'units' / f'.{UNIT}.json.1.2.tmp'

@@ -10,8 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from board.codec import card_to_dict
 from board.domain import CardFields, Column
+from board.store.codec import card_to_dict
 from board.sync_api import issue_pairing_code
 
 from .conftest import Hub, off_loop
@@ -64,8 +64,8 @@ async def test_sync_refuses_missing_wrong_and_revoked_tokens(hub: Hub):
         assert (await kiosk.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0})).status_code == 200
         assert (await kiosk.post(f'/api/v1/units/{OTHER_UNIT}/sync', json={'pulled': 0})).status_code == 403
         assert (await kiosk.get(f'/api/v1/units/{OTHER_UNIT}/changes')).status_code == 403
-        [device] = hub.store.kiosks()
-        await hub.do.revoke_kiosk(device.id)
+        [device] = hub.store.wall_screens.all()
+        await hub.do.wall_screens.revoke(device.id)
         assert (await kiosk.post(f'/api/v1/units/{UNIT}/sync', json={'pulled': 0})).status_code == 401
 
 
@@ -124,7 +124,7 @@ async def test_heartbeat_is_recorded(hub: Hub):
         response = await kiosk.post('/api/v1/heartbeat', json={'version': '0.1.0', 'outbox': 3,
                                                                 'clock_ms': int(time.time() * 1000) + 5000})
     assert response.status_code == 200
-    [device] = hub.store.kiosk_status()
+    [device] = hub.store.wall_screens.status()
     assert (device.version, device.outbox) == ('0.1.0', 3)
     assert 4000 < device.clock_offset_ms < 6000
     assert not device.stale(hub.store.now())
@@ -162,10 +162,10 @@ async def test_the_cli_creates_users_through_the_running_hub(hub: Hub):
     async with client(hub, admin['token']) as local:
         short = await local.post('/api/v1/admin/users', json={'username': 'kari', 'password': 'kort',
                                                               'roles': [f'unit:{UNIT}']})
-        assert short.status_code == 422 and hub.store.user('kari') is None
+        assert short.status_code == 422 and hub.store.accounts.user('kari') is None
         made = await local.post('/api/v1/admin/users', json={'username': 'kari', 'name': 'Kari Nordmann',
                                                              'password': 'et langt nok passord',
                                                              'roles': [f'unit:{UNIT}']})
     assert made.status_code == 200, made.text
-    kari = hub.store.user('kari')
+    kari = hub.store.accounts.user('kari')
     assert kari is not None and kari.name == 'Kari Nordmann' and kari.password_hash.startswith('$argon2id$')

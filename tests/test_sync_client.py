@@ -37,7 +37,7 @@ def open_replica(folder: Path, node_id: str) -> Store:
 
 async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:
     token = await pair(hub)
-    [device] = [k for k in hub.store.kiosks() if not k.revoked][-1:]
+    [device] = [k for k in hub.store.wall_screens.all() if not k.revoked][-1:]
     store = await off_loop(open_replica, folder, device.id)
     credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id=UNIT, kiosk_id=device.id, token=token)
     client = SyncClient(store, credentials, version='test', transport=network)
@@ -119,7 +119,7 @@ async def test_a_revoked_wall_screen_says_so(hub: Hub, tmp_path, caplog):
     kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
     try:
         await eventually(lambda: client.status.online)
-        await hub.do.revoke_kiosk(client.credentials.kiosk_id)
+        await hub.do.wall_screens.revoke(client.credentials.kiosk_id)
         await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Etter tilbakekalling'))
         await eventually(lambda: client.status.unauthorised, seconds=5)
         assert 'pair it again' in caplog.text  # logged for IT, as it should be

@@ -19,9 +19,9 @@ import pytest
 
 from board.atomicfile import write_atomic
 from board.clock import stamp_ms
-from board.codec import card_to_dict
 from board.domain import Card, CardFields, Column, Gain, GainCategory, Meeting, RuleViolation
 from board.store import Store, files
+from board.store.codec import card_to_dict
 from board.store.files import EventLoopWriteError
 from board.sync_api import issue_pairing_code
 
@@ -219,12 +219,12 @@ async def test_pairing_and_heartbeats_write_through_the_stores_writer(hub: Hub):
     import threading
     threads: list[str] = []
     code = (await off_loop(issue_pairing_code, hub.store, UNIT))['code']
-    original = hub.store._devices_storage().__class__._flush
+    original = hub.store.wall_screens._devices_storage().__class__._flush
 
     def watched(storage) -> None:
         threads.append(threading.current_thread().name)
         original(storage)
-    storage_class = hub.store._devices_storage().__class__
+    storage_class = hub.store.wall_screens._devices_storage().__class__
     storage_class._flush = watched  # type: ignore[method-assign]
     try:
         async with client(hub) as anonymous:
@@ -244,7 +244,7 @@ async def test_the_wall_screens_clock_offset_and_refusals_reach_the_admin_list(h
         await kiosk.post('/api/v1/heartbeat', json={'version': '0.2.0', 'outbox': 1, 'refused': 0,
                                                     'clock_ms': int(time.time() * 1000) - 90_000})
     assert (await push(hub, token, a_card(id='x onmouseover="a"'))).status_code == 422
-    [device] = hub.store.kiosk_status()
+    [device] = hub.store.wall_screens.status()
     assert device.refused == 1
     assert -95_000 < device.clock_offset_ms < -85_000
 

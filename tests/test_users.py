@@ -64,16 +64,16 @@ def test_set_user_validates_and_ends_logins_when_roles_change(store: Store) -> N
     with pytest.raises(RuleViolation) as refused:
         admin.set_user(store, 'Kari', grants=[Grant(Scope.UNIT, 'finnes-ikke')], password='kort')
     assert {p.key for p in refused.value.problems} == {'error.password_short', 'error.unknown_unit'}
-    assert store.users() == []
+    assert store.accounts.all() == []
     kari = admin.set_user(store, ' Kari ', name='Kari Nordmann', grants=[Grant(Scope.UNIT, UNIT)],
                           password='et langt passord')
-    assert kari.username == 'kari' and verify_password(store.user('kari').password_hash, 'et langt passord')
+    assert kari.username == 'kari' and verify_password(store.accounts.user('kari').password_hash, 'et langt passord')
     token = sessions.create('kari')
     admin.set_user(store, 'kari', name='Kari N.', sessions=sessions)  # a new name keeps her logged in
     assert sessions.get(token) is not None
     admin.set_user(store, 'kari', grants=[Grant(Scope.AREA, 'helse')], sessions=sessions)
     assert sessions.get(token) is None  # a changed role: log in again
-    assert store.user('kari').grants == (Grant(Scope.AREA, 'helse'),)  # type: ignore[union-attr]
+    assert store.accounts.user('kari').grants == (Grant(Scope.AREA, 'helse'),)  # type: ignore[union-attr]
     with pytest.raises(RuleViolation):
         admin.set_user(store, 'Å ugyldig', password='et langt passord')
 
@@ -85,7 +85,7 @@ def test_users_survive_a_restart_without_their_passwords_in_the_file(store: Stor
     assert 'hemmelig' not in (folder / 'users.json').read_text()
     reopened = Store(folder).open()
     try:
-        assert reopened.user('ola').is_admin  # type: ignore[union-attr]
+        assert reopened.accounts.user('ola').is_admin  # type: ignore[union-attr]
     finally:
         reopened.close()
 

@@ -21,24 +21,25 @@ Why it looks like this:
 - *Sync can build on it.* Every change bumps the unit's sequence number and stamps the changed fields with a
   hybrid-logical-clock time; deletes leave tombstones.
 - *A file that does not parse is never overwritten*: opening the store fails with :class:`DataFileError` naming it.
+
+The rooms: ``files`` (atomic, durable TinyDB storage; the errors a person must see), ``lock`` (one writing process
+per data folder), ``codec`` (cards and goals as JSON, for the files and the sync API), ``unit_board`` (one unit's
+file), ``archive`` (the yearly files and the gains index), ``organisation``, ``kiosks`` (``store.wall_screens``),
+``users`` (``store.accounts``), ``changes`` (what subscribers hear) and ``core`` (:class:`Store`, the facade that
+numbers, stamps, writes in transactions and tells).
 """
 
-from .core import (
-    MAX_BOARD_CARDS,
-    BoardFull,
-    CardChanged,
-    CardsArchived,
-    Change,
-    GoalChanged,
-    OrganisationChanged,
-    RecordsChanged,
-    Store,
-    SyncCursor,
-)
+from .changes import CardChanged, CardsArchived, Change, GoalChanged, OrganisationChanged, RecordsChanged
+from .core import POSITION_SPREAD_AT, BoardFull, Store
 from .files import AtomicJSONStorage, DataFileError, StoreWriteError
+from .unit_board import MAX_BOARD_CARDS, MAX_MEETINGS, MAX_RECOGNITIONS, MAX_UNIT_FILE_BYTES, SyncCursor
 
 __all__ = [
     'MAX_BOARD_CARDS',
+    'MAX_MEETINGS',
+    'MAX_RECOGNITIONS',
+    'MAX_UNIT_FILE_BYTES',
+    'POSITION_SPREAD_AT',
     'AtomicJSONStorage',
     'BoardFull',
     'CardChanged',

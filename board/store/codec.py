@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from .domain import (
+from ..domain import (
     Answer,
     Card,
     Column,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ from tinydb.table import Document
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic
 
-__all__ = ['AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge', 'StoreWriteError', 'document',
-           'guard_event_loop', 'open_db', 'remove_stale_temporary_files']
+__all__ = ['SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge', 'StoreWriteError',
+           'document', 'guard_event_loop', 'open_db', 'remove_stale_temporary_files', 'snapshot_files']
 
 log = logging.getLogger('board.store')
 
@@ -174,3 +175,21 @@ def document(value: dict[str, Any], doc_id: int) -> Document:
     return Document(value, doc_id=doc_id)
 
 
+#: what is never part of a backup: the running process's lock and its per-run admin token
+SKIPPED = {'.lock', 'local_admin.json'}
+
+
+def snapshot_files(data_dir: Path, staging: Path) -> int:
+    """Hard-link every data file into ``staging`` (call while holding the store's writer lock)."""
+    count = 0
+    for path in sorted(data_dir.rglob('*')):
+        if not path.is_file() or path.name in SKIPPED or path.name.endswith('.tmp'):
+            continue
+        target = staging / path.relative_to(data_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)  # another file system: a copy, still under the lock
+        count += 1
+    return count

@@ -1,4 +1,8 @@
-"""The hub's records of wall screens and pairing codes (``kiosks.json``): a part of :class:`board.store.Store`."""
+"""The hub's records of wall screens and pairing codes (``kiosks.json``): ``store.wall_screens``.
+
+Heartbeats arrive every minute from every wall screen: they are kept in memory and written at most every few
+minutes per screen, or when something they report changes.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,34 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from tinydb import Query, TinyDB
 
 from ..devices import Kiosk, PairingCode
-from .files import AtomicJSONStorage
+from .files import AtomicJSONStorage, open_db
 
-__all__ = ['KioskRecords']
+__all__ = ['WallScreens']
 
 
-class KioskRecords:
-    """Wall screens known to the hub; mixed into the Store, which opens ``kiosks.json`` as ``_devices_db``."""
+class WallScreens:
+    """Wall screens known to the hub and their one-time pairing codes (writes: on the store's writer)."""
 
-    _lock: threading.RLock
-    _devices_db: TinyDB | None
-    _heartbeats: dict[str, tuple[datetime, str, int, int, int]]
-    now: Callable[[], datetime]
+    def __init__(self, path: Path, *, lock: threading.RLock, now: Callable[[], datetime],
+                 has_unit: Callable[[str], bool]) -> None:
+        self._db: TinyDB = open_db(path)
+        self._lock = lock
+        self._now = now
+        self._has_unit = has_unit
+        self._heartbeats: dict[str, tuple[datetime, str, int, int, int]] = {}
 
-    def _board(self, unit_id: str) -> Any:
-        raise NotImplementedError
+    def close(self) -> None:
+        self._db.close()
 
     def add_pairing_code(self, code: PairingCode) -> None:
-        self._board(code.unit_id)
+        if not self._has_unit(code.unit_id):
+            raise KeyError(f'unknown unit {code.unit_id!r}')
         with self._lock, self._devices_storage().batch():
             self._devices().table('pairing_codes').insert(_pairing_doc(code))
 
@@ -40,7 +49,7 @@ class KioskRecords:
             if not isinstance(doc, dict):
                 return None
             code = _pairing_from_doc(doc)
-            if not code.usable(self.now()) or code.unit_id != kiosk.unit_id:
+            if not code.usable(self._now()) or code.unit_id != kiosk.unit_id:
                 return None
             with self._devices_storage().batch():
                 table.update({'used': True}, doc_ids=[doc.doc_id])
@@ -51,22 +60,22 @@ class KioskRecords:
         doc = self._devices().table('pairing_codes').get(Query().code_hash == code_hash)
         return doc['unit_id'] if isinstance(doc, dict) else None
 
-    def kiosks(self) -> list[Kiosk]:
+    def all(self) -> list[Kiosk]:
         return sorted((_kiosk_from_doc(d) for d in self._devices().table('kiosks').all()),
                       key=lambda k: (k.unit_id, k.id))
 
-    def kiosk_by_token_hash(self, token_hash: str) -> Kiosk | None:
+    def by_token_hash(self, token_hash: str) -> Kiosk | None:
         doc = self._devices().table('kiosks').get(Query().token_hash == token_hash)
         return _kiosk_from_doc(doc) if isinstance(doc, dict) else None
 
-    def revoke_kiosk(self, kiosk_id: str) -> bool:
+    def revoke(self, kiosk_id: str) -> bool:
         with self._lock, self._devices_storage().batch():
             return bool(self._devices().table('kiosks').update({'revoked': True}, Query().id == kiosk_id))
 
     def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int,
                          refused: int = 0) -> None:
         # last-seen times change every minute per kiosk: kept in memory, written at most every few minutes
-        now = self.now()
+        now = self._now()
         with self._lock:
             previous = self._heartbeats.get(kiosk_id)
             self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms, refused)
@@ -84,10 +93,10 @@ class KioskRecords:
             if beat is not None:
                 self._heartbeats[kiosk_id] = (*beat[:4], max(beat[4], count))
 
-    def kiosk_status(self) -> list[Kiosk]:
+    def status(self) -> list[Kiosk]:
         """The kiosks with their latest heartbeat (also one not yet written to disk)."""
         result = []
-        for stored in self.kiosks():
+        for stored in self.all():
             beat = self._heartbeats.get(stored.id)
             result.append(stored if beat is None else dataclasses.replace(
                 stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3],
@@ -95,12 +104,10 @@ class KioskRecords:
         return result
 
     def _devices(self) -> TinyDB:
-        if self._devices_db is None:
-            raise RuntimeError('store is not open')
-        return self._devices_db
+        return self._db
 
     def _devices_storage(self) -> AtomicJSONStorage:
-        return self._devices().storage  # type: ignore[return-value]
+        return self._db.storage  # type: ignore[return-value]
 
 
 

@@ -1,4 +1,4 @@
-"""The hub's leaders and admins (``users.json``): a part of :class:`board.store.Store`.
+"""The hub's leaders and admins (``users.json``): ``store.accounts``.
 
 Only password hashes are stored (see ``board.users``); logins live in memory, not here.
 """
@@ -6,47 +6,48 @@ Only password hashes are stored (see ``board.users``); logins live in memory, no
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from tinydb import Query, TinyDB
 
 from ..users import Grant, User
-from .files import AtomicJSONStorage
+from .files import AtomicJSONStorage, open_db
 
-__all__ = ['UserRecords']
+__all__ = ['Accounts']
 
 
-class UserRecords:
-    """Mixed into the Store, which opens ``users.json`` as ``_users_db``."""
+class Accounts:
+    """Leaders' and admins' accounts (writes: on the store's writer)."""
 
-    _lock: threading.RLock
-    _users_db: TinyDB | None
+    def __init__(self, path: Path, *, lock: threading.RLock) -> None:
+        self._users_db: TinyDB = open_db(path)
+        self._lock = lock
 
-    def users(self) -> list[User]:
+    def close(self) -> None:
+        self._users_db.close()
+
+    def all(self) -> list[User]:
         return sorted((_user_from_doc(d) for d in self._user_table().all()), key=lambda u: u.username)
 
     def user(self, username: str) -> User | None:
         doc = self._user_table().get(Query().username == username)
         return _user_from_doc(doc) if isinstance(doc, dict) else None
 
-    def save_user(self, user: User) -> User:
+    def save(self, user: User) -> User:
         """Create or replace a user (the caller has validated the name and hashed the password)."""
         with self._lock, self._users_storage().batch():
             self._user_table().upsert(_user_doc(user), Query().username == user.username)
         return user
 
-    def remove_user(self, username: str) -> bool:
+    def remove(self, username: str) -> bool:
         with self._lock, self._users_storage().batch():
             return bool(self._user_table().remove(Query().username == username))
 
     def _user_table(self) -> Any:
-        if self._users_db is None:
-            raise RuntimeError('store is not open')
         return self._users_db.table('users')
 
     def _users_storage(self) -> AtomicJSONStorage:
-        if self._users_db is None:
-            raise RuntimeError('store is not open')
         return self._users_db.storage  # type: ignore[return-value]
 
 

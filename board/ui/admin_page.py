@@ -199,7 +199,7 @@ class AdminPage:
         with self.users_panel:
             ui.button(t('admin.new_user'), icon='person_add', on_click=lambda: self.edit_user(None)) \
                 .props('no-caps').mark('new-user')
-            for user in self.store.users():
+            for user in self.store.accounts.all():
                 with ui.row().classes('user-row w-full items-center gap-4').mark(f'user-{user.username}'):
                     ui.label(user.name).classes('text-lg font-semibold min-w-[14rem]')
                     ui.label(user.username).classes('min-w-[10rem]')
@@ -294,7 +294,7 @@ class AdminPage:
                     .props('no-caps').mark('pair')
             self.code_label = ui.label().classes('pairing-code').props('role=status').mark('pairing-code')
             ui.label(t('admin.stale_help', minutes=int(STALE_AFTER.total_seconds() // 60))).classes('text-base')
-            for kiosk in store.kiosk_status():
+            for kiosk in store.wall_screens.status():
                 stale = kiosk.stale(now)
                 known = store.unit(kiosk.unit_id)
                 unit_name = known.name if known else kiosk.unit_id
@@ -327,7 +327,7 @@ class AdminPage:
         if not self.allowed():
             return
         try:
-            await self.store.run(self.store.revoke_kiosk, kiosk_id)
+            await self.store.run(self.store.wall_screens.revoke, kiosk_id)
         except StoreWriteError:
             ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
             return

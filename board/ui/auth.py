@@ -51,7 +51,7 @@ class Auth:
         session = self.sessions.get(token)
         if session is None:
             return None
-        user = self.store.user(session.username)
+        user = self.store.accounts.user(session.username)
         return user if user is not None and not user.disabled and user.grants else None
 
     def guard(self, request: Request) -> Guard:
@@ -84,9 +84,9 @@ class Auth:
                 log.warning('login for %r from %s refused: too many failed attempts', username, address)
                 return login_page(status=429, username=username, next_path=next,
                                   banner=t('login.rate_limited', minutes=max(1, round(wait / 60))))
-            user = self.store.user(username) if username else None
+            user = self.store.accounts.user(username) if username else None
             verified = await password_work(verify_password, user.password_hash if user else None, password)
-            if user is not None and self.store.user(username) != user:
+            if user is not None and self.store.accounts.user(username) != user:
                 verified = False  # changed while the password was checked (a new password, disabled): ask again
             if not verified or user is None or user.disabled or not user.grants:
                 self.per_name.record(f'name:{username}')
@@ -135,9 +135,9 @@ def _safe_next(path: str) -> str:
 
 def _rehash(store: Store, username: str, old_hash: str, new_hash: str) -> None:
     """On the store's writer: the new hash, unless the password was changed meanwhile."""
-    user = store.user(username)
+    user = store.accounts.user(username)
     if user is not None and user.password_hash == old_hash:
-        store.save_user(dataclasses.replace(user, password_hash=new_hash))
+        store.accounts.save(dataclasses.replace(user, password_hash=new_hash))
 
 
 def forbidden(context: AppContext, *, status: int = 403) -> Response:

@@ -1,0 +1,156 @@
+"""The yearly archives (``archive/<unit-id>/<year>.json``) and the index of their gains.
+
+Finished cards leave the active board after ``archive_after_weeks`` and go to the file of the year they were
+finished in; a unit's active file then costs the same after ten years as in the first week. The gains of the
+archives are read once and kept until a file changes, so the leaders' dashboard and reports do not parse ten
+years of history per request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+import orjson
+from tinydb import Query
+
+from ..clock import stamp_ms
+from ..domain import Answer, Card, Column
+from ..gains import GainEntry, entries_of
+from ..merge import newest_stamp
+from .codec import card_from_dict, card_to_dict
+from .files import AtomicJSONStorage, DataFileError, open_db
+
+__all__ = ['Archive', 'archivable', 'archive_year', 'leaving']
+
+log = logging.getLogger(__name__)
+
+
+class Archive:
+    """The archive files of every unit, under ``<data>/archive``."""
+
+    def __init__(self, folder: Path, timezone: tzinfo) -> None:
+        self.folder = folder
+        self.timezone = timezone
+        self._gain_cache: dict[Path, tuple[tuple[int, int], list[GainEntry]]] = {}
+
+    def path(self, unit_id: str, year: int) -> Path:
+        return self.folder / unit_id / f'{year}.json'
+
+    def years(self, unit_id: str) -> list[int]:
+        folder = self.folder / unit_id
+        return sorted(int(p.stem) for p in folder.glob('*.json') if p.stem.isdigit()) if folder.exists() else []
+
+    def cards(self, unit_id: str, year: int) -> list[Card]:
+        """Cards finished in ``year`` that have left the board (reads the file)."""
+        path = self.path(unit_id, year)
+        if not path.exists():
+            return []
+        with open_db(path) as db:
+            return [card_from_dict(doc) for doc in db.table('cards').all()]
+
+    def find(self, unit_id: str, card_id: str) -> tuple[Card | None, int | None]:
+        """A card in the unit's archive, newest year first, and the year of its file."""
+        for year in reversed(self.years(unit_id)):
+            with open_db(self.path(unit_id, year)) as db:
+                doc = db.table('cards').get(Query().id == card_id)
+            if isinstance(doc, dict):
+                return card_from_dict(doc), year
+        return None, None
+
+    def write(self, unit_id: str, year: int, cards: list[Card]) -> None:
+        """Add cards to a year's file, or replace them there (one durable write)."""
+        path = self.path(unit_id, year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open_db(path) as db:
+            table = db.table('cards')
+            storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
+            with storage.batch():
+                existing = {doc['id']: doc.doc_id for doc in table.all()}
+                fresh = [card_to_dict(c) for c in cards if c.id not in existing]
+                for card in cards:
+                    if card.id in existing:
+                        table.update(card_to_dict(card), doc_ids=[existing[card.id]])
+                table.insert_multiple(fresh)
+
+    def write_by_year(self, unit_id: str, cards: Iterable[Card]) -> int:
+        """Archive cards in the files of their years; returns how many."""
+        by_year: dict[int, list[Card]] = {}
+        for card in cards:
+            by_year.setdefault(archive_year(card, self.timezone), []).append(card)
+        for year, those in by_year.items():
+            self.write(unit_id, year, those)
+        return sum(len(v) for v in by_year.values())
+
+    # --- the gains index ---
+
+    def gains(self, unit_ids: Iterable[str]) -> list[GainEntry]:
+        """The gains in every archive of these units; a file that cannot be read is logged and left out."""
+        entries: list[GainEntry] = []
+        for unit_id in unit_ids:
+            for year in self.years(unit_id):
+                try:
+                    entries.extend(self._gains_of(self.path(unit_id, year)))
+                except DataFileError:
+                    log.exception('the gains of unit %s in %d are left out', unit_id, year)
+        return entries
+
+    def index(self, unit_id: str, year: int) -> int:
+        """Read one file's gains into the index now (the hub does this file by file after it starts)."""
+        try:
+            return len(self._gains_of(self.path(unit_id, year)))
+        except DataFileError:
+            log.exception('the gains of unit %s in %d cannot be indexed', unit_id, year)
+            return 0
+
+    def _gains_of(self, path: Path) -> list[GainEntry]:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return []
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self._gain_cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            data = orjson.loads(path.read_bytes())
+            # only the cards with a gain become Card objects: most of the history has none
+            docs = [d for d in data.get('cards', {}).values() if d.get('gain')]
+            gains = entries_of(card_from_dict(d) for d in docs)
+        except (ValueError, KeyError, TypeError) as error:
+            raise DataFileError(path, f'unexpected content: {error!r}') from error
+        self._gain_cache[path] = (key, gains)
+        return gains
+
+
+def archivable(card: Card, cutoff: datetime) -> bool:
+    """A finished card (or a declined idea) from before ``cutoff``: it leaves the board for the archive."""
+    if card.deleted:
+        return False
+    if card.answer == Answer.DECLINED:
+        return card.answered_at is not None and card.answered_at < cutoff
+    return card.column == Column.DONE and card.finished_at is not None and card.finished_at < cutoff
+
+
+def archive_year(card: Card, timezone: tzinfo) -> int:
+    """The year of a card's archive file: when it was finished (or declined), in local time."""
+    moment = card.finished_at if card.answer != Answer.DECLINED else card.answered_at
+    return (moment or card.created_at).astimezone(timezone).year
+
+
+def leaving(card: Card, cutoff: datetime) -> bool:
+    """Whether the archive pass takes the card off the board; a card it cannot judge stays, and is logged."""
+    try:
+        return archivable(card, cutoff) or _expired_tombstone(card, cutoff)
+    except (TypeError, ValueError):
+        log.exception('card %s of unit %s cannot be archived; it stays on the board', card.id, card.unit_id)
+        return False
+
+
+def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
+    if not card.deleted or not card.stamps:
+        return False
+    newest_ms = stamp_ms(newest_stamp(card))
+    return datetime.fromtimestamp(newest_ms / 1000, cutoff.tzinfo) < cutoff

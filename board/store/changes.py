@@ -1,0 +1,45 @@
+"""What the store tells its subscribers after each committed change: the UI and the sync listen to these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain import Card, Goal, Organisation
+
+__all__ = ['CardChanged', 'CardsArchived', 'Change', 'GoalChanged', 'OrganisationChanged', 'RecordsChanged']
+
+
+@dataclass(frozen=True, slots=True)
+class CardChanged:
+    unit_id: str
+    seq: int
+    card: Card
+    previous: Card | None
+
+
+@dataclass(frozen=True, slots=True)
+class GoalChanged:
+    unit_id: str
+    seq: int
+    goal: Goal
+
+
+@dataclass(frozen=True, slots=True)
+class CardsArchived:
+    unit_id: str
+    card_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsChanged:
+    """A meeting was recorded or a recognition given or removed in a unit."""
+    unit_id: str
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationChanged:
+    organisation: Organisation
+
+
+Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged | RecordsChanged

@@ -1,0 +1,85 @@
+"""The organisation (``organisation.json``): its name, service areas and units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tinydb import Query, TinyDB
+
+from ..domain import Organisation, ServiceArea, Unit, is_valid_id
+from .files import AtomicJSONStorage, DataFileError, open_db
+
+__all__ = ['OrganisationFile', 'check_id']
+
+
+class OrganisationFile:
+    """Reads and writes the organisation; the store holds the lock and tells its subscribers."""
+
+    def __init__(self, path: Path) -> None:
+        self._db: TinyDB = open_db(path)
+        self.organisation = _load(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add_service_area(self, area: ServiceArea) -> None:
+        check_id(area.id)
+        with self._storage().batch():
+            self._db.table('service_areas').upsert({'id': area.id, 'name': area.name}, Query().id == area.id)
+        self.organisation = _load(self._db)
+
+    def add_unit(self, unit: Unit) -> None:
+        check_id(unit.id)
+        if self.organisation.service_area(unit.service_area_id) is None:
+            raise ValueError(f'unknown service area {unit.service_area_id!r} for unit {unit.id!r}')
+        with self._storage().batch():
+            self._db.table('units').upsert(_unit_doc(unit), Query().id == unit.id)
+        self.organisation = _load(self._db)
+
+    def import_organisation(self, areas: list[ServiceArea], units: list[Unit]) -> tuple[set[str], set[str]]:
+        """Add or rename service areas and units in one write; checks everything first. Returns the new ids."""
+        known_areas = {a.id for a in self.organisation.service_areas} | {a.id for a in areas}
+        for item_id in [a.id for a in areas] + [u.id for u in units]:
+            check_id(item_id)
+        for unit in units:
+            if unit.service_area_id not in known_areas:
+                raise ValueError(f'unknown service area {unit.service_area_id!r} for unit {unit.id!r}')
+        before_areas = {a.id for a in self.organisation.service_areas}
+        before_units = {u.id for u in self.organisation.units}
+        with self._storage().batch():
+            for area in areas:
+                self._db.table('service_areas').upsert({'id': area.id, 'name': area.name}, Query().id == area.id)
+            for unit in units:
+                self._db.table('units').upsert(_unit_doc(unit), Query().id == unit.id)
+        self.organisation = _load(self._db)
+        return {a.id for a in areas} - before_areas, {u.id for u in units} - before_units
+
+    def rename(self, name: str) -> None:
+        with self._storage().batch():
+            self._db.table('organisation').upsert({'key': 'organisation', 'name': name},
+                                                  Query().key == 'organisation')
+        self.organisation = _load(self._db)
+
+    def _storage(self) -> AtomicJSONStorage:
+        return self._db.storage  # type: ignore[return-value]
+
+
+def check_id(value: str) -> None:
+    if not is_valid_id(value):
+        raise ValueError(f'invalid id {value!r}: use lower-case letters, digits, "-" and "_" (at most 63)')
+
+
+def _unit_doc(unit: Unit) -> dict[str, str]:
+    return {'id': unit.id, 'name': unit.name, 'service_area_id': unit.service_area_id}
+
+
+def _load(db: TinyDB) -> Organisation:
+    try:
+        meta = db.table('organisation').get(Query().key == 'organisation')
+        areas = tuple(ServiceArea(id=d['id'], name=d['name']) for d in db.table('service_areas').all())
+        units = tuple(Unit(id=d['id'], name=d['name'], service_area_id=d['service_area_id'])
+                      for d in db.table('units').all())
+    except (KeyError, TypeError) as error:
+        raise DataFileError(Path(db.storage.path), f'unexpected content: {error!r}') from error  # type: ignore[attr-defined]
+    name = meta['name'] if isinstance(meta, dict) else ''
+    return Organisation(name=name, service_areas=areas, units=units)

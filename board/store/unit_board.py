@@ -1,0 +1,221 @@
+"""One unit's active board: its file (``units/<unit-id>.json``) and the domain objects read from it.
+
+The board keeps its cards, goals, meetings and recognitions in memory as frozen objects in containers that are
+replaced, never changed, so a reader on the event loop never sees half a change and a failed write can put the
+old state back (:meth:`UnitBoard.state` / :meth:`UnitBoard.restore`). Every write numbers what it changes with
+the unit's next sequence numbers (the base of sync) and goes to the file in one durable write per call; several
+calls inside one :meth:`AtomicJSONStorage.batch` share one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+from tinydb.table import Table
+
+from ..domain import Card, Column, Goal, Meeting, Recognition
+from .codec import (
+    card_from_dict,
+    card_to_dict,
+    goal_from_dict,
+    goal_to_dict,
+    meeting_from_dict,
+    meeting_to_dict,
+    recognition_from_dict,
+    recognition_to_dict,
+)
+from .files import AtomicJSONStorage, DataFileError, document, open_db
+
+__all__ = ['MAX_BOARD_CARDS', 'MAX_MEETINGS', 'MAX_RECOGNITIONS', 'MAX_UNIT_FILE_BYTES', 'SyncCursor', 'UnitBoard']
+
+#: cards a unit's active board may hold (ideas, work, finished, tombstones): a real board has under a hundred; a
+#: stolen token or a script must not grow one unit's file, and every screen of it, without bound
+MAX_BOARD_CARDS = 1000
+#: meetings and recognitions a unit keeps (a weekly meeting for 50 years; three recognitions a week for 30)
+MAX_MEETINGS = 2500
+MAX_RECOGNITIONS = 5000
+#: a unit's active board file may not grow past this (a busy ward's file after ten years is about 2 MB): whatever
+#: a stolen wall-screen token pushes, one unit's writes stay cheap for the writer every unit shares
+MAX_UNIT_FILE_BYTES = 8 * 1024 * 1024
+
+_COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
+#: what a transaction puts back if its write fails (the containers are replaced, never changed)
+_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions')
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """A replica's progress: its own changes up to ``pushed`` are on the hub; the hub's up to ``pulled`` are here.
+
+    ``refused``: changes the hub refused, as (kind, id, seq): held back until that record changes here again.
+    """
+    pushed: int = 0
+    pulled: int = 0
+    refused: tuple[tuple[str, str, int], ...] = ()
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> SyncCursor:
+        return cls(pushed=int(doc.get('pushed', 0)), pulled=int(doc.get('pulled', 0)),
+                   refused=tuple((str(k), str(i), int(s)) for k, i, s in doc.get('refused', ())))
+
+
+@dataclass(kw_only=True)
+class UnitBoard:
+    unit_id: str
+    db: TinyDB
+    cards: dict[str, Card]
+    doc_ids: dict[str, int]
+    goals: dict[str, Goal]
+    #: per goal: (seq, stamp) of its last change, for sync
+    goal_versions: dict[str, tuple[int, str]]
+    seq: int
+    #: how far this replica has pushed its changes to the hub and pulled the hub's (wall screens only)
+    cursor: SyncCursor
+    meetings: list[Meeting] = dataclasses.field(default_factory=list)
+    recognitions: dict[str, Recognition] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path, unit_id: str) -> UnitBoard:
+        path = folder / 'units' / f'{unit_id}.json'
+        db = open_db(path, max_bytes=MAX_UNIT_FILE_BYTES)
+        try:
+            docs = db.table('cards').all()
+            cards = {doc['id']: card_from_dict(doc) for doc in docs}
+            goal_docs = db.table('goals').all()
+            goals = {doc['id']: goal_from_dict(doc) for doc in goal_docs}
+            versions = {doc['id']: (int(doc.get('seq', 0)), str(doc.get('stamp', ''))) for doc in goal_docs}
+            meta = db.table('meta').get(doc_id=1)
+            cursor = SyncCursor.from_dict(meta.get('sync', {})) if meta else SyncCursor()
+            meetings = sorted((meeting_from_dict(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
+            recognitions = {d['id']: recognition_from_dict(d) for d in db.table('recognitions').all()}
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataFileError(path, f'unexpected content: {error!r}') from error
+        seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values()), *(m.seq for m in meetings),
+                   *(r.seq for r in recognitions.values())])
+        return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
+                   goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings,
+                   recognitions=recognitions)
+
+    @property
+    def storage(self) -> AtomicJSONStorage:
+        return self.db.storage  # type: ignore[return-value]
+
+    def state(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _STATE)
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(_STATE, state, strict=True):
+            setattr(self, name, value)
+
+    # --- reads ---
+
+    def on_board(self) -> list[Card]:
+        """The cards shown on the board, by column and place."""
+        return sorted((c for c in self.cards.values() if c.on_board),
+                      key=lambda c: (_COLUMN_ORDER[c.column], c.sort_key()))
+
+    def column(self, column: Column) -> list[Card]:
+        return sorted((c for c in self.cards.values() if c.column == column and c.on_board), key=Card.sort_key)
+
+    # --- writes (the caller holds the store's lock) ---
+
+    def write_cards(self, changes: list[tuple[Card | None, Card]]) -> list[tuple[Card | None, Card]]:
+        """Number the cards one after the other and write them: one TinyDB operation for the new ones and one for
+        the changed ones (TinyDB walks the whole table on each operation)."""
+        if not changes:
+            return []
+        numbered = [(before, dataclasses.replace(card, seq=self.seq + number))
+                    for number, (before, card) in enumerate(changes, start=1)]
+        fresh = [card for before, card in numbered if before is None]
+        changed = {card.id: card_to_dict(card) for before, card in numbered if before is not None}
+
+        def replace_document(doc: MutableMapping[str, Any]) -> None:
+            replacement = changed[doc['id']]
+            doc.clear()
+            doc.update(replacement)
+
+        seq = numbered[-1][1].seq
+        table = self.db.table('cards')
+        with self.storage.batch():
+            new_ids = table.insert_multiple(card_to_dict(c) for c in fresh) if fresh else []
+            if changed:
+                table.update(replace_document, doc_ids=[self.doc_ids[i] for i in changed])
+            self._write_seq(seq)
+        self.cards = {**self.cards, **{card.id: card for _, card in numbered}}
+        self.doc_ids = {**self.doc_ids, **{card.id: doc_id for card, doc_id in zip(fresh, new_ids, strict=True)}}
+        self.seq = seq
+        return numbered
+
+    def remove_cards(self, card_ids: Iterable[str]) -> None:
+        """Take cards out of the file (they have gone to the archive, or were old tombstones)."""
+        ids = set(card_ids)
+        with self.storage.batch():
+            self.db.table('cards').remove(doc_ids=[self.doc_ids[i] for i in ids])
+        self.cards = {k: v for k, v in self.cards.items() if k not in ids}
+        self.doc_ids = {k: v for k, v in self.doc_ids.items() if k not in ids}
+
+    def write_goal(self, goal: Goal, stamp: str) -> int:
+        seq = self.seq + 1
+        with self.storage.batch():
+            self.db.table('goals').upsert(goal_to_dict(goal) | {'seq': seq, 'stamp': stamp}, Query().id == goal.id)
+            self._write_seq(seq)
+        self.goals = {**self.goals, goal.id: goal}
+        self.goal_versions = {**self.goal_versions, goal.id: (seq, stamp)}
+        self.seq = seq
+        return seq
+
+    def write_records(self, meetings: list[Meeting], recognitions: list[Recognition]) -> list[int]:
+        """Number meetings and recognitions and write them: one table walk per kind. Returns their numbers."""
+        if not meetings and not recognitions:
+            return []
+        seq = self.seq
+        numbered_meetings = [dataclasses.replace(m, seq=seq + n) for n, m in enumerate(meetings, start=1)]
+        seq += len(meetings)
+        numbered_recognitions = [dataclasses.replace(r, seq=seq + n) for n, r in enumerate(recognitions, start=1)]
+        seq += len(recognitions)
+        with self.storage.batch():
+            _save_records(self.db.table('meetings'), [meeting_to_dict(m) for m in numbered_meetings])
+            _save_records(self.db.table('recognitions'), [recognition_to_dict(r) for r in numbered_recognitions])
+            self._write_seq(seq)
+        self.seq = seq
+        if numbered_meetings:
+            ids = {m.id for m in numbered_meetings}
+            self.meetings = sorted([*(m for m in self.meetings if m.id not in ids), *numbered_meetings],
+                                   key=lambda m: m.started_at)
+        if numbered_recognitions:
+            self.recognitions = {**self.recognitions, **{r.id: r for r in numbered_recognitions}}
+        return [m.seq for m in numbered_meetings] + [r.seq for r in numbered_recognitions]
+
+    def write_cursor(self, cursor: SyncCursor) -> None:
+        """Remember durably how far the replica has synced, so the outbox survives a restart or a power cut."""
+        if cursor == self.cursor:
+            return
+        with self.storage.batch():
+            self.db.table('meta').upsert(document({'unit_id': self.unit_id, 'seq': self.seq,
+                                                   'sync': dataclasses.asdict(cursor)}, 1))
+        self.cursor = cursor
+
+    def _write_seq(self, seq: int) -> None:
+        # an upsert of a document with its id updates the fields given: the sync cursor stays as it is
+        self.db.table('meta').upsert(document({'unit_id': self.unit_id, 'seq': seq}, 1))
+
+
+def _save_records(table: Table, docs: list[dict[str, Any]]) -> None:
+    """Insert or replace documents by their ``id``, walking the table once (not once per document)."""
+    if not docs:
+        return
+    by_id = {doc['id']: doc for doc in docs}
+    replaced: set[str] = set()
+
+    def replace(doc: MutableMapping[str, Any]) -> None:
+        record_id = doc['id']
+        replaced.add(record_id)
+        doc.clear()
+        doc.update(by_id[record_id])
+    table.update(replace, Query().id.one_of(list(by_id)))
+    table.insert_multiple(doc for record_id, doc in by_id.items() if record_id not in replaced)
