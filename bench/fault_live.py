@@ -14,12 +14,12 @@ import aiohttp
 import httpx
 from playwright.async_api import async_playwright
 
+from board.admin import issue_pairing_code
 from board.app import make_tokens
 from board.domain import CardFields, ServiceArea, Unit
 from board.settings import Settings
 from board.store import Store
 from board.store.codec import card_to_dict
-from board.sync_api import issue_pairing_code
 
 from .common import Row, percentile
 from .hubprocess import CHROMIUM, CHROMIUM_ARGS, resident_mb, start_hub, stop_hub

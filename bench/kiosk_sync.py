@@ -18,12 +18,12 @@ from pathlib import Path
 import aiohttp
 import httpx
 
+from board.admin import issue_pairing_code
 from board.app import make_tokens
 from board.domain import CardFields, Column, ServiceArea, Unit
 from board.settings import Settings
 from board.store import Store
 from board.store.codec import card_to_dict
-from board.sync_api import issue_pairing_code
 from board.sync_client import KioskCredentials, SyncClient
 
 from .common import Row, percentile

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
+from .devices import PAIRING_CODE_LIFETIME, PairingCode, hash_secret, new_pairing_code
 from .domain import Problem, RuleViolation
 from .orgfile import OrganisationFile
 from .store import Store
 from .users import Grant, Scope, Sessions, User, hash_password, validate_password, validate_username
 
-__all__ = ['check_grants', 'check_user', 'import_organisation', 'set_user']
+__all__ = ['check_grants', 'check_user', 'import_organisation', 'issue_pairing_code', 'set_user']
 
 
 def import_organisation(store: Store, parsed: OrganisationFile) -> tuple[int, int]:
@@ -89,3 +92,16 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
             'password_hash' in changes or updated.grants != existing.grants or updated.disabled):
         sessions.end_all([username])
     return updated
+
+
+def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:
+    """A new one-time code for pairing a wall screen with ``unit_id``; only its hash is kept.
+
+    Raises ``KeyError`` for an unknown unit. A write: call it on the store's writer (``store.run``).
+    """
+    if store.unit(unit_id) is None:
+        raise KeyError(f'no unit {unit_id}')
+    code = new_pairing_code()
+    expires: datetime = store.now() + PAIRING_CODE_LIFETIME
+    store.wall_screens.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=unit_id, expires_at=expires))
+    return {'code': code, 'unit_id': unit_id, 'expires_at': expires.isoformat()}

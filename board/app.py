@@ -12,7 +12,6 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from importlib import metadata
 from typing import TYPE_CHECKING
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING
 from .assets import ASSETS
 from .atomicfile import write_atomic
 from .bodylimit import BodyLimit
-from .i18n import Translator, translator
+from .context import AppContext
+from .i18n import translator
 from .settings import Settings
 from .store import Store
 from .store.files import guard_event_loop
@@ -58,26 +58,6 @@ MIN_GAP = 60.0
 MAX_GAP = 900.0
 #: seconds between two archive files read into the gains index after a start
 INDEX_PAUSE = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class AppContext:
-    """What every page needs, built once and handed to the page modules."""
-    settings: Settings
-    store: Store
-    t: Translator
-    #: the hub signs the QR-code tokens; a wall screen has none and shows the address the hub last sent it
-    tokens: SubmissionTokens | None
-    sync: SyncClient | None = None
-
-    def phone_url(self, unit_id: str) -> str:
-        """The address in the unit's QR code: the phone page with the unit's current token ('' if not known)."""
-        if self.tokens is None:
-            return self.sync.phone_url if self.sync is not None else ''
-        return f'{self.settings.base_url}/p/{self.tokens.current(unit_id)}'
-
-    def codes_fingerprint(self) -> object:
-        return self.tokens.fingerprint() if self.tokens is not None else self.phone_url('')
 
 
 def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, phone_url: str = '') -> AppContext:

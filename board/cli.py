@@ -191,7 +191,7 @@ def pair_kiosk(settings: Settings, hub: str, unit_id: str, code: str) -> KioskCr
 
 def pair_code(settings: Settings, unit_id: str) -> str:
     """A pairing code: written directly when the hub is stopped, asked of the running hub otherwise."""
-    from .sync_api import issue_pairing_code
+    from .admin import issue_pairing_code
     try:
         store = Store(settings.data_dir).open()
     except DataFolderBusy:

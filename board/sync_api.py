@@ -21,7 +21,6 @@ import hmac
 import logging
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,7 +32,7 @@ from starlette.requests import ClientDisconnect
 
 from . import admin as admin_rules
 from .backup import create_backup
-from .devices import PAIRING_CODE_LIFETIME, Kiosk, PairingCode, hash_secret, new_pairing_code, new_token
+from .devices import Kiosk, hash_secret, new_token
 from .domain import RuleViolation, ServiceArea, Unit
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
@@ -44,7 +43,7 @@ from .users import Grant, Sessions, hash_password, password_work
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
 
 if TYPE_CHECKING:
-    from .app import AppContext
+    from .context import AppContext
 
 __all__ = ['ChangeSignals', 'router']
 
@@ -232,7 +231,7 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
     async def create_pairing_code(body: PairingCodeRequest) -> dict[str, Any]:
         if store.unit(body.unit_id) is None:
             raise HTTPException(404, f'no unit {body.unit_id}')
-        return await store.run(issue_pairing_code, store, body.unit_id)
+        return await store.run(admin_rules.issue_pairing_code, store, body.unit_id)
 
     @admin.post('/backup')
     def backup(body: BackupRequest) -> dict[str, Any]:
@@ -282,16 +281,6 @@ def _refused(store: Store, device: Kiosk, unit_id: str, refused: PushRefused) ->
     store.wall_screens.record_refusals(device.id, len(refused.refused))
     return JSONResponse({'detail': {'message': 'push refused; nothing of it was stored',
                                     'refused': [r.as_dict() for r in refused.refused[:100]]}}, status_code=422)
-
-
-def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:
-    """A new one-time code for pairing a wall screen with ``unit_id``; only its hash is kept."""
-    if store.unit(unit_id) is None:
-        raise HTTPException(404, f'no unit {unit_id}')
-    code = new_pairing_code()
-    expires: datetime = store.now() + PAIRING_CODE_LIFETIME
-    store.wall_screens.add_pairing_code(PairingCode(code_hash=hash_secret(code), unit_id=unit_id, expires_at=expires))
-    return {'code': code, 'unit_id': unit_id, 'expires_at': expires.isoformat()}
 
 
 def _changes(context: 'AppContext', unit_id: str, since: int) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from nicegui.testing import User
 
-from board.app import AppContext, create_app, run_options
+from board.app import create_app, run_options
+from board.context import AppContext
 from board.settings import Settings
 from board.store import Store
 

@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from board.app import AppContext, make_tokens
+from board.app import make_tokens
+from board.context import AppContext
 from board.domain import CardFields, Goal, GoalStatus, Origin, Unit
 from board.i18n import translator
 from board.settings import Settings

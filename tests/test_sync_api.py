@@ -10,9 +10,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from board.admin import issue_pairing_code
 from board.domain import CardFields, Column
 from board.store.codec import card_to_dict
-from board.sync_api import issue_pairing_code
 
 from .conftest import Hub, off_loop
 from .factories import OTHER_UNIT, UNIT, seeded_store

@@ -17,13 +17,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+from board.admin import issue_pairing_code
 from board.atomicfile import write_atomic
 from board.clock import stamp_ms
 from board.domain import Card, CardFields, Column, Gain, GainCategory, Meeting, RuleViolation
 from board.store import Store, files
 from board.store.codec import card_to_dict
 from board.store.files import EventLoopWriteError
-from board.sync_api import issue_pairing_code
 
 from .conftest import Hub, off_loop
 from .factories import OTHER_UNIT, UNIT

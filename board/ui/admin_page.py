@@ -23,10 +23,10 @@ from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisatio
 from ..store import StoreWriteError
 from ..users import Grant, Scope, User, hash_password, password_work
 from .auth import Auth, Guard, forbidden, to_login
-from .leaders import leader_page
+from .leader_frame import leader_page
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ class AdminPage:
                             .props('flat no-caps color=negative').mark(f'revoke-{kiosk.id}')
 
     async def _pair(self, unit_id: str | None) -> None:
-        from ..sync_api import issue_pairing_code
+        from ..admin import issue_pairing_code
         if not self.allowed() or not unit_id:
             return
         issued = await self.store.run(issue_pairing_code, self.store, unit_id)

@@ -25,7 +25,7 @@ from ..users import Sessions, User, hash_password, needs_rehash, password_work, 
 from .htmlpage import HEADERS, read_body, read_form, render
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 

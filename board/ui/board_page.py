@@ -42,7 +42,7 @@ from .root_cause import RootCauseDialog
 from .theme import Heading, attrs, frame
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
     from ..i18n import Translator
     from ..sync_client import SyncStatus
 

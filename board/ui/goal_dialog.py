@@ -20,7 +20,7 @@ from ..store import StoreWriteError
 from .theme import GOAL_PALETTE, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 GOAL_ICONS = ('flag', 'favorite', 'schedule', 'health_and_safety', 'medication', 'restaurant', 'groups',
               'school', 'child_care', 'directions_car', 'description', 'savings', 'eco', 'sentiment_satisfied',

@@ -17,7 +17,7 @@ from .landing import unknown_unit
 from .theme import Heading, attrs, frame
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 
 def register(context: AppContext) -> None:

@@ -9,7 +9,7 @@ from nicegui import ui
 from .theme import Heading, frame
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 
 def register(context: AppContext) -> None:

@@ -42,7 +42,7 @@ from .gain_form import GainForm
 from .theme import Heading, attrs
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 

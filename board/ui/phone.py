@@ -32,7 +32,7 @@ from .htmlpage import HEADERS, read_body, read_form, render
 from .theme import safe_colour
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 

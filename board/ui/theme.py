@@ -13,7 +13,7 @@ from nicegui import app, ui
 from nicegui.elements.mixins.text_element import TextElement
 
 if TYPE_CHECKING:
-    from ..app import AppContext
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 

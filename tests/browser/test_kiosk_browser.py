@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from bench.hubprocess import start_hub, start_kiosk, stop_hub
+from board.admin import issue_pairing_code
 from board.domain import CardFields, Column
 from board.store import Store
-from board.sync_api import issue_pairing_code
 
 from ..factories import UNIT, seeded_store
 from .test_board_browser import card, column, touch_drag

@@ -1,0 +1,33 @@
+"""What every page and the sync API need, built once by ``board.app.create_app`` and handed to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .i18n import Translator
+from .settings import Settings
+from .store import Store
+from .sync_client import SyncClient
+from .tokens import SubmissionTokens
+
+__all__ = ['AppContext']
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """What every page needs, built once and handed to the page modules."""
+    settings: Settings
+    store: Store
+    t: Translator
+    #: the hub signs the QR-code tokens; a wall screen has none and shows the address the hub last sent it
+    tokens: SubmissionTokens | None
+    sync: SyncClient | None = None
+
+    def phone_url(self, unit_id: str) -> str:
+        """The address in the unit's QR code: the phone page with the unit's current token ('' if not known)."""
+        if self.tokens is None:
+            return self.sync.phone_url if self.sync is not None else ''
+        return f'{self.settings.base_url}/p/{self.tokens.current(unit_id)}'
+
+    def codes_fingerprint(self) -> object:
+        return self.tokens.fingerprint() if self.tokens is not None else self.phone_url('')
