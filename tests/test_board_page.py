@@ -231,3 +231,30 @@ async def test_recording_a_gain_on_a_card_in_progress(hub: Hub):
     gain = hub.store.card(UNIT, card.id).gain
     assert (gain.hours_per_week, gain.minutes_per_day, gain.days_per_week) == (1.25, 15, 5)
     await user.should_see('0,03 årsverk')
+
+
+async def test_overdue_follows_the_boards_time_zone_not_the_servers(hub: Hub):
+    from datetime import UTC, date, datetime
+    # 00:30 on the 26th in Oslo is still the 25th in UTC (the hub's machine may well run in UTC)
+    hub.store.now = lambda: datetime(2026, 11, 25, 23, 30, tzinfo=UTC)
+    await hub.do.create_card(UNIT, CardFields(title='Frist i går', due=date(2026, 11, 25)))
+    await hub.do.create_card(UNIT, CardFields(title='Frist i dag', due=date(2026, 11, 26)))
+    user = await open_board(hub)
+    await user.should_see('Frist 25.11.2026 passert')
+    await user.should_not_see('Frist 26.11.2026 passert')
+
+
+async def test_a_refused_write_is_shown_in_words_and_changes_nothing(hub: Hub):
+    from board.ui.writes import WRITE_FAILED, attempt
+    card = await hub.do.create_card(UNIT, CardFields(title='Står'))
+    gone = await attempt(hub.store, hub.store.move_card, UNIT, 'finnes-ikke', Column.DOING, 0)
+    assert (gone.ok, [p.key for p in gone.problems]) == (False, ['error.card_gone'])
+    refused = await attempt(hub.store, hub.store.edit_card, UNIT, card.id, CardFields(title=''))
+    assert [p.key for p in refused.problems] == ['error.title_empty']
+    ended = await attempt(hub.store, hub.store.delete_card, UNIT, card.id, allowed=lambda: None)
+    assert ended.problems[0].key == 'login.expired' and hub.store.card(UNIT, card.id) is not None
+
+    def full_disk(*_: object) -> None:
+        from board.store import StoreWriteError
+        raise StoreWriteError(hub.store.folder / 'units' / f'{UNIT}.json', OSError(28, 'No space left on device'))
+    assert (await attempt(hub.store, full_disk)).problems == (WRITE_FAILED,)

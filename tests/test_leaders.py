@@ -313,7 +313,7 @@ async def test_a_leader_confirms_a_gain_months_after_the_card_left_the_board(hub
     user.find(marker='confirm-save').click()
     await user.should_see('Gevinsten er bekreftet som realisert.')
     [entry] = [e for e in hub.store.gain_entries() if e.card_id == 'arkivert']
-    assert entry.realised_on == date.today() and entry.confirmed_by == 'Kari'
+    assert entry.realised_on == hub.store.local_now().date() and entry.confirmed_by == 'Kari'
     [card] = [c for c in hub.store.archived_cards(UNIT, long_ago.year) if c.id == 'arkivert']
     assert card.gain.realised and card.changed_by == 'Kari'  # type: ignore[union-attr]
 

@@ -15,15 +15,14 @@ from fastapi.responses import Response
 from nicegui import events, ui
 
 from .. import admin
-from ..clock import utc_now
 from ..devices import STALE_AFTER
-from ..domain import Problem, RuleViolation, ServiceArea, Unit
+from ..domain import ServiceArea, Unit
 from ..i18n import Translator
 from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisation_bytes, slug
-from ..store import StoreWriteError
 from ..users import Grant, Scope, User, hash_password, password_work
 from .auth import Auth, Guard, forbidden, to_login
 from .leader_frame import leader_page
+from .writes import LOGIN_ENDED, attempt, messages, notify_problems
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -182,11 +181,13 @@ class AdminPage:
 
     async def _write(self, change: Callable[[], object], message: str) -> None:
         try:
-            await self.store.run(change)
-        except (ValueError, StoreWriteError) as error:
+            written = await attempt(self.store, change, allowed=self.allowed)
+        except ValueError as error:  # an id or a service area the admin typed that the store refused
             log.warning('admin change by %s failed: %s', self.user.username, error)
-            ui.notify(self.t('error.write_failed') if isinstance(error, StoreWriteError) else str(error),
-                      type='negative', multi_line=True)
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        if not written.ok:
+            notify_problems(self.t, (p for p in written.problems if p != LOGIN_ENDED))  # allowed() said so
             return
         ui.notify(message, type='positive')
         self.show_units()
@@ -260,15 +261,12 @@ class AdminPage:
                     return
                 # Argon2 on the password workers, the write on the store's writer: the event loop waits for neither
                 hashed = await password_work(hash_password, new_password) if new_password else None
-                try:
-                    await self.store.run(
-                        admin.set_user, self.store, username.value or '', name=name.value or '', grants=chosen,
-                        password_hash=hashed, disabled=bool(disabled.value), sessions=self.guard.auth.sessions)
-                except RuleViolation as refused:
-                    error.text = ' '.join(_messages(t, refused.problems))
-                    return
-                except StoreWriteError:
-                    error.text = t('error.write_failed')
+                written = await attempt(
+                    self.store, admin.set_user, self.store, username.value or '', name=name.value or '',
+                    grants=chosen, password_hash=hashed, disabled=bool(disabled.value),
+                    sessions=self.guard.auth.sessions, allowed=self.allowed)
+                if not written.ok:
+                    error.text = ' '.join(messages(t, written.problems))
                     return
                 log.info('%s saved user %s', self.user.username, username.value)
                 dialog.close()
@@ -284,7 +282,7 @@ class AdminPage:
     def show_screens(self) -> None:
         t, store = self.t, self.store
         self.screens_panel.clear()
-        now = utc_now()
+        now = store.now()
         with self.screens_panel:
             with ui.row().classes('w-full gap-3 items-end'):
                 units = {u.id: u.name for u in sorted(store.organisation.units, key=lambda u: u.name.casefold())}
@@ -298,7 +296,8 @@ class AdminPage:
                 stale = kiosk.stale(now)
                 known = store.unit(kiosk.unit_id)
                 unit_name = known.name if known else kiosk.unit_id
-                seen = kiosk.last_seen.astimezone().strftime('%d.%m.%Y %H:%M') if kiosk.last_seen else t('admin.never')
+                seen = (kiosk.last_seen.astimezone(store.timezone).strftime('%d.%m.%Y %H:%M') if kiosk.last_seen
+                        else t('admin.never'))
                 state = t('admin.revoked') if kiosk.revoked else (t('admin.stale') if stale else t('admin.ok'))
                 with ui.row().classes('user-row w-full items-center gap-4').mark(f'kiosk-{kiosk.id}'):
                     ui.label(unit_name).classes('text-lg font-semibold min-w-[14rem]')
@@ -324,12 +323,9 @@ class AdminPage:
                                       expires=issued['expires_at'][:16].replace('T', ' '))
 
     async def _revoke(self, kiosk_id: str) -> None:
-        if not self.allowed():
-            return
-        try:
-            await self.store.run(self.store.wall_screens.revoke, kiosk_id)
-        except StoreWriteError:
-            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+        written = await attempt(self.store, self.store.wall_screens.revoke, kiosk_id, allowed=self.allowed)
+        if not written.ok:
+            notify_problems(self.t, (p for p in written.problems if p != LOGIN_ENDED))  # allowed() said so
             return
         log.info('%s revoked wall screen %s', self.user.username, kiosk_id)
         self.show_screens()
@@ -337,10 +333,6 @@ class AdminPage:
 
 def _file(*, areas: list[ServiceArea] | None = None, units: list[Unit] | None = None) -> OrganisationFile:
     return OrganisationFile(areas=areas or [], units=units or [])
-
-
-def _messages(t: Translator, problems: tuple[Problem, ...]) -> list[str]:
-    return [t(p.key, **p.params) for p in problems]
 
 
 def _columns(t: Translator, names: tuple[str, ...]) -> list[dict[str, object]]:

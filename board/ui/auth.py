@@ -20,9 +20,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..ratelimit import RateLimit
-from ..store import Store, StoreWriteError
+from ..store import Store
 from ..users import Sessions, User, hash_password, needs_rehash, password_work, verify_password
 from .htmlpage import HEADERS, read_body, read_form, render
+from .writes import attempt
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -95,9 +96,8 @@ class Auth:
                 return login_page(status=401, username=username, next_path=next, banner=t('login.failed'))
             if needs_rehash(user.password_hash):
                 new_hash = await password_work(hash_password, password)
-                try:
-                    await self.store.run(_rehash, self.store, user.username, user.password_hash, new_hash)
-                except StoreWriteError:
+                if not (await attempt(self.store, _rehash, self.store, user.username, user.password_hash,
+                                      new_hash)).ok:
                     log.warning('could not save the new password hash of %s; kept the old one', user.username)
             token = self.sessions.create(user.username)
             log.info('%s logged in from %s', user.username, address)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, TypeVar
 
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
@@ -26,13 +26,12 @@ from ..domain import (
     Meeting,
     Origin,
     Problem,
-    RuleViolation,
     Unit,
     validate_gain,
 )
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
-from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChanged, StoreWriteError
+from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChanged
 from .card_dialog import CardDialog
 from .card_view import CardView, GoalChip
 from .landing import unknown_unit
@@ -40,6 +39,7 @@ from .live import LiveChanges
 from .meeting import MeetingMode
 from .root_cause import RootCauseDialog
 from .theme import Heading, attrs, frame
+from .writes import LOGIN_ENDED, Attempt, attempt, notify_problems
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from ..sync_client import SyncStatus
 
 log = logging.getLogger(__name__)
+
+T = TypeVar('T')
 
 #: SortableJS options: our own pointer handling (same for mouse and finger), a handle, and a tolerance so a
 #: tap on the handle stays a tap
@@ -84,6 +86,7 @@ def wall_actor() -> tuple[Origin, str]:
 
 #: a wall screen whose clock is this far from the hub's says so (the hub refuses changes stamped 5 minutes ahead)
 CLOCK_WARNING_MS = 2 * 60_000
+
 
 class BoardScreen:
     """One screen's view of one unit's board (state per client, never shared between screens).
@@ -204,7 +207,7 @@ class BoardScreen:
         sync = self.context.sync
         if sync is None:
             return
-        text, icon, kind = sync_indicator(sync.status, self.t)
+        text, icon, kind = sync_indicator(sync.status, self.t, self.store.timezone)
         self.sync_label.text = text
         attrs(self.sync_label, {'data-icon': icon, 'data-state': kind})
 
@@ -261,9 +264,7 @@ class BoardScreen:
             background_tasks.create(self._mark_seen(card_id), name=f'mark seen {card_id}')
 
     async def _mark_seen(self, card_id: str) -> None:
-        try:
-            await self.store.run(self.store.mark_seen, self.unit.id, card_id)
-        except (RuleViolation, StoreWriteError):
+        if not (await attempt(self.store, self.store.mark_seen, self.unit.id, card_id)).ok:
             log.warning('could not mark card %s of unit %s as seen', card_id, self.unit.id)
 
     def open_new(self, column: Column) -> None:
@@ -275,48 +276,31 @@ class BoardScreen:
         column = self._column_of(event.target)
         if card_id is None or column is None:
             return
-        actor = self.actor()
-        if actor is None:
+        moved = await self._attempt(self.store.move_card, self.unit.id, card_id, column, event.new_index)
+        if not moved.ok:
             self._put_back(card_id)
-            return
-        origin, by = actor
-        try:
-            await self.store.run(self.store.move_card, self.unit.id, card_id, column, event.new_index,
-                                 origin=origin, by=by)
-        except RuleViolation as refused:
-            self._put_back(card_id)
-            self._notify_problems(refused.problems)
-        except StoreWriteError:
-            self._put_back(card_id)
-            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+            notify_problems(self.t, moved.problems)
 
     async def save(self, card_id: str | None, fields: CardFields, column: Column | None,
                    gain: Gain | None = None) -> list[Problem]:
         store, unit_id = self.store, self.unit.id
         column = column or Column.IDEAS
-        actor = self.actor()
-        if actor is None:
-            return [Problem('card', 'login.expired')]
-        origin, by = actor
         if gain is not None:  # checked first, so that a bad gain leaves the card as it was
             problems = validate_gain(gain, column, store.local_now().date())
             if problems:
                 return problems
-        try:
+
+        def save_card(*, origin: Origin, by: str) -> Card:  # on the store's writer: one round trip
             if card_id is None:
-                card = await store.run(store.create_card, unit_id, fields, column=column, origin=origin,
-                                       created_by=by)
+                card = store.create_card(unit_id, fields, column=column, origin=origin, created_by=by)
             else:
-                card = await store.run(store.edit_card, unit_id, card_id, fields, origin=origin, by=by)
+                card = store.edit_card(unit_id, card_id, fields, origin=origin, by=by)
                 if column != card.column:
-                    card = await store.run(store.move_card, unit_id, card_id, column, 0, origin=origin, by=by)
+                    card = store.move_card(unit_id, card_id, column, 0, origin=origin, by=by)
             if gain != card.gain and (gain is not None or card.column != Column.IDEAS):
-                await store.run(store.set_gain, unit_id, card.id, gain, origin=origin, by=by)
-        except RuleViolation as refused:
-            return list(refused.problems)
-        except StoreWriteError:
-            return [Problem('card', 'error.write_failed')]
-        return []
+                card = store.set_gain(unit_id, card.id, gain, origin=origin, by=by)
+            return card
+        return list((await self._attempt(save_card)).problems)
 
     def _open_root_causes(self, card: Card) -> None:
         if self.root_causes is None:
@@ -326,29 +310,20 @@ class BoardScreen:
 
     async def save_root_causes(self, card_id: str, whys: list[str],
                                causes: list[tuple[FishboneHeading, str]]) -> list[Problem]:
-        actor = self.actor()
-        if actor is None:
-            return [Problem('card', 'login.expired')]
-        origin, by = actor
-        try:
-            await self.store.run(self.store.set_root_causes, self.unit.id, card_id, whys, causes, origin=origin, by=by)
-        except RuleViolation as refused:
-            return list(refused.problems)
-        except StoreWriteError:
-            return [Problem('card', 'error.write_failed')]
-        return []
+        return list((await self._attempt(self.store.set_root_causes, self.unit.id, card_id, whys, causes)).problems)
 
     async def delete(self, card_id: str) -> None:
+        deleted = await self._attempt(self.store.delete_card, self.unit.id, card_id)
+        # a card someone else removed first is gone already: the board shows that, nothing to say
+        notify_problems(self.t, (p for p in deleted.problems if p.key != 'error.card_gone'))
+
+    async def _attempt(self, write: Callable[..., T], *args: object) -> Attempt[T]:
+        """A change made by whoever acts on this screen (checked now, on the server), recorded as theirs."""
         actor = self.actor()
         if actor is None:
-            return
+            return Attempt(problems=(LOGIN_ENDED,))
         origin, by = actor
-        try:
-            await self.store.run(self.store.delete_card, self.unit.id, card_id, origin=origin, by=by)
-        except RuleViolation:
-            pass  # someone else removed it first: the board already shows that
-        except StoreWriteError:
-            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
+        return await attempt(self.store, write, *args, origin=origin, by=by)
 
     # --- changes from the store ---
 
@@ -481,17 +456,14 @@ class BoardScreen:
             step = now.hour * 60 + now.minute
             self.root.style.update({'--shift-x': f'{step % 9 - 4}px', '--shift-y': f'{(step // 9) % 9 - 4}px'})
 
-    def _notify_problems(self, problems: tuple[Problem, ...]) -> None:
-        for problem in problems:
-            ui.notify(self.t(problem.key, **problem.params), type='warning', multi_line=True)
 
 
-def sync_indicator(status: SyncStatus, t: Translator) -> tuple[str, str, str]:
+def sync_indicator(status: SyncStatus, t: Translator, zone: tzinfo | None = None) -> tuple[str, str, str]:
     """What the wall screen's header says about its link to the hub: text, icon and state (for the colour)."""
     if status.unauthorised:
         text, icon, kind = t('sync.unauthorised'), 'link_off', 'offline'
     elif not status.online:
-        since = status.offline_since.astimezone().strftime('%H:%M') if status.offline_since else '?'
+        since = status.offline_since.astimezone(zone).strftime('%H:%M') if status.offline_since else '?'
         text = t('sync.offline', time=since)
         if status.waiting:
             text += ' · ' + t('sync.waiting', count=status.waiting)

@@ -16,8 +16,8 @@ from nicegui import ui
 
 from ..domain import NAME_MAX, Goal, GoalStatus, Origin, Problem, Target, Unit, validate_goal
 from ..ordering import key_between
-from ..store import StoreWriteError
 from .theme import GOAL_PALETTE, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
+from .writes import attempt, messages
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -144,10 +144,9 @@ class GoalDialog:
             self._show(problems)
             return
         store = self.context.store
-        try:
-            await store.run(store.save_goal, goal)
-        except StoreWriteError:
-            self.error.text = t('error.write_failed')
+        written = await attempt(store, store.save_goal, goal)
+        if not written.ok:
+            self.error.text = ' '.join(messages(t, written.problems))
             return
         self.dialog.close()
         self.list_dialog.close()

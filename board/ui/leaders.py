@@ -20,13 +20,11 @@ from fastapi.responses import Response
 from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
-from ..clock import utc_now
-from ..domain import Column, Organisation, Origin, RuleViolation, Unit
+from ..domain import Column, Organisation, Origin, Unit
 from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv
-from ..store import StoreWriteError
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
@@ -34,6 +32,7 @@ from .goal_dialog import GoalDialog
 from .leader_frame import leader_page, logout_button
 from .live import LiveChanges
 from .theme import STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
+from .writes import attempt, messages
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -158,7 +157,7 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
     t, store, settings = context.t, context.store, context.settings
     organisation = visible_organisation(store.organisation, user)
     summary = _summary(context, organisation, entries)
-    now = utc_now()
+    now = store.local_now()  # "overdue" and "waiting" are counted in the board's time zone
     overviews = [unit_overview(u, store.cards(u.id), store.goals(u.id), store.meetings(u.id), summary, now=now,
                                waiting_weeks=settings.idea_waiting_weeks) for u in organisation.units]
     areas = sorted(organisation.service_areas, key=lambda a: a.name.casefold())
@@ -224,8 +223,8 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
             if item.overdue:
                 _fact(t('leader.overdue', count=item.overdue), 'alarm', warn=True)
             if item.last_meeting is not None:
-                _fact(t('leader.last_meeting', date=t.date(item.last_meeting.ended_at.astimezone().date())), 'groups',
-                      warn=item.meeting_late)
+                held = item.last_meeting.ended_at.astimezone(context.store.timezone).date()
+                _fact(t('leader.last_meeting', date=t.date(held)), 'groups', warn=item.meeting_late)
             else:
                 _fact(t('leader.no_meeting'), 'groups', warn=True)
             key = 'leader.new_since_meeting' if item.last_meeting else 'leader.new_this_week'
@@ -253,7 +252,7 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
 
     goals_dialog = GoalDialog(context, unit, actor)
     screen = BoardScreen(context, changes, unit, actor=actor,
-                         highlight_since=meeting.ended_at if meeting else utc_now() - timedelta(days=7))
+                         highlight_since=meeting.ended_at if meeting else context.store.now() - timedelta(days=7))
 
     def toolbar() -> None:
         ui.button(t('goal.manage'), icon='flag', on_click=goals_dialog.open_list).props('no-caps') \
@@ -263,7 +262,7 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
         logout_button(context, guard)
 
     screen.build(toolbar)
-    since = t.date(meeting.ended_at.astimezone().date()) if meeting else None
+    since = t.date(meeting.ended_at.astimezone(context.store.timezone).date()) if meeting else None
     with screen.root:
         ui.label(t('leader.highlight_since', date=since) if since else t('leader.highlight_week')) \
             .classes('highlight-note').move(screen.root, 0)
@@ -280,7 +279,7 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
     summary = _summary(context, organisation, entries, chosen)
     everything = _summary(context, organisation, entries)  # the chart shows every quarter, whatever the period
     years = sorted({e.identified_on.year for e in entries} | {e.realised_on.year for e in entries if e.realised_on}
-                   | {date.today().year} | ({chosen.start.year} if chosen.start else set()), reverse=True)
+                   | {context.store.local_now().year} | ({chosen.start.year} if chosen.start else set()), reverse=True)
     whole = summary.organisation
     n = t.number
     with leader_page(context, guard, user, '/leder/gevinster', t('gains.heading'),
@@ -298,7 +297,7 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
         with ui.element('div').classes('kpi-row'):
             _kpi(t('gains.identified'), n(whole.identified), t('gains.fte_unit'), 'kpi-identified')
             _kpi(t('gains.realised'), n(whole.realised), t('gains.fte_unit'), 'kpi-realised')
-            _kpi(t('gains.active_units'), f'{active_units(context, organisation.units, utc_now())}',
+            _kpi(t('gains.active_units'), f'{active_units(context, organisation.units, context.store.now())}',
                  t('gains.of_units', units=len(organisation.units)), 'kpi-active')
             _kpi(t('gains.count'), str(whole.count), '', 'kpi-count')
             if whole.amount_realised:
@@ -382,7 +381,8 @@ def _confirm_dialog(context: AppContext, guard: Guard, unit: Unit, entry: GainEn
     with ui.dialog() as dialog, ui.card().classes('gap-3 p-6'):
         ui.label(t('gains.confirm_heading', title=entry.title)).classes('text-xl font-bold') \
             .style('overflow-wrap: anywhere')
-        day = ui.input(t('gain.realised_on'), value=date.today().isoformat()).props('outlined type=date') \
+        day = ui.input(t('gain.realised_on'), value=store.local_now().date().isoformat()) \
+            .props('outlined type=date') \
             .mark('confirm-date')
         who = ui.input(t('gain.confirmed_by'), value=current.name if current else '').props('outlined') \
             .mark('confirm-by')
@@ -399,14 +399,10 @@ def _confirm_dialog(context: AppContext, guard: Guard, unit: Unit, entry: GainEn
             except (TypeError, ValueError):
                 error.text = t('error.bad_date')
                 return
-            try:
-                await store.run(store.confirm_gain, unit.id, entry.card_id, realised_on=realised_on,
-                                by=who.value or user.name)
-            except RuleViolation as refused:
-                error.text = ' '.join(t(p.key, **p.params) for p in refused.problems)
-                return
-            except StoreWriteError:
-                error.text = t('error.write_failed')
+            written = await attempt(store, store.confirm_gain, unit.id, entry.card_id, realised_on=realised_on,
+                                    by=who.value or user.name)
+            if not written.ok:
+                error.text = ' '.join(messages(t, written.problems))
                 return
             log.info('%s confirmed the gain of card %s (unit %s)', user.username, entry.card_id, unit.id)
             dialog.close()
@@ -451,6 +447,6 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     organisation = visible_organisation(context.store.organisation, user)
     summary = _summary(context, organisation, entries, period)
     scope = ReportScope(organisation=organisation, title=scope_title(context, user, organisation),
-                        active_units=active_units(context, organisation.units, utc_now()))
-    return status_pdf(summary, scope, period, context.t, generated=date.today())
+                        active_units=active_units(context, organisation.units, context.store.now()))
+    return status_pdf(summary, scope, period, context.t, generated=context.store.local_now().date())
 

@@ -19,7 +19,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
@@ -32,14 +32,13 @@ from ..domain import (
     Meeting,
     PdcaStage,
     Problem,
-    RuleViolation,
     Unit,
     validate_card_fields,
     week_start,
 )
-from ..store import StoreWriteError
 from .gain_form import GainForm
 from .theme import Heading, attrs
+from .writes import attempt, notify_problems
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -126,21 +125,14 @@ class MeetingMode:
     def _decided(self, text: str) -> None:
         self.decisions.append(text)
 
-    async def _write(self, write: Callable[..., object], *args: object, **kwargs: object) -> bool:
+    async def _write(self, write: Callable[..., object], *args: object, **kwargs: Any) -> bool:
         """Write through the store; show a problem in words and return False if it was refused."""
-        try:
-            await self.store.run(write, *args, **kwargs)
-        except RuleViolation as refused:
-            self._problems(refused.problems)
-            return False
-        except StoreWriteError:
-            ui.notify(self.t('error.write_failed'), type='negative', multi_line=True)
-            return False
-        return True
+        written = await attempt(self.store, write, *args, **kwargs)
+        notify_problems(self.t, written.problems)
+        return written.ok
 
     def _problems(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
-        for problem in problems:
-            ui.notify(self.t(problem.key, **problem.params), type='warning', multi_line=True)
+        notify_problems(self.t, problems)
 
     # --- 1. new ideas, one by one ---
 
@@ -325,15 +317,10 @@ class MeetingMode:
                 if isinstance(gain, Problem):
                     form.show_problem(gain)
                     return
-                try:
-                    saved = await self.store.run(self.store.set_gain, self.unit.id, card.id, gain)
-                except RuleViolation as refused:
-                    for problem in refused.problems:
-                        if not form.show_problem(problem):
-                            ui.notify(t(problem.key, **problem.params), type='warning')
-                    return
-                except StoreWriteError:
-                    ui.notify(t('error.write_failed'), type='negative')
+                written = await attempt(self.store, self.store.set_gain, self.unit.id, card.id, gain)
+                notify_problems(t, [p for p in written.problems if not form.show_problem(p)])
+                saved = written.value
+                if saved is None:
                     return
                 if isinstance(saved.gain, Gain):
                     fte = t.number(saved.gain.fte(self.context.settings.full_time_week), 2)
@@ -375,10 +362,7 @@ class MeetingMode:
         t = self.t
         meeting = Meeting(id=uuid.uuid4().hex, unit_id=self.unit.id, started_at=self.started,
                           ended_at=self.store.now(), present=self.present, decisions=tuple(self.decisions))
-        try:
-            await self.store.run(self.store.record_meeting, meeting)
-        except StoreWriteError:
-            ui.notify(t('error.write_failed'), type='negative', multi_line=True)
+        if not await self._write(self.store.record_meeting, meeting):
             return
         log.info('board meeting of unit %s: %d min, %d present, %d decisions', self.unit.id, meeting.minutes,
                  meeting.present, len(meeting.decisions))

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import TITLE_MAX, CardFields, Goal, Origin, Problem, RuleViolation, Unit, validate_card_fields
+from ..domain import TITLE_MAX, CardFields, Goal, Origin, Problem, Unit, validate_card_fields
 from ..i18n import Translator
 from ..privacy import find_personal_data
 from ..ratelimit import RateLimit
-from ..store import StoreWriteError
 from ..tokens import SubmissionTokens, TokenProblem
 from .card_view import readable_colour
 from .htmlpage import HEADERS, read_body, read_form, render
 from .theme import safe_colour
+from .writes import WRITE_FAILED, attempt
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -101,13 +101,12 @@ def router(context: AppContext) -> APIRouter:
             return form_page(unit, token, values=values, warning=t('phone.personal_text', kinds=kinds))
 
         store = context.store
-        try:
-            await store.run(store.create_card, unit.id, fields, origin=Origin.PHONE, created_by=values['name'])
-        except RuleViolation as refused:
-            return form_page(unit, token, status=422, values=values, problems=list(refused.problems),
-                             banner=t('phone.fix_errors'))
-        except StoreWriteError:
+        sent = await attempt(store, store.create_card, unit.id, fields, origin=Origin.PHONE, created_by=values['name'])
+        if sent.problems == (WRITE_FAILED,):
             return form_page(unit, token, status=503, values=values, banner=t('phone.unavailable'))
+        if not sent.ok:
+            return form_page(unit, token, status=422, values=values, problems=list(sent.problems),
+                             banner=t('phone.fix_errors'))
         per_phone.record(client)
         per_unit.record(unit.id)
         return RedirectResponse(f'/p/{token}?sent=1', status_code=303, headers=HEADERS)
