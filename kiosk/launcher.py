@@ -24,14 +24,16 @@ import json
 import logging
 import shlex
 import subprocess
+import sys
 import time
-import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as clock_time
 from enum import StrEnum
 from pathlib import Path
+
+from board.settings import ConfigError, LauncherSettings, load_launcher_settings
 
 __all__ = ['Action', 'KioskConfig', 'Observation', 'decide', 'main']
 
@@ -54,20 +56,8 @@ class Action(StrEnum):
     SCREEN_ON = 'screen_on'
 
 
-@dataclass(frozen=True, slots=True)
-class KioskConfig:
-    url: str = 'http://127.0.0.1:8080/'
-    chromium: str = '/usr/bin/chromium'
-    extra_flags: tuple[str, ...] = ()
-    profile_dir: str = '/var/lib/forbedringstavla/chromium'
-    check_every: float = 10.0
-    stale_after: float = 60.0
-    nightly_restart: clock_time | None = clock_time(3, 30)
-    screen_on: clock_time | None = None
-    screen_off: clock_time | None = None
-    screen_days: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)  # ISO weekdays
-    display_off_command: str = 'xset dpms force off'
-    display_on_command: str = 'xset dpms force on'
+class KioskConfig(LauncherSettings):
+    """The ``[kiosk]`` table: its fields, types and ranges are :class:`board.settings.LauncherSettings`."""
 
     @property
     def status_url(self) -> str:
@@ -161,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--rounds', type=int, default=0, help='stop after this many checks (for tests; 0: never)')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-    config = load_config(args.config)
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f'{parser.prog}: {error}', file=sys.stderr)
+        return 2
     browser = Browser(config)
     seen = Observation(now=datetime.now(), monotonic=time.monotonic(), app_answers=False, boards_connected=0,
                        browser_running=False)
@@ -210,15 +204,8 @@ def run_display_command(command: str) -> bool:
 
 
 def load_config(path: Path) -> KioskConfig:
-    with path.open('rb') as file:
-        values = dict(tomllib.load(file).get('kiosk', {}))
-    for name in ('nightly_restart', 'screen_on', 'screen_off'):
-        if name in values:
-            values[name] = clock_time.fromisoformat(values[name]) if values[name] else None
-    for name in ('extra_flags', 'screen_days'):
-        if name in values:
-            values[name] = tuple(values[name])
-    return KioskConfig(**values)
+    """The ``[kiosk]`` table of ``path``; a bad value raises one :class:`ConfigError` naming it."""
+    return load_launcher_settings(path, KioskConfig)
 
 
 def _plus_minutes(moment: clock_time, minutes: int) -> clock_time:

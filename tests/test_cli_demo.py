@@ -52,6 +52,16 @@ def test_cli_refuses_bad_settings_with_one_line(tmp_path, capsys):
     assert 'language' in capsys.readouterr().err
 
 
+def test_cli_names_a_bad_environment_variable_and_a_missing_argument(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv('BOARD_PORT', '0')
+    assert main(['users', '--data', str(tmp_path)]) == 2
+    assert capsys.readouterr().err == ('board: port = "0" (from the environment variable BOARD_PORT): must be a whole '
+                                       'number from 1 to 65535\n')
+    monkeypatch.delenv('BOARD_PORT')
+    assert main(['kiosk', '--data', str(tmp_path)]) == 2  # a first start needs --hub, --unit and --pair
+    assert capsys.readouterr().err.startswith('board: first start of a wall screen: give --hub, --unit and --pair')
+
+
 def test_board_command_is_installed_and_documents_its_subcommands():
     result = subprocess.run([sys.executable, '-m', 'board.cli', '--help'], capture_output=True, text=True,
                             cwd=ROOT, check=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from board.settings import ConfigError, Settings
-from kiosk.launcher import Action, Browser, KioskConfig, Observation, decide, load_config
+from kiosk.launcher import Action, Browser, KioskConfig, Observation, decide, load_config, main
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = KioskConfig(stale_after=60, nightly_restart=clock_time(3, 30))
@@ -83,6 +83,14 @@ def test_the_example_config_loads(tmp_path):
     assert config.nightly_restart == clock_time(3, 30)
 
 
+def test_a_bad_launcher_setting_stops_it_with_one_line(tmp_path, capsys):
+    path = tmp_path / 'board.toml'
+    path.write_text('[kiosk]\nstale_after = -1\n')
+    assert main(['--config', str(path), '--rounds', '1']) == 2
+    assert capsys.readouterr().err == (f'python -m kiosk.launcher: [kiosk] stale_after = -1 (in {path}): must be a '
+                                       'number above 0\n')
+
+
 def test_the_launcher_tracks_only_the_process_it_started(tmp_path):
     fake_chromium = tmp_path / 'chromium'
     fake_chromium.write_text(f'#!{sys.executable}\nimport time\ntime.sleep(30)\n')
@@ -103,4 +111,4 @@ def test_quiet_hours_across_midnight():
     assert not settings.in_quiet_hours(clock_time(6, 0))
     assert not Settings().in_quiet_hours(clock_time(23, 0))
     with pytest.raises(ConfigError, match='quiet_hours'):
-        Settings(quiet_hours='late').validate()
+        Settings(quiet_hours='late')
