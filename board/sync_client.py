@@ -148,10 +148,13 @@ class SyncClient:
     async def exchange(self, client: httpx.AsyncClient) -> None:
         """Push (part of) the outbox and pull the hub's changes; move the cursors only once the hub has answered."""
         cursor = self.store.sync_cursor(self.unit_id)
+        seq_before = self.store.seq(self.unit_id)
         waiting = self._waiting_records()
         chunk, encoded = _chunk(waiting)
-        # everything up to the chunk's last record has gone (or is held back); with the whole outbox, all of it
-        pushed_up_to = max([cursor.pushed, *(r.seq for r in (waiting if len(chunk) == len(waiting) else chunk))])
+        # everything up to the chunk's last record has gone (or is held back); with the whole outbox, everything
+        # numbered so far has (the rest came from the hub), so the cursor passes the hub's changes too
+        pushed_up_to = max(cursor.pushed, seq_before) if len(chunk) == len(waiting) else \
+            max([cursor.pushed, *(r.seq for r in chunk)])
         if chunk:
             self.status.update(waiting=len(waiting))
         body: dict[str, object] = {'pulled': cursor.pulled, 'cards': [], 'meetings': [], 'recognitions': []}
@@ -167,9 +170,11 @@ class SyncClient:
         latest = self.store.sync_cursor(self.unit_id)
         sent = {(_KIND[type(r)], r.id) for r in chunk}
         refused = tuple(entry for entry in latest.refused if (entry[0], entry[1]) not in sent)
+        pushed = max(latest.pushed, pushed_up_to)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                             SyncCursor(pushed=max(latest.pushed, pushed_up_to), pulled=latest.pulled,
-                                        refused=refused))
+                             SyncCursor(pushed=pushed, pulled=latest.pulled, refused=refused))
+        # the hub's changes at or below the pushed cursor are out of the outbox for good: forget them
+        self._from_hub = {seq for seq in self._from_hub if seq > pushed}
         self._count_waiting()
         self.status.update(online=True, offline_since=None, unauthorised=False, last_sync=utc_now())
 

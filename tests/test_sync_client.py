@@ -180,3 +180,20 @@ def test_the_wall_says_when_the_hub_refused_changes_or_its_clock_is_wrong():
     text, _, kind = sync_indicator(SyncStatus(online=True, clock_offset_ms=7 * 60_000 + 5_000), t)
     assert (text, kind) == ('Tilkoblet · Klokka på skjermen går 7 min feil', 'offline')
     assert sync_indicator(SyncStatus(online=True, clock_offset_ms=-30_000), t)[0] == 'Tilkoblet'  # within reason
+
+
+async def test_the_wall_forgets_which_changes_came_from_the_hub_once_they_are_behind_it(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: client.status.online)
+        for number in range(30):  # a week of phone ideas and leaders' edits, none made on the wall
+            await hub.do.create_card(UNIT, CardFields(title=f'Fra huben {number}'))
+        await eventually(lambda: len(kiosk.cards(UNIT)) == 30, seconds=5)
+        await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Fra veggen'))  # the next exchange pushes
+        await eventually(lambda: client.status.waiting == 0 and len(hub.store.cards(UNIT)) == 31, seconds=5)
+        await eventually(lambda: len(client._from_hub) < 5)
+        assert client.store.sync_cursor(UNIT).pushed >= 30
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
