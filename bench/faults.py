@@ -19,13 +19,34 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .common import Row, report
 from .hubprocess import ROOT
 
 
-def kill_storm(kind: str, rounds: int, *, seed: int = 7) -> Row:
+@dataclass(frozen=True, slots=True)
+class KillStorm:
+    """What a storm of kills found."""
+    kind: str
+    rounds: int
+    acknowledged: int
+    broken: int
+    lost: int
+    killed_after_ms: list[float]
+
+    def row(self) -> Row:
+        name = 'board store (atomic, fsync)' if self.kind == 'ours' else 'plain TinyDB JSONStorage'
+        ours = self.kind == 'ours'
+        return Row(figure=f'SIGKILL during writes: {name}', target='0 broken files, 0 lost writes' if ours
+                   else 'baseline', samples=self.killed_after_ms,
+                   passed=(self.broken == 0 and self.lost == 0) if ours else None,
+                   note=f'{self.rounds} kills, {self.acknowledged} acknowledged writes, {self.broken} broken files, '
+                        f'{self.lost} lost')
+
+
+def kill_storm(kind: str, rounds: int, *, seed: int = 7) -> KillStorm:
     """Kill a writer ``rounds`` times; count files that did not load and acknowledged writes that were lost."""
     rng = random.Random(seed)
     broken = lost = acknowledged = 0
@@ -57,10 +78,7 @@ def kill_storm(kind: str, rounds: int, *, seed: int = 7) -> Row:
                 continue
             lost += sum(1 for record, number in latest.items() if stored.get(record, 0) < number)
             latest = {r: n for r, n in latest.items() if stored.get(r, 0) >= n}
-    name = 'board store (atomic, fsync)' if kind == 'ours' else 'plain TinyDB JSONStorage'
-    return Row(figure=f'SIGKILL during writes: {name}', target='0 broken files, 0 lost writes' if kind == 'ours'
-               else 'baseline', samples=killed_after, passed=(broken == 0 and lost == 0) if kind == 'ours' else None,
-               note=f'{rounds} kills, {acknowledged} acknowledged writes, {broken} broken files, {lost} lost')
+    return KillStorm(kind, rounds, acknowledged, broken, lost, killed_after)
 
 
 def _load(kind: str, folder: Path) -> dict[str, int] | None:
@@ -94,7 +112,7 @@ def main() -> int:
     from . import fault_live
     started = time.monotonic()
     rows = fault_live.hub_kill_storm(rounds=args.kills)
-    rows += [kill_storm('ours', args.kills), kill_storm('plain', args.kills)]
+    rows += [kill_storm('ours', args.kills).row(), kill_storm('plain', args.kills).row()]
     rows += fault_live.full_disk()
     rows += fault_live.hub_restart(boards=args.boards)
     rows += fault_live.soak(updates=args.soak)

@@ -328,7 +328,8 @@ def _ask_running_hub(settings: Settings, path: str, body: Answer, busy: DataFold
     if response.status_code in (404, 422):
         raise HubRefused(str(response.json().get('detail', 'refused')))
     response.raise_for_status()
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def _unit_ids(store: Store) -> list[str]:

@@ -203,7 +203,7 @@ def demo_logins(store: Store, secrets_dir: Path) -> list[tuple[str, str]]:
     """
     path = secrets_dir / 'demo-logins.json'
     if path.exists():
-        return [tuple(pair) for pair in json.loads(path.read_text())]  # type: ignore[misc]
+        return [tuple(pair) for pair in json.loads(path.read_text())]
     if store.accounts.all():
         return []  # someone made their own users: leave them alone
     logins = []

@@ -19,6 +19,10 @@ class RateLimit:
         self._max_keys = max_keys
         self._events: dict[str, deque[float]] = {}
 
+
+    def __len__(self) -> int:
+        """How many keys (phones, addresses, names) it remembers now."""
+        return len(self._events)
     def retry_after(self, key: str) -> float:
         """Seconds until ``key`` may act again (0 if it may now)."""
         events = self._fresh(key)

@@ -111,7 +111,7 @@ class SyncClient:
     def unit_id(self) -> str:
         return self.credentials.unit_id
 
-    def start(self) -> list[asyncio.Task]:
+    def start(self) -> list[asyncio.Task[None]]:
         """Subscribe to local changes and run the sync and heartbeat loops (call on the event loop)."""
         loop = asyncio.get_running_loop()
 

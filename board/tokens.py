@@ -63,10 +63,11 @@ class SubmissionTokens:
         if grace > rotation:
             raise ValueError('the grace period cannot be longer than the rotation period')
         self._secret = secret
-        self._path = revocations
-        self._rotation = rotation.total_seconds()
+        #: where revocations are kept, how long a code lasts (seconds), and the clock (tests move it)
+        self.revocations = revocations
+        self.rotation_seconds = rotation.total_seconds()
         self._grace = grace.total_seconds()
-        self._now = now
+        self.now = now
         self._lock = threading.Lock()
         self._generations: dict[str, int] = {}
         self._seen_mtime: int | None = -1
@@ -89,9 +90,9 @@ class SubmissionTokens:
             return TokenCheck(unit_id, TokenProblem.UNKNOWN_UNIT)
         if generation != self.generation(unit_id) or self._broken:
             return TokenCheck(unit_id, TokenProblem.REVOKED)  # an unreadable revocation list accepts nothing
-        now = self._now().timestamp()
-        current = int(now // self._rotation)
-        in_grace = period == current - 1 and now - current * self._rotation < self._grace
+        now = self.now().timestamp()
+        current = int(now // self.rotation_seconds)
+        in_grace = period == current - 1 and now - current * self.rotation_seconds < self._grace
         if period != current and not in_grace:
             return TokenCheck(unit_id, TokenProblem.EXPIRED)
         return TokenCheck(unit_id)
@@ -105,10 +106,10 @@ class SubmissionTokens:
         with self._lock:
             self._load()
             if self._broken:
-                raise RevocationsUnreadable(self._path)  # never overwrite a list we cannot read
+                raise RevocationsUnreadable(self.revocations)  # never overwrite a list we cannot read
             generations = {**self._generations, unit_id: self._generations.get(unit_id, 0) + 1}
-            self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(self._path, json.dumps(generations, indent=1, sort_keys=True).encode(), mode=0o600)
+            self.revocations.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(self.revocations, json.dumps(generations, indent=1, sort_keys=True).encode(), mode=0o600)
             self._generations = generations
         log.warning('submission code of unit %s revoked (generation %d)', unit_id, generations[unit_id])
         return generations[unit_id]
@@ -121,7 +122,7 @@ class SubmissionTokens:
     # --- internals ---
 
     def _period(self) -> int:
-        return int(self._now().timestamp() // self._rotation)
+        return int(self.now().timestamp() // self.rotation_seconds)
 
     def _make(self, unit_id: str, period: int, generation: int) -> str:
         return f'{unit_id}.{period:x}.{generation}.{self._sign(unit_id, period, generation)}'
@@ -132,7 +133,7 @@ class SubmissionTokens:
 
     def _reload_if_changed(self) -> None:
         try:
-            mtime: int | None = self._path.stat().st_mtime_ns
+            mtime: int | None = self.revocations.stat().st_mtime_ns
         except FileNotFoundError:
             mtime = None
         if mtime != self._seen_mtime:
@@ -141,8 +142,8 @@ class SubmissionTokens:
 
     def _load(self) -> None:
         try:
-            mtime = self._path.stat().st_mtime_ns
-            text = self._path.read_text()
+            mtime = self.revocations.stat().st_mtime_ns
+            text = self.revocations.read_text()
         except FileNotFoundError:
             self._seen_mtime, self._generations, self._broken = None, {}, False
             return
@@ -153,7 +154,8 @@ class SubmissionTokens:
             self._broken = False
         except (ValueError, TypeError, AttributeError) as error:
             # refuse every token rather than accept a revoked one; IT sees why in the log (once per change)
-            log.error('cannot read %s (%s): no phone idea is accepted until it is fixed or removed', self._path, error)
+            log.error('cannot read %s (%s): no phone idea is accepted until it is fixed or removed',
+                      self.revocations, error)
             self._generations, self._broken = {}, True
 
 

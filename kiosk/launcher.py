@@ -35,7 +35,7 @@ from pathlib import Path
 
 from board.settings import ConfigError, LauncherSettings, load_launcher_settings
 
-__all__ = ['Action', 'KioskConfig', 'Observation', 'decide', 'main']
+__all__ = ['Action', 'LauncherConfig', 'Observation', 'decide', 'main']
 
 log = logging.getLogger('kiosk')
 
@@ -56,7 +56,7 @@ class Action(StrEnum):
     SCREEN_ON = 'screen_on'
 
 
-class KioskConfig(LauncherSettings):
+class LauncherConfig(LauncherSettings):
     """The ``[kiosk]`` table: its fields, types and ranges are :class:`board.settings.LauncherSettings`."""
 
     @property
@@ -85,7 +85,7 @@ class Observation:
     last_nightly: datetime | None = None
 
 
-def decide(config: KioskConfig, seen: Observation) -> list[Action]:
+def decide(config: LauncherConfig, seen: Observation) -> list[Action]:
     """What to do now. Updates the memory fields of ``seen`` for the next round."""
     actions: list[Action] = []
     wanted_on = config.screen_should_be_on(seen.now)
@@ -119,9 +119,9 @@ def decide(config: KioskConfig, seen: Observation) -> list[Action]:
 class Browser:
     """The one Chromium process this launcher started."""
 
-    def __init__(self, config: KioskConfig) -> None:
+    def __init__(self, config: LauncherConfig) -> None:
         self.config = config
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def running(self) -> bool:
@@ -203,9 +203,9 @@ def run_display_command(command: str) -> bool:
         return False
 
 
-def load_config(path: Path) -> KioskConfig:
+def load_config(path: Path) -> LauncherConfig:
     """The ``[kiosk]`` table of ``path``; a bad value raises one :class:`ConfigError` naming it."""
-    return load_launcher_settings(path, KioskConfig)
+    return load_launcher_settings(path, LauncherConfig)
 
 
 def _plus_minutes(moment: clock_time, minutes: int) -> clock_time:

@@ -15,7 +15,7 @@ from board.domain import Column
 
 from .conftest import Hub
 from .factories import UNIT
-from .test_board_page import cards_in, eventually, open_board, tap_card
+from .helpers import cards_in, eventually, open_board, tap_card
 
 
 def decode_image_source(source: str) -> str:

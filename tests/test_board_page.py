@@ -1,9 +1,7 @@
 """The board's behaviour for a person at the screen, through NiceGUI's simulated user (no browser)."""
 
-import asyncio
 import errno
 import os
-from collections.abc import Callable
 
 import pytest
 from nicegui import ui
@@ -12,32 +10,7 @@ from board.domain import CardFields, Column
 
 from .conftest import Hub
 from .factories import UNIT
-
-
-async def open_board(hub: Hub):
-    user = hub.new_user()
-    await user.open(f'/units/{UNIT}')
-    return user
-
-
-async def eventually(check: Callable[[], object], seconds: float = 3.0) -> None:
-    """Wait until ``check`` holds: writes run on the store's thread and reach the page a moment later."""
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    assert check()
-
-
-def tap_card(user, card) -> None:
-    """Tap a card as a finger does: the column's listener receives the card's id."""
-    user.find(marker=f'column-{card.column.value}').trigger('click', card.id)
-
-
-def cards_in(user, column: Column) -> list[str]:
-    [container] = user.find(marker=f'column-{column.value}').elements
-    return [label.text for card in container.default_slot.children
-            for label in card.descendants() if 'card-title' in label.classes]
+from .helpers import cards_in, eventually, open_board, tap_card
 
 
 async def test_landing_lists_service_areas_and_their_units(hub: Hub):

@@ -13,8 +13,7 @@ from board.store.codec import card_from_dict, card_to_dict
 
 from .conftest import Hub
 from .factories import UNIT, seeded_store
-from .test_board_page import eventually
-from .test_sync_client import Network, start_kiosk, stop
+from .helpers import Network, eventually, start_kiosk, stop
 
 
 def test_every_idea_gets_an_answer_parked_stays_declined_leaves_with_its_reason(store: Store) -> None:

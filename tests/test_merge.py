@@ -62,7 +62,8 @@ class Node:
             self.store.add_unit(Unit(id=UNIT, name='Avdeling A', service_area_id='helse'))
 
     def version(self, card_id: str) -> Card:
-        return self.store._board(UNIT).cards[card_id]
+        """The card as this node holds it, tombstones and declined ideas too (what sync would send)."""
+        return next(c for c in self.store.changes_since(UNIT, 0)[0] if c.id == card_id)
 
     def apply(self, card_id: str, kind: str, value) -> Card | None:
         """Do one edit as a person on this node would; returns the message to send, or None if refused."""

@@ -202,8 +202,8 @@ def test_a_bad_code_gets_a_friendly_page_asking_to_scan_again(phone_client: Phon
     elif case == 'revoked':
         tokens.revoke(UNIT)
     elif case == 'expired':
-        later = tokens._now() + timedelta(weeks=6)
-        tokens._now = lambda: later
+        later = tokens.now() + timedelta(weeks=6)
+        tokens.now = lambda: later
     for response in (phone_client.client.get(f'/p/{token}'), phone_client.send(f'/p/{token}', title='Idé')):
         assert response.status_code in (404, 410)
         assert 'Skann QR-koden på enhetens skjerm på nytt' in text_of(response)

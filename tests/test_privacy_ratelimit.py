@@ -46,4 +46,4 @@ def test_rate_limit_forgets_idle_keys_instead_of_growing():
         limit.record(f'k{number}')
     now[0] = 20.0
     limit.record('fresh')
-    assert len(limit._events) == 1
+    assert len(limit) == 1

@@ -7,7 +7,6 @@ import json
 import time
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from board.admin import issue_pairing_code
@@ -16,20 +15,7 @@ from board.store.codec import card_to_dict
 
 from .conftest import Hub, off_loop
 from .factories import OTHER_UNIT, UNIT, seeded_store
-from .test_board_page import cards_in, eventually, open_board
-
-
-def client(hub: Hub, token: str = '') -> httpx.AsyncClient:
-    headers = {'Authorization': f'Bearer {token}'} if token else {}
-    return httpx.AsyncClient(transport=hub._transport, base_url='http://127.0.0.1', headers=headers)
-
-
-async def pair(hub: Hub, unit_id: str = UNIT) -> str:
-    code = (await off_loop(issue_pairing_code, hub.store, unit_id))['code']
-    async with client(hub) as api:
-        response = await api.post('/api/v1/pair', json={'code': code, 'unit_id': unit_id})
-    assert response.status_code == 200, response.text
-    return response.json()['token']
+from .helpers import cards_in, client, eventually, open_board, pair
 
 
 async def test_pairing_gives_a_token_once_and_the_hub_keeps_only_its_hash(hub: Hub):

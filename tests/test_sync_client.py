@@ -2,53 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from pathlib import Path
-
-import httpx
 
 from board.domain import Card, CardFields, Column, Goal
-from board.store import Store
-from board.sync_client import KioskCredentials, SyncClient
 
-from .conftest import Hub, off_loop
-from .factories import UNIT, seeded_store
-from .test_board_page import eventually
-from .test_sync_api import pair
-
-
-class Network(httpx.AsyncBaseTransport):
-    """The hub's app behind a switch: when ``down``, every request fails as a dead network would."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.down = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.down:
-            raise httpx.ConnectError('network is down', request=request)
-        return await self.inner.handle_async_request(request)
-
-
-def open_replica(folder: Path, node_id: str) -> Store:
-    return Store(folder, node_id=node_id).open() if folder.exists() else seeded_store(folder, node_id=node_id)
-
-
-async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:
-    token = await pair(hub)
-    [device] = [k for k in hub.store.wall_screens.all() if not k.revoked][-1:]
-    store = await off_loop(open_replica, folder, device.id)
-    credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id=UNIT, kiosk_id=device.id, token=token)
-    client = SyncClient(store, credentials, version='test', transport=network)
-    return store, client, client.start()
-
-
-async def stop(client: SyncClient, tasks: list[asyncio.Task]) -> None:
-    client.stop()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+from .conftest import Hub
+from .factories import UNIT
+from .helpers import Network, eventually, start_kiosk, stop
 
 
 async def test_changes_reach_the_hub_and_come_back_within_a_second(hub: Hub, tmp_path):

@@ -27,7 +27,7 @@ from board.store.files import EventLoopWriteError
 
 from .conftest import Hub, off_loop
 from .factories import OTHER_UNIT, UNIT
-from .test_sync_api import client, pair
+from .helpers import client, pair
 
 
 def now_stamp(ahead_ms: int = 0) -> str:

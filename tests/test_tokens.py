@@ -40,7 +40,7 @@ def test_a_token_moved_to_another_unit_or_altered_is_forged(tokens):
     assert tokens.check(f'{unit}.{period}.{int(generation) + 1}.{signature}', UNITS).problem == TokenProblem.FORGED
     flipped = signature[:-1] + ('A' if signature[-1] != 'A' else 'B')
     assert tokens.check(f'{unit}.{period}.{generation}.{flipped}', UNITS).problem == TokenProblem.FORGED
-    other_secret = SubmissionTokens(b'another secret, also long enough', tokens._path, now=tokens._now)
+    other_secret = SubmissionTokens(b'another secret, also long enough', tokens.revocations, now=tokens.now)
     assert tokens.check(other_secret.current('avd-a'), UNITS).problem == TokenProblem.FORGED
 
 
@@ -51,7 +51,7 @@ def test_malformed_tokens_are_refused(tokens, garbage):
 
 def test_codes_rotate_and_the_previous_one_works_for_the_grace_period(tokens, clock):
     old = tokens.current('avd-a')
-    period_start = (int(clock.now.timestamp() // tokens._rotation) + 1) * tokens._rotation
+    period_start = (int(clock.now.timestamp() // tokens.rotation_seconds) + 1) * tokens.rotation_seconds
     clock.now = datetime.fromtimestamp(period_start + 3600, UTC)  # an hour into the next period
     new = tokens.current('avd-a')
     assert new != old

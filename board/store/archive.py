@@ -66,7 +66,7 @@ class Archive:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open_db(path) as db:
             table = db.table('cards')
-            storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
+            storage: AtomicJSONStorage = db.storage
             with storage.batch():
                 existing = {doc['id']: doc.doc_id for doc in table.all()}
                 fresh = [card_to_dict(c) for c in cards if c.id not in existing]

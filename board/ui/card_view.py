@@ -34,7 +34,7 @@ class CardView(ui.element):
         self.card_id = card.id
         self._t = t
         self._full_time_week = full_time_week
-        self._shown: tuple | None = None
+        self._shown: tuple[object, ...] | None = None
         self.classes('board-card flex')
         # the attribute the column's click and key handlers read back (OPEN_CARD_ON_CLICK/KEY in board_page)
         attrs(self, {'data-card-id': card.id, 'role': 'listitem', 'tabindex': '0'})

@@ -4,41 +4,15 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from bench.hubprocess import RunningHub
 
 from ..factories import UNIT
 from .conftest import CspWatch
+from .helpers import card, column, touch_drag
 
 pytestmark = pytest.mark.browser
-
-
-def card(page: Page, title: str) -> Locator:
-    return page.locator('.board-card', has_text=title)
-
-
-def column(page: Page, name: str) -> Locator:
-    return page.locator(f'[data-column={name}]')
-
-
-def touch_drag(page: Page, source: Locator, target: Locator) -> None:
-    """Drag with a finger: real touch events through the DevTools protocol, held briefly before moving."""
-    cdp = page.context.new_cdp_session(page)
-    start = source.bounding_box()
-    end = target.bounding_box()
-    assert start and end
-    x, y = start['x'] + start['width'] / 2, start['y'] + start['height'] / 2
-    to_x, to_y = end['x'] + end['width'] / 2, end['y'] + 40
-    cdp.send('Input.dispatchTouchEvent', {'type': 'touchStart', 'touchPoints': [{'x': x, 'y': y}]})
-    page.wait_for_timeout(250)  # past the touch delay that keeps scrolling from starting a drag
-    steps = 12
-    for i in range(1, steps + 1):
-        cdp.send('Input.dispatchTouchEvent', {'type': 'touchMove', 'touchPoints': [
-            {'x': x + (to_x - x) * i / steps, 'y': y + (to_y - y) * i / steps}]})
-        page.wait_for_timeout(30)
-    cdp.send('Input.dispatchTouchEvent', {'type': 'touchEnd', 'touchPoints': []})
-    cdp.detach()
 
 
 def test_finger_drags_a_card_from_ideas_to_progress_and_it_stays_after_reload(running_hub: RunningHub,

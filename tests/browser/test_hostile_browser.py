@@ -19,7 +19,7 @@ from board.users import Grant, Scope
 
 from ..factories import UNIT, seeded_store
 from .conftest import LEADER_PASSWORD, CspWatch
-from .test_phone_browser import PHONE, scan
+from .helpers import PHONE, scan
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from board.domain import CardFields, Column
 from board.store import Store
 
 from ..factories import UNIT, seeded_store
-from .test_board_browser import card, column, touch_drag
+from .helpers import card, column, touch_drag
 
 pytestmark = pytest.mark.browser
 

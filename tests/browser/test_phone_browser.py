@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
-from PIL import Image
 from playwright.sync_api import Page, expect
 
 from bench.hubprocess import RunningHub
 
 from ..factories import UNIT
+from .helpers import PHONE, scan
 
 pytestmark = pytest.mark.browser
-
-PHONE = {'viewport': {'width': 393, 'height': 852}, 'has_touch': True, 'is_mobile': True, 'device_scale_factor': 2}
-
-
-def scan(page: Page) -> str:
-    """What a phone camera reads from the code on the wall screen."""
-    png = page.locator('.qr-thumb img').screenshot()
-    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    return code.text
-
 
 def serious_violations(page: Page) -> list[str]:
     results = Axe().run(page)

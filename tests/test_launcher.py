@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from board.settings import ConfigError, Settings
-from kiosk.launcher import Action, Browser, KioskConfig, Observation, decide, load_config, main
+from kiosk.launcher import Action, Browser, LauncherConfig, Observation, decide, load_config, main
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = KioskConfig(stale_after=60, nightly_restart=clock_time(3, 30))
+CONFIG = LauncherConfig(stale_after=60, nightly_restart=clock_time(3, 30))
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0)
 
 
@@ -65,14 +65,14 @@ def test_the_browser_is_restarted_once_a_night():
 
 
 def test_the_screen_follows_the_units_hours():
-    school = KioskConfig(screen_on=clock_time(7), screen_off=clock_time(17), screen_days=(1, 2, 3, 4, 5))
+    school = LauncherConfig(screen_on=clock_time(7), screen_off=clock_time(17), screen_days=(1, 2, 3, 4, 5))
     evening = observe(now=datetime(2026, 11, 23, 17, 0), screen_is_on=True)
     assert decide(school, evening) == [Action.SCREEN_OFF]
     saturday = observe(now=datetime(2026, 11, 28, 9, 0), screen_is_on=False)
     assert decide(school, saturday) == []
     monday = observe(now=datetime(2026, 11, 30, 7, 0), screen_is_on=False)
     assert decide(school, monday) == [Action.SCREEN_ON]
-    nursing_home = KioskConfig()
+    nursing_home = LauncherConfig()
     assert decide(nursing_home, observe(now=datetime(2026, 11, 28, 3, 0), screen_is_on=True)) == []
 
 
@@ -95,7 +95,7 @@ def test_the_launcher_tracks_only_the_process_it_started(tmp_path):
     fake_chromium = tmp_path / 'chromium'
     fake_chromium.write_text(f'#!{sys.executable}\nimport time\ntime.sleep(30)\n')
     fake_chromium.chmod(0o755)
-    browser = Browser(KioskConfig(chromium=str(fake_chromium), profile_dir=str(tmp_path / 'profile')))
+    browser = Browser(LauncherConfig(chromium=str(fake_chromium), profile_dir=str(tmp_path / 'profile')))
     browser.start()
     process = browser.process
     assert browser.running

@@ -1,0 +1,101 @@
+"""What many tests share: opening a board as a screen, waiting for a change to arrive, a wall screen's sync.
+
+Test modules import these from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from board.admin import issue_pairing_code
+from board.domain import Column
+from board.store import Store
+from board.sync_client import KioskCredentials, SyncClient
+
+from .conftest import Hub, off_loop
+from .factories import UNIT, seeded_store
+
+__all__ = ['Network', 'cards_in', 'client', 'eventually', 'open_board', 'open_replica', 'pair', 'start_kiosk',
+           'stop', 'tap_card']
+
+
+# --- a board on a simulated screen ---------------------------------------------------------------------------------
+
+async def open_board(hub: Hub):
+    user = hub.new_user()
+    await user.open(f'/units/{UNIT}')
+    return user
+
+
+async def eventually(check: Callable[[], object], seconds: float = 3.0) -> None:
+    """Wait until ``check`` holds: writes run on the store's thread and reach the page a moment later."""
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    assert check()
+
+
+def tap_card(user, card) -> None:
+    """Tap a card as a finger does: the column's listener receives the card's id."""
+    user.find(marker=f'column-{card.column.value}').trigger('click', card.id)
+
+
+def cards_in(user, column: Column) -> list[str]:
+    [container] = user.find(marker=f'column-{column.value}').elements
+    return [label.text for card in container.default_slot.children
+            for label in card.descendants() if 'card-title' in label.classes]
+
+
+# --- the sync API, as a wall screen calls it ------------------------------------------------------------------------
+
+def client(hub: Hub, token: str = '') -> httpx.AsyncClient:
+    headers = {'Authorization': f'Bearer {token}'} if token else {}
+    return httpx.AsyncClient(transport=hub._transport, base_url='http://127.0.0.1', headers=headers)
+
+
+async def pair(hub: Hub, unit_id: str = UNIT) -> str:
+    code = (await off_loop(issue_pairing_code, hub.store, unit_id))['code']
+    async with client(hub) as api:
+        response = await api.post('/api/v1/pair', json={'code': code, 'unit_id': unit_id})
+    assert response.status_code == 200, response.text
+    return response.json()['token']
+
+
+# --- a wall screen's sync client through a network that can be cut -------------------------------------------------
+
+class Network(httpx.AsyncBaseTransport):
+    """The hub's app behind a switch: when ``down``, every request fails as a dead network would."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.down = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError('network is down', request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def open_replica(folder: Path, node_id: str) -> Store:
+    return Store(folder, node_id=node_id).open() if folder.exists() else seeded_store(folder, node_id=node_id)
+
+
+async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:
+    token = await pair(hub)
+    [device] = [k for k in hub.store.wall_screens.all() if not k.revoked][-1:]
+    store = await off_loop(open_replica, folder, device.id)
+    credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id=UNIT, kiosk_id=device.id, token=token)
+    client = SyncClient(store, credentials, version='test', transport=network)
+    return store, client, client.start()
+
+
+async def stop(client: SyncClient, tasks: list[asyncio.Task]) -> None:
+    client.stop()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
