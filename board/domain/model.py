@@ -1,0 +1,341 @@
+"""The things on a board: organisation, goals, gains, cards, meetings, recognitions. Plain, frozen data.
+
+Objects are frozen: a change produces a new object (``dataclasses.replace``), so a card held by one screen can
+never be altered behind its back by another. What may change and how is in ``rules``; what a person may type is
+checked in ``validation``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    'EDITABLE_FIELDS',
+    'Answer',
+    'Card',
+    'CardFields',
+    'Column',
+    'FishboneHeading',
+    'Gain',
+    'GainCategory',
+    'GainStatus',
+    'Goal',
+    'GoalStatus',
+    'IsoWeek',
+    'Meeting',
+    'Organisation',
+    'Origin',
+    'PdcaStage',
+    'Problem',
+    'Recognition',
+    'RuleViolation',
+    'ServiceArea',
+    'Target',
+    'Unit',
+    'week_start',
+]
+
+
+class Column(StrEnum):
+    IDEAS = 'ideas'
+    DOING = 'doing'
+    DONE = 'done'
+
+
+class Answer(StrEnum):
+    """The board meeting's answer to an idea, when it is not taken into Pågår: every idea gets one."""
+    PARKED = 'parked'      # kept in Ideer for later, marked Parkert
+    DECLINED = 'declined'  # leaves the board with a short reason, kept in the history
+
+
+class FishboneHeading(StrEnum):
+    """The six classic headings of a fishbone (Ishikawa) diagram: the 6 M's."""
+    PEOPLE = 'people'            # menneske
+    METHOD = 'method'            # metode
+    EQUIPMENT = 'equipment'      # maskin / utstyr
+    MATERIAL = 'material'        # materiale
+    ENVIRONMENT = 'environment'  # miljø
+    MEASUREMENT = 'measurement'  # måling
+
+
+class GoalStatus(StrEnum):
+    ON_TRACK = 'on_track'
+    AT_RISK = 'at_risk'
+    OFF_TRACK = 'off_track'
+
+
+class PdcaStage(StrEnum):
+    """PDCA / PUKK: Planlegge, Utføre, Kontrollere, Korrigere."""
+    PLAN = 'plan'
+    DO = 'do'
+    CHECK = 'check'
+    ACT = 'act'
+
+
+class Origin(StrEnum):
+    """Where a change came from."""
+    BOARD = 'board'
+    PHONE = 'phone'
+    LEADER = 'leader'
+
+
+@dataclass(frozen=True, slots=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    @classmethod
+    def of(cls, moment: date | datetime) -> IsoWeek:
+        iso = moment.isocalendar()
+        return cls(iso.year, iso.week)
+
+    def __str__(self) -> str:
+        return f'{self.year}-W{self.week:02d}'
+
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    def shifted(self, weeks: int) -> IsoWeek:
+        return IsoWeek.of(self.monday() + timedelta(weeks=weeks))
+
+
+def week_start(moment: datetime, weeks_back: int = 0) -> datetime:
+    """Monday 00:00 of ``moment``'s ISO week (in ``moment``'s own time zone), ``weeks_back`` weeks earlier."""
+    local = moment.date() - timedelta(days=moment.weekday(), weeks=weeks_back)
+    return datetime.combine(local, time(0, 0), tzinfo=moment.tzinfo)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A validation problem: which field, and a message key with its parameters for the translator."""
+    field: str
+    key: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class RuleViolation(ValueError):
+    """Raised when a change breaks a rule of the board; carries the problems for the UI to show."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__('; '.join(f'{p.field}: {p.key}' for p in self.problems))
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class ServiceArea:
+    """A tjenesteområde (Helse og omsorg, Oppvekst, NAV ...), grouping units."""
+    id: str
+    name: str
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Unit:
+    """An enhet: a ward, a school, a kindergarten ... Each unit has one board."""
+    id: str
+    name: str
+    service_area_id: str
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Organisation:
+    name: str
+    service_areas: tuple[ServiceArea, ...] = ()
+    units: tuple[Unit, ...] = ()
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def service_area(self, area_id: str) -> ServiceArea | None:
+        return next((a for a in self.service_areas if a.id == area_id), None)
+
+    def units_in(self, area_id: str) -> list[Unit]:
+        return sorted((u for u in self.units if u.service_area_id == area_id), key=lambda u: u.name.casefold())
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Target:
+    """A measurable target, e.g. waiting time (unit "dager") now 3.1, target 2."""
+    unit: str
+    current: float
+    target: float
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Goal:
+    """A unit's goal (mål), shown with its colour and icon so it is visible across the room."""
+    id: str
+    unit_id: str
+    name: str
+    colour: str
+    icon: str = 'flag'
+    status: GoalStatus = GoalStatus.ON_TRACK
+    target: Target | None = None
+    position: str = 'V'
+
+
+class GainCategory(StrEnum):
+    """What kind of gain: the municipality reports its Lean results split into these three."""
+    QUALITY = 'quality'    # økt kvalitet
+    CAPACITY = 'capacity'  # økt kvantitet
+    SAVINGS = 'savings'    # besparelse
+
+
+class GainStatus(StrEnum):
+    IDENTIFIED = 'identified'
+    REALISED = 'realised'
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Gain:
+    """The time an improvement frees (gevinst), counted in årsverk: hours per week ÷ the full-time week.
+
+    People often know the gain as "ten minutes a day on each of five days"; then ``minutes_per_day`` and
+    ``days_per_week`` keep what was typed and ``hours_per_week`` is computed from them.
+    """
+    categories: tuple[GainCategory, ...]
+    hours_per_week: float
+    minutes_per_day: float | None = None
+    days_per_week: float | None = None
+    status: GainStatus = GainStatus.IDENTIFIED
+    identified_on: date
+    realised_on: date | None = None
+    #: who confirmed that the gain is realised (a leader's name)
+    confirmed_by: str = ''
+    note: str = ''
+    amount_nok: int | None = None
+
+    @classmethod
+    def per_day(cls, minutes_per_day: float, days_per_week: float, **values: Any) -> Gain:
+        return cls(hours_per_week=minutes_per_day * days_per_week / 60, minutes_per_day=minutes_per_day,
+                   days_per_week=days_per_week, **values)
+
+    def fte(self, full_time_week: float) -> float:
+        """Årsverk: the hours freed per week as a share of one full-time position."""
+        return self.hours_per_week / full_time_week
+
+    @property
+    def realised(self) -> bool:
+        return self.status == GainStatus.REALISED
+
+#: the fields a person edits; everything else on a card is recorded by the rules
+EDITABLE_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win')
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class CardFields:
+    """What a person types or picks for a card; validated before it reaches a card."""
+    title: str
+    description: str = ''
+    goal_id: str | None = None
+    owner: str = ''
+    due: date | None = None
+    pdca: PdcaStage | None = None
+    quick_win: bool = False
+
+    def cleaned(self) -> CardFields:
+        """Trim surrounding whitespace; the text in between is kept exactly as typed."""
+        return dataclasses.replace(self, title=self.title.strip(), description=self.description.strip(),
+                                   owner=self.owner.strip())
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Card:
+    id: str
+    unit_id: str
+    title: str
+    description: str = ''
+    column: Column = Column.IDEAS
+    position: str = 'V'
+    goal_id: str | None = None
+    owner: str = ''
+    due: date | None = None
+    pdca: PdcaStage | None = None
+    quick_win: bool = False
+    #: the time the improvement frees, once someone has estimated it (cards in Pågår or Ferdig)
+    gain: Gain | None = None
+    #: the board meeting's answer to an idea that was not taken into Pågår, with its reason, and when
+    answer: Answer | None = None
+    answer_note: str = ''
+    answered_at: datetime | None = None
+    #: root-cause analysis at the board: up to five "why?" answers, and fishbone causes under the six headings
+    whys: tuple[str, ...] = ()
+    causes: tuple[tuple[FishboneHeading, str], ...] = ()
+    #: where the card was made and by whom (empty: anonymous, the default for staff)
+    origin: Origin = Origin.BOARD
+    created_by: str = ''
+    #: where the last change came from and by whom (a leader's name; empty from the wall or a phone)
+    changed_origin: Origin = Origin.BOARD
+    changed_by: str = ''
+    #: an idea from a phone is marked new until someone opens it on the board (or the next board meeting)
+    unseen: bool = False
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    deleted: bool = False
+    #: per-field hybrid-logical-clock stamps of the last change, for field-level merging in sync
+    stamps: Mapping[str, str] = field(default_factory=dict)
+    #: the unit's change sequence number of this card's last change
+    seq: int = 0
+
+    @property
+    def created_week(self) -> IsoWeek:
+        return IsoWeek.of(self.created_at)
+
+    @property
+    def started_week(self) -> IsoWeek | None:
+        return IsoWeek.of(self.started_at) if self.started_at else None
+
+    @property
+    def finished_week(self) -> IsoWeek | None:
+        return IsoWeek.of(self.finished_at) if self.finished_at else None
+
+    @property
+    def on_board(self) -> bool:
+        """Shown on the board: not deleted, and not an idea the meeting declined."""
+        return not self.deleted and self.answer != Answer.DECLINED
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due is not None and self.column != Column.DONE and self.due < today
+
+    def fields(self) -> CardFields:
+        return CardFields(title=self.title, description=self.description, goal_id=self.goal_id, owner=self.owner,
+                          due=self.due, pdca=self.pdca, quick_win=self.quick_win)
+
+    def sort_key(self) -> tuple[str, str]:
+        # two screens may pick the same position key while apart; the id breaks the tie the same way everywhere
+        return (self.position, self.id)
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Meeting:
+    """A weekly board meeting (tavlemøte): when, how long, how many were there, what was decided.
+
+    Recorded once, when the meeting ends, on the wall screen; it travels to the hub like a card does.
+    """
+    id: str
+    unit_id: str
+    started_at: datetime
+    ended_at: datetime
+    present: int = 0
+    decisions: tuple[str, ...] = ()
+    seq: int = 0
+
+    @property
+    def minutes(self) -> int:
+        return round((self.ended_at - self.started_at).total_seconds() / 60)
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Recognition:
+    """Ros: "catch someone doing something right", shown on the board for the week it was given."""
+    id: str
+    unit_id: str
+    text: str
+    created_at: datetime
+    deleted: bool = False
+    seq: int = 0

@@ -1,0 +1,212 @@
+"""What a person does to a card, as functions from a card to the changed card; and the rules every card keeps.
+
+The store numbers, stamps and writes what these return; it never decides what a change means.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from ..ordering import key_between
+from .model import (
+    Answer,
+    Card,
+    CardFields,
+    Column,
+    FishboneHeading,
+    Gain,
+    GainStatus,
+    Goal,
+    Origin,
+    PdcaStage,
+    Problem,
+    RuleViolation,
+)
+from .validation import (
+    CAUSE_MAX,
+    WHY_MAX,
+    validate_card_fields,
+    validate_gain,
+    validate_short_text,
+)
+
+__all__ = [
+    'answered',
+    'changed_fields',
+    'confirmed',
+    'edited',
+    'move_card',
+    'new_card',
+    'normalise_card',
+    'position_at',
+    'with_gain',
+    'with_root_causes',
+]
+
+
+#: moves that are refused, with the reason shown to the person who tried
+_FORBIDDEN_MOVES: dict[tuple[Column, Column], str] = {
+    (Column.DONE, Column.IDEAS): 'error.move_done_to_ideas',
+}
+
+
+def move_card(card: Card, to: Column, *, position: str, now: datetime) -> Card:
+    """Move a card to a column and place, recording what the move means.
+
+    - Into Pågår: the start time is recorded and the PDCA stage starts at Planlegge.
+    - Into Ferdig: the finish time (and the start, if it skipped Pågår) is recorded.
+    - Straight from Ideer to Ferdig only for a quick win (lavthengende frukt); other ideas go through PDCA.
+    - Back from Ferdig to Pågår reopens the card; from Pågår to Ideer makes it an idea again.
+    """
+    source = card.column
+    if source == to:
+        return dataclasses.replace(card, position=position)
+    if (source, to) in _FORBIDDEN_MOVES:
+        raise RuleViolation([Problem('column', _FORBIDDEN_MOVES[(source, to)])])
+    if source == Column.IDEAS and to == Column.DONE and not card.quick_win:
+        raise RuleViolation([Problem('column', 'error.move_idea_to_done')])
+    changes: dict[str, Any] = {'column': to, 'position': position}
+    if to == Column.DOING:
+        changes['started_at'] = card.started_at or now
+        changes['finished_at'] = None
+        changes['pdca'] = card.pdca or PdcaStage.PLAN
+    elif to == Column.DONE:
+        changes['started_at'] = card.started_at or now
+        changes['finished_at'] = now
+    else:  # back to ideas
+        changes['started_at'] = None
+        changes['finished_at'] = None
+    return normalise_card(dataclasses.replace(card, **changes))
+
+
+def normalise_card(card: Card) -> Card:
+    """The card with the board's rules restored, whatever combination of fields a merge produced.
+
+    Two nodes may change related fields apart: the hub moves a card back to Ideer while a wall screen, offline,
+    sets its PDCA stage. Merging field by field then gives an idea at stage Kontrollere. This function, applied
+    after every merge and every local change on every node, decides such a card the same way everywhere, from the
+    card's own values only (so all nodes still converge to the same card). The column always wins:
+
+    - a PDCA stage only in Pågår (Planlegge if a card in Pågår has none);
+    - no start or finish time in Ideer; a start in Pågår and Ferdig, a finish only in Ferdig (a missing time is
+      taken from the card's creation, which never changes, so every node fills in the same one);
+    - a gain only in Pågår and Ferdig;
+    - an answer (parked, declined) only on an idea, with its note and time only together with an answer.
+    """
+    column = card.column
+    changes: dict[str, Any] = {}
+
+    def want(name: str, value: Any) -> None:
+        if getattr(card, name) != value:
+            changes[name] = value
+
+    if column == Column.DOING:
+        want('pdca', card.pdca or PdcaStage.PLAN)
+    else:
+        want('pdca', None)
+    if column == Column.IDEAS:
+        want('started_at', None)
+        want('finished_at', None)
+        want('gain', None)
+    else:
+        want('started_at', card.started_at or card.created_at)
+        want('finished_at', (card.finished_at or card.created_at) if column == Column.DONE else None)
+    if column != Column.IDEAS or card.answer is None:
+        want('answer', None)
+        want('answer_note', '')
+        want('answered_at', None)
+    elif card.answered_at is None:
+        want('answered_at', card.created_at)
+    return dataclasses.replace(card, **changes) if changes else card
+
+
+def new_card(*, card_id: str, unit_id: str, fields: CardFields, goals: Iterable[Goal], column: Column,
+             position: str, origin: Origin, created_by: str, now: datetime) -> Card:
+    """A new card in ``column``, as typed: on a phone it is marked new until someone opens it on the board.
+
+    Raises :class:`RuleViolation` for invalid input.
+    """
+    fields = fields.cleaned()
+    _raise(validate_card_fields(fields, goals))
+    card = Card(id=card_id, unit_id=unit_id, column=column, position=position, origin=origin,
+                created_by=created_by.strip(), changed_origin=origin, changed_by=created_by.strip(), created_at=now,
+                started_at=now if column != Column.IDEAS else None,
+                finished_at=now if column == Column.DONE else None, unseen=origin == Origin.PHONE,
+                **{f.name: getattr(fields, f.name) for f in dataclasses.fields(CardFields)})
+    return normalise_card(card)
+
+
+def edited(card: Card, fields: CardFields, goals: Iterable[Goal]) -> Card:
+    """The card with what a person typed or picked; a PDCA stage is kept only in Pågår."""
+    fields = fields.cleaned()
+    _raise(validate_card_fields(fields, goals))
+    return normalise_card(dataclasses.replace(card, **{f.name: getattr(fields, f.name)
+                                                       for f in dataclasses.fields(CardFields)}))
+
+
+def answered(card: Card, answer: Answer, note: str, now: datetime) -> Card:
+    """The board meeting parks an idea (it stays in Ideer, marked) or declines it with a reason (it leaves the board).
+
+    Raises :class:`RuleViolation` if the card is not an idea or a declined idea has no reason.
+    """
+    note = note.strip()
+    if card.column != Column.IDEAS:
+        raise RuleViolation([Problem('answer', 'error.answer_not_idea')])
+    if answer == Answer.DECLINED or note:
+        _raise(validate_short_text(note, 'answer_note'))
+    return dataclasses.replace(card, answer=answer, answer_note=note, answered_at=now, unseen=False)
+
+
+def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[FishboneHeading, str]]) -> Card:
+    """The card with its five whys and fishbone causes (blank lines are dropped)."""
+    kept_whys = tuple(w.strip() for w in whys if w.strip())
+    kept_causes = tuple((h, c.strip()) for h, c in causes if c.strip())
+    problems = [Problem('whys', 'error.too_many', {'max': WHY_MAX})] if len(kept_whys) > WHY_MAX else []
+    if len(kept_causes) > CAUSE_MAX:
+        problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
+    for text in (*kept_whys, *(c for _, c in kept_causes)):
+        problems += validate_short_text(text, 'causes')
+    _raise(problems[:1])
+    return dataclasses.replace(card, whys=kept_whys, causes=kept_causes)
+
+
+def with_gain(card: Card, gain: Gain | None, today: date) -> Card:
+    """The card with its gain recorded, changed or removed (``None``); ``today`` in the board's time zone."""
+    if gain is not None:
+        gain = dataclasses.replace(gain, note=gain.note.strip(), confirmed_by=gain.confirmed_by.strip())
+        _raise(validate_gain(gain, card.column, today))
+    return dataclasses.replace(card, gain=gain)
+
+
+def confirmed(card: Card, *, realised_on: date, by: str, today: date) -> Card:
+    """A leader confirms a card's gain as realised. Raises :class:`RuleViolation` if there is no gain to confirm."""
+    if card.gain is None:
+        raise RuleViolation([Problem('card', 'error.card_gone')])
+    gain = dataclasses.replace(card.gain, status=GainStatus.REALISED, realised_on=realised_on,
+                               confirmed_by=by.strip())
+    return with_gain(card, gain, today)
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise RuleViolation(problems)
+
+
+def changed_fields(before: Card, after: Card) -> list[str]:
+    """Names of the fields that differ, for stamping and for the UI to update only what changed."""
+    return [f.name for f in dataclasses.fields(Card)
+            if f.name not in ('stamps', 'seq') and getattr(before, f.name) != getattr(after, f.name)]
+
+
+def position_at(ordered: list[Card], index: int) -> str:
+    """A position key that places a card at ``index`` among ``ordered`` (sorted, without the card itself)."""
+    index = max(0, min(index, len(ordered)))
+    before = ordered[index - 1].position if index > 0 else None
+    after = ordered[index].position if index < len(ordered) else None
+    if before is not None and after is not None and before >= after:
+        # equal keys from two screens placing cards at once: go just after the earlier one
+        after = None
+    return key_between(before, after)

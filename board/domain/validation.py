@@ -1,0 +1,240 @@
+"""What may be typed and what may arrive: validation that returns problems, never raises.
+
+Validation returns :class:`Problem` values that name a field and a message key; the UI translates the key (see
+``board/locales``), so the rules stay independent of the language on the screen. The same functions check an edit
+at the board, a phone's form and a wall screen's push (``board.wire``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from .model import Answer, Card, CardFields, Column, Gain, Goal, Meeting, Problem, Recognition
+
+__all__ = [
+    'CAUSE_MAX',
+    'COLOUR_PATTERN',
+    'DECISION_MAX',
+    'DESCRIPTION_MAX',
+    'EARLIEST_DATE',
+    'GAIN_AMOUNT_MAX',
+    'GAIN_HOURS_MAX',
+    'ICON_PATTERN',
+    'ID_PATTERN',
+    'LATEST_DATE',
+    'MEETING_DECISIONS_MAX',
+    'MEETING_PRESENT_MAX',
+    'NAME_MAX',
+    'NOTE_MAX',
+    'SHORT_TEXT_MAX',
+    'TITLE_MAX',
+    'UNIT_MAX',
+    'WHY_MAX',
+    'is_valid_id',
+    'validate_card',
+    'validate_card_fields',
+    'validate_gain',
+    'validate_goal',
+    'validate_meeting',
+    'validate_recognition',
+    'validate_short_text',
+]
+
+
+TITLE_MAX = 200
+
+#: dates a person can mean on a board (a due date of 1926 or 2126 is a typing error)
+EARLIEST_DATE = date(2000, 1, 1)
+
+LATEST_DATE = date(2100, 12, 31)
+
+#: ids of service areas, units, goals, cards, meetings and recognitions: safe in a file name, an address and a
+#: stylesheet class, and never markup
+ID_PATTERN = r'^[a-z0-9][a-z0-9_-]{0,62}$'
+
+_ID = re.compile(ID_PATTERN)
+
+DESCRIPTION_MAX = 4000
+
+NAME_MAX = 80
+
+NOTE_MAX = 1000
+
+#: a single improvement freeing more than this many hours a week (about 27 årsverk) is a typing error
+GAIN_HOURS_MAX = 1000.0
+
+GAIN_AMOUNT_MAX = 1_000_000_000
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
+
+
+def validate_gain(gain: Gain, column: Column, today: date) -> list[Problem]:
+    """Everything wrong with a gain as entered for a card in ``column``."""
+    problems: list[Problem] = []
+    if column == Column.IDEAS:
+        problems.append(Problem('gain', 'error.gain_on_idea'))
+    if not gain.categories:
+        problems.append(Problem('categories', 'error.gain_no_category'))
+    if gain.minutes_per_day is not None or gain.days_per_week is not None:
+        if not (gain.minutes_per_day is not None and 0 < gain.minutes_per_day <= 24 * 60):
+            problems.append(Problem('minutes_per_day', 'error.gain_minutes'))
+        if not (gain.days_per_week is not None and 0 < gain.days_per_week <= 7):
+            problems.append(Problem('days_per_week', 'error.gain_days'))
+    if not 0 < gain.hours_per_week <= GAIN_HOURS_MAX:
+        problems.append(Problem('hours_per_week', 'error.gain_hours', {'max': int(GAIN_HOURS_MAX)}))
+    if gain.amount_nok is not None and not 0 <= gain.amount_nok <= GAIN_AMOUNT_MAX:
+        problems.append(Problem('amount_nok', 'error.gain_amount'))
+    if len(gain.note) > NOTE_MAX:
+        problems.append(Problem('note', 'error.description_too_long', {'max': NOTE_MAX, 'length': len(gain.note)}))
+    if len(gain.confirmed_by) > NAME_MAX:
+        problems.append(Problem('confirmed_by', 'error.name_too_long', {'max': NAME_MAX}))
+    for name in ('note', 'confirmed_by'):
+        if _CONTROL.search(getattr(gain, name)):
+            problems.append(Problem(name, 'error.control_characters'))
+    return problems + _gain_date_problems(gain, today)
+
+
+def _gain_date_problems(gain: Gain, today: date) -> list[Problem]:
+    problems = []
+    if gain.identified_on > today:
+        problems.append(Problem('identified_on', 'error.date_in_future'))
+    if gain.realised:
+        if gain.realised_on is None or gain.realised_on > today:
+            problems.append(Problem('realised_on', 'error.date_in_future'))
+        elif gain.realised_on < gain.identified_on:
+            problems.append(Problem('realised_on', 'error.realised_before_identified'))
+        if not gain.confirmed_by.strip():
+            problems.append(Problem('confirmed_by', 'error.gain_confirmed_by'))
+    return problems
+
+COLOUR_PATTERN = r'^#[0-9a-fA-F]{6}$'
+
+ICON_PATTERN = r'^[a-z0-9_]{1,40}$'
+
+_COLOUR = re.compile(COLOUR_PATTERN)
+
+_ICON = re.compile(ICON_PATTERN)
+
+UNIT_MAX = 20
+
+
+def validate_goal(goal: Goal) -> list[Problem]:
+    """Everything wrong with a goal as a leader entered it."""
+    problems: list[Problem] = []
+    if not goal.name.strip():
+        problems.append(Problem('name', 'error.name_empty'))
+    elif len(goal.name) > NAME_MAX:
+        problems.append(Problem('name', 'error.name_too_long', {'max': NAME_MAX}))
+    if _CONTROL.search(goal.name):
+        problems.append(Problem('name', 'error.control_characters'))
+    if not _COLOUR.fullmatch(goal.colour):
+        problems.append(Problem('colour', 'error.goal_colour'))
+    if not _ICON.fullmatch(goal.icon):
+        problems.append(Problem('icon', 'error.goal_icon'))
+    target = goal.target
+    if target is not None:
+        if len(target.unit) > UNIT_MAX or _CONTROL.search(target.unit):
+            problems.append(Problem('target_unit', 'error.name_too_long', {'max': UNIT_MAX}))
+        if not all(math.isfinite(v) and abs(v) < 1e9 for v in (target.current, target.target)):
+            problems.append(Problem('target', 'error.goal_number'))
+    return problems
+
+WHY_MAX = 5
+
+CAUSE_MAX = 30
+
+SHORT_TEXT_MAX = 300
+
+
+def validate_short_text(text: str, field: str) -> list[Problem]:
+    """A reason, a why, a cause or a recognition: one or two sentences typed at the board."""
+    if not text.strip():
+        return [Problem(field, 'error.text_empty')]
+    if len(text) > SHORT_TEXT_MAX:
+        return [Problem(field, 'error.description_too_long', {'max': SHORT_TEXT_MAX, 'length': len(text)})]
+    if _CONTROL.search(text):
+        return [Problem(field, 'error.control_characters')]
+    return []
+
+# C0 controls other than tab and line breaks, DEL, and lone surrogates (which no file or browser can carry)
+_CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]')
+
+
+def validate_card_fields(fields: CardFields, goals: Iterable[Goal] = ()) -> list[Problem]:
+    """Everything wrong with what was typed, as problems the UI shows next to each field."""
+    problems: list[Problem] = []
+    if not fields.title.strip():
+        problems.append(Problem('title', 'error.title_empty'))
+    elif len(fields.title) > TITLE_MAX:
+        problems.append(Problem('title', 'error.title_too_long', {'max': TITLE_MAX, 'length': len(fields.title)}))
+    if len(fields.description) > DESCRIPTION_MAX:
+        problems.append(Problem('description', 'error.description_too_long',
+                                {'max': DESCRIPTION_MAX, 'length': len(fields.description)}))
+    if len(fields.owner) > NAME_MAX:
+        problems.append(Problem('owner', 'error.name_too_long', {'max': NAME_MAX}))
+    for name in ('title', 'description', 'owner'):
+        if _CONTROL.search(getattr(fields, name)):
+            problems.append(Problem(name, 'error.control_characters'))
+    if fields.goal_id is not None and fields.goal_id not in {g.id for g in goals}:
+        problems.append(Problem('goal_id', 'error.unknown_goal'))
+    if fields.due is not None and not EARLIEST_DATE <= fields.due <= LATEST_DATE:
+        problems.append(Problem('due', 'error.bad_date'))
+    return problems
+
+
+def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Problem]:
+    """Everything wrong with a whole card as it arrives from another node (a wall screen's push).
+
+    The same rules as an edit at the board: what a person types (:func:`validate_card_fields`), the gain
+    (:func:`validate_gain`), the meeting's answer and the root causes. ``today`` is the receiver's date; a day
+    of slack allows for a wall screen in another time zone.
+    """
+    problems = [] if not is_valid_id(card.id) else validate_card_fields(card.fields(), goals)
+    if not is_valid_id(card.id):
+        problems.append(Problem('id', 'error.bad_id'))
+    if card.gain is not None:
+        problems += validate_gain(card.gain, Column.DOING if card.column == Column.IDEAS else card.column,
+                                  today + timedelta(days=1))
+    if card.answer == Answer.DECLINED or card.answer_note:
+        problems += validate_short_text(card.answer_note, 'answer_note')
+    if len(card.whys) > WHY_MAX:
+        problems.append(Problem('whys', 'error.too_many', {'max': WHY_MAX}))
+    if len(card.causes) > CAUSE_MAX:
+        problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
+    for text in (*card.whys, *(cause for _, cause in card.causes)):
+        problems += validate_short_text(text, 'causes')
+    for name in ('created_by', 'changed_by'):
+        text = getattr(card, name)
+        if len(text) > NAME_MAX or _CONTROL.search(text):
+            problems.append(Problem(name, 'error.name_too_long', {'max': NAME_MAX}))
+    return problems
+
+MEETING_PRESENT_MAX = 500
+
+MEETING_DECISIONS_MAX = 200
+
+DECISION_MAX = 1000
+
+
+def validate_meeting(meeting: Meeting) -> list[Problem]:
+    """A board meeting's record as it arrives from a wall screen."""
+    problems = [] if is_valid_id(meeting.id) else [Problem('id', 'error.bad_id')]
+    if not meeting.started_at <= meeting.ended_at <= meeting.started_at + timedelta(days=1):
+        problems.append(Problem('ended_at', 'error.meeting_times'))
+    if not 0 <= meeting.present <= MEETING_PRESENT_MAX:
+        problems.append(Problem('present', 'error.meeting_present', {'max': MEETING_PRESENT_MAX}))
+    if len(meeting.decisions) > MEETING_DECISIONS_MAX:
+        problems.append(Problem('decisions', 'error.too_many', {'max': MEETING_DECISIONS_MAX}))
+    if any(len(d) > DECISION_MAX or _CONTROL.search(d) for d in meeting.decisions):
+        problems.append(Problem('decisions', 'error.description_too_long', {'max': DECISION_MAX, 'length': 0}))
+    return problems
+
+
+def validate_recognition(recognition: Recognition) -> list[Problem]:
+    problems = [] if is_valid_id(recognition.id) else [Problem('id', 'error.bad_id')]
+    return problems + validate_short_text(recognition.text, 'text')
