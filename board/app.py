@@ -147,6 +147,11 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     app.include_router(logins.router())
     app.include_router(sync_api.router(context, signals, write_local_admin(context.settings),
                                        sessions=logins.sessions))
+
+    @app.get('/openapi.json', include_in_schema=False)
+    def openapi() -> dict[str, object]:
+        """The sync API described in OpenAPI (for a viewer of IT's choice; the hub serves no viewer)."""
+        return app.openapi()
     leaders.register(context, changes, logins)
     admin_page.register(context, logins)
 
@@ -171,7 +176,9 @@ def run_options(context: AppContext) -> dict[str, object]:
         'language': context.t('meta.quasar'), 'reconnect_timeout': settings.reconnect_timeout,
         # no storage_secret: the app keeps nothing in NiceGUI's per-browser storage, and without it NiceGUI adds no
         # session middleware that would create a stored session for every phone that opens the idea form
-        'favicon': ASSETS / 'favicon.svg', 'fastapi_docs': True,  # the sync API's OpenAPI at /docs
+        # no /docs or /redoc: FastAPI's viewers load their scripts from a CDN, and a hub runs without the internet;
+        # the sync API's description is served as OpenAPI at /openapi.json (see _register_hub)
+        'favicon': ASSETS / 'favicon.svg', 'fastapi_docs': False,
         'show': False, 'reload': False, 'show_welcome_message': False,
     }
 

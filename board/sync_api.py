@@ -1,4 +1,4 @@
-"""The hub's sync API for wall screens, versioned under ``/api/v1`` (documented at ``/docs`` by FastAPI).
+"""The hub's sync API for wall screens, versioned under ``/api/v1`` (described in OpenAPI at ``/openapi.json``).
 
 - ``POST /api/v1/pair``: a wall screen exchanges a one-time pairing code for its own token.
 - ``POST /api/v1/units/{unit}/sync``: push the screen's outbox, pull the hub's changes since a sequence number.

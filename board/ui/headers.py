@@ -11,8 +11,8 @@ A response that sets its own Content-Security-Policy keeps it: the phone, login 
   (scripts, styles, fonts, images, connections: NiceGUI serves everything itself, the websocket included),
   plugins, ``<base>``, forms that post elsewhere, and being framed by another page (clickjacking).
 
-The API's documentation at ``/docs`` and ``/redoc`` loads FastAPI's viewer from its CDN, so it gets a policy
-that allows that CDN and nothing more.
+The hub serves no API viewer (FastAPI's load their scripts from a CDN): the sync API's OpenAPI description is at
+``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ['DOCS_POLICY', 'PAGE_POLICY', 'SecurityHeaders']
+__all__ = ['PAGE_POLICY', 'SecurityHeaders']
 
 PAGE_POLICY = '; '.join((
     "default-src 'self'",
@@ -34,22 +34,6 @@ PAGE_POLICY = '; '.join((
     "form-action 'self'",
     "frame-ancestors 'none'",
 ))
-_CDN = 'https://cdn.jsdelivr.net'
-DOCS_POLICY = '; '.join((
-    "default-src 'self'",
-    f"script-src 'self' 'unsafe-inline' {_CDN}",
-    f"style-src 'self' 'unsafe-inline' {_CDN} https://fonts.googleapis.com",
-    "img-src 'self' data: https://fastapi.tiangolo.com",
-    "font-src 'self' data: https://fonts.gstatic.com",
-    "worker-src 'self' blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
-_DOCS = ('/docs', '/redoc')
-
 _ALWAYS = {'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer'}
 
 
@@ -63,13 +47,11 @@ class SecurityHeaders:
         if scope['type'] != 'http':
             await self.app(scope, receive, send)
             return
-        path: str = scope.get('path', '')
-        policy = DOCS_POLICY if path in _DOCS or path.startswith('/docs/') else PAGE_POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message['type'] == 'http.response.start':
                 message.setdefault('headers', [])
-                add_headers(MutableHeaders(scope=message), policy)
+                add_headers(MutableHeaders(scope=message), PAGE_POLICY)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
