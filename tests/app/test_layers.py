@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / 'board'
+ROOT = Path(__file__).resolve().parents[2] / 'board'
 
 #: lowest first; a module belongs to the first layer with a name it equals or starts with (``name.``)
 LAYERS: list[tuple[str, tuple[str, ...]]] = [

@@ -13,9 +13,9 @@ from board.admin import issue_pairing_code
 from board.domain import CardFields, Column
 from board.store.codec import card_to_dict
 
-from .conftest import Hub, off_loop
-from .factories import OTHER_UNIT, UNIT, seeded_store
-from .helpers import cards_in, client, eventually, open_board, pair
+from ..conftest import Hub, off_loop
+from ..factories import OTHER_UNIT, UNIT, seeded_store
+from ..helpers import cards_in, client, eventually, open_board, pair
 
 
 async def test_pairing_gives_a_token_once_and_the_hub_keeps_only_its_hash(hub: Hub):

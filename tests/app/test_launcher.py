@@ -13,7 +13,7 @@ import pytest
 from board.settings import ConfigError, Settings
 from kiosk.launcher import Action, Browser, LauncherConfig, Observation, decide, load_config, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = LauncherConfig(stale_after=60, nightly_restart=clock_time(3, 30))
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0)
 

@@ -14,7 +14,7 @@ from board.domain import CardFields
 from board.store import Store
 from board.store.lock import DataFolderBusy
 
-from .factories import UNIT, seeded_store
+from ..factories import UNIT, seeded_store
 
 
 def test_backups_taken_during_a_write_storm_load_and_hold_every_write_made_before_them(tmp_path):

@@ -22,7 +22,7 @@ from board.merge import merge_card
 from board.store import Store
 from board.store.codec import card_from_dict, card_to_dict
 
-from .factories import OTHER_UNIT, UNIT
+from ..factories import OTHER_UNIT, UNIT
 
 Q, C, S = GainCategory.QUALITY, GainCategory.CAPACITY, GainCategory.SAVINGS
 
@@ -168,7 +168,7 @@ def test_periods_a_leader_can_choose() -> None:
 
 
 def test_a_gain_entered_just_after_midnight_in_oslo_is_of_today(tmp_path) -> None:
-    from .factories import seeded_store
+    from ..factories import seeded_store
     half_past_midnight_in_oslo = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)  # still the 25th in UTC
     store = seeded_store(tmp_path / 'data', now=lambda: half_past_midnight_in_oslo)
     try:

@@ -11,9 +11,9 @@ from board.domain import Answer, CardFields, Column, FishboneHeading, IsoWeek, M
 from board.store import Store
 from board.store.codec import card_from_dict, card_to_dict
 
-from .conftest import Hub
-from .factories import UNIT, seeded_store
-from .helpers import Network, eventually, start_kiosk, stop
+from ..conftest import Hub
+from ..factories import UNIT, seeded_store
+from ..helpers import Network, eventually, start_kiosk, stop
 
 
 def test_every_idea_gets_an_answer_parked_stays_declined_leaves_with_its_reason(store: Store) -> None:

@@ -13,9 +13,9 @@ from PIL import Image
 from board.app import make_tokens
 from board.domain import Column
 
-from .conftest import Hub
-from .factories import UNIT
-from .helpers import cards_in, eventually, open_board, tap_card
+from ..conftest import Hub
+from ..factories import UNIT
+from ..helpers import cards_in, eventually, open_board, tap_card
 
 
 def decode_image_source(source: str) -> str:

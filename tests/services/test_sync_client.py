@@ -6,9 +6,9 @@ import dataclasses
 
 from board.domain import Card, CardFields, Column, Goal
 
-from .conftest import Hub
-from .factories import UNIT
-from .helpers import Network, eventually, start_kiosk, stop
+from ..conftest import Hub
+from ..factories import UNIT
+from ..helpers import Network, eventually, start_kiosk, stop
 
 
 async def test_changes_reach_the_hub_and_come_back_within_a_second(hub: Hub, tmp_path):

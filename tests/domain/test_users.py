@@ -13,7 +13,7 @@ from board.orgfile import OrganisationFileError, parse_organisation, slug
 from board.store import Store
 from board.users import Grant, Scope, Sessions, User, hash_password, verify_password
 
-from .factories import OTHER_UNIT, UNIT
+from ..factories import OTHER_UNIT, UNIT
 
 
 def test_passwords_are_argon2id_hashes_and_verify() -> None:

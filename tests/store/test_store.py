@@ -16,7 +16,7 @@ from board.store import (
     StoreWriteError,
 )
 
-from .factories import OTHER_UNIT, UNIT, seeded_store
+from ..factories import OTHER_UNIT, UNIT, seeded_store
 
 
 def reopen(store: Store) -> Store:

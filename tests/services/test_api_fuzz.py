@@ -23,7 +23,7 @@ from board.domain import Card
 from board.store.codec import card_to_dict
 from board.users import Grant, Scope
 
-from .factories import OTHER_UNIT, UNIT, seeded_store
+from ..factories import OTHER_UNIT, UNIT, seeded_store
 
 pytestmark = pytest.mark.slow
 PASSWORD = 'fuzz-passord for lederen'

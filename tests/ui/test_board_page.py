@@ -8,9 +8,9 @@ from nicegui import ui
 
 from board.domain import CardFields, Column
 
-from .conftest import Hub
-from .factories import UNIT
-from .helpers import cards_in, eventually, open_board, tap_card
+from ..conftest import Hub
+from ..factories import UNIT
+from ..helpers import cards_in, eventually, open_board, tap_card
 
 
 async def test_landing_lists_service_areas_and_their_units(hub: Hub):

@@ -20,8 +20,8 @@ from board.ui.card_view import CardView, GoalChip, readable_colour
 from board.ui.theme import NO_GOAL_COLOUR, safe_colour
 from board.users import Grant, needs_rehash
 
-from .conftest import Hub
-from .factories import UNIT
+from ..conftest import Hub
+from ..factories import UNIT
 
 HOSTILE_ID = 'x onmouseover="alert(1)" data-x=1'
 QUOTED_NAME = 'Mål "med" \'sitat\' a=b <b>fet</b>'

@@ -27,7 +27,7 @@ from bench.hubprocess import free_port, hub_environment
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / 'pyproject.toml').read_text(encoding='utf-8'))
 VERSION = PYPROJECT['project']['version']
 #: what the hub serves and the posters use, from the top-level assets/ folder (screenshots are for the README)

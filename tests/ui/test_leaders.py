@@ -15,9 +15,9 @@ from board import admin
 from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, Meeting, Origin
 from board.users import Grant, Scope
 
-from .conftest import Hub, off_loop
-from .factories import OTHER_UNIT, UNIT
-from .helpers import eventually, tap_card
+from ..conftest import Hub, off_loop
+from ..factories import OTHER_UNIT, UNIT
+from ..helpers import eventually, tap_card
 
 PASSWORD = 'et langt nok passord'
 

@@ -10,7 +10,7 @@ from board.domain import Column, GoalStatus, PdcaStage
 from board.i18n import _catalogue, available_languages, translator
 from board.settings import ConfigError, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_commented_example_config_loads():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from board.domain import Answer, CardFields, Column, Origin
 
-from .conftest import Hub
-from .factories import UNIT
-from .helpers import eventually, open_board
+from ..conftest import Hub
+from ..factories import UNIT
+from ..helpers import eventually, open_board
 
 
 async def test_a_whole_meeting_leaves_its_record(hub: Hub):
@@ -99,7 +99,7 @@ async def test_history_shows_the_week_with_its_meeting_and_finished_work(hub: Hu
 async def test_five_whys_and_fishbone_are_done_at_the_board(hub: Hub):
     from board.domain import FishboneHeading
 
-    from .helpers import tap_card
+    from ..helpers import tap_card
     card = await hub.do.create_card(UNIT, CardFields(title='Medisiner gis for sent'), column=Column.DOING)
     user = await open_board(hub)
     tap_card(user, card)

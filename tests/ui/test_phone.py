@@ -25,7 +25,7 @@ from board.store import Store
 from board.tokens import SubmissionTokens
 from board.ui import phone
 
-from .factories import OTHER_UNIT, UNIT, seeded_store
+from ..factories import OTHER_UNIT, UNIT, seeded_store
 
 
 class SyncClient:

@@ -25,9 +25,9 @@ from board.store import Store, files
 from board.store.codec import card_to_dict
 from board.store.files import EventLoopWriteError
 
-from .conftest import Hub, off_loop
-from .factories import OTHER_UNIT, UNIT
-from .helpers import client, pair
+from ..conftest import Hub, off_loop
+from ..factories import OTHER_UNIT, UNIT
+from ..helpers import client, pair
 
 
 def now_stamp(ahead_ms: int = 0) -> str:

@@ -8,7 +8,7 @@ from board.demo import seed_demo
 from board.domain import Column, GoalStatus
 from board.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_organisation_is_rich_enough_and_a_second_run_keeps_changes(tmp_path):
@@ -73,7 +73,7 @@ def test_revoke_code_from_the_cli_and_unknown_units(tmp_path, capsys):
     from board.app import make_tokens
     from board.settings import Settings
 
-    from .factories import UNIT, seeded_store
+    from ..factories import UNIT, seeded_store
     seeded_store(tmp_path).close()
     tokens = make_tokens(Settings(data_dir=tmp_path))
     old = tokens.current(UNIT)
@@ -91,7 +91,7 @@ def test_poster_from_the_cli_carries_the_units_current_code(tmp_path):
     from board.app import make_tokens
     from board.settings import Settings
 
-    from .factories import UNIT, seeded_store
+    from ..factories import UNIT, seeded_store
     seeded_store(tmp_path / 'data').close()
     png, pdf = tmp_path / 'plakat.png', tmp_path / 'plakat.pdf'
     common = ['--data', str(tmp_path / 'data'), '--public-url', 'http://127.0.0.1:8080']
@@ -107,7 +107,7 @@ def test_pair_list_and_revoke_wall_screens_with_the_hub_stopped(tmp_path, capsys
     from board.devices import hash_secret
     from board.store import Store
 
-    from .factories import UNIT, seeded_store
+    from ..factories import UNIT, seeded_store
     seeded_store(tmp_path).close()
     assert main(['pair', UNIT, '--data', str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -126,7 +126,7 @@ def test_pair_and_revoke_go_through_a_running_hub(tmp_path, capsys):
 
     from bench.hubprocess import start_hub, stop_hub
 
-    from .factories import UNIT, seeded_store
+    from ..factories import UNIT, seeded_store
     data = tmp_path / 'data'
     seeded_store(data).close()
     hub = start_hub(data)

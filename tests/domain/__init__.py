@@ -1,0 +1,1 @@
+"""Tests of the domain and the base: the things, the rules, the merge, gains, accounts, settings."""

@@ -1,0 +1,1 @@
+"""Tests of the store: files, transactions, the archive, crashes and backups."""

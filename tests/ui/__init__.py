@@ -1,0 +1,1 @@
+"""Tests of the pages through NiceGUI's simulated user and plain HTTP."""
