@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .atomicfile import write_atomic
 from .clock import utc_now
+from .store.migrations import format_of, stamp_format
 
 __all__ = ['SubmissionTokens', 'TokenCheck', 'TokenProblem', 'load_or_create_secret']
 
@@ -109,7 +110,8 @@ class SubmissionTokens:
                 raise RevocationsUnreadable(self.revocations)  # never overwrite a list we cannot read
             generations = {**self._generations, unit_id: self._generations.get(unit_id, 0) + 1}
             self.revocations.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(self.revocations, json.dumps(generations, indent=1, sort_keys=True).encode(), mode=0o600)
+            document = stamp_format('revocations', {'generations': generations})
+            write_atomic(self.revocations, json.dumps(document, indent=1, sort_keys=True).encode(), mode=0o600)
             self._generations = generations
         log.warning('submission code of unit %s revoked (generation %d)', unit_id, generations[unit_id])
         return generations[unit_id]
@@ -150,6 +152,8 @@ class SubmissionTokens:
         self._seen_mtime = mtime
         try:
             loaded = json.loads(text)
+            if format_of('revocations', loaded) > 1:  # format 1 was the plain mapping
+                loaded = loaded['generations']
             self._generations = {str(k): int(v) for k, v in loaded.items()}
             self._broken = False
         except (ValueError, TypeError, AttributeError) as error:

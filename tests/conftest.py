@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +87,13 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
     from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
     marker = request.node.get_closest_marker('settings')
-    settings = Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', token_secret='t' * 32,
-                        **(marker.kwargs if marker else {}))
-    await off_loop(lambda: seeded_store(settings.data_dir).close())
+    defaults = {'data_dir': tmp_path / 'data', 'public_url': 'http://127.0.0.1:8080', 'token_secret': 't' * 32}
+    settings = Settings(**(defaults | (marker.kwargs if marker else {})))
+    data = request.node.get_closest_marker('data_folder')
+    if data is not None:  # a data folder kept as test data (e.g. one written by an older format): a copy
+        shutil.copytree(data.args[0], settings.data_dir)
+    else:
+        await off_loop(lambda: seeded_store(settings.data_dir).close())
     with nicegui_reset_globals():
         os.environ['NICEGUI_USER_SIMULATION'] = 'true'
         try:

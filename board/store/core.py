@@ -64,6 +64,7 @@ from .changes import CardChanged, CardsArchived, Change, GoalChanged, Organisati
 from .files import remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
+from .migrations import check_folder, migrate_folder
 from .organisation import OrganisationFile, check_id
 from .unit_board import MAX_BOARD_CARDS, MAX_MEETINGS, MAX_RECOGNITIONS, SyncCursor, UnitBoard
 from .users import Accounts
@@ -124,14 +125,26 @@ class Store:
             (self.folder / 'archive').mkdir(exist_ok=True)
             if not self.read_only:
                 self._folder_lock.acquire()  # raises DataFolderBusy if another process writes here
-                remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
-            self._organisation = OrganisationFile(self.folder / 'organisation.json')
-            self._wall_screens = WallScreens(self.folder / 'kiosks.json', lock=self._lock, now=self._now,
-                                             has_unit=lambda unit_id: unit_id in self._units)
-            self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
-            self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.units}
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
+            try:
+                self._open_files()
+            except BaseException:
+                if not self.read_only:
+                    self._folder_lock.release()
+                raise
         return self
+
+    def _open_files(self) -> None:
+        if not self.read_only:
+            remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
+            migrate_folder(self.folder, now=self.now())  # older files brought up, newer ones refused
+        else:
+            check_folder(self.folder)  # a look changes nothing, but a newer release's files are refused
+        self._organisation = OrganisationFile(self.folder / 'organisation.json')
+        self._wall_screens = WallScreens(self.folder / 'kiosks.json', lock=self._lock, now=self._now,
+                                         has_unit=lambda unit_id: unit_id in self._units)
+        self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
+        self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.units}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
 
     def close(self) -> None:
         """Finish the writes under way, then close the files and release the data folder."""

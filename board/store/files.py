@@ -23,10 +23,15 @@ from tinydb.table import Document
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic
 
-__all__ = ['SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge', 'StoreWriteError',
-           'document', 'guard_event_loop', 'open_db', 'remove_stale_temporary_files', 'snapshot_files']
+__all__ = ['FORMAT', 'SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge',
+           'StoreWriteError', 'document', 'guard_event_loop', 'open_db', 'remove_stale_temporary_files',
+           'snapshot_files']
 
 log = logging.getLogger('board.store')
+
+
+#: the format of the data files this release reads and writes (see ``board.store.migrations``)
+FORMAT = 2
 
 
 class DataFileError(RuntimeError):
@@ -119,6 +124,7 @@ class AtomicJSONStorage(Storage):
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
+        data['_format'] = {'1': {'version': FORMAT}}  # every file says which format wrote it
         self._data = data
         if self._depth:
             self._dirty = True

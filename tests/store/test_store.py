@@ -224,7 +224,8 @@ def test_atomic_storage_batches_writes_into_one_file_write(tmp_path, monkeypatch
         storage.write({'a': {}})
         storage.write({'a': {'1': {'x': 1}}})
     assert len(replaced) == 1
-    assert json.loads((tmp_path / 'x.json').read_text()) == {'a': {'1': {'x': 1}}}
+    # every file says which format wrote it (board/store/migrations.py)
+    assert json.loads((tmp_path / 'x.json').read_text()) == {'a': {'1': {'x': 1}}, '_format': {'1': {'version': 2}}}
 
 
 def test_unknown_unit_is_a_key_error(store):

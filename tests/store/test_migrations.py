@@ -1,0 +1,150 @@
+"""Upgrades: a data folder written by each released format loads, is migrated with a backup first, serves its
+boards and syncs with its wall screen, with every card, gain, meeting and recognition intact.
+
+The folders are in ``tests/data/format-N`` (see its README); they are copied, never changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from board.app import make_tokens
+from board.settings import Settings
+from board.store import Store
+from board.store import migrations as migrations_module
+from board.store.files import FORMAT
+from board.store.migrations import NewerFormat, data_files, format_of
+from board.sync_client import KioskCredentials, SyncClient
+
+from ..conftest import Hub, off_loop
+from ..helpers import Network, eventually, stop
+
+FORMAT_1 = Path(__file__).resolve().parents[1] / 'data' / 'format-1'
+FORMAT_1_SECRET = 'format-1 token secret, at least 16 bytes'
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / 'data'
+    shutil.copytree(folder, target)
+    return target
+
+
+def holdings(store: Store) -> dict:
+    """What the manifest lists, as the store holds it now."""
+    units = {}
+    for unit in store.organisation.units:
+        cards = store.changes_since(unit.id, 0)[0]
+        archived = [c for year in store.archive_years(unit.id) for c in store.archived_cards(unit.id, year)]
+        everything = {c.id: c for c in archived + cards}.values()
+        units[unit.id] = {
+            'cards': sorted(c.id for c in everything),
+            'gains': sorted(c.id for c in everything if c.gain is not None),
+            'meetings': sorted(m.id for m in store.meetings(unit.id)),
+            'recognitions': sorted(r.id for r in store.records_since(unit.id, 0)[1]),
+            'goals': sorted(g.id for g in store.goals(unit.id)),
+        }
+    return {'units': units, 'users': sorted(u.username for u in store.accounts.all()),
+            'wall_screens': [k.id for k in store.wall_screens.all()]}
+
+
+def test_format_1_is_upgraded_with_a_backup_first_and_nothing_lost(tmp_path, caplog):
+    data = copy_of(FORMAT_1, tmp_path)
+    originals = {path.relative_to(data): path.read_bytes() for path, _ in data_files(data)}
+    with caplog.at_level(logging.INFO, logger='board.store.migrations'), Store(data) as store:
+        assert holdings(store) == json.loads((FORMAT_1 / 'manifest.json').read_text())
+    for path, kind in data_files(data):
+        assert format_of(kind, orjson.loads(path.read_bytes())) == FORMAT, path
+    [backup] = (data / 'migrations').iterdir()
+    assert backup.name.endswith(f'-format-1-to-{FORMAT}')
+    assert {p.relative_to(backup): p.read_bytes() for p in backup.rglob('*.json')} == originals
+    migrated = [r.getMessage() for r in caplog.records if r.getMessage().startswith('migrated ')]
+    assert len(migrated) == len(originals)  # one line per file
+    with Store(data):  # a second start has nothing to do
+        pass
+    assert len(list((data / 'migrations').iterdir())) == 1
+    tokens = make_tokens(Settings(data_dir=data, token_secret=FORMAT_1_SECRET))
+    assert tokens.generation('nav-kontoret') == 1  # the revoked QR code stays revoked
+
+
+def test_a_crash_in_the_middle_of_an_upgrade_is_finished_by_the_next_start(tmp_path, monkeypatch):
+    data = copy_of(FORMAT_1, tmp_path)
+    real_write = migrations_module.write_atomic
+    written: list[Path] = []
+
+    def dies_after_some(path: Path, payload: bytes, **kwargs: int) -> None:
+        if 'migrations' not in path.parts:
+            if len(written) == 5:
+                raise OSError('the power went')
+            written.append(path)
+        real_write(path, payload, **kwargs)
+    monkeypatch.setattr(migrations_module, 'write_atomic', dies_after_some)
+    with pytest.raises(OSError):
+        Store(data).open()
+    monkeypatch.setattr(migrations_module, 'write_atomic', real_write)
+    versions = [format_of(kind, orjson.loads(path.read_bytes())) for path, kind in data_files(data)]
+    assert 1 in versions and FORMAT in versions  # half done, as a crash leaves it
+    with Store(data) as store:  # the next start migrates the rest; the folder was never served half-way
+        assert holdings(store) == json.loads((FORMAT_1 / 'manifest.json').read_text())
+    assert {format_of(kind, orjson.loads(path.read_bytes())) for path, kind in data_files(data)} == {FORMAT}
+
+
+def test_a_file_from_a_newer_release_stops_the_start_and_is_left_as_it_is(tmp_path):
+    data = copy_of(FORMAT_1, tmp_path)
+    unit_file = data / 'units' / 'nav-kontoret.json'
+    newer = orjson.loads(unit_file.read_bytes()) | {'_format': {'1': {'version': FORMAT + 1}}}
+    unit_file.write_bytes(orjson.dumps(newer))
+    before = {path: path.read_bytes() for path, _ in data_files(data)}
+    with pytest.raises(NewerFormat) as refused:
+        Store(data).open()
+    message = str(refused.value)
+    assert str(unit_file) in message and f'format {FORMAT + 1}' in message and f'format {FORMAT}' in message
+    assert {path: path.read_bytes() for path, _ in data_files(data)} == before  # nothing migrated, nothing lost
+    assert not (data / 'migrations').exists()
+    with pytest.raises(NewerFormat):  # again, not "busy": the failed start released the folder's lock
+        Store(data).open()
+    with pytest.raises(NewerFormat):  # a look is refused too
+        Store(data, read_only=True).open()
+
+
+@pytest.mark.data_folder(FORMAT_1)
+@pytest.mark.settings(token_secret=FORMAT_1_SECRET)
+async def test_an_upgraded_hub_serves_its_boards_and_its_wall_screen_syncs(hub: Hub, tmp_path):
+    manifest = json.loads((FORMAT_1 / 'manifest.json').read_text())
+    assert await off_loop(holdings, hub.store) == manifest
+    user = hub.new_user()
+    await user.open('/units/solsiden-avd-1')
+    await user.should_see('Kort med rotårsaker')
+    await user.should_see('Takk til nattevakta for ryddig medisinrom')
+    # the wall screen paired under format 1 syncs with its old token and gets the whole board
+    wall = await off_loop(lambda: Store(tmp_path / 'wall', node_id='kioskformat1').open())
+    try:
+        await off_loop(_copy_organisation, hub.store, wall)
+        credentials = KioskCredentials(hub_url='http://127.0.0.1', unit_id='solsiden-avd-1',
+                                       kiosk_id='kioskformat1', token='format-1-token')
+        client = SyncClient(wall, credentials, version='0.1.0', transport=Network(hub._transport))
+        tasks = client.start()
+        try:
+            expected = len(hub.store.changes_since('solsiden-avd-1', 0)[0])
+            await eventually(lambda: len(wall.changes_since('solsiden-avd-1', 0)[0]) == expected, seconds=10)
+            assert {m.id for m in wall.meetings('solsiden-avd-1')} == set(
+                manifest['units']['solsiden-avd-1']['meetings'])
+        finally:
+            await stop(client, tasks)
+    finally:
+        await off_loop(wall.close)
+
+
+def _copy_organisation(hub: Store, wall: Store) -> None:
+    """What pairing gives a wall screen: its unit in its own replica (see ``board kiosk``)."""
+    unit = hub.unit('solsiden-avd-1')
+    assert unit is not None
+    area = hub.organisation.service_area(unit.service_area_id)
+    assert area is not None
+    wall.add_service_area(area)
+    wall.add_unit(unit)
