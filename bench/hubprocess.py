@@ -40,21 +40,29 @@ def hub_environment() -> dict[str, str]:
     return env | {'PYTHONUNBUFFERED': '1'}
 
 
-def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0) -> RunningHub:
-    """Start ``board hub`` on 127.0.0.1 with QR/public address on loopback, and wait until it answers."""
+def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0,
+              release: Path | None = None) -> RunningHub:
+    """Start ``board hub`` on 127.0.0.1 with QR/public address on loopback, and wait until it answers.
+
+    ``release``: a folder holding another release's ``board`` package (e.g. the previous one), run instead.
+    """
     port = port or free_port()
     url = f'http://127.0.0.1:{port}'
-    return _start(['hub', '--public-url', url], data_dir, port, timeout)
+    return _start(['hub', '--public-url', url], data_dir, port, timeout, release)
 
 
 def start_kiosk(data_dir: Path, *, hub_url: str, unit_id: str, code: str, port: int | None = None,
-                timeout: float = 30.0) -> RunningHub:
-    """Start ``board kiosk`` (a wall screen's own board) on 127.0.0.1, pairing it with the hub at ``hub_url``."""
-    return _start(['kiosk', '--hub', hub_url, '--unit', unit_id, '--pair', code], data_dir, port or free_port(),
-                  timeout)
+                timeout: float = 30.0, release: Path | None = None) -> RunningHub:
+    """Start ``board kiosk`` (a wall screen's own board) on 127.0.0.1, pairing it with the hub at ``hub_url``.
+
+    Without ``code``: a wall screen paired before, which finds its hub and token in its data folder.
+    """
+    pairing = ['--hub', hub_url, '--unit', unit_id, '--pair', code] if code else []
+    return _start(['kiosk', *pairing], data_dir, port or free_port(), timeout, release)
 
 
-def _start(command: list[str], data_dir: Path, port: int, timeout: float) -> RunningHub:
+def _start(command: list[str], data_dir: Path, port: int, timeout: float,
+           release: Path | None = None) -> RunningHub:
     url = f'http://127.0.0.1:{port}'
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f'{command[0]}-{port}.log'
@@ -62,7 +70,8 @@ def _start(command: list[str], data_dir: Path, port: int, timeout: float) -> Run
         process = subprocess.Popen(
             [sys.executable, '-m', 'board.cli', *command, '--data', str(data_dir), '--host', '127.0.0.1',
              '--port', str(port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=hub_environment())
+            cwd=release or ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env=hub_environment() | ({'PYTHONPATH': str(release)} if release else {}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -13,7 +13,6 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 from .assets import ASSETS
@@ -26,6 +25,7 @@ from .store import Store
 from .store.files import guard_event_loop
 from .sync_client import KioskCredentials, SyncClient
 from .tokens import SubmissionTokens, load_or_create_secret
+from .version import VERSION
 from .wire import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
@@ -37,16 +37,6 @@ __all__ = ['ASSETS', 'VERSION', 'AppContext', 'create_app', 'make_tokens', 'run_
 log = logging.getLogger(__name__)
 
 
-def _installed_version() -> str:
-    """The package's version from its installed metadata: pyproject.toml holds the one number."""
-    try:
-        return metadata.version('forbedringstavla')
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed (e.g. PYTHONPATH=.)
-        return '0+unknown'
-
-
-#: reported by ``/status`` and in a wall screen's heartbeats
-VERSION = _installed_version()
 #: how often finished cards are checked for archiving, in seconds: a new week empties Ferdig within minutes
 ARCHIVE_INTERVAL = 300.0
 #: how often the boards' QR codes are checked for a new period or a revocation, in seconds

@@ -47,6 +47,8 @@ class Kiosk:
     clock_offset_ms: int = 0
     #: changes the hub refused that the wall screen holds back (from its heartbeat, or the hub's last refusal)
     refused: int = 0
+    #: the data format the wall screen's release writes (1: a release from before formats)
+    data_format: int = 1
 
     def stale(self, now: datetime) -> bool:
         return self.last_seen is None or now - self.last_seen > STALE_AFTER

@@ -1,7 +1,8 @@
 """Merging two versions of a card from different nodes (the hub and wall screens) so that nothing is lost.
 
 Every field a person changes carries a hybrid-logical-clock stamp of its last change (see ``board.clock``).
-Merging takes, field by field, the value with the later stamp: two offline edits of *different* fields of a
+Merging takes, field by field, the value with the later stamp (fields a newer release added, which this one
+keeps in ``Card.extra``, the same way): two offline edits of *different* fields of a
 card both survive, and edits of the *same* field resolve to the same winner on every node, because stamps are
 totally ordered (time, counter, then node id). A move stamps all the fields it changes (column, position, start
 and finish times, PDCA stage) with one stamp, so they travel together. A delete is the field ``deleted`` set to
@@ -40,20 +41,28 @@ def merge_card(mine: Card | None, theirs: Card) -> Card:
     if mine.id != theirs.id:
         raise ValueError(f'cannot merge different cards {mine.id} and {theirs.id}')
     values: dict[str, Any] = {}
-    stamps: dict[str, str] = {name: stamp for name, stamp in mine.stamps.items() if name in STAMPED_FIELDS}
-    for name in STAMPED_FIELDS:
+    extra: dict[str, Any] = {}
+    others = sorted((set(mine.extra) | set(theirs.extra)) - set(STAMPED_FIELDS))  # fields of another release
+    stamps: dict[str, str] = {name: stamp for name, stamp in mine.stamps.items()
+                              if name in STAMPED_FIELDS or name in others}
+    for name in (*STAMPED_FIELDS, *others):
         my_stamp, their_stamp = mine.stamps.get(name, ''), theirs.stamps.get(name, '')
         mine_order, their_order = stamp_order(my_stamp), stamp_order(their_stamp)
+        mine_value, their_value = _value(mine, name), _value(theirs, name)
         if their_order > mine_order:
             winner = theirs
         elif their_order < mine_order:
             winner = mine
         else:
-            mine_value, their_value = getattr(mine, name), getattr(theirs, name)
             winner = theirs if mine_value != their_value and _rank(their_value) > _rank(mine_value) else mine
-        values[name] = getattr(winner, name)
+        if name in others:
+            if name in winner.extra:
+                extra[name] = winner.extra[name]
+        else:
+            values[name] = getattr(winner, name)
         if winner is theirs and their_stamp:
             stamps[name] = their_stamp
+    values['extra'] = extra
     if theirs.deleted or mine.deleted:  # a tombstone is final
         values['deleted'] = True
     newest = theirs if stamp_order(newest_stamp(theirs)) > stamp_order(newest_stamp(mine)) else mine
@@ -71,6 +80,10 @@ def merge_goal(mine: Goal | None, mine_stamp: str, theirs: Goal, their_stamp: st
 def newest_stamp(card: Card) -> str:
     """The stamp of the card's latest change ('' for none)."""
     return max(card.stamps.values(), key=stamp_order, default='')
+
+
+def _value(card: Card, name: str) -> Any:
+    return getattr(card, name) if name in STAMPED_FIELDS else card.extra.get(name)
 
 
 def _rank(value: Any) -> str:

@@ -38,7 +38,7 @@ from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
 from .store.codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
-from .store.files import FileTooLarge
+from .store.files import FORMAT, FileTooLarge
 from .users import Grant, Sessions, hash_password, password_work
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
 
@@ -209,7 +209,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         """Last seen, version, outbox and refused changes, and the wall screen's clock compared with the hub's."""
         now_ms = int(time.time() * 1000)
         await store.run(store.wall_screens.record_heartbeat, device.id, version=body.version, outbox=body.outbox,
-                        clock_offset_ms=body.clock_ms - now_ms, refused=body.refused)
+                        clock_offset_ms=body.clock_ms - now_ms, refused=body.refused, data_format=body.format)
         return {'hub_time_ms': now_ms}
 
     api.include_router(_admin_router(store, admin_token, sessions))
@@ -286,7 +286,7 @@ def _refused(store: Store, device: Kiosk, unit_id: str, refused: PushRefused) ->
 def _changes(context: 'AppContext', unit_id: str, since: int) -> dict[str, Any]:
     cards, goals, seq = context.store.changes_since(unit_id, since)
     meetings, recognitions = context.store.records_since(unit_id, since)
-    return {'seq': seq, 'cards': [card_to_dict(c) for c in cards],
+    return {'format': FORMAT, 'seq': seq, 'cards': [card_to_dict(c) for c in cards],
             'meetings': [meeting_to_dict(m) for m in meetings],
             'recognitions': [recognition_to_dict(r) for r in recognitions],
             'goals': [{'goal': goal_to_dict(g), 'stamp': stamp} for g, stamp in goals],

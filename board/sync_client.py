@@ -33,6 +33,7 @@ from .clock import utc_now
 from .domain import Card, Meeting, Recognition
 from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
 from .store.codec import card_to_dict, meeting_to_dict, recognition_to_dict
+from .store.files import FORMAT
 from .wire import (
     MAX_BODY_BYTES,
     MAX_MEETINGS_PER_PUSH,
@@ -157,7 +158,8 @@ class SyncClient:
             max([cursor.pushed, *(r.seq for r in chunk)])
         if chunk:
             self.status.update(waiting=len(waiting))
-        body: dict[str, object] = {'pulled': cursor.pulled, 'cards': [], 'meetings': [], 'recognitions': []}
+        body: dict[str, object] = {'format': FORMAT, 'pulled': cursor.pulled, 'cards': [], 'meetings': [],
+                                   'recognitions': []}
         for record, doc in zip(chunk, encoded, strict=True):
             body[f'{_KIND[type(record)]}s'].append(doc)  # type: ignore[attr-defined]
         response = await client.post(f'/api/v1/units/{self.unit_id}/sync', content=orjson.dumps(body),
@@ -245,7 +247,8 @@ class SyncClient:
                     sent = time.time()
                     response = await client.post('/api/v1/heartbeat', json={
                         'version': self.version, 'outbox': len(self._outbox()), 'clock_ms': int(sent * 1000),
-                        'refused': len(self.store.sync_cursor(self.unit_id).refused) + self.status.unreadable})
+                        'refused': len(self.store.sync_cursor(self.unit_id).refused) + self.status.unreadable,
+                        'format': FORMAT})
                     response.raise_for_status()
                     # the hub read its clock about half-way through the round trip
                     middle_ms = (sent + time.time()) / 2 * 1000

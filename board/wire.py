@@ -17,6 +17,7 @@ back and pushes the rest (``board.sync_client``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -108,8 +109,11 @@ SEQ_MAX = 2**53  # what a JavaScript number and every JSON reader hold exactly
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Stamp = Annotated[str, StringConstraints(pattern=rf'^\d{{13}}-\d{{5}}-{NODE_ID}$')]
-#: a stamp for each field that carries one; none for a field this version does not know
-StampedName = Literal[STAMPED_FIELDS]  # type: ignore[valid-type]
+#: a stamp for each field that carries one: a known field, or one a newer release added (see ``_Extensible``)
+StampedName = Annotated[str, StringConstraints(pattern=r'^[a-z][a-z0-9_]{0,39}$')]
+#: fields of another release a record may carry, and how large each may be (as JSON)
+MAX_EXTRA_FIELDS = 16
+MAX_EXTRA_BYTES = 4096
 #: position keys are short (the store spreads a column's keys anew past 24 digits); 64 leaves room
 Position = Annotated[str, StringConstraints(pattern=r'^[0-9A-Za-z]{0,63}[1-9A-Za-z]$')]
 Seq = Annotated[StrictInt, Field(ge=0, le=SEQ_MAX)]
@@ -143,7 +147,32 @@ class GainWire(_Strict):
     amount_nok: Annotated[StrictInt, Field(ge=0, le=GAIN_AMOUNT_MAX)] | None = None
 
 
-class _Timed(_Strict):
+class _Extensible(_Strict):
+    """A record that may carry fields of another release: kept (``model_extra``) and passed on, within bounds.
+
+    A wall screen a release ahead of the hub sends fields the hub does not know; the hub keeps them with the
+    record and sends them on, so the newer screens still have them. Names are plain, values are JSON, and a record
+    carries at most :data:`MAX_EXTRA_FIELDS` of them, each at most :data:`MAX_EXTRA_BYTES`.
+    """
+    model_config = ConfigDict(extra='allow', strict=True, allow_inf_nan=False, frozen=True)
+
+    @model_validator(mode='after')
+    def _bounded_extras(self) -> Any:
+        extra = self.model_extra or {}
+        if len(extra) > MAX_EXTRA_FIELDS:
+            raise ValueError(f'more than {MAX_EXTRA_FIELDS} unknown fields')
+        for name, value in extra.items():
+            if not _EXTRA_NAME.fullmatch(name) or name.startswith('_'):
+                raise ValueError(f'unknown field {name[:40]!r} has no plain name')
+            if len(orjson.dumps(value)) > MAX_EXTRA_BYTES:
+                raise ValueError(f'unknown field {name} is larger than {MAX_EXTRA_BYTES} bytes')
+        return self
+
+
+_EXTRA_NAME = re.compile(r'[a-z][a-z0-9_]{0,39}')
+
+
+class _Timed(_Extensible):
     """Checks every time and stamp of a record against the receiver's clock (``context={'now': ...}``)."""
 
     def _times(self) -> Iterable[datetime | None]:
@@ -194,7 +223,7 @@ class CardWire(_Timed):
     answered_at: AwareDatetime | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
-    stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS))] = {}
+    stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
     seq: Seq = 0
 
     def _times(self) -> Iterable[datetime | None]:
@@ -202,6 +231,14 @@ class CardWire(_Timed):
 
     def _stamps(self) -> Iterable[str]:
         return self.stamps.values()
+
+    @model_validator(mode='after')
+    def _stamps_of_its_fields(self) -> Any:
+        fields = set(STAMPED_FIELDS) | set(self.model_extra or {})
+        strays = [name for name in self.stamps if name not in fields]
+        if strays:  # a stamp for no field would only make the card, and the unit's file, grow
+            raise ValueError(f'stamps for fields the card does not have: {", ".join(strays[:3])}')
+        return self
 
 
 class MeetingWire(_Timed):
@@ -248,6 +285,8 @@ class GoalWire(_Strict):
 
 class _Envelope(_Strict):
     pulled: Seq
+    #: the sender's data format (board.store.migrations); a wall screen from before formats sends none
+    format: Annotated[StrictInt, Field(ge=1, le=10_000)] = 1
     cards: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
     meetings: Annotated[list[dict[str, Any]], Field(max_length=MAX_MEETINGS_PER_PUSH)] = []
     recognitions: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECOGNITIONS_PER_PUSH)] = []
@@ -259,6 +298,8 @@ class HeartbeatRequest(_Strict):
     clock_ms: Annotated[StrictInt, Field(ge=0, le=10**14)]
     #: changes the hub refused that the wall screen holds back (see the sync client)
     refused: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 0
+    #: the wall screen's data format (none from a release before formats: 1)
+    format: Annotated[StrictInt, Field(ge=1, le=10_000)] = 1
 
 
 M = TypeVar('M', bound=_Strict)

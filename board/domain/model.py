@@ -280,6 +280,8 @@ class Card:
     #: per-field hybrid-logical-clock stamps of the last change, for field-level merging in sync
     stamps: Mapping[str, str] = field(default_factory=dict)
     #: the unit's change sequence number of this card's last change
+    #: fields a newer release added that this one does not know: kept as they came and passed on
+    extra: Mapping[str, Any] = field(default_factory=dict)
     seq: int = 0
 
     @property
@@ -323,6 +325,8 @@ class Meeting:
     ended_at: datetime
     present: int = 0
     decisions: tuple[str, ...] = ()
+    #: fields a newer release added that this one does not know: kept as they came and passed on
+    extra: Mapping[str, Any] = field(default_factory=dict)
     seq: int = 0
 
     @property
@@ -338,4 +342,6 @@ class Recognition:
     text: str
     created_at: datetime
     deleted: bool = False
+    #: fields a newer release added that this one does not know: kept as they came and passed on
+    extra: Mapping[str, Any] = field(default_factory=dict)
     seq: int = 0

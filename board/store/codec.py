@@ -53,7 +53,7 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         'answered_at': _iso(card.answered_at), 'whys': list(card.whys),
         'causes': [[heading.value, text] for heading, text in card.causes],
         'stamps': dict(card.stamps), 'seq': card.seq,
-    }
+    } | _extra(card.extra, _CARD_KEYS)
 
 
 def card_from_dict(doc: dict[str, Any]) -> Card:
@@ -71,7 +71,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         answer=Answer(doc['answer']) if doc.get('answer') else None, answer_note=doc.get('answer_note', ''),
         answered_at=_from_iso(doc.get('answered_at')), whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
-        stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)),
+        stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)), extra=_unknown(doc, _CARD_KEYS),
     )
 
 
@@ -121,24 +121,26 @@ def _iso(moment: datetime | None) -> str | None:
 def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
     return {'id': meeting.id, 'unit_id': meeting.unit_id, 'started_at': meeting.started_at.isoformat(),
             'ended_at': meeting.ended_at.isoformat(), 'present': meeting.present,
-            'decisions': list(meeting.decisions), 'seq': meeting.seq}
+            'decisions': list(meeting.decisions), 'seq': meeting.seq} | _extra(meeting.extra, _MEETING_KEYS)
 
 
 def meeting_from_dict(doc: dict[str, Any]) -> Meeting:
     return Meeting(id=doc['id'], unit_id=doc['unit_id'], started_at=datetime.fromisoformat(doc['started_at']),
                    ended_at=datetime.fromisoformat(doc['ended_at']), present=int(doc.get('present', 0)),
-                   decisions=tuple(str(d) for d in doc.get('decisions', ())), seq=int(doc.get('seq', 0)))
+                   decisions=tuple(str(d) for d in doc.get('decisions', ())), seq=int(doc.get('seq', 0)),
+                   extra=_unknown(doc, _MEETING_KEYS))
 
 
 def recognition_to_dict(recognition: Recognition) -> dict[str, Any]:
     return {'id': recognition.id, 'unit_id': recognition.unit_id, 'text': recognition.text,
-            'created_at': recognition.created_at.isoformat(), 'deleted': recognition.deleted, 'seq': recognition.seq}
+            'created_at': recognition.created_at.isoformat(), 'deleted': recognition.deleted,
+            'seq': recognition.seq} | _extra(recognition.extra, _RECOGNITION_KEYS)
 
 
 def recognition_from_dict(doc: dict[str, Any]) -> Recognition:
     return Recognition(id=doc['id'], unit_id=doc['unit_id'], text=doc['text'],
                        created_at=datetime.fromisoformat(doc['created_at']), deleted=bool(doc.get('deleted')),
-                       seq=int(doc.get('seq', 0)))
+                       seq=int(doc.get('seq', 0)), extra=_unknown(doc, _RECOGNITION_KEYS))
 
 
 def _float(value: Any) -> float | None:
@@ -147,3 +149,25 @@ def _float(value: Any) -> float | None:
 
 def _from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+# --- fields of another release ----------------------------------------------------------------------------------------
+# A newer release may add fields; an older one reading its cards keeps them in ``extra`` and writes them back as
+# they came, so a wall screen a release behind (or ahead) passes them on instead of dropping them.
+
+_CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'position', 'goal_id', 'owner', 'due',
+                        'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
+                        'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
+                        'answered_at', 'whys', 'causes', 'stamps', 'seq'})
+_MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
+_RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})
+#: keys never taken as another release's fields: TinyDB's and the files' own
+_RESERVED = frozenset({'_format'})
+
+
+def _unknown(doc: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    return {key: value for key, value in doc.items() if key not in known and key not in _RESERVED}
+
+
+def _extra(extra: Any, known: frozenset[str]) -> dict[str, Any]:
+    return {key: value for key, value in extra.items() if key not in known and key not in _RESERVED}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ class WallScreens:
         self._lock = lock
         self._now = now
         self._has_unit = has_unit
-        self._heartbeats: dict[str, tuple[datetime, str, int, int, int]] = {}
+        self._heartbeats: dict[str, tuple[datetime, _Beat]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -73,34 +74,34 @@ class WallScreens:
             return bool(self._devices().table('kiosks').update({'revoked': True}, Query().id == kiosk_id))
 
     def record_heartbeat(self, kiosk_id: str, *, version: str, outbox: int, clock_offset_ms: int,
-                         refused: int = 0) -> None:
+                         refused: int = 0, data_format: int = 1) -> None:
         # last-seen times change every minute per kiosk: kept in memory, written at most every few minutes
         now = self._now()
+        beat = _Beat(version=version, outbox=outbox, clock_offset_ms=clock_offset_ms, refused=refused,
+                     data_format=data_format)
         with self._lock:
             previous = self._heartbeats.get(kiosk_id)
-            self._heartbeats[kiosk_id] = (now, version, outbox, clock_offset_ms, refused)
-            if previous is None or now - previous[0] > timedelta(minutes=5) or previous[1:] != (
-                    version, outbox, clock_offset_ms, refused):
+            self._heartbeats[kiosk_id] = (now, beat)
+            if previous is None or now - previous[0] > timedelta(minutes=5) or previous[1] != beat:
                 with self._devices_storage().batch():
-                    self._devices().table('kiosks').update(
-                        {'last_seen': now.isoformat(), 'version': version, 'outbox': outbox,
-                         'clock_offset_ms': clock_offset_ms, 'refused': refused}, Query().id == kiosk_id)
+                    self._devices().table('kiosks').update({'last_seen': now.isoformat(), **beat.as_doc()},
+                                                           Query().id == kiosk_id)
 
     def record_refusals(self, kiosk_id: str, count: int) -> None:
         """The hub refused ``count`` of a wall screen's changes: show it at once (memory; the heartbeat follows)."""
         with self._lock:
-            beat = self._heartbeats.get(kiosk_id)
-            if beat is not None:
-                self._heartbeats[kiosk_id] = (*beat[:4], max(beat[4], count))
+            seen = self._heartbeats.get(kiosk_id)
+            if seen is not None:
+                self._heartbeats[kiosk_id] = (seen[0], dataclasses.replace(seen[1],
+                                                                           refused=max(seen[1].refused, count)))
 
     def status(self) -> list[Kiosk]:
         """The kiosks with their latest heartbeat (also one not yet written to disk)."""
         result = []
         for stored in self.all():
-            beat = self._heartbeats.get(stored.id)
-            result.append(stored if beat is None else dataclasses.replace(
-                stored, last_seen=beat[0], version=beat[1], outbox=beat[2], clock_offset_ms=beat[3],
-                refused=beat[4]))
+            seen = self._heartbeats.get(stored.id)
+            result.append(stored if seen is None else dataclasses.replace(stored, last_seen=seen[0],
+                                                                          **seen[1].as_doc()))
         return result
 
     def _devices(self) -> TinyDB:
@@ -109,6 +110,19 @@ class WallScreens:
     def _devices_storage(self) -> AtomicJSONStorage:
         return self._db.storage  # type: ignore[return-value]
 
+
+
+@dataclass(frozen=True, slots=True)
+class _Beat:
+    """What a wall screen's heartbeat says (its fields are the Kiosk's and the file's of the same names)."""
+    version: str
+    outbox: int
+    clock_offset_ms: int
+    refused: int
+    data_format: int
+
+    def as_doc(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def _pairing_doc(code: PairingCode) -> dict[str, Any]:
@@ -125,7 +139,7 @@ def _kiosk_doc(kiosk: Kiosk) -> dict[str, Any]:
     return {'id': kiosk.id, 'unit_id': kiosk.unit_id, 'token_hash': kiosk.token_hash,
             'paired_at': kiosk.paired_at.isoformat(), 'revoked': kiosk.revoked, 'last_seen': _iso(kiosk.last_seen),
             'version': kiosk.version, 'outbox': kiosk.outbox, 'clock_offset_ms': kiosk.clock_offset_ms,
-            'refused': kiosk.refused}
+            'refused': kiosk.refused, 'data_format': kiosk.data_format}
 
 
 def _kiosk_from_doc(doc: dict[str, Any]) -> Kiosk:
@@ -133,7 +147,7 @@ def _kiosk_from_doc(doc: dict[str, Any]) -> Kiosk:
                  paired_at=datetime.fromisoformat(doc['paired_at']), revoked=bool(doc.get('revoked')),
                  last_seen=_from_iso(doc.get('last_seen')), version=doc.get('version', ''),
                  outbox=int(doc.get('outbox', 0)), clock_offset_ms=int(doc.get('clock_offset_ms', 0)),
-                 refused=int(doc.get('refused', 0)))
+                 refused=int(doc.get('refused', 0)), data_format=int(doc.get('data_format', 1)))
 
 
 

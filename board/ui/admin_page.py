@@ -19,7 +19,9 @@ from ..devices import STALE_AFTER
 from ..domain import ServiceArea, Unit
 from ..i18n import Translator
 from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisation_bytes, slug
+from ..store.files import FORMAT
 from ..users import Grant, Scope, User, hash_password, password_work
+from ..version import VERSION
 from .auth import Auth, Guard, forbidden, to_login
 from .leader_frame import leader_page
 from .writes import LOGIN_ENDED, attempt, messages, notify_problems
@@ -307,6 +309,10 @@ class AdminPage:
                     if kiosk.refused:
                         ui.label(t('admin.kiosk_refused', count=kiosk.refused)).classes('fact-warn') \
                             .mark(f'kiosk-refused-{kiosk.id}')
+                    if kiosk.last_seen is not None and (kiosk.data_format < FORMAT or kiosk.version != VERSION):
+                        ui.label(t('admin.kiosk_upgrade', version=kiosk.version or '-', format=kiosk.data_format,
+                                   hub=VERSION, hub_format=FORMAT)) \
+                            .classes('fact-warn').mark(f'kiosk-upgrade-{kiosk.id}')
                     ui.label(state).classes('fact-warn' if stale or kiosk.revoked else 'fact-ok') \
                         .mark(f'kiosk-state-{kiosk.id}')
                     if not kiosk.revoked:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2] / 'board'
 #: lowest first; a module belongs to the first layer with a name it equals or starts with (``name.``)
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ('base', ('board.atomicfile', 'board.clock', 'board.ordering', 'board.i18n', 'board.ratelimit', 'board.assets',
-              'board.privacy', 'board.bodylimit')),
+              'board.privacy', 'board.bodylimit', 'board.version')),
     ('domain', ('board.domain', 'board.merge', 'board.gains', 'board.users', 'board.devices', 'board.orgfile',
                 'board.overview', 'board.settings')),
     ('store', ('board.store',)),

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from board import admin
 from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, Meeting, Origin
+from board.store.files import FORMAT
 from board.users import Grant, Scope
 
 from ..conftest import Hub, off_loop
@@ -295,6 +296,9 @@ async def test_admin_lists_wall_screens_flags_silent_ones_and_revokes(hub: Hub):
     [refused] = user.find(marker='kiosk-refused-kioskfresh').elements
     assert refused.text == '3 endringer ikke synkronisert: se loggen'
     await user.should_not_see(marker='kiosk-refused-kioskquiet')
+    # these heartbeats came without a data format, as from a release from before formats: flagged for an upgrade
+    [upgrade] = user.find(marker='kiosk-upgrade-kioskfresh').elements
+    assert 'dataformat 1' in upgrade.text and f'dataformat {FORMAT}' in upgrade.text
     user.find(marker='revoke-kioskquiet').click()
     await eventually(lambda: next(k for k in store.wall_screens.all() if k.id == 'kioskquiet').revoked)
 
