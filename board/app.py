@@ -8,21 +8,28 @@ for the disk.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import secrets
+import shutil
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from fastapi import Request
+from fastapi.responses import Response
 
 from .assets import ASSETS
 from .atomicfile import write_atomic
 from .bodylimit import BodyLimit
 from .context import AppContext
 from .i18n import translator
+from .metrics import CONTENT_TYPE, Metrics
 from .settings import Settings
 from .store import Store
-from .store.files import guard_event_loop
+from .store.files import FORMAT, guard_event_loop
 from .sync_client import KioskCredentials, SyncClient
 from .tokens import SubmissionTokens, load_or_create_secret
 from .version import VERSION
@@ -66,8 +73,10 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
     guard_event_loop(True)
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
+    metrics = Metrics(store, connected_screens=connected_boards, silent_wall_screens=lambda: sum(
+        1 for k in store.wall_screens.status() if not k.revoked and k.stale(store.now())))
     context = AppContext(settings=settings, store=store, t=translator(settings.language),
-                         tokens=None if kiosk else make_tokens(settings), sync=sync)
+                         tokens=None if kiosk else make_tokens(settings), sync=sync, metrics=metrics)
     changes = live.LiveChanges(store)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
@@ -86,18 +95,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
         app.on_startup(sync.start)
         app.on_shutdown(sync.stop)
 
-    @app.get('/status')
-    def status() -> dict[str, object]:
-        """Health check for monitoring and the kiosk watchdog."""
-        from nicegui import Client
-        boards = sum(1 for c in Client.instances.values()
-                     if c.has_socket_connection and c.request is not None and '/units/' in c.request.url.path)
-        # 'boards': board pages holding a live connection; the wall screen's watchdog reloads a dead page by it
-        answer: dict[str, object] = {'status': 'ok', 'role': 'kiosk' if sync else 'hub', 'version': VERSION,
-                                     'units': len(store.organisation.units), 'boards': boards}
-        if sync is not None:
-            answer |= {'online': sync.status.online, 'waiting': sync.status.waiting}
-        return answer
+    _register_monitoring(context, metrics, started=time.monotonic())
 
     async def archive_now() -> None:
         moved = await store.run(store.archive_finished)
@@ -122,6 +120,34 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     app.on_shutdown(store.close)
     app.on_shutdown(lambda: guard_event_loop(False))
     return context
+
+
+def _register_monitoring(context: AppContext, metrics: Metrics, *, started: float) -> None:
+    """``/status`` (a health check: JSON) and ``/metrics`` (Prometheus), for monitoring and the watchdog."""
+    from nicegui import app
+    store, settings, sync = context.store, context.settings, context.sync
+
+    @app.get('/status')
+    def status() -> dict[str, object]:
+        """Health check for monitoring and the wall screen's watchdog."""
+        failed = store.last_write_error
+        # 'boards': board pages holding a live connection; the wall screen's watchdog reloads a dead page by it
+        answer: dict[str, object] = {
+            'status': 'ok', 'role': 'kiosk' if sync else 'hub', 'version': VERSION, 'format': FORMAT,
+            'uptime_seconds': round(time.monotonic() - started), 'units': len(store.organisation.units),
+            'boards': connected_boards(), 'writes_waiting': store.writes_waiting(),
+            'last_write_error': {'at': failed[0].isoformat(), 'error': failed[1]} if failed else None,
+            'disk_free_bytes': shutil.disk_usage(settings.data_dir).free}
+        if sync is not None:
+            answer |= {'online': sync.status.online, 'waiting': sync.status.waiting}
+        return answer
+
+    @app.get('/metrics', include_in_schema=False)
+    def prometheus(request: Request) -> Response:
+        """The Prometheus figures, for monitoring on the municipality's own network (never through the proxy)."""
+        if not internal_address(request.client.host if request.client else ''):
+            return Response('metrics are for monitoring on the internal network', status_code=403)
+        return Response(metrics.text(), media_type=CONTENT_TYPE)
 
 
 def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSignals) -> None:
@@ -156,6 +182,22 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
                 await asyncio.sleep(INDEX_PAUSE)
 
     app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
+
+
+def connected_boards() -> int:
+    """Board pages holding a live connection now."""
+    from nicegui import Client
+    return sum(1 for c in Client.instances.values()
+               if c.has_socket_connection and c.request is not None and '/units/' in c.request.url.path)
+
+
+def internal_address(host: str) -> bool:
+    """Loopback or a private network (where the municipality's monitoring runs), not the internet."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 def run_options(context: AppContext) -> dict[str, object]:

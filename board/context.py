@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .i18n import Translator
+from .metrics import Metrics
 from .settings import Settings
 from .store import Store
 from .sync_client import SyncClient
@@ -22,6 +23,8 @@ class AppContext:
     #: the hub signs the QR-code tokens; a wall screen has none and shows the address the hub last sent it
     tokens: SubmissionTokens | None
     sync: SyncClient | None = None
+    #: the figures for monitoring (/metrics); None in a test that builds a context by hand
+    metrics: Metrics | None = None
 
     def phone_url(self, unit_id: str) -> str:
         """The address in the unit's QR code: the phone page with the unit's current token ('' if not known)."""

@@ -186,14 +186,10 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
             if push.cards or push.meetings or push.recognitions:
                 await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
-        except BoardFull as full:
-            return _refused(store, device, unit_id, PushRefused(
-                [RefusedRecord('card', card_id, f'the board is full ({MAX_BOARD_CARDS} cards)')
-                 for card_id in full.card_ids]))
-        except PushRefused as refused:
-            return _refused(store, device, unit_id, refused)
-        except (RuleViolation, FileTooLarge) as refused:  # too many meetings, or the unit's file would grow too big
-            return _refused(store, device, unit_id, PushRefused([RefusedRecord('push', '', str(refused))]))
+        except (BoardFull, PushRefused, RuleViolation, FileTooLarge) as refused:
+            if context.metrics is not None:
+                context.metrics.pushes_refused.inc()
+            return _refused(store, device, unit_id, _as_refusal(refused))
         return _changes(context, unit_id, push.pulled)
 
     @api.get('/units/{unit_id}/changes')
@@ -274,6 +270,17 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
         return {'revoked': kiosk_id}
 
     return admin
+
+
+def _as_refusal(error: Exception) -> PushRefused:
+    """What the wall screen is told: each refused record, or why the whole push was."""
+    if isinstance(error, BoardFull):
+        return PushRefused([RefusedRecord('card', card_id, f'the board is full ({MAX_BOARD_CARDS} cards)')
+                            for card_id in error.card_ids])
+    if isinstance(error, PushRefused):
+        return error
+    # too many meetings or recognitions, or the unit's file would grow past its limit
+    return PushRefused([RefusedRecord('push', '', str(error))])
 
 
 def _refused(store: Store, device: Kiosk, unit_id: str, refused: PushRefused) -> JSONResponse:

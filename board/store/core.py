@@ -61,7 +61,7 @@ from ..merge import STAMPED_FIELDS, merge_card, merge_goal
 from ..ordering import spread_keys
 from .archive import Archive, archivable, leaving
 from .changes import CardChanged, CardsArchived, Change, GoalChanged, OrganisationChanged, RecordsChanged
-from .files import remove_stale_temporary_files, snapshot_files
+from .files import StoreWriteError, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
 from .migrations import check_folder, migrate_folder
@@ -115,6 +115,9 @@ class Store:
         self._accounts: Accounts | None = None
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
+        #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
+        self.write_errors = 0
+        self.last_write_error: tuple[datetime, str] | None = None
 
     # --- lifecycle ---
 
@@ -171,7 +174,17 @@ class Store:
         """Run a write on the store's single writer thread, so the event loop never waits for the disk."""
         if self._writer is None:
             raise RuntimeError('store is not open')
-        return await asyncio.get_running_loop().run_in_executor(self._writer, partial(write, *args, **kwargs))
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, partial(write, *args, **kwargs))
+        except StoreWriteError as error:
+            self.write_errors += 1
+            self.last_write_error = (self.now(), str(error))
+            raise
+
+    def writes_waiting(self) -> int:
+        """Writes queued for the writer thread now (monitoring: a growing queue means the disk cannot keep up)."""
+        writer = self._writer
+        return writer._work_queue.qsize() if writer is not None else 0
 
     def subscribe(self, callback: Callable[[Change], None]) -> None:
         """Call ``callback`` after every committed change (on the writer's thread: hand it over, do not block)."""
@@ -652,6 +665,8 @@ class Store:
         numbered = board.write_cards(changes)
         for before, card in numbered:
             self._emit(CardChanged(board.unit_id, card.seq, card, before))
+            log.info('%s card %s of unit %s, by %s%s', 'new' if before is None else 'changed', card.id,
+                     board.unit_id, card.changed_origin.value, f' {card.changed_by}' if card.changed_by else '')
         return [card for _, card in numbered]
 
     def _write_records(self, board: UnitBoard, meetings: list[Meeting], recognitions: list[Recognition]) -> list[int]:

@@ -109,6 +109,8 @@ def router(context: AppContext) -> APIRouter:
                              banner=t('phone.fix_errors'))
         per_phone.record(client)
         per_unit.record(unit.id)
+        if context.metrics is not None:
+            context.metrics.phone_ideas.inc()
         return RedirectResponse(f'/p/{token}?sent=1', status_code=303, headers=HEADERS)
 
     return routes
