@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Forbedringstavla into .venv (and, with --test, what the tests need: Debian's Chromium included).
+# Installs Forbedringstavla into .venv (and, with --test, what the tests need: Debian's Chromium and systemd-analyze
+# included).
 # Used by demo.sh and test.sh; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,6 +32,9 @@ if $want_test; then
   .venv/bin/python -m pip install -q -e '.[test]'
   if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium       # Playwright drives Debian's Chromium; its own browser download cannot work here
+  fi
+  if ! command -v systemd-analyze >/dev/null; then
+    apt_install systemd        # tests/app/test_service_files.py checks the units with systemd-analyze verify
   fi
 else
   .venv/bin/python -m pip install -q -e .
