@@ -81,7 +81,10 @@ def restore_backup(archive: Path, data_dir: Path) -> Path | None:
         if not (restored / 'organisation.json').is_file():
             raise BackupError(f'{archive} is not a backup of a data folder; nothing was changed')
         try:
-            Store(restored, read_only=True).open().close()  # every file must load before anything moves
+            # every file must load (older formats are brought up) before anything moves; and the restored folder
+            # gets a new identity, so wall screens push their whole boards again and read the hub anew
+            with Store(restored) as store:
+                store.renew_instance()
         except DataFileError as error:
             raise BackupError(f'{error}; nothing was changed') from error
         previous = None

@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from . import admin as admin_rules
-from .backup import create_backup
+from .backup import BackupError, create_backup
 from .devices import Kiosk, hash_secret, new_token
 from .domain import RuleViolation, ServiceArea, Unit
 from .orgfile import OrganisationFile
@@ -232,7 +232,11 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
     @admin.post('/backup')
     def backup(body: BackupRequest) -> dict[str, Any]:
         """A consistent backup while the hub runs: the snapshot is taken under the store's writer lock."""
-        archive = create_backup(store.folder, Path(body.out_dir), keep=body.keep, snapshot=store.snapshot)
+        try:
+            archive = create_backup(store.folder, Path(body.out_dir), keep=body.keep, snapshot=store.snapshot)
+        except (OSError, BackupError) as error:  # a folder the hub may not write, a full disk: say so in one line
+            log.warning('backup into %s failed: %s', body.out_dir, error)
+            raise HTTPException(422, f'the backup could not be written to {body.out_dir}: {error}') from error
         return {'archive': str(archive)}
 
     @admin.post('/users')
@@ -293,7 +297,8 @@ def _refused(store: Store, device: Kiosk, unit_id: str, refused: PushRefused) ->
 def _changes(context: 'AppContext', unit_id: str, since: int) -> dict[str, Any]:
     cards, goals, seq = context.store.changes_since(unit_id, since)
     meetings, recognitions = context.store.records_since(unit_id, since)
-    return {'format': FORMAT, 'seq': seq, 'cards': [card_to_dict(c) for c in cards],
+    return {'format': FORMAT, 'instance': context.store.instance, 'seq': seq,
+            'cards': [card_to_dict(c) for c in cards],
             'meetings': [meeting_to_dict(m) for m in meetings],
             'recognitions': [recognition_to_dict(r) for r in recognitions],
             'goals': [{'goal': goal_to_dict(g), 'stamp': stamp} for g, stamp in goals],

@@ -168,7 +168,8 @@ class SyncClient:
             await self._hold_back(chunk, response)
             return
         response.raise_for_status()
-        await self._apply(response.json())
+        if await self._apply(response.json()):
+            return  # the hub was restored: the next exchange starts again from nothing
         latest = self.store.sync_cursor(self.unit_id)
         sent = {(_KIND[type(r)], r.id) for r in chunk}
         refused = tuple(entry for entry in latest.refused if (entry[0], entry[1]) not in sent)
@@ -219,11 +220,29 @@ class SyncClient:
         if poll in done:
             response = poll.result()
             response.raise_for_status()
-            await self._apply(response.json())
+            await self._apply(response.json())  # a restored hub resets the cursors; the next exchange pushes all
 
-    async def _apply(self, body: object) -> None:
-        """Take the hub's changes, read with the same strict models the hub uses for a push."""
+    async def _apply(self, body: object) -> bool:
+        """Take the hub's changes, read with the same strict models the hub uses for a push.
+
+        Returns True if the hub's data folder was restored since the last exchange: then the cursors start again
+        from nothing, so this screen pushes its whole board (the hub may have lost what it had) and reads the
+        hub's anew.
+        """
         changes = read_changes(body, self.unit_id, now=utc_now())
+        cursor = self.store.sync_cursor(self.unit_id)
+        restored = bool(cursor.hub_instance and changes.instance and changes.instance != cursor.hub_instance) \
+            or changes.seq < cursor.pulled
+        if restored:
+            log.warning('the hub was restored from a backup (or its data replaced): this screen sends its whole '
+                        'board again and reads the hub anew')
+            self._from_hub = set()
+            await self.store.run(self.store.set_sync_cursor, self.unit_id,
+                                 SyncCursor(hub_instance=changes.instance))
+            return True
+        if changes.instance and changes.instance != cursor.hub_instance:
+            await self.store.run(self.store.set_sync_cursor, self.unit_id,
+                                 dataclasses.replace(cursor, hub_instance=changes.instance))
         for refused in changes.refused:
             log.error('a %s from the hub could not be read and was left out: %s (%s)', refused.kind, refused.id,
                       refused.reason)
@@ -239,6 +258,7 @@ class SyncClient:
         cursor = self.store.sync_cursor(self.unit_id)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
                              dataclasses.replace(cursor, pulled=max(cursor.pulled, changes.seq)))
+        return False
 
     async def _heartbeats(self) -> None:
         async with self._client() as client:

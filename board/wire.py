@@ -377,6 +377,8 @@ class Changes:
     phone_url: str
     #: records of the answer that did not pass (logged by the wall screen; the rest is taken)
     refused: tuple[RefusedRecord, ...] = ()
+    #: the hub's data folder (``Store.instance``; empty from a hub of a release before it)
+    instance: str = ""
 
 
 def read_changes(body: object, unit_id: str, *, now: datetime) -> Changes:
@@ -407,8 +409,9 @@ def read_changes(body: object, unit_id: str, *, now: datetime) -> Changes:
         elif _check(refused, 'goal', goal.id, validate_goal(goal)):
             goals.append((goal, stamp))
     phone_url = body.get('phone_url')
+    instance = body.get('instance')
     return Changes(seq, cards, goals, meetings, recognitions, phone_url if isinstance(phone_url, str) else '',
-                   tuple(refused))
+                   tuple(refused), instance if isinstance(instance, str) and len(instance) <= 64 else '')
 
 
 def _list(body: dict[str, Any], key: str) -> list[Any]:

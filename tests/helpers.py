@@ -6,21 +6,28 @@ Test modules import these from here, never from each other.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from bench.hubprocess import RunningHub, hub_environment
+from bench.hubprocess import start_kiosk as start_wall_process
 from board.admin import issue_pairing_code
+from board.app import make_tokens
 from board.domain import Column
+from board.settings import Settings
 from board.store import Store
 from board.sync_client import KioskCredentials, SyncClient
 
 from .conftest import Hub, off_loop
 from .factories import UNIT, seeded_store
 
-__all__ = ['Network', 'cards_in', 'client', 'eventually', 'open_board', 'open_replica', 'pair', 'start_kiosk',
-           'stop', 'tap_card']
+__all__ = ['Network', 'add_card_offline', 'cards_in', 'client', 'eventually', 'open_board', 'open_replica', 'pair',
+           'phone_idea', 'restart_wall', 'start_kiosk', 'stop', 'tap_card', 'titles', 'wait_for', 'with_release']
 
 
 # --- a board on a simulated screen ---------------------------------------------------------------------------------
@@ -99,3 +106,51 @@ async def stop(client: SyncClient, tasks: list[asyncio.Task]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# --- real processes: a hub, a wall screen, another release, the command line ----------------------------------------
+
+def with_release(release: Path | None, code: str) -> str:
+    """Run Python ``code`` with this release's or another's ``board`` package; its printed last line."""
+    env = hub_environment() | ({'PYTHONPATH': str(release)} if release else {})
+    done = subprocess.run([sys.executable, '-c', code], cwd=release or Path.cwd(), env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ''
+
+
+def add_card_offline(data: Path, release: Path | None, title: str) -> None:
+    """A card made on a stopped wall screen's replica, by its own release (as if typed while its app was down)."""
+    with_release(release, f'''
+import json
+from pathlib import Path
+from board.store import Store
+from board.domain import CardFields
+data = Path({str(data)!r})
+store = Store(data, node_id=json.loads((data / 'secrets' / 'kiosk.json').read_text())['kiosk_id']).open()
+store.create_card({UNIT!r}, CardFields(title={title!r}))
+store.close()
+''')
+
+
+def titles(data: Path) -> set[str]:
+    with Store(data, read_only=True) as store:
+        return {c.title for c in store.cards(UNIT)}
+
+
+def phone_idea(hub: RunningHub, title: str) -> None:
+    token = make_tokens(Settings(data_dir=hub.data_dir)).current(UNIT)
+    with httpx.Client(base_url=hub.url, timeout=10) as http:
+        http.get(f'/p/{token}')
+        assert http.post(f'/p/{token}', data={'title': title}).status_code == 303
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, 'not within the time'
+        time.sleep(0.2)
+
+
+def restart_wall(wall: RunningHub, release: Path | None) -> RunningHub:
+    """Start a paired wall screen again (its hub address and token are in its data folder)."""
+    return start_wall_process(wall.data_dir, hub_url='', unit_id='', code='', port=wall.port, release=release)

@@ -143,6 +143,8 @@ class Store:
         else:
             check_folder(self.folder)  # a look changes nothing, but a newer release's files are refused
         self._organisation = OrganisationFile(self.folder / 'organisation.json')
+        if not self.read_only and not self._organisation.instance:
+            self._organisation.renew_instance()
         self._wall_screens = WallScreens(self.folder / 'kiosks.json', lock=self._lock, now=self._now,
                                          has_unit=lambda unit_id: unit_id in self._units)
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
@@ -215,6 +217,16 @@ class Store:
 
     def unit(self, unit_id: str) -> Unit | None:
         return self.organisation.unit(unit_id)
+
+    @property
+    def instance(self) -> str:
+        """The data folder's identity: it changes when the folder is restored from a backup."""
+        return self._organisation.instance if self._organisation is not None else ''
+
+    def renew_instance(self) -> str:
+        """After a restore: wall screens seeing the new identity push their whole board and read the hub anew."""
+        with self._lock:
+            return self._org().renew_instance()
 
     def cards(self, unit_id: str) -> list[Card]:
         """The unit's cards on the board, by column and place."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from tinydb import Query, TinyDB
@@ -18,6 +19,17 @@ class OrganisationFile:
     def __init__(self, path: Path) -> None:
         self._db: TinyDB = open_db(path)
         self.organisation = _load(self._db)
+        found = self._db.table('organisation').get(Query().key == 'instance')
+        #: this data folder's identity; a restore gives it a new one, so wall screens know to sync anew
+        self.instance: str = found['id'] if isinstance(found, dict) else ''
+
+    def renew_instance(self) -> str:
+        """Give the data folder a new identity (at its first start, and after a restore from a backup)."""
+        self.instance = uuid.uuid4().hex
+        with self._storage().batch():
+            self._db.table('organisation').upsert({'key': 'instance', 'id': self.instance},
+                                                  Query().key == 'instance')
+        return self.instance
 
     def close(self) -> None:
         self._db.close()

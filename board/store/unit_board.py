@@ -57,11 +57,14 @@ class SyncCursor:
     pushed: int = 0
     pulled: int = 0
     refused: tuple[tuple[str, str, int], ...] = ()
+    #: the hub's data folder these numbers belong to (``Store.instance``): a restored hub has a new one
+    hub_instance: str = ''
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> SyncCursor:
         return cls(pushed=int(doc.get('pushed', 0)), pulled=int(doc.get('pulled', 0)),
-                   refused=tuple((str(k), str(i), int(s)) for k, i, s in doc.get('refused', ())))
+                   refused=tuple((str(k), str(i), int(s)) for k, i, s in doc.get('refused', ())),
+                   hub_instance=str(doc.get('hub_instance', '')))
 
 
 @dataclass(kw_only=True)

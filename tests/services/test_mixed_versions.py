@@ -8,11 +8,9 @@ processes on 127.0.0.1 beside this release's.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tarfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,17 +18,14 @@ import httpx
 import orjson
 import pytest
 
-from bench.hubprocess import RunningHub, hub_environment, start_hub, start_kiosk, stop_hub
-from board.app import make_tokens
+from bench.hubprocess import RunningHub, start_hub, start_kiosk, stop_hub
 from board.domain import Card
-from board.settings import Settings
-from board.store import Store
 from board.store.codec import card_to_dict
 from board.store.files import FORMAT
 
 from ..conftest import Hub
 from ..factories import UNIT
-from ..helpers import client, pair
+from ..helpers import add_card_offline, client, pair, phone_idea, restart_wall, titles, wait_for, with_release
 
 PREVIOUS = Path(__file__).resolve().parents[1] / 'data' / 'format-1' / 'release.tar.gz'
 pytestmark = pytest.mark.slow
@@ -42,14 +37,6 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with tarfile.open(PREVIOUS) as archive:
         archive.extractall(folder, filter='data')
     return folder
-
-
-def with_release(release: Path | None, code: str) -> str:
-    """Run Python ``code`` with this release's or another's ``board`` package; its printed last line."""
-    env = hub_environment() | ({'PYTHONPATH': str(release)} if release else {})
-    done = subprocess.run([sys.executable, '-c', code], cwd=release or Path.cwd(), env=env, capture_output=True,
-                          text=True, timeout=60, check=True)
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ''
 
 
 def hub_data(folder: Path, release: Path | None) -> str:
@@ -67,39 +54,6 @@ except ImportError:
 print(issue_pairing_code(store, UNIT)['code'])
 store.close()
 ''')
-
-
-def add_card_offline(data: Path, release: Path | None, title: str) -> None:
-    """A card made on a stopped wall screen's replica, by its own release (as if typed while its app was down)."""
-    with_release(release, f'''
-import json
-from pathlib import Path
-from board.store import Store
-from board.domain import CardFields
-data = Path({str(data)!r})
-store = Store(data, node_id=json.loads((data / 'secrets' / 'kiosk.json').read_text())['kiosk_id']).open()
-store.create_card({UNIT!r}, CardFields(title={title!r}))
-store.close()
-''')
-
-
-def titles(data: Path) -> set[str]:
-    with Store(data, read_only=True) as store:
-        return {c.title for c in store.cards(UNIT)}
-
-
-def phone_idea(hub: RunningHub, title: str) -> None:
-    token = make_tokens(Settings(data_dir=hub.data_dir)).current(UNIT)
-    with httpx.Client(base_url=hub.url, timeout=10) as http:
-        http.get(f'/p/{token}')
-        assert http.post(f'/p/{token}', data={'title': title}).status_code == 303
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, 'not within the time'
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -138,11 +92,6 @@ def test_a_hub_and_a_wall_screen_a_release_apart_keep_syncing_both_ways(tmp_path
     stop_hub(hub)
     assert {'Fra mobilen til huben', 'Laget på veggen'} <= titles(hub_folder)
     assert {'Fra mobilen til huben', 'Laget på veggen'} <= titles(wall_folder)
-
-
-def restart_wall(wall: RunningHub, release: Path | None) -> RunningHub:
-    """Start a paired wall screen again (its hub address and token are in its data folder)."""
-    return start_kiosk(wall.data_dir, hub_url='', unit_id='', code='', port=wall.port, release=release)
 
 
 # --- fields a newer release added -------------------------------------------------------------------------------------

@@ -157,3 +157,13 @@ async def test_the_cli_creates_users_through_the_running_hub(hub: Hub):
     assert made.status_code == 200, made.text
     kari = hub.store.accounts.user('kari')
     assert kari is not None and kari.name == 'Kari Nordmann' and kari.password_hash.startswith('$argon2id$')
+
+
+async def test_a_backup_into_a_folder_the_hub_cannot_write_is_a_clear_refusal(hub: Hub, tmp_path):
+    admin = json.loads((hub.store.folder / 'secrets' / 'local_admin.json').read_text())
+    blocked = tmp_path / 'a-file-not-a-folder'
+    blocked.write_text('')
+    async with client(hub, admin['token']) as local:
+        response = await local.post('/api/v1/admin/backup', json={'out_dir': str(blocked / 'backups'), 'keep': 3})
+    assert response.status_code == 422
+    assert 'could not be written' in response.json()['detail']
