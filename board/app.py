@@ -69,7 +69,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from .ui import board_page, headers, history, landing, live, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
-                  node_id=settings.node_id, timezone=settings.zone).open()
+                  node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week).open()
     # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
     guard_event_loop(True)
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
@@ -157,8 +157,12 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     from nicegui import app, background_tasks, run
 
     from . import sync_api
-    from .ui import admin_page, auth, leaders, phone
+    from .ui import access, admin_page, auth, leaders, phone
     logins = auth.Auth(context)
+    settings = context.settings
+    # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
+    app.add_middleware(access.BoardAccess, mode=settings.board_access, networks=settings.board_networks,
+                       t=context.t, logged_in=lambda request: logins.user_of(request) is not None)
     app.include_router(phone.router(context))
     app.include_router(logins.router())
     app.include_router(sync_api.router(context, signals, write_local_admin(context.settings),
@@ -212,6 +216,10 @@ def run_options(context: AppContext) -> dict[str, object]:
         # the sync API's description is served as OpenAPI at /openapi.json (see _register_hub)
         'favicon': ASSETS / 'favicon.svg', 'fastapi_docs': False,
         'show': False, 'reload': False, 'show_welcome_message': False,
+        # the client's address (rate limits, board_access, /metrics) is the peer's, or, from a trusted reverse
+        # proxy, the one it names in X-Forwarded-For; uvicorn's own default would believe any local process
+        'proxy_headers': bool(settings.trusted_proxies),
+        'forwarded_allow_ips': ','.join(settings.trusted_proxies) or '',
     }
 
 

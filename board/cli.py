@@ -421,6 +421,7 @@ def prepare_demo(settings: Settings) -> Settings:
         print('\n  Leaders\' pages: /login   (demo accounts, passwords made on this machine)', flush=True)
         for username, password in logins:
             print(f'    {username:<10} {password}', flush=True)
+    settings = settings.replace(board_access='open')  # the demo's boards are for anyone who reaches it
     if not settings.public_url and settings.host in ('0.0.0.0', '::'):
         address = lan_address()
         if address:

@@ -14,6 +14,7 @@ from (the file, the environment variable or the command line) and what is allowe
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -108,6 +109,15 @@ def _board_address(value: str) -> str:
     return value
 
 
+def _network(value: object) -> str:
+    if isinstance(value, str):
+        try:
+            return str(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            pass
+    raise _Rule('must be a list of addresses or ranges, such as ["10.0.0.0/8", "192.168.1.0/24", "127.0.0.1"]')
+
+
 def _clock_time(value: object) -> object:
     if value is None or value == '':
         return None
@@ -127,6 +137,9 @@ Weeks = Annotated[Whole, Field(ge=1)]
 MeetingMinutes = Annotated[Whole, Field(ge=5, le=60)]
 ClockTime = Annotated[time | None, BeforeValidator(_clock_time)]
 Weekday = Annotated[Whole, Field(ge=1, le=7)]
+Network = Annotated[str, BeforeValidator(_network)]
+#: loopback and the private ranges: a municipality's own networks, where its wall screens and staff Wi-Fi are
+PRIVATE_NETWORKS = ('127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7')
 
 
 class _Table(BaseModel):
@@ -186,6 +199,13 @@ class Settings(_Table):
     meeting_minutes_by_unit: dict[str, MeetingMinutes] = Field(default_factory=dict)
     #: e.g. "22:00-06:00": the board dims and shifts slowly against burn-in (wall screens; empty: never)
     quiet_hours: Annotated[str, AfterValidator(_quiet_hours)] = ''
+    #: who may open the boards on the hub (the landing page and /units/...): "open" to anyone who reaches the hub
+    #: (the demo), "networks" from board_networks only, "login" after logging in. The phone page, the sync API and
+    #: the leaders' pages have their own rules whatever this says; a wall screen's own board is not affected.
+    board_access: Literal['open', 'networks', 'login'] = 'networks'
+    board_networks: tuple[Network, ...] = PRIVATE_NETWORKS
+    #: reverse proxies (addresses or ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed; nothing else
+    trusted_proxies: tuple[Network, ...] = ()
 
     @field_validator('token_grace_days')
     @classmethod
@@ -413,6 +433,8 @@ def _allowed(annotation: Any, metadata: Sequence[Any], *, entry: bool = False) -
 
 
 def _kind(annotation: Any, constraints: Sequence[Any], *, plural: bool) -> str:
+    if get_origin(annotation) is Literal:
+        return 'one of ' + ', '.join(f'"{choice}"' for choice in get_args(annotation))
     words = _KINDS.get(annotation, ('a value', 'values'))[plural]
     bound = {key: getattr(c, key) for c in constraints for key in ('ge', 'gt', 'le', 'lt') if hasattr(c, key)}
     low = f'from {bound["ge"]:g}' if 'ge' in bound else (f'above {bound["gt"]:g}' if 'gt' in bound else '')

@@ -32,15 +32,16 @@ from starlette.requests import ClientDisconnect
 
 from . import admin as admin_rules
 from .backup import BackupError, create_backup
+from .clock import stamp_order
 from .devices import Kiosk, hash_secret, new_token
-from .domain import RuleViolation, ServiceArea, Unit
+from .domain import RuleViolation, ServiceArea, Unit, gain_change_problems
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
 from .store.codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
 from .store.files import FORMAT, FileTooLarge
 from .users import Grant, Sessions, hash_password, password_work
-from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, PushRefused, RefusedRecord, read_push
+from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, Push, PushRefused, RefusedRecord, read_push
 
 if TYPE_CHECKING:
     from .context import AppContext
@@ -184,6 +185,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             raise HTTPException(413, f'at most {MAX_BODY_BYTES} bytes per push')
         try:
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
+            _leaders_gains_kept(store, unit_id, push)
             if push.cards or push.meetings or push.recognitions:
                 await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
         except (BoardFull, PushRefused, RuleViolation, FileTooLarge) as refused:
@@ -274,6 +276,25 @@ def _admin_router(store: Store, admin_token: str, sessions: Sessions | None) -> 
         return {'revoked': kiosk_id}
 
     return admin
+
+
+def _leaders_gains_kept(store: Store, unit_id: str, push: Push) -> None:
+    """A wall screen records identified gains; realised ones, kroner and gains of over an årsverk are leaders'.
+
+    Only a gain changed on the wall (its stamp newer than the hub's) is judged: a leader's confirmation that came
+    from the hub and goes back with the card is the hub's own.
+    """
+    refused = []
+    for card in push.cards:
+        mine = store.card_version(unit_id, card.id)
+        ours = mine.stamps.get('gain', '') if mine is not None else ''
+        if stamp_order(card.stamps.get('gain', '')) <= stamp_order(ours):
+            continue
+        problems = gain_change_problems(mine.gain if mine else None, card.gain, full_time_week=store.full_time_week)
+        if problems:
+            refused.append(RefusedRecord('card', card.id, f'gain: {problems[0].key}'))
+    if refused:
+        raise PushRefused(refused)
 
 
 def _as_refusal(error: Exception) -> PushRefused:

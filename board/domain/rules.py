@@ -27,6 +27,7 @@ from .model import (
 )
 from .validation import (
     CAUSE_MAX,
+    FULL_TIME_WEEK,
     WHY_MAX,
     validate_card_fields,
     validate_gain,
@@ -38,6 +39,8 @@ __all__ = [
     'changed_fields',
     'confirmed',
     'edited',
+    'gain_change_problems',
+    'leader_only',
     'move_card',
     'new_card',
     'normalise_card',
@@ -68,6 +71,8 @@ def move_card(card: Card, to: Column, *, position: str, now: datetime) -> Card:
         raise RuleViolation([Problem('column', _FORBIDDEN_MOVES[(source, to)])])
     if source == Column.IDEAS and to == Column.DONE and not card.quick_win:
         raise RuleViolation([Problem('column', 'error.move_idea_to_done')])
+    if to == Column.IDEAS and card.gain is not None and leader_only(card.gain):
+        raise RuleViolation([Problem('column', 'error.move_confirmed_gain')])  # an idea has no gain to keep it
     changes: dict[str, Any] = {'column': to, 'position': position}
     if to == Column.DOING:
         changes['started_at'] = card.started_at or now
@@ -173,12 +178,41 @@ def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[Fis
     return dataclasses.replace(card, whys=kept_whys, causes=kept_causes)
 
 
-def with_gain(card: Card, gain: Gain | None, today: date) -> Card:
-    """The card with its gain recorded, changed or removed (``None``); ``today`` in the board's time zone."""
+def with_gain(card: Card, gain: Gain | None, today: date, *, leader: bool = True,
+              full_time_week: float = FULL_TIME_WEEK) -> Card:
+    """The card with its gain recorded, changed or removed (``None``); ``today`` in the board's time zone.
+
+    ``leader``: who changes it may confirm gains (see :func:`gain_change_problems`).
+    """
     if gain is not None:
         gain = dataclasses.replace(gain, note=gain.note.strip(), confirmed_by=gain.confirmed_by.strip())
         _raise(validate_gain(gain, card.column, today))
+    if not leader:
+        _raise(gain_change_problems(card.gain, gain, full_time_week=full_time_week))
     return dataclasses.replace(card, gain=gain)
+
+
+def gain_change_problems(before: Gain | None, after: Gain | None, *, full_time_week: float) -> list[Problem]:
+    """What a person who is not a leader may not do to a gain (at the board, from a phone, from a wall screen).
+
+    The wall and the phones record identified gains; confirming one as realised, who confirmed it and an amount in
+    kroner are the leaders' (*Bekreft realisert*), and so is a gain of more than one årsverk on one card. A gain a
+    leader has confirmed stays as it is.
+    """
+    if after == before:
+        return []
+    if before is not None and leader_only(before):
+        return [Problem('gain', 'error.gain_confirmed_by_leader')]
+    if after is not None and leader_only(after):
+        return [Problem('gain', 'error.gain_leader_only')]
+    if after is not None and after.hours_per_week > full_time_week:
+        return [Problem('hours_per_week', 'error.gain_needs_leader', {'hours': full_time_week})]
+    return []
+
+
+def leader_only(gain: Gain) -> bool:
+    """A gain only a leader may set: realised, confirmed by someone, or with an amount in kroner."""
+    return gain.realised or bool(gain.confirmed_by) or gain.amount_nok is not None
 
 
 def confirmed(card: Card, *, realised_on: date, by: str, today: date) -> Card:

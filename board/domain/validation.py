@@ -20,6 +20,7 @@ __all__ = [
     'DECISION_MAX',
     'DESCRIPTION_MAX',
     'EARLIEST_DATE',
+    'FULL_TIME_WEEK',
     'GAIN_AMOUNT_MAX',
     'GAIN_HOURS_MAX',
     'ICON_PATTERN',
@@ -65,6 +66,8 @@ NOTE_MAX = 1000
 
 #: a single improvement freeing more than this many hours a week (about 27 årsverk) is a typing error
 GAIN_HOURS_MAX = 1000.0
+#: hours of one full-time position a week unless the settings say otherwise (``full_time_week``)
+FULL_TIME_WEEK = 37.5
 
 GAIN_AMOUNT_MAX = 1_000_000_000
 

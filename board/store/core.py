@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ..clock import HybridClock, utc_now
 from ..domain import (
+    FULL_TIME_WEEK,
     Answer,
     Card,
     CardFields,
@@ -93,9 +94,14 @@ class Store:
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
                  now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None,
-                 read_only: bool = False, timezone: tzinfo | None = None) -> None:
-        """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub)."""
+                 read_only: bool = False, timezone: tzinfo | None = None,
+                 full_time_week: float = FULL_TIME_WEEK) -> None:
+        """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub).
+
+        ``full_time_week``: hours of one årsverk; a gain above it on one card is a leader's to record.
+        """
         self.folder = Path(folder)
+        self.full_time_week = full_time_week
         self.read_only = read_only
         self._folder_lock = DataFolderLock(self.folder)
         self.archive_after_weeks = archive_after_weeks
@@ -235,6 +241,10 @@ class Store:
     def card(self, unit_id: str, card_id: str) -> Card | None:
         card = self._board(unit_id).cards.get(card_id)
         return card if card is not None and card.on_board else None
+
+    def card_version(self, unit_id: str, card_id: str) -> Card | None:
+        """The card as this node holds it, also when it is off the board (deleted, declined): what sync compares."""
+        return self._board(unit_id).cards.get(card_id)
 
     def declined(self, unit_id: str) -> list[Card]:
         """Ideas the board meeting declined that have not yet gone to the archive (for the history)."""
@@ -478,7 +488,8 @@ class Store:
         with self._lock:
             board = self._board(unit_id)
             before = self._existing(board, card_id)
-            after = with_gain(before, gain, self.local_now().date())
+            after = with_gain(before, gain, self.local_now().date(), leader=origin == Origin.LEADER,
+                              full_time_week=self.full_time_week)
             return self._commit(board, before, after, origin=origin, by=by)
 
     def answer_idea(self, unit_id: str, card_id: str, answer: Answer, note: str = '', *,

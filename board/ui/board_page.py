@@ -155,7 +155,7 @@ class BoardScreen:
         self.root_causes: RootCauseDialog | None = None  # built on first use: most screens never open one
         self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete, today=self._today,
                                  full_time_week=self.context.settings.full_time_week,
-                                 on_root_causes=self._open_root_causes)
+                                 on_root_causes=self._open_root_causes, leader=self.actor is not wall_actor)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)

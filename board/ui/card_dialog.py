@@ -24,9 +24,12 @@ Delete = Callable[[str], Awaitable[None]]
 class CardDialog:
 
     def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, today: Callable[[], date],
-                 full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None) -> None:
-        """``today``: the board's date, in the hub's configured time zone (the store's clock)."""
+                 full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None,
+                 leader: bool = False) -> None:
+        """``today``: the board's date, in the hub's configured time zone (the store's clock); ``leader``: the
+        person may confirm gains (a leader's page), not the wall."""
         self._t = t
+        self._leader = leader
         self._today = today
         self._on_root_causes = on_root_causes
         self._full_time_week = full_time_week
@@ -93,7 +96,7 @@ class CardDialog:
                 self.pdca.props('spread no-caps size=lg').classes('w-full').mark('dialog-pdca')
             pdca_row.bind_visibility_from(self.column, 'value', backward=lambda v: v == Column.DOING.value)
             self.quick_win = ui.checkbox(t('field.quick_win')).classes('text-lg').mark('dialog-quick-win')
-            self.gain = GainForm(t=t, full_time_week=self._full_time_week)
+            self.gain = GainForm(t=t, full_time_week=self._full_time_week, leader=self._leader)
             self.column.on_value_change(lambda e: self.gain.set_visible(e.value != Column.IDEAS.value))
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
             with ui.row().classes('w-full justify-between pt-2'):

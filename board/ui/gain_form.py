@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 
 from nicegui import ui
+from nicegui.elements.mixins.disableable_element import DisableableElement
 
-from ..domain import NAME_MAX, NOTE_MAX, Gain, GainCategory, GainStatus, Problem
+from ..domain import NAME_MAX, NOTE_MAX, Gain, GainCategory, GainStatus, Problem, leader_only
 from ..i18n import Translator
 from .theme import attrs
 
@@ -21,16 +22,21 @@ PER_DAY = 'day'
 
 class GainForm:
 
-    def __init__(self, *, t: Translator, full_time_week: float) -> None:
+    def __init__(self, *, t: Translator, full_time_week: float, leader: bool = False) -> None:
+        """``leader``: the person may confirm a gain as realised and give kroner (the leaders' pages); on the wall
+        and in the meeting a gain is recorded as identified, and one a leader confirmed is shown, not changed."""
         self._t = t
         self._full_time_week = full_time_week
+        self._leader = leader
         self._identified_on: date | None = None
+        self._locked: Gain | None = None
         self._build()
 
     def _build(self) -> None:
         t = self._t
         with ui.column().classes('gain-form w-full gap-2') as self.container:
             self.enabled = ui.switch(t('gain.record')).classes('text-lg').mark('gain-enabled')
+            self.locked_note = ui.label(t('gain.locked')).classes('text-lg').mark('gain-locked')
             with ui.column().classes('w-full gap-2') as self.fields:
                 ui.label(t('gain.categories')).classes('text-lg font-semibold')
                 with ui.row().classes('gap-4'):
@@ -65,12 +71,22 @@ class GainForm:
                     self.note.classes('grow').mark('gain-note')
                     self.amount = ui.number(t('gain.amount'), min=0, step=1000).props('outlined')
                     self.amount.classes('w-48').mark('gain-amount')
+                if not self._leader:  # realised, who confirmed and kroner are the leaders' (Bekreft realisert)
+                    self.status.set_visibility(False)
+                    self.amount.set_visibility(False)
             self.fields.bind_visibility_from(self.enabled, 'value')
         for element in (self.hours, self.minutes, self.days, self.mode):
             element.on_value_change(self._show_fte)
 
     def show(self, gain: Gain | None, *, visible: bool) -> None:
         self.container.set_visibility(visible)
+        self._locked = gain if gain is not None and not self._leader and leader_only(gain) else None
+        self.locked_note.set_visibility(self._locked is not None)
+        inputs: list[DisableableElement] = [self.enabled, *self.categories.values(), self.mode, self.hours,
+                                            self.minutes, self.days, self.status, self.realised_on,
+                                            self.confirmed_by, self.note, self.amount]
+        for element in inputs:
+            element.set_enabled(self._locked is None)
         self.enabled.value = gain is not None
         self._identified_on = gain.identified_on if gain else None
         for category, box in self.categories.items():
@@ -93,10 +109,12 @@ class GainForm:
 
     def read(self, today: date) -> Gain | Problem | None:
         """The gain as typed, ``None`` for no gain, or the first problem that stops reading it."""
+        if self._locked is not None:
+            return self._locked  # confirmed by a leader: shown here, changed only on the leaders' pages
         if not self.enabled.value or not self.container.visible:
             return None
         categories = tuple(c for c, box in self.categories.items() if box.value)
-        status = GainStatus(self.status.value)
+        status = GainStatus(self.status.value) if self._leader else GainStatus.IDENTIFIED
         realised_on: date | None = None
         if status == GainStatus.REALISED:
             try:
@@ -105,8 +123,10 @@ class GainForm:
                 return Problem('realised_on', 'error.bad_date')
         common: dict[str, Any] = {
             'categories': categories, 'status': status, 'identified_on': self._identified_on or today,
-            'realised_on': realised_on, 'confirmed_by': self.confirmed_by.value or '', 'note': self.note.value or '',
-            'amount_nok': None if self.amount.value in (None, '') else round(float(self.amount.value)),
+            'realised_on': realised_on, 'confirmed_by': (self.confirmed_by.value or '') if self._leader else '',
+            'note': self.note.value or '',
+            'amount_nok': round(float(self.amount.value)) if self._leader and self.amount.value not in (None, '')
+            else None,
         }
         if self.mode.value == PER_DAY:
             return Gain.per_day(float(self.minutes.value or 0), float(self.days.value or 0), **common)

@@ -312,3 +312,24 @@ async def test_pages_with_odd_parameters_answer_without_error(hub: Hub):
     user = hub.new_user()
     for path in (f'/units/{UNIT}/historikk?week=9999-W52', f'/units/{UNIT}/historikk?week=0000-W01'):
         assert (await user.http_client.get(path)).status_code == 200, path
+
+
+async def test_a_wall_screen_cannot_confirm_a_gain_but_a_leaders_confirmation_travels_back(hub: Hub):
+    token = await pair(hub)
+    today = datetime.now(UTC).date().isoformat()
+    realised = {'categories': ['quality'], 'hours_per_week': 3, 'identified_on': today, 'status': 'realised',
+                'realised_on': today, 'confirmed_by': 'Rådmann Kari Nordmann', 'amount_nok': 999_999_999}
+    card = a_card(column='doing', started_at=datetime.now(UTC).isoformat(),
+                  stamps={'title': now_stamp(), 'column': now_stamp(), 'gain': now_stamp()})
+    refused = await push(hub, token, card | {'gain': realised})
+    assert refused.status_code == 422
+    assert 'gain_leader_only' in refused.json()['detail']['refused'][0]['reason']
+    identified = {'categories': ['quality'], 'hours_per_week': 3, 'identified_on': today}
+    assert (await push(hub, token, card | {'gain': identified})).status_code == 200
+    # a leader confirms it on the hub; the wall screen later sends the card back with the hub's gain (same stamp)
+    confirmed = await hub.do.confirm_gain(UNIT, card['id'], realised_on=datetime.now(UTC).date(), by='Kari')
+    echoed = card_to_dict(confirmed) | {'title': 'Nytt navn fra veggen',
+                                        'stamps': confirmed.stamps | {'title': now_stamp(5)}}
+    assert (await push(hub, token, echoed)).status_code == 200
+    kept = hub.store.card(UNIT, card['id'])
+    assert kept is not None and kept.gain is not None and kept.gain.realised and kept.title == 'Nytt navn fra veggen'

@@ -206,6 +206,42 @@ async def test_recording_a_gain_on_a_card_in_progress(hub: Hub):
     await user.should_see('0,03 årsverk')
 
 
+async def test_a_crafted_event_at_the_wall_cannot_record_a_realised_gain_or_kroner(hub: Hub):
+    card = await hub.do.create_card(UNIT, CardFields(title='Felles medisinrom'), column=Column.DOING)
+    user = await open_board(hub)
+    tap_card(user, card)
+    user.find(marker='gain-enabled').click()
+    user.find(marker='gain-category-quality').click()
+    user.find(marker='gain-hours').elements.pop().value = 10
+    # the wall's form hides these; a crafted websocket event sets them anyway (by element id, hidden or not)
+    hidden = {marker: next(e for e in user.client.elements.values() if marker in e._markers)
+              for marker in ('gain-status', 'gain-confirmed-by', 'gain-amount')}
+    hidden['gain-status'].value = 'realised'  # type: ignore[attr-defined]
+    hidden['gain-confirmed-by'].value = 'Rådmann Kari Nordmann'  # type: ignore[attr-defined]
+    hidden['gain-amount'].value = 999_999_999  # type: ignore[attr-defined]
+    user.find(marker='dialog-save').click()
+    await eventually(lambda: hub.store.card(UNIT, card.id).gain is not None)
+    gain = hub.store.card(UNIT, card.id).gain
+    assert (gain.realised, gain.confirmed_by, gain.amount_nok) == (False, '', None)  # recorded as identified
+
+
+async def test_a_gain_a_leader_confirmed_is_shown_at_the_wall_and_kept(hub: Hub):
+    from datetime import date
+
+    from board.domain import Gain, GainCategory, GainStatus, Origin
+    card = await hub.do.create_card(UNIT, CardFields(title='Felles medisinrom'), column=Column.DOING)
+    confirmed = Gain(categories=(GainCategory.QUALITY,), hours_per_week=3, identified_on=date(2026, 11, 2),
+                     status=GainStatus.REALISED, realised_on=date(2026, 11, 20), confirmed_by='Kari', amount_nok=5000)
+    await hub.do.set_gain(UNIT, card.id, confirmed, origin=Origin.LEADER, by='Kari')
+    user = await open_board(hub)
+    tap_card(user, card)
+    await user.should_see('Bekreftet av en leder: kan bare endres av en leder under Gevinster.')
+    user.find(marker='dialog-owner').type('Ola')
+    user.find(marker='dialog-save').click()  # the rest of the card can still be edited at the wall
+    await eventually(lambda: hub.store.card(UNIT, card.id).owner == 'Ola')
+    assert hub.store.card(UNIT, card.id).gain == confirmed
+
+
 async def test_overdue_follows_the_boards_time_zone_not_the_servers(hub: Hub):
     from datetime import UTC, date, datetime
     # 00:30 on the 26th in Oslo is still the 25th in UTC (the hub's machine may well run in UTC)
