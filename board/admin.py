@@ -64,7 +64,8 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
 
     ``password_hash`` instead of ``password``: a password the caller has checked with :func:`check_user` and
     hashed itself, off the store's writer (the admin page does; Argon2 takes about half a second).
-    A changed password, role or a disabled account ends that user's logins at once.
+    A changed password, role or a disabled account ends that user's logins at once: the stored ones in the same
+    write as the change (so also when no hub runs), and those of the running hub in ``sessions``.
     """
     username = username.strip().casefold()
     existing = store.accounts.user(username)
@@ -87,9 +88,10 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
     updated = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
     if not updated.name:
         updated = dataclasses.replace(updated, name=username)
-    store.accounts.save(updated)
-    if sessions is not None and existing is not None and (
-            'password_hash' in changes or updated.grants != existing.grants or updated.disabled):
+    ends_logins = existing is not None and (
+        'password_hash' in changes or updated.grants != existing.grants or updated.disabled)
+    store.accounts.save(updated, end_sessions=ends_logins)  # the stored logins go in the same write
+    if sessions is not None and ends_logins:
         sessions.end_all([username])
     return updated
 

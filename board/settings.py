@@ -179,7 +179,7 @@ class Settings(_Table):
     token_rotation_weeks: Weeks = 4
     #: the previous code still works this long after a change (at most the rotation period)
     token_grace_days: Annotated[Whole, Field(ge=0)] = 7
-    #: ideas one phone may send per window (and ten times that per unit, against a shared photo of the code)
+    #: ideas one phone may send per window (five times that per address, ten times per unit: a shared photo of the code)
     phone_ideas_per_window: Annotated[Whole, Field(ge=1)] = 10
     phone_window_minutes: Annotated[Whole, Field(ge=1)] = 10
     #: hours of one full-time position a week: a gain of this many hours a week is one årsverk
@@ -190,7 +190,7 @@ class Settings(_Table):
     active_board_weeks: Weeks = 8
     #: a leader's login lasts this long, then they log in again
     session_hours: Annotated[Number, Field(ge=0.1, le=24 * 7)] = 10.0
-    #: failed logins allowed per name and per address in 15 minutes
+    #: login attempts per name (4x per address) in 15 minutes before each next one waits longer, up to 30 s; none locks
     login_attempts: Annotated[Whole, Field(ge=1)] = 5
     #: the board's weeks begin Monday 00:00 in this time zone (the rollover, the week on the board)
     timezone: Annotated[str, AfterValidator(_time_zone)] = 'Europe/Oslo'

@@ -116,6 +116,16 @@ class SubmissionTokens:
         log.warning('submission code of unit %s revoked (generation %d)', unit_id, generations[unit_id])
         return generations[unit_id]
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for another use of the hub's secret (signing the phone cookie), independent of the tokens.
+
+        It is the HMAC of ``purpose:<purpose>``; a token signs ``<unit>.<period>.<generation>``, which always has
+        dots, so a purpose (which has none) never signs the same text as a token.
+        """
+        if '.' in purpose:
+            raise ValueError('a purpose has no dots')
+        return hmac.new(self._secret, f'purpose:{purpose}'.encode(), hashlib.sha256).digest()
+
     def fingerprint(self) -> tuple[int, int | None]:
         """Changes whenever any unit's current token changes (new period or a revocation)."""
         self._reload_if_changed()

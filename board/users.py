@@ -8,7 +8,8 @@ code. Accounts are for the people who look across boards (leaders) and who run t
   the gains dashboard and reports of their units, and their units' goals.
 
 Passwords are hashed with Argon2id (argon2-cffi, the OWASP recommendation); a login is a random session token of
-which only the SHA-256 hash is kept, in memory, and it expires. Plain Python: the store keeps the users.
+which only the SHA-256 hash is kept (in memory and in the accounts file, so a restart logs no one out), and it
+expires. Plain Python: the store keeps the users.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +34,7 @@ from .clock import utc_now
 from .domain import Organisation, Problem, Unit
 
 __all__ = ['PASSWORD_MIN', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password', 'password_work',
-           'validate_password', 'validate_username', 'verify_password']
+           'session_key', 'validate_password', 'validate_username', 'verify_password']
 
 P = ParamSpec('P')
 T = TypeVar('T')
@@ -160,29 +161,42 @@ class Session:
 class Sessions:
     """Logged-in leaders and admins: random tokens in their cookie, only the tokens' hashes here.
 
-    Kept in memory: a restart of the hub logs everyone out, which costs a leader one login and means no session
-    file to steal. Thread-safe; the clock is injectable for tests.
+    This is the running hub's view, in memory: what it says goes, at once (a logout, a changed password). The hub
+    also keeps each session (hashed, with its expiry) in the accounts file, so a restart or an upgrade logs no one
+    out: ``stored`` are the sessions read from there at the start (expired ones are left out), and the page code
+    writes each new or ended session there through the store's writer. Thread-safe; the clock is injectable.
     """
 
-    def __init__(self, lifetime: timedelta, *, now: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, lifetime: timedelta, *, now: Callable[[], datetime] = utc_now,
+                 stored: Mapping[str, Session] | None = None) -> None:
         self.lifetime = lifetime
         self._now = now
         self._lock = threading.Lock()
-        self._sessions: dict[str, Session] = {}
+        current = now()
+        self._sessions: dict[str, Session] = {key: s for key, s in (stored or {}).items() if current < s.expires}
 
-    def create(self, username: str) -> str:
+    def new(self, username: str) -> tuple[str, str, Session]:
+        """A new session (not yet kept anywhere): its token for the cookie, the token's hash and the session."""
         token = secrets.token_urlsafe(32)
         now = self._now()
+        return token, _hash(token), Session(username, now, now + self.lifetime)
+
+    def add(self, key: str, session: Session) -> None:
         with self._lock:
-            self._forget_expired(now)
-            self._sessions[_hash(token)] = Session(username, now, now + self.lifetime)
+            self._forget_expired(self._now())
+            self._sessions[key] = session
+
+    def create(self, username: str) -> str:
+        """A new session in memory only; returns its token."""
+        token, key, session = self.new(username)
+        self.add(key, session)
         return token
 
     def get(self, token: str | None) -> Session | None:
         """The session of ``token`` while it lasts; None for no, a wrong or an expired token."""
-        if not token or len(token) > 200:
+        key = session_key(token)
+        if key is None:
             return None
-        key = _hash(token)
         with self._lock:
             session = self._sessions.get(key)
             if session is None:
@@ -192,10 +206,13 @@ class Sessions:
                 return None
             return session
 
-    def end(self, token: str | None) -> None:
-        if token:
+    def end(self, token: str | None) -> str | None:
+        """End this login now; returns the token's hash (for the stored copy), None for no token."""
+        key = session_key(token)
+        if key is not None:
             with self._lock:
-                self._sessions.pop(_hash(token), None)
+                self._sessions.pop(key, None)
+        return key
 
     def end_all(self, usernames: Iterable[str]) -> int:
         """Log these users out everywhere (a changed password, a removed role or user)."""
@@ -206,9 +223,20 @@ class Sessions:
                 del self._sessions[key]
         return len(ended)
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
     def _forget_expired(self, now: datetime) -> None:
         for key in [k for k, s in self._sessions.items() if now >= s.expires]:
             del self._sessions[key]
+
+
+def session_key(token: str | None) -> str | None:
+    """What is kept of a session's token: its SHA-256 (None for no token or one too long to be ours)."""
+    if not token or len(token) > 200:
+        return None
+    return _hash(token)
 
 
 def _hash(token: str) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -80,12 +81,6 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
 
     ``@pytest.mark.settings(language='en')`` changes settings for one test.
     """
-    from nicegui import core, ui
-    from nicegui.functions.download import download
-    from nicegui.functions.navigate import Navigate
-    from nicegui.functions.notify import notify
-    from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
-
     marker = request.node.get_closest_marker('settings')
     defaults = {'data_dir': tmp_path / 'data', 'public_url': 'http://127.0.0.1:8080', 'token_secret': 't' * 32}
     settings = Settings(**(defaults | (marker.kwargs if marker else {})))
@@ -94,10 +89,34 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
         shutil.copytree(data.args[0], settings.data_dir)
     else:
         await off_loop(lambda: seeded_store(settings.data_dir).close())
+    async with running_app(settings) as running:
+        yield running
+    errors = [r for r in caplog.get_records('call') if r.levelname == 'ERROR']
+    if errors:
+        pytest.fail(f'unexpected ERROR logs: {[r.getMessage() for r in errors]}', pytrace=False)
+
+
+_NICEGUI_MIDDLEWARE: dict[str, list[Any]] = {}
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[Hub]:
+    """The app on ``settings.data_dir`` from its start to its shutdown; twice in a row is a restart of the hub."""
+    from nicegui import core, ui
+    from nicegui.functions.download import download
+    from nicegui.functions.navigate import Navigate
+    from nicegui.functions.notify import notify
+    from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
+
     with nicegui_reset_globals():
         os.environ['NICEGUI_USER_SIMULATION'] = 'true'
         try:
             prepare_simulation()
+            # NiceGUI's app is one object for the whole session: drop the middleware an earlier test's app added
+            # (else every test nests one more layer of ours, until the stack overflows)
+            _NICEGUI_MIDDLEWARE.setdefault('base', list(core.app.user_middleware))
+            core.app.user_middleware[:] = _NICEGUI_MIDDLEWARE['base']
+            core.app.middleware_stack = None
             context = create_app(settings)
             ui.run(**run_options(context))  # type: ignore[arg-type]
             async with core.app.router.lifespan_context(core.app):
@@ -107,9 +126,6 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
             ui.navigate = Navigate()
             ui.notify = notify
             ui.download = download
-    errors = [r for r in caplog.get_records('call') if r.levelname == 'ERROR']
-    if errors:
-        pytest.fail(f'unexpected ERROR logs: {[r.getMessage() for r in errors]}', pytrace=False)
 
 
 # --- browser tests run last, and must run: a skipped browser test fails the session -------------------------------

@@ -1,4 +1,5 @@
-"""The admin page ``/admin``: service areas and units (and their import), users and roles, wall screens.
+"""The admin page ``/admin``: service areas and units (and their import), users and roles, wall screens, and
+recent failed logins.
 
 Only for admins; every action checks the admin's login again on the server when it runs. The rules are those of
 ``board.admin``, the same as the CLI's.
@@ -72,6 +73,7 @@ class AdminPage:
                 units_tab = ui.tab(t('admin.tab_units')).mark('tab-units')
                 users_tab = ui.tab(t('admin.tab_users')).mark('tab-users')
                 screens_tab = ui.tab(t('admin.tab_screens')).mark('tab-screens')
+                logins_tab = ui.tab(t('admin.tab_logins')).mark('tab-logins')
             with ui.tab_panels(tabs, value=units_tab).classes('w-full'):
                 with ui.tab_panel(units_tab):
                     self.units_panel = ui.column().classes('w-full gap-3')
@@ -82,6 +84,9 @@ class AdminPage:
                 with ui.tab_panel(screens_tab):
                     self.screens_panel = ui.column().classes('w-full gap-3')
                     self.show_screens()
+                with ui.tab_panel(logins_tab):
+                    self.logins_panel = ui.column().classes('w-full gap-3')
+                    self.show_failed_logins()
 
     # --- service areas and units ---
 
@@ -335,6 +340,31 @@ class AdminPage:
             return
         log.info('%s revoked wall screen %s', self.user.username, kiosk_id)
         self.show_screens()
+
+    # --- failed logins ---
+
+    def show_failed_logins(self) -> None:
+        """Recent failed logins, kept in memory since the hub started: who was tried, from where, how often."""
+        t, zone = self.t, self.store.timezone
+        self.logins_panel.clear()
+        with self.logins_panel:
+            with ui.row().classes('w-full items-center gap-4'):
+                ui.label(t('admin.failed_logins_help')).classes('text-base grow')
+                ui.button(t('admin.refresh'), icon='refresh', on_click=self._refresh_failed_logins) \
+                    .props('flat no-caps').mark('refresh-logins')
+            failures = self.guard.auth.throttle.failures()
+            if not failures:
+                ui.label(t('admin.no_failed_logins')).classes('text-lg').mark('no-failed-logins')
+                return
+            rows = [{'id': f'{f.name}\n{f.address}', 'name': f.name or '-', 'from': f.address,
+                     'count': f.count, 'first': f.first.astimezone(zone).strftime('%d.%m.%Y %H:%M:%S'),
+                     'last': f.last.astimezone(zone).strftime('%d.%m.%Y %H:%M:%S')} for f in failures]
+            ui.table(columns=_columns(t, ('name', 'from', 'count', 'first', 'last')), rows=rows, row_key='id',
+                     pagination=50).classes('w-full').mark('failed-logins')
+
+    def _refresh_failed_logins(self) -> None:
+        if self.allowed():
+            self.show_failed_logins()
 
 
 def _file(*, areas: list[ServiceArea] | None = None, units: list[Unit] | None = None) -> OrganisationFile:

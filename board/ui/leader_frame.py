@@ -53,8 +53,8 @@ def leader_nav(context: AppContext, guard: Guard, user: User, current: str) -> N
 def logout_button(context: AppContext, guard: Guard) -> None:
     """Ends the login on the server (the cookie left behind no longer opens anything) and goes to the login."""
 
-    def log_out() -> None:
-        guard.auth.sessions.end(guard.token)
+    async def log_out() -> None:
+        await guard.auth.log_out(guard.token)  # ended at once; its stored copy on the store's writer
         ui.navigate.to('/login')
 
     ui.button(context.t('login.logout'), icon='logout', on_click=log_out).props('flat no-caps').mark('logout')

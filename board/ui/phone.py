@@ -7,11 +7,17 @@ autoescaping templates (``templates/phone_*.html``), so every piece of user text
 script at all (its Content-Security-Policy forbids it).
 
 The page shows the unit's name and its goals' names, nothing else of the board.
+
+Limits (see :func:`router`) protect the units, not a sender: each source has its own budget, every one below the
+unit's, so no single phone, address or flood can use up a unit's ideas for everybody else.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -27,7 +33,7 @@ from ..privacy import find_personal_data
 from ..ratelimit import RateLimit
 from ..tokens import SubmissionTokens, TokenProblem
 from .card_view import readable_colour
-from .htmlpage import HEADERS, read_body, read_form, render
+from .htmlpage import HEADERS, read_body, read_form, refuse_foreign, render
 from .theme import safe_colour
 from .writes import WRITE_FAILED, attempt
 
@@ -37,6 +43,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COOKIE = 'board_phone'
+#: one address (a staff Wi-Fi behind one NAT has many phones) may send this many times a phone's ideas, a unit
+#: ten times as many: an address's budget stays below the unit's, so one address never uses it up
+ADDRESS_FACTOR = 5
+UNIT_FACTOR = 10
 #: what a goal id must look like to name a swatch's class in the page and in goals.css (the store's rule for ids)
 _GOAL_ID = re.compile(r'[a-z0-9][a-z0-9_-]{0,62}')
 
@@ -49,9 +59,8 @@ def router(context: AppContext) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
     t = context.t
     settings = context.settings
-    window = settings.phone_window_minutes * 60.0
-    per_phone = RateLimit(settings.phone_ideas_per_window, window)
-    per_unit = RateLimit(settings.phone_ideas_per_window * 10, window)
+    budgets = Budgets(settings.phone_ideas_per_window, settings.phone_window_minutes * 60.0)
+    cookie_key = tokens.derived_key('phone-cookie')
 
     def form_page(unit: Unit, token: str, *, status: int = 200, **options: object) -> HTMLResponse:
         return _form(t, unit, context.store.goals(unit.id), token, status=status, **options)  # type: ignore[arg-type]
@@ -63,8 +72,8 @@ def router(context: AppContext) -> APIRouter:
             return _invalid(context, tokens, token)
         response = (render(t, 'phone_thanks.html', title=t('phone.sent_title'), unit=unit, token=token) if sent
                     else form_page(unit, token))
-        if COOKIE not in request.cookies:
-            response.set_cookie(COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True,
+        if phone_id(cookie_key, request.cookies.get(COOKIE)) is None:  # none yet, or not one the hub signed
+            response.set_cookie(COOKIE, new_phone_cookie(cookie_key), max_age=365 * 24 * 3600, httponly=True,
                                 samesite='lax', secure=request.url.scheme == 'https')
         return response
 
@@ -76,6 +85,9 @@ def router(context: AppContext) -> APIRouter:
 
     @routes.post('/p/{token}')
     async def phone_send(token: str, request: Request) -> Response:
+        refused = refuse_foreign(t, request)
+        if refused is not None:
+            return refused
         unit = _unit_for(context, tokens, token)
         if unit is None:
             return _invalid(context, tokens, token)
@@ -87,11 +99,14 @@ def router(context: AppContext) -> APIRouter:
         fields = CardFields(title=values['title'], description=values['description'],
                             goal_id=values['goal_id'] or None, quick_win=values['quick_win'] == '1')
 
-        client = request.cookies.get(COOKIE) or f'ip:{request.client.host if request.client else "?"}'
-        wait = max(per_phone.retry_after(client), per_unit.retry_after(unit.id))
-        if wait:
-            minutes = max(1, round(wait / 60))
-            return form_page(unit, token, status=429, values=values, banner=t('phone.rate_limited', minutes=minutes))
+        address = request.client.host if request.client else '?'
+        sources = budgets.sources(unit.id, address, phone_id(cookie_key, request.cookies.get(COOKIE)))
+        refusal = budgets.refusal(sources)
+        if refusal is not None:
+            message, wait = refusal
+            log.info('phone idea for unit %s from %s refused: %s', unit.id, address, message)
+            return form_page(unit, token, status=429, values=values,
+                             banner=t(message, minutes=max(1, round(wait / 60))))
         problems = _problems(fields, values['name'], context.store.goals(unit.id))
         if problems:
             return form_page(unit, token, status=422, values=values, problems=problems, banner=t('phone.fix_errors'))
@@ -100,20 +115,83 @@ def router(context: AppContext) -> APIRouter:
             kinds = _join(t, [t(f'phone.personal_kind.{kind.value}') for kind in found])
             return form_page(unit, token, values=values, warning=t('phone.personal_text', kinds=kinds))
 
+        budgets.take(sources)  # counted before the write: ideas sent at the same moment are counted too
         store = context.store
         sent = await attempt(store, store.create_card, unit.id, fields, origin=Origin.PHONE, created_by=values['name'])
+        if not sent.ok:
+            budgets.give_back(sources)
         if sent.problems == (WRITE_FAILED,):
             return form_page(unit, token, status=503, values=values, banner=t('phone.unavailable'))
         if not sent.ok:
             return form_page(unit, token, status=422, values=values, problems=list(sent.problems),
                              banner=t('phone.fix_errors'))
-        per_phone.record(client)
-        per_unit.record(unit.id)
         if context.metrics is not None:
             context.metrics.phone_ideas.inc()
         return RedirectResponse(f'/p/{token}?sent=1', status_code=303, headers=HEADERS)
 
     return routes
+
+
+class Budgets:
+    """How many ideas each source may send in a window: a phone, an address, a unit.
+
+    A phone's own budget (``ideas``) needs the cookie the hub signed; a phone without one (cookies cleared, or a
+    made-up one) is still answered, from one phone's budget that all such phones of its address share. Every
+    idea also counts towards its address (``ADDRESS_FACTOR`` times a phone's: a staff Wi-Fi behind one NAT) and
+    its unit (``UNIT_FACTOR`` times, against a photo of the code gone round). An address's budget is below the
+    unit's, so no single source, however many cookies it makes up or fetches, can use up a unit's.
+    """
+
+    def __init__(self, ideas: int, window: float) -> None:
+        self.per_phone = RateLimit(ideas, window)
+        self.per_address = RateLimit(ideas * ADDRESS_FACTOR, window)
+        self.per_unit = RateLimit(ideas * UNIT_FACTOR, window)
+
+    def sources(self, unit_id: str, address: str, phone: str | None) -> list[tuple[RateLimit, str, str]]:
+        """Each budget an idea counts towards: (the limit, the key, the message when it is used up)."""
+        return [(self.per_phone, f'phone:{phone}' if phone else f'unsigned:{address}', 'phone.rate_limited'),
+                (self.per_address, f'address:{address}', 'phone.rate_limited_network'),
+                (self.per_unit, f'unit:{unit_id}', 'phone.rate_limited_unit')]
+
+    @staticmethod
+    def refusal(sources: list[tuple[RateLimit, str, str]]) -> tuple[str, float] | None:
+        """The message and the seconds to wait if one of the budgets is used up; None if the idea may come."""
+        for budget, key, message in sources:
+            wait = budget.retry_after(key)
+            if wait:
+                return message, wait
+        return None
+
+    @staticmethod
+    def take(sources: list[tuple[RateLimit, str, str]]) -> None:
+        for budget, key, _ in sources:
+            budget.record(key)
+
+    @staticmethod
+    def give_back(sources: list[tuple[RateLimit, str, str]]) -> None:
+        for budget, key, _ in sources:
+            budget.give_back(key)
+
+
+def new_phone_cookie(key: bytes) -> str:
+    """A phone's cookie: a random id and the hub's signature of it, ``<id>.<signature>``."""
+    ident = secrets.token_urlsafe(12)
+    return f'{ident}.{_signature(key, ident)}'
+
+
+def phone_id(key: bytes, cookie: str | None) -> str | None:
+    """The id in a phone cookie the hub signed; None for none, a made-up or a changed one."""
+    if not cookie or len(cookie) > 64:
+        return None
+    ident, _, signature = cookie.partition('.')
+    if not ident or not hmac.compare_digest(signature.encode('utf-8', 'replace'), _signature(key, ident).encode()):
+        return None
+    return ident
+
+
+def _signature(key: bytes, ident: str) -> str:
+    digest = hmac.new(key, ident.encode('utf-8', 'replace'), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22]
 
 
 def _unit_for(context: AppContext, tokens: SubmissionTokens, token: str) -> Unit | None:

@@ -11,7 +11,8 @@ from board import admin
 from board.domain import RuleViolation, Unit
 from board.orgfile import OrganisationFileError, parse_organisation, slug
 from board.store import Store
-from board.users import Grant, Scope, Sessions, User, hash_password, verify_password
+from board.store.users import MAX_SESSIONS_PER_USER
+from board.users import Grant, Scope, Session, Sessions, User, hash_password, session_key, verify_password
 
 from ..factories import OTHER_UNIT, UNIT
 
@@ -76,6 +77,46 @@ def test_set_user_validates_and_ends_logins_when_roles_change(store: Store) -> N
     assert store.accounts.user('kari').grants == (Grant(Scope.AREA, 'helse'),)  # type: ignore[union-attr]
     with pytest.raises(RuleViolation):
         admin.set_user(store, 'Å ugyldig', password='et langt passord')
+
+
+def test_stored_sessions_come_back_without_the_expired_ones() -> None:
+    now = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    stored = {'a': Session('kari', now - timedelta(hours=1), now + timedelta(hours=1)),
+              'b': Session('ola', now - timedelta(hours=11), now - timedelta(hours=1))}
+    sessions = Sessions(timedelta(hours=10), now=lambda: now, stored=stored)
+    assert len(sessions) == 1
+    token, key, session = sessions.new('per')
+    assert key == session_key(token) and session.expires == now + timedelta(hours=10)
+    assert sessions.get(token) is None  # made, not yet added
+    sessions.add(key, session)
+    assert sessions.get(token) == session
+    assert sessions.end(token) == key and sessions.get(token) is None
+    assert sessions.end(None) is None and session_key('x' * 201) is None
+
+
+def test_sessions_are_stored_hashed_and_a_changed_user_takes_them_along(store: Store) -> None:
+    admin.set_user(store, 'kari', name='Kari', grants=[Grant(Scope.UNIT, UNIT)], password='et langt passord')
+    now = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    sessions = Sessions(timedelta(hours=10), now=lambda: now)
+    token, key, session = sessions.new('kari')
+    store.accounts.add_session(key, session, now=now)
+    assert store.accounts.sessions() == {key: session}
+    assert token not in (store.folder / 'users.json').read_text()
+    admin.set_user(store, 'kari', name='Kari N.')  # a new name keeps the login
+    assert key in store.accounts.sessions()
+    admin.set_user(store, 'kari', password='et nytt langt passord')  # no hub runs: the stored ones go all the same
+    assert store.accounts.sessions() == {}
+    # expired ones go with the next login, and a user keeps at most a few dozen
+    old = Session('kari', now - timedelta(hours=20), now - timedelta(hours=10))
+    store.accounts.add_session('old', old, now=old.created)
+    for n in range(MAX_SESSIONS_PER_USER + 5):
+        store.accounts.add_session(f'k{n}', Session('kari', now + timedelta(seconds=n), now + timedelta(hours=9)),
+                                   now=now)
+    kept = store.accounts.sessions()
+    assert 'old' not in kept and len(kept) == MAX_SESSIONS_PER_USER and f'k{MAX_SESSIONS_PER_USER + 4}' in kept
+    assert store.accounts.end_sessions(['k24', 'nope']) == 1 and store.accounts.end_sessions(['nope']) == 0
+    assert store.accounts.end_sessions_of(['kari']) == MAX_SESSIONS_PER_USER - 1
+    assert store.accounts.remove('kari') and store.accounts.sessions() == {}
 
 
 def test_users_survive_a_restart_without_their_passwords_in_the_file(store: Store) -> None:

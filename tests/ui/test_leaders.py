@@ -55,7 +55,7 @@ async def test_walls_stay_open_without_login(hub: Hub):
     assert response.status_code == 200
 
 
-async def test_wrong_password_and_the_limit_on_attempts(hub: Hub):
+async def test_wrong_passwords_lock_no_one_out(hub: Hub):
     await add_user(hub, 'kari', f'unit:{UNIT}')
     client = hub.new_user().http_client
     response = await client.post('/login', data={'username': 'kari', 'password': 'feil passord'})
@@ -63,8 +63,9 @@ async def test_wrong_password_and_the_limit_on_attempts(hub: Hub):
     assert 'board_session' not in response.cookies
     for _ in range(4):
         await client.post('/login', data={'username': 'kari', 'password': 'feil passord'})
+    # five wrong passwords from one address lock nothing: they slow that address down (tests/ui/test_limits.py)
     response = await client.post('/login', data={'username': 'kari', 'password': PASSWORD})
-    assert response.status_code == 429 and 'For mange mislykkede forsøk' in response.text
+    assert response.status_code == 303
     # an unknown name answers like a wrong password: no hint which names exist
     response = await client.post('/login', data={'username': 'finnes.ikke', 'password': PASSWORD})
     assert response.status_code == 401
@@ -78,7 +79,7 @@ async def test_login_sets_a_session_cookie_and_only_goes_to_local_pages(hub: Hub
     cookie = response.headers['set-cookie']
     assert 'board_session=' in cookie and 'HttpOnly' in cookie and 'SameSite=lax' in cookie
     token = response.cookies['board_session']
-    assert token not in str(hub.store.folder.joinpath('users.json').read_text())  # kept only as a hash, in memory
+    assert token not in str(hub.store.folder.joinpath('users.json').read_text())  # kept only as a hash
 
 
 async def test_a_unit_leader_sees_only_their_unit_and_no_admin(hub: Hub):
