@@ -96,7 +96,7 @@ async def hub(tmp_path: Path, caplog: pytest.LogCaptureFixture, request: pytest.
         pytest.fail(f'unexpected ERROR logs: {[r.getMessage() for r in errors]}', pytrace=False)
 
 
-_NICEGUI_MIDDLEWARE: dict[str, list[Any]] = {}
+_NICEGUI_LIFESPAN: dict[str, Any] = {}
 
 
 @contextlib.asynccontextmanager
@@ -112,11 +112,11 @@ async def running_app(settings: Settings) -> AsyncIterator[Hub]:
         os.environ['NICEGUI_USER_SIMULATION'] = 'true'
         try:
             prepare_simulation()
-            # NiceGUI's app is one object for the whole session: drop the middleware an earlier test's app added
-            # (else every test nests one more layer of ours, until the stack overflows)
-            _NICEGUI_MIDDLEWARE.setdefault('base', list(core.app.user_middleware))
-            core.app.user_middleware[:] = _NICEGUI_MIDDLEWARE['base']
-            core.app.middleware_stack = None
+            # NiceGUI's app is one object for the whole session, and FastAPI's include_router nests the app's
+            # lifespan in one more layer per router: start each test's hub from NiceGUI's own lifespan (else the
+            # layers of ~400 hubs overflow the stack at a late test's start)
+            _NICEGUI_LIFESPAN.setdefault('base', core.app.router.lifespan_context)
+            core.app.router.lifespan_context = _NICEGUI_LIFESPAN['base']
             context = create_app(settings)
             ui.run(**run_options(context))  # type: ignore[arg-type]
             async with core.app.router.lifespan_context(core.app):
