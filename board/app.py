@@ -69,7 +69,8 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from .ui import board_page, headers, history, landing, live, theme
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
-                  node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week).open()
+                  node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week,
+                  deleted_days=settings.deleted_days).open()
     # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
     guard_event_loop(True)
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None

@@ -411,7 +411,8 @@ def prepare_demo(settings: Settings) -> Settings:
     """Write the sample organisation if the data folder is empty; point QR codes at this machine's LAN address."""
     from .demo import demo_logins, seed_demo
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks) as store:
+    with Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
+               deleted_days=settings.deleted_days) as store:
         if seed_demo(store):
             log.info('wrote the sample organisation to %s', settings.data_dir.resolve())
         else:

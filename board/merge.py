@@ -63,8 +63,8 @@ def merge_card(mine: Card | None, theirs: Card) -> Card:
         if winner is theirs and their_stamp:
             stamps[name] = their_stamp
     values['extra'] = extra
-    if theirs.deleted or mine.deleted:  # a tombstone is final
-        values['deleted'] = True
+    # deleted is a field like the others: a card restored (from Slettet, or by Angre) after its deletion comes back
+    # everywhere; a deletion after the restore wins again
     newest = theirs if stamp_order(newest_stamp(theirs)) > stamp_order(newest_stamp(mine)) else mine
     values.update({name: getattr(newest, name) for name in _WHO})
     return normalise_card(dataclasses.replace(mine, **values, stamps=stamps))

@@ -169,6 +169,9 @@ class Settings(_Table):
     language: Annotated[str, AfterValidator(_language)] = DEFAULT_LANGUAGE
     #: finished cards older than this many weeks leave the board for the unit's yearly archive
     archive_after_weeks: Weeks = 4
+    #: deleted cards stay under *Slettet* in Historikk this many days, where they can be restored; then their
+    #: content goes to the unit's archive (``archive/<unit>/deleted.json``), never just away
+    deleted_days: Annotated[Whole, Field(ge=1, le=3650)] = 90
     #: this node's id in change stamps ("hub" on the hub, the unit's kiosk id on a wall screen)
     node_id: Annotated[str, AfterValidator(_node_id)] = 'hub'
     #: how long a screen may lose its connection before NiceGUI reloads the page

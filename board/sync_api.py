@@ -38,6 +38,7 @@ from .domain import RuleViolation, ServiceArea, Unit, gain_change_problems
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
+from .store.acting import acting_from, wall_source
 from .store.codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
 from .store.files import FORMAT, FileTooLarge
 from .users import Grant, Sessions, hash_password, password_work
@@ -187,7 +188,8 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
             _leaders_gains_kept(store, unit_id, push)
             if push.cards or push.meetings or push.recognitions:
-                await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
+                with acting_from(wall_source(device.id)):  # the cards' logs name the wall screen
+                    await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
         except (BoardFull, PushRefused, RuleViolation, FileTooLarge) as refused:
             if context.metrics is not None:
                 context.metrics.pushes_refused.inc()

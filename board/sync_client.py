@@ -32,6 +32,7 @@ import orjson
 from .clock import utc_now
 from .domain import Card, Meeting, Recognition
 from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
+from .store.acting import HUB, acting_from
 from .store.codec import card_to_dict, meeting_to_dict, recognition_to_dict
 from .store.files import FORMAT
 from .wire import (
@@ -251,8 +252,9 @@ class SyncClient:
         if changes.goals:  # goals first: a card may name a goal that is new
             await self.store.run(self.store.merge_goals, self.unit_id, changes.goals)
         if changes.cards or changes.meetings or changes.recognitions:
-            seqs = await self.store.run(self.store.merge_push, self.unit_id, changes.cards, changes.meetings,
-                                        changes.recognitions)
+            with acting_from(HUB):  # the cards' logs: taken from the hub (who made the change travels with the card)
+                seqs = await self.store.run(self.store.merge_push, self.unit_id, changes.cards, changes.meetings,
+                                            changes.recognitions)
             self._from_hub.update(seqs)
         self.phone_url = changes.phone_url or self.phone_url
         cursor = self.store.sync_cursor(self.unit_id)

@@ -1,7 +1,8 @@
 """The yearly archives (``archive/<unit-id>/<year>.json``) and the index of their gains.
 
 Finished cards leave the active board after ``archive_after_weeks`` and go to the file of the year they were
-finished in; a unit's active file then costs the same after ten years as in the first week. The gains of the
+finished in, with their logs; deleted cards leave it after ``deleted_days`` for ``deleted.json``. A unit's
+active file then costs the same after ten years as in the first week. The gains of the
 archives are read once and kept until a file changes, so the leaders' dashboard and reports do not parse ten
 years of history per request.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 import orjson
@@ -18,12 +19,13 @@ from tinydb import Query
 
 from ..clock import stamp_ms
 from ..domain import Answer, Card, Column
+from ..domain.changelog import LogEntry
 from ..gains import GainEntry, entries_of
 from ..merge import newest_stamp
-from .codec import card_from_dict, card_to_dict
+from .codec import card_from_dict, card_to_dict, log_to_dict
 from .files import AtomicJSONStorage, DataFileError, open_db
 
-__all__ = ['Archive', 'archivable', 'archive_year', 'leaving']
+__all__ = ['Archive', 'archivable', 'archive_year', 'deleted_at', 'leaving']
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +62,16 @@ class Archive:
                 return card_from_dict(doc), year
         return None, None
 
-    def write(self, unit_id: str, year: int, cards: list[Card]) -> None:
-        """Add cards to a year's file, or replace them there (one durable write)."""
-        path = self.path(unit_id, year)
+    def write(self, unit_id: str, year: int, cards: list[Card], *, log: Iterable[LogEntry] = ()) -> None:
+        """Add cards (and their log entries) to a year's file, or replace them there (one durable write)."""
+        self._write(self.path(unit_id, year), cards, log)
+
+    def write_deleted(self, unit_id: str, cards: list[Card], *, log: Iterable[LogEntry] = ()) -> None:
+        """Keep deleted cards whose time in *Slettet* is over (not read by history or gains: they were deleted)."""
+        if cards:
+            self._write(self.folder / unit_id / 'deleted.json', cards, log)
+
+    def _write(self, path: Path, cards: list[Card], log: Iterable[LogEntry]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open_db(path) as db:
             table = db.table('cards')
@@ -74,14 +83,20 @@ class Archive:
                     if card.id in existing:
                         table.update(card_to_dict(card), doc_ids=[existing[card.id]])
                 table.insert_multiple(fresh)
+                entries = [log_to_dict(e) for e in log]
+                if entries:
+                    db.table('log').insert_multiple(entries)
 
-    def write_by_year(self, unit_id: str, cards: Iterable[Card]) -> int:
-        """Archive cards in the files of their years; returns how many."""
+    def write_by_year(self, unit_id: str, cards: Iterable[Card], *, log: Iterable[LogEntry] = ()) -> int:
+        """Archive cards (and their log entries) in the files of their years; returns how many cards."""
         by_year: dict[int, list[Card]] = {}
         for card in cards:
             by_year.setdefault(archive_year(card, self.timezone), []).append(card)
+        entries: dict[str, list[LogEntry]] = {}
+        for entry in log:
+            entries.setdefault(entry.card_id, []).append(entry)
         for year, those in by_year.items():
-            self.write(unit_id, year, those)
+            self.write(unit_id, year, those, log=[e for c in those for e in entries.get(c.id, ())])
         return sum(len(v) for v in by_year.values())
 
     # --- the gains index ---
@@ -140,17 +155,20 @@ def archive_year(card: Card, timezone: tzinfo) -> int:
     return (moment or card.created_at).astimezone(timezone).year
 
 
-def leaving(card: Card, cutoff: datetime) -> bool:
-    """Whether the archive pass takes the card off the board; a card it cannot judge stays, and is logged."""
+def leaving(card: Card, cutoff: datetime, bin_cutoff: datetime) -> bool:
+    """Whether the archive pass takes the card off the board (finished before ``cutoff``, or deleted before
+    ``bin_cutoff``); a card it cannot judge stays, and is logged."""
     try:
-        return archivable(card, cutoff) or _expired_tombstone(card, cutoff)
+        return archivable(card, cutoff) or (card.deleted and deleted_at(card) < bin_cutoff)
     except (TypeError, ValueError):
         log.exception('card %s of unit %s cannot be archived; it stays on the board', card.id, card.unit_id)
         return False
 
 
-def _expired_tombstone(card: Card, cutoff: datetime) -> bool:
-    if not card.deleted or not card.stamps:
-        return False
-    newest_ms = stamp_ms(newest_stamp(card))
-    return datetime.fromtimestamp(newest_ms / 1000, cutoff.tzinfo) < cutoff
+def deleted_at(card: Card) -> datetime:
+    """When a deleted card was deleted: the stamp of its deletion (its newest change, for a card of a release that
+    did not stamp it), or its creation if it has no stamps at all."""
+    stamp = card.stamps.get('deleted') or (newest_stamp(card) if card.stamps else '')
+    if not stamp:
+        return card.created_at
+    return datetime.fromtimestamp(stamp_ms(stamp) / 1000, UTC)

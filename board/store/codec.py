@@ -24,6 +24,7 @@ from ..domain import (
     Recognition,
     Target,
 )
+from ..domain.changelog import LogAction, LogEntry
 
 __all__ = [
     'card_from_dict',
@@ -32,6 +33,8 @@ __all__ = [
     'gain_to_dict',
     'goal_from_dict',
     'goal_to_dict',
+    'log_from_dict',
+    'log_to_dict',
     'meeting_from_dict',
     'meeting_to_dict',
     'recognition_from_dict',
@@ -141,6 +144,22 @@ def recognition_from_dict(doc: dict[str, Any]) -> Recognition:
     return Recognition(id=doc['id'], unit_id=doc['unit_id'], text=doc['text'],
                        created_at=datetime.fromisoformat(doc['created_at']), deleted=bool(doc.get('deleted')),
                        seq=int(doc.get('seq', 0)), extra=_unknown(doc, _RECOGNITION_KEYS))
+
+
+def log_to_dict(entry: LogEntry) -> dict[str, Any]:
+    return {'card_id': entry.card_id, 'at': entry.at.isoformat(), 'action': entry.action.value,
+            'fields': list(entry.fields), 'from': entry.from_column.value if entry.from_column else None,
+            'to': entry.to_column.value if entry.to_column else None, 'origin': entry.origin.value, 'by': entry.by,
+            'source': entry.source}
+
+
+def log_from_dict(doc: dict[str, Any]) -> LogEntry:
+    return LogEntry(card_id=str(doc['card_id']), at=datetime.fromisoformat(doc['at']), action=LogAction(doc['action']),
+                    fields=tuple(str(f) for f in doc.get('fields', ())),
+                    from_column=Column(doc['from']) if doc.get('from') else None,
+                    to_column=Column(doc['to']) if doc.get('to') else None,
+                    origin=Origin(doc.get('origin', Origin.BOARD.value)), by=str(doc.get('by', '')),
+                    source=str(doc.get('source', '')))
 
 
 def _float(value: Any) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import logging
 import threading
@@ -17,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +47,7 @@ from ..domain import (
     changed_fields,
     confirmed,
     edited,
+    leader_only,
     move_card,
     new_card,
     normalise_card,
@@ -57,10 +59,12 @@ from ..domain import (
     with_gain,
     with_root_causes,
 )
+from ..domain.changelog import LogEntry, log_entry
 from ..gains import GainEntry, entries_of
 from ..merge import STAMPED_FIELDS, merge_card, merge_goal
 from ..ordering import spread_keys
-from .archive import Archive, archivable, leaving
+from .acting import current_source
+from .archive import Archive, archivable, deleted_at, leaving
 from .changes import CardChanged, CardsArchived, Change, GoalChanged, OrganisationChanged, RecordsChanged
 from .files import StoreWriteError, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
@@ -89,13 +93,18 @@ class BoardFull(RuleViolation):
         super().__init__([Problem('title', 'error.board_full', {'max': MAX_BOARD_CARDS})])
 
 
+#: what *Angre* puts back of a card as it was before a change at the board (see :meth:`Store.revert_card`)
+REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'column', 'position',
+                   'deleted')
+
+
 class Store:
     """All units' boards. ``with Store(folder) as store:``, or :meth:`open` and :meth:`close`."""
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
                  now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None,
                  read_only: bool = False, timezone: tzinfo | None = None,
-                 full_time_week: float = FULL_TIME_WEEK) -> None:
+                 full_time_week: float = FULL_TIME_WEEK, deleted_days: int = 90) -> None:
         """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub).
 
         ``full_time_week``: hours of one årsverk; a gain above it on one card is a leader's to record.
@@ -105,6 +114,8 @@ class Store:
         self.read_only = read_only
         self._folder_lock = DataFolderLock(self.folder)
         self.archive_after_weeks = archive_after_weeks
+        #: deleted cards can be restored this many days; then they go to the archive's ``deleted.json``
+        self.deleted_days = deleted_days
         self.now = now
         #: where the board's weeks begin (Monday 00:00 here): the rollover and the weekly recognitions use it
         self.timezone = timezone or ZoneInfo('Europe/Oslo')
@@ -183,7 +194,10 @@ class Store:
         if self._writer is None:
             raise RuntimeError('store is not open')
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._writer, partial(write, *args, **kwargs))
+            # the caller's context goes along: from where a change is made (board.store.acting) is read there
+            context = contextvars.copy_context()
+            return await asyncio.get_running_loop().run_in_executor(
+                self._writer, partial(context.run, write, *args, **kwargs))
         except StoreWriteError as error:
             self.write_errors += 1
             self.last_write_error = (self.now(), str(error))
@@ -543,6 +557,51 @@ class Store:
             before = self._existing(board, card_id)
             return self._commit(board, before, dataclasses.replace(before, deleted=True), origin=origin, by=by)
 
+    def restore_card(self, unit_id: str, card_id: str, *, origin: Origin = Origin.BOARD,
+                     by: str = '') -> tuple[Card, bool]:
+        """Bring a deleted card back to its column (from *Slettet*, or *Angre* after a delete).
+
+        Returns the card and whether its goal was left off because the goal is gone from the board meanwhile.
+        """
+        with self._lock:
+            board = self._board(unit_id)
+            card = board.cards.get(card_id)
+            if card is None or not card.deleted:
+                raise RuleViolation([Problem('card', 'error.not_deleted')])
+            goal_gone = card.goal_id is not None and card.goal_id not in board.goals
+            after = dataclasses.replace(card, deleted=False, goal_id=None if goal_gone else card.goal_id)
+            return self._commit(board, card, after, origin=origin, by=by), goal_gone
+
+    def revert_card(self, unit_id: str, card_id: str, previous: Card, *, origin: Origin = Origin.BOARD,
+                    by: str = '') -> Card:
+        """*Angre*: put back what a person changed at the board (text, goal, owner, due date, stage, column, place,
+        deleted) as it was in ``previous``. A change like any other: stamped, logged and synced.
+
+        A gain and a meeting's answer are left as they are: a leader's confirmation is never undone from the wall.
+        """
+        with self._lock:
+            board = self._board(unit_id)
+            card = board.cards.get(card_id)
+            if card is None or card.id != previous.id:
+                raise RuleViolation([Problem('card', 'error.card_gone')])
+            values = {name: getattr(previous, name) for name in REVERTED_FIELDS}
+            if values['goal_id'] is not None and values['goal_id'] not in board.goals:
+                values['goal_id'] = None
+            after = dataclasses.replace(card, **values)
+            if card.gain is not None and after.column == Column.IDEAS and leader_only(card.gain):
+                raise RuleViolation([Problem('card', 'error.gain_confirmed_by_leader')])
+            return self._commit(board, card, after, origin=origin, by=by)
+
+    def deleted_cards(self, unit_id: str) -> list[tuple[Card, datetime]]:
+        """The unit's deleted cards that can still be restored, with when they were deleted, newest first."""
+        board = self._board(unit_id)
+        found = [(c, deleted_at(c)) for c in board.cards.values() if c.deleted]
+        return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+    def card_log(self, unit_id: str, card_id: str) -> tuple[LogEntry, ...]:
+        """A card's log on this node, oldest first (see ``board.domain.changelog``)."""
+        return self._board(unit_id).log.get(card_id, ())
+
     def import_cards(self, unit_id: str, cards: Iterable[Card]) -> int:
         """Put existing cards (a demo, a migration, a benchmark's history) into a unit in one write per file."""
         with self._lock:
@@ -557,7 +616,7 @@ class Store:
             active = [(None, dataclasses.replace(card, stamps=card.stamps or dict.fromkeys(STAMPED_FIELDS, stamp)))
                       for card in cards if not archivable(card, cutoff)]
             with self._transaction(board):
-                written = self._write_cards(board, active)  # type: ignore[arg-type]
+                written = self._write_cards(board, active, logged=False)  # type: ignore[arg-type]
         return len(written) + archived
 
     # --- records: meetings and recognitions ---
@@ -623,11 +682,15 @@ class Store:
         with self._lock:
             board = self._board(unit_id)
             cutoff = self.archive_cutoff()
-            going = [c for c in board.cards.values() if leaving(c, cutoff)]
+            bin_cutoff = self.now() - timedelta(days=self.deleted_days)
+            going = [c for c in board.cards.values() if leaving(c, cutoff, bin_cutoff)]
             if not going:
                 return 0
             # archive first: a kill in between leaves a card in both places, and the next pass finishes the move
-            self.archive.write_by_year(unit_id, (c for c in going if not c.deleted))
+            self.archive.write_by_year(unit_id, (c for c in going if not c.deleted),
+                                       log=[e for c in going if not c.deleted for e in board.log.get(c.id, ())])
+            self.archive.write_deleted(unit_id, [c for c in going if c.deleted],
+                                       log=[e for c in going if c.deleted for e in board.log.get(c.id, ())])
             board.remove_cards(c.id for c in going)
         self._emit(CardsArchived(unit_id, tuple(sorted(c.id for c in going))))
         log.info('archived %d cards of unit %s', len(going), unit_id)
@@ -684,8 +747,13 @@ class Store:
         return own, [(card, dataclasses.replace(card, position=key)) for card, key in zip(ordered, keys, strict=True)
                      if card.position != key]
 
-    def _write_cards(self, board: UnitBoard, changes: list[tuple[Card | None, Card]]) -> list[Card]:
+    def _write_cards(self, board: UnitBoard, changes: list[tuple[Card | None, Card]], *,
+                     logged: bool = True) -> list[Card]:
         numbered = board.write_cards(changes)
+        if logged:  # in the same durable write: a change is never on disk without its log entry
+            at, source = self.now(), current_source()
+            entries = [log_entry(before, card, at=at, source=source) for before, card in numbered]
+            board.write_log([e for e in entries if e is not None])
         for before, card in numbered:
             self._emit(CardChanged(board.unit_id, card.seq, card, before))
             log.info('%s card %s of unit %s, by %s%s', 'new' if before is None else 'changed', card.id,

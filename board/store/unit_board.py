@@ -19,11 +19,14 @@ from tinydb import Query, TinyDB
 from tinydb.table import Table
 
 from ..domain import Card, Column, Goal, Meeting, Recognition
+from ..domain.changelog import LogEntry
 from .codec import (
     card_from_dict,
     card_to_dict,
     goal_from_dict,
     goal_to_dict,
+    log_from_dict,
+    log_to_dict,
     meeting_from_dict,
     meeting_to_dict,
     recognition_from_dict,
@@ -45,7 +48,9 @@ MAX_UNIT_FILE_BYTES = 8 * 1024 * 1024
 
 _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 #: what a transaction puts back if its write fails (the containers are replaced, never changed)
-_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions')
+_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log')
+#: a card's log keeps its newest entries (a card moved back and forth every day for a year has ~500)
+MAX_LOG_PER_CARD = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,8 @@ class UnitBoard:
     cursor: SyncCursor
     meetings: list[Meeting] = dataclasses.field(default_factory=list)
     recognitions: dict[str, Recognition] = dataclasses.field(default_factory=dict)
+    #: each card's log (``board.domain.changelog``), oldest first
+    log: dict[str, tuple[LogEntry, ...]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> UnitBoard:
@@ -96,13 +103,17 @@ class UnitBoard:
             cursor = SyncCursor.from_dict(meta.get('sync', {})) if meta else SyncCursor()
             meetings = sorted((meeting_from_dict(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
             recognitions = {d['id']: recognition_from_dict(d) for d in db.table('recognitions').all()}
+            log: dict[str, tuple[LogEntry, ...]] = {}
+            for doc in db.table('log').all():
+                entry = log_from_dict(doc)
+                log[entry.card_id] = (*log.get(entry.card_id, ()), entry)
         except (KeyError, TypeError, ValueError) as error:
             raise DataFileError(path, f'unexpected content: {error!r}') from error
         seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values()), *(m.seq for m in meetings),
                    *(r.seq for r in recognitions.values())])
         return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
                    goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings,
-                   recognitions=recognitions)
+                   recognitions=recognitions, log=log)
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -154,11 +165,32 @@ class UnitBoard:
         self.seq = seq
         return numbered
 
+    def write_log(self, entries: list[LogEntry]) -> None:
+        """Add entries to their cards' logs; a card's oldest entries past :data:`MAX_LOG_PER_CARD` are dropped."""
+        if not entries:
+            return
+        log = dict(self.log)
+        for entry in entries:
+            log[entry.card_id] = (*log.get(entry.card_id, ()), entry)
+        full = {card_id for card_id in {e.card_id for e in entries} if len(log[card_id]) > MAX_LOG_PER_CARD}
+        table = self.db.table('log')
+        with self.storage.batch():
+            if full:
+                table.remove(lambda doc: doc.get('card_id') in full)
+                for card_id in full:
+                    log[card_id] = log[card_id][-MAX_LOG_PER_CARD:]
+                table.insert_multiple(log_to_dict(e) for card_id in full for e in log[card_id])
+            table.insert_multiple(log_to_dict(e) for e in entries if e.card_id not in full)
+        self.log = log
+
     def remove_cards(self, card_ids: Iterable[str]) -> None:
-        """Take cards out of the file (they have gone to the archive, or were old tombstones)."""
+        """Take cards and their logs out of the file (they have gone to the archive)."""
         ids = set(card_ids)
         with self.storage.batch():
             self.db.table('cards').remove(doc_ids=[self.doc_ids[i] for i in ids])
+            if any(i in self.log for i in ids):
+                self.db.table('log').remove(lambda doc: doc.get('card_id') in ids)
+        self.log = {k: v for k, v in self.log.items() if k not in ids}
         self.cards = {k: v for k, v in self.cards.items() if k not in ids}
         self.doc_ids = {k: v for k, v in self.doc_ids.items() if k not in ids}
 

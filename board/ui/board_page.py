@@ -32,7 +32,9 @@ from ..domain import (
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChanged
+from ..store.acting import acting_from, address_source, wall_source
 from .card_dialog import CardDialog
+from .card_log import CardLogDialog
 from .card_view import CardView, GoalChip
 from .landing import unknown_unit
 from .live import LiveChanges
@@ -84,6 +86,18 @@ def wall_actor() -> tuple[Origin, str]:
     return Origin.BOARD, ''
 
 
+def screen_source(context: AppContext) -> str:
+    """From where this page's changes are made, for the cards' logs: the wall screen (on a wall screen's own
+    board), or the browser's address (a page served by the hub; behind the proxy, the address it forwarded)."""
+    if context.sync is not None:
+        return wall_source(context.sync.credentials.kiosk_id)
+    request = ui.context.client.request
+    return address_source(request.client.host if request is not None and request.client is not None else '')
+
+
+#: how long *Angre* stays after a change at the board
+UNDO_SECONDS = 15.0
+
 #: a wall screen whose clock is this far from the hub's says so (the hub refuses changes stamped 5 minutes ahead)
 CLOCK_WARNING_MS = 2 * 60_000
 
@@ -114,6 +128,10 @@ class BoardScreen:
         self.quiet = False
         self.meeting: MeetingMode | None = None
         self.shown_recognitions: list[str] | None = None
+        self.source = screen_source(context)
+        self.card_log: CardLogDialog | None = None  # built on first use
+        self._undo_card: Card | None = None
+        self._undo_timer: ui.timer | None = None
 
     # --- building ---
 
@@ -152,10 +170,12 @@ class BoardScreen:
             with ui.element('div').classes('board-columns'):
                 for column in Column:
                     self._build_column(column)
+            self._build_undo_bar()
         self.root_causes: RootCauseDialog | None = None  # built on first use: most screens never open one
         self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete, today=self._today,
                                  full_time_week=self.context.settings.full_time_week,
-                                 on_root_causes=self._open_root_causes, leader=self.actor is not wall_actor)
+                                 on_root_causes=self._open_root_causes, leader=self.actor is not wall_actor,
+                                 on_log=self._open_log)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
@@ -276,15 +296,20 @@ class BoardScreen:
         column = self._column_of(event.target)
         if card_id is None or column is None:
             return
+        before = self.cards.get(card_id)
         moved = await self._attempt(self.store.move_card, self.unit.id, card_id, column, event.new_index)
         if not moved.ok:
             self._put_back(card_id)
             notify_problems(self.t, moved.problems)
+        elif before is not None and moved.value is not None and moved.value.column != before.column:
+            self.offer_undo(self.t('undo.moved', title=before.title,
+                                   column=self.t(f'column.{moved.value.column.value}')), before)
 
     async def save(self, card_id: str | None, fields: CardFields, column: Column | None,
                    gain: Gain | None = None) -> list[Problem]:
         store, unit_id = self.store, self.unit.id
         column = column or Column.IDEAS
+        before = self.cards.get(card_id) if card_id is not None else None
         if gain is not None:  # checked first, so that a bad gain leaves the card as it was
             problems = validate_gain(gain, column, store.local_now().date())
             if problems:
@@ -300,7 +325,10 @@ class BoardScreen:
             if gain != card.gain and (gain is not None or card.column != Column.IDEAS):
                 card = store.set_gain(unit_id, card.id, gain, origin=origin, by=by)
             return card
-        return list((await self._attempt(save_card)).problems)
+        saved = await self._attempt(save_card)
+        if saved.ok and before is not None and saved.value is not None and saved.value.seq != before.seq:
+            self.offer_undo(self.t('undo.edited', title=before.title), before)
+        return list(saved.problems)
 
     def _open_root_causes(self, card: Card) -> None:
         if self.root_causes is None:
@@ -313,9 +341,53 @@ class BoardScreen:
         return list((await self._attempt(self.store.set_root_causes, self.unit.id, card_id, whys, causes)).problems)
 
     async def delete(self, card_id: str) -> None:
+        before = self.cards.get(card_id)
         deleted = await self._attempt(self.store.delete_card, self.unit.id, card_id)
         # a card someone else removed first is gone already: the board shows that, nothing to say
         notify_problems(self.t, (p for p in deleted.problems if p.key != 'error.card_gone'))
+        if deleted.ok and before is not None:
+            self.offer_undo(self.t('undo.deleted', title=before.title), before)
+
+    # --- Angre: the last change at this screen can be taken back for a while ---
+
+    def _build_undo_bar(self) -> None:
+        with ui.row().classes('undo-bar items-center gap-6').props('role=status aria-live=polite') \
+                .mark('undo-bar') as self.undo_bar:
+            self.undo_text = ui.label().classes('undo-text')
+            ui.button(self.t('undo.button'), icon='undo', on_click=self._take_back) \
+                .props('no-caps size=xl color=white text-color=dark').classes('touch-button undo-button') \
+                .mark('undo')
+        self.undo_bar.set_visibility(False)
+
+    def offer_undo(self, text: str, before: Card) -> None:
+        """Show *Angre* for :data:`UNDO_SECONDS`: it puts ``before`` back (a deleted card: restores it)."""
+        self.undo_text.text = text
+        self._undo_card = before
+        self.undo_bar.set_visibility(True)
+        if self._undo_timer is not None:
+            self._undo_timer.cancel()
+        with self.undo_bar:
+            self._undo_timer = ui.timer(UNDO_SECONDS, self._end_undo, once=True)
+
+    def _end_undo(self) -> None:
+        self.undo_bar.set_visibility(False)
+        self._undo_card = None
+
+    async def _take_back(self) -> None:
+        before = self._undo_card
+        self._end_undo()
+        if before is None:
+            return
+        reverted = await self._attempt(self.store.revert_card, self.unit.id, before.id, before)
+        notify_problems(self.t, reverted.problems)
+        if reverted.value is not None and before.goal_id is not None and reverted.value.goal_id is None:
+            ui.notify(self.t('bin.goal_gone'), type='info', multi_line=True)
+
+    def _open_log(self, card: Card) -> None:
+        if self.card_log is None:
+            with self.root:
+                self.card_log = CardLogDialog(t=self.t, zone=self.store.timezone)
+        self.card_log.open(card.title, self.store.card_log(self.unit.id, card.id))
 
     async def _attempt(self, write: Callable[..., T], *args: object) -> Attempt[T]:
         """A change made by whoever acts on this screen (checked now, on the server), recorded as theirs."""
@@ -323,7 +395,8 @@ class BoardScreen:
         if actor is None:
             return Attempt(problems=(LOGIN_ENDED,))
         origin, by = actor
-        return await attempt(self.store, write, *args, origin=origin, by=by)
+        with acting_from(self.source):
+            return await attempt(self.store, write, *args, origin=origin, by=by)
 
     # --- changes from the store ---
 

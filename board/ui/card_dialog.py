@@ -25,13 +25,14 @@ class CardDialog:
 
     def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, today: Callable[[], date],
                  full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None,
-                 leader: bool = False) -> None:
+                 leader: bool = False, on_log: Callable[[Card], None] | None = None) -> None:
         """``today``: the board's date, in the hub's configured time zone (the store's clock); ``leader``: the
         person may confirm gains (a leader's page), not the wall."""
         self._t = t
         self._leader = leader
         self._today = today
         self._on_root_causes = on_root_causes
+        self._on_log = on_log
         self._full_time_week = full_time_week
         self._on_save = on_save
         self._on_delete = on_delete
@@ -58,6 +59,7 @@ class CardDialog:
         self.pdca.value = (fields.pdca or PdcaStage.PLAN).value
         self.delete_button.set_visibility(card is not None)
         self.root_cause_button.set_visibility(card is not None and self._on_root_causes is not None)
+        self.log_button.set_visibility(card is not None and self._on_log is not None)
         self.gain.show(card.gain if card else None, visible=current != Column.IDEAS)
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
@@ -106,6 +108,8 @@ class CardDialog:
                     self.root_cause_button = ui.button(t('root_cause.open'), icon='account_tree',
                                                        on_click=self._open_root_causes)
                     self.root_cause_button.props('flat no-caps').classes('touch-button').mark('dialog-root-causes')
+                    self.log_button = ui.button(t('log.open'), icon='history', on_click=self._open_log)
+                    self.log_button.props('flat no-caps').classes('touch-button').mark('dialog-log')
                 with ui.row().classes('gap-3'):
                     ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat').classes('touch-button')
                     self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
@@ -156,6 +160,10 @@ class CardDialog:
             elif not self.gain.show_problem(problem):
                 self.general_error.text = message
                 self.general_error.set_visibility(True)
+
+    def _open_log(self) -> None:
+        if self._card is not None and self._on_log is not None:
+            self._on_log(self._card)
 
     def _open_root_causes(self) -> None:
         if self._card is not None and self._on_root_causes is not None:

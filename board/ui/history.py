@@ -3,18 +3,22 @@
 Open on the wall like the board (no login), touch first: the previous and next week are big buttons. A week shows
 its meetings (when, how long, how many were there, what was decided), the cards finished in it (from the board
 or the yearly archive) with their gains, the ideas declined in it with their reasons, and its recognitions.
+Below the week, *Slettet*: the unit's deleted cards of the last ``deleted_days`` days, each with *Gjenopprett*.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from nicegui import run, ui
 
 from ..domain import EARLIEST_DATE, LATEST_DATE, Answer, Card, IsoWeek, Unit
+from ..store.acting import acting_from
 from .landing import unknown_unit
 from .theme import Heading, attrs, frame
+from .writes import attempt, notify_problems
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -106,6 +110,43 @@ def build_history(context: AppContext, unit: Unit, week: IsoWeek, cards: list[Ca
                 Heading(t('meeting.recognition_strip'), 2)
                 for recognition in recognitions:
                     ui.label(recognition.text).classes('recognition text-xl').props('data-icon=favorite')
+        _build_bin(context, unit)
+
+
+def _build_bin(context: AppContext, unit: Unit) -> None:
+    """*Slettet*: deleted cards that can still be restored, newest first; a restore syncs like any change."""
+    from .board_page import screen_source
+    t, store = context.t, context.store
+    zone = store.timezone
+    source = screen_source(context)
+    deleted = store.deleted_cards(unit.id)
+
+    async def restore(card: Card, row: ui.element) -> None:
+        with acting_from(source):
+            restored = await attempt(store, store.restore_card, unit.id, card.id)
+        if not restored.ok or restored.value is None:
+            notify_problems(t, restored.problems)
+            return
+        back, goal_gone = restored.value
+        ui.notify(t('bin.restored', title=back.title, column=t(f'column.{back.column.value}')), type='positive')
+        if goal_gone:
+            ui.notify(t('bin.goal_gone'), type='info', multi_line=True)
+        row.delete()  # last: the button that called this is in the row
+
+    with ui.element('section').classes('w-full').mark('bin'):
+        Heading(t('bin.heading'), 2)
+        ui.label(t('bin.explain', days=context.settings.deleted_days)).classes('text-lg')
+        if not deleted:
+            ui.label(t('bin.empty')).classes('text-xl')
+        for card, when in deleted:
+            local = when.astimezone(zone)
+            with ui.row().classes('history-item w-full items-center gap-4').mark(f'deleted-{card.id}') as row:
+                ui.label(card.title).classes('grow text-xl').style('overflow-wrap: anywhere')
+                ui.label(t('bin.deleted_at', date=t.date(local.date()), time=local.strftime('%H:%M'))) \
+                    .classes('text-lg')
+                ui.button(t('bin.restore'), icon='restore_from_trash',
+                          on_click=partial(restore, card, row)) \
+                    .props('no-caps size=lg').classes('touch-button').mark(f'restore-{card.id}')
 
 
 def _cards_of_year(context: AppContext, unit: Unit, week: IsoWeek) -> list[Card]:

@@ -45,6 +45,7 @@ edits = st.one_of(
     st.tuples(st.just('pdca'), st.sampled_from(list(PdcaStage))),
     st.tuples(st.just('move'), st.sampled_from(list(Column))),
     st.tuples(st.just('delete'), st.none()),
+    st.tuples(st.just('restore'), st.none()),  # from Slettet, or Angre after a delete: it syncs like any change
     st.tuples(st.just('answer'), st.sampled_from(list(Answer))),
     st.tuples(st.just('gain'), st.sampled_from([1.5, 7.5])),
 )
@@ -73,6 +74,8 @@ class Node:
                 store.move_card(UNIT, card_id, value, 0)
             elif kind == 'delete':
                 store.delete_card(UNIT, card_id)
+            elif kind == 'restore':
+                store.restore_card(UNIT, card_id)
             elif kind == 'answer':
                 store.answer_idea(UNIT, card_id, value, 'Ikke nå' if value == Answer.DECLINED else '')
             elif kind == 'gain':
@@ -100,7 +103,6 @@ def joined(versions: list[Card]) -> Card:
     for name in STAMPED_FIELDS:
         latest = max(versions, key=lambda c, name=name: stamp_order(c.stamps.get(name, '')))
         values[name] = getattr(latest, name)
-    values['deleted'] = any(c.deleted for c in versions)
     return normalise_card(dataclasses.replace(versions[0], **values))
 
 

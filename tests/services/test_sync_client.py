@@ -157,3 +157,47 @@ async def test_the_wall_forgets_which_changes_came_from_the_hub_once_they_are_be
     finally:
         await stop(client, tasks)
         kiosk.close()
+
+
+async def test_the_logs_name_the_wall_screen_at_the_hub_and_the_hub_at_the_wall_screen(hub: Hub, tmp_path):
+    from board.domain import Origin
+    from board.domain.changelog import LogAction
+
+    network = Network(hub._transport)
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: client.status.online)
+        made_here = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Laget på veggen'))
+        await eventually(lambda: hub.store.card(UNIT, made_here.id) is not None)
+        [at_hub] = hub.store.card_log(UNIT, made_here.id)
+        assert (at_hub.action, at_hub.source) == (LogAction.CREATED, f'wall:{client.credentials.kiosk_id}')
+        await hub.store.run(hub.store.move_card, UNIT, made_here.id, Column.DOING, 0, origin=Origin.LEADER,
+                            by='Lise Leder')
+        await eventually(lambda: kiosk.card(UNIT, made_here.id).column == Column.DOING)
+        moved = kiosk.card_log(UNIT, made_here.id)[-1]
+        assert (moved.action, moved.origin, moved.by, moved.source) == (LogAction.MOVED, Origin.LEADER,
+                                                                        'Lise Leder', 'hub')
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
+
+
+async def test_a_delete_on_the_wall_and_a_restore_at_the_hub_reach_both(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    shared = await hub.do.create_card(UNIT, CardFields(title='Slettes på veggen, hentes tilbake på huben'))
+    kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: kiosk.card(UNIT, shared.id) is not None)
+        await kiosk.run(kiosk.delete_card, UNIT, shared.id)
+        await eventually(lambda: hub.store.card(UNIT, shared.id) is None)
+        await hub.store.run(hub.store.restore_card, UNIT, shared.id)
+        await eventually(lambda: kiosk.card(UNIT, shared.id) is not None)
+        # and Angre on the wall after a second delete: back at the hub
+        before = kiosk.card(UNIT, shared.id)
+        await kiosk.run(kiosk.delete_card, UNIT, shared.id)
+        await eventually(lambda: hub.store.card(UNIT, shared.id) is None)
+        await kiosk.run(kiosk.revert_card, UNIT, shared.id, before)
+        await eventually(lambda: hub.store.card(UNIT, shared.id) is not None)
+    finally:
+        await stop(client, tasks)
+        kiosk.close()
