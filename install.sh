@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs Forbedringstavla into .venv (and, with --test, what the tests need: Debian's Chromium and systemd-analyze
-# included).
+# Installs Forbedringstavla into .venv (and, with --test, what the tests need: Debian's Chromium, systemd-analyze and
+# Caddy included).
 # Used by demo.sh and test.sh; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -35,6 +35,12 @@ if $want_test; then
   fi
   if ! command -v systemd-analyze >/dev/null; then
     apt_install systemd        # tests/app/test_service_files.py checks the units with systemd-analyze verify
+  fi
+  # tests/app/test_reverse_proxy.py runs config/Caddyfile in its own caddy process on 127.0.0.1, in front of a hub;
+  # the service Debian's package starts (its default site on port 80) is not wanted on a test machine
+  if ! command -v caddy >/dev/null; then
+    apt_install caddy
+    as_root systemctl disable --now caddy 2>/dev/null || true
   fi
 else
   .venv/bin/python -m pip install -q -e .

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian's Chromium included) and runs the whole suite:
+# Installs what the tests need (Debian's Chromium and Caddy included) and runs the whole suite:
 # ruff, mypy, pytest with the browser tests (which fail the run if they were skipped), then the quick benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")"

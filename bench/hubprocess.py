@@ -41,14 +41,16 @@ def hub_environment() -> dict[str, str]:
 
 
 def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0,
-              release: Path | None = None) -> RunningHub:
+              release: Path | None = None, config: Path | None = None) -> RunningHub:
     """Start ``board hub`` on 127.0.0.1 with QR/public address on loopback, and wait until it answers.
 
     ``release``: a folder holding another release's ``board`` package (e.g. the previous one), run instead.
+    ``config``: a settings file (``--config``); the data folder, address and port given here win over it.
     """
     port = port or free_port()
     url = f'http://127.0.0.1:{port}'
-    return _start(['hub', '--public-url', url], data_dir, port, timeout, release)
+    settings = ['--config', str(config)] if config else []
+    return _start(['hub', '--public-url', url, *settings], data_dir, port, timeout, release)
 
 
 def start_kiosk(data_dir: Path, *, hub_url: str, unit_id: str, code: str, port: int | None = None,
