@@ -164,6 +164,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
     app.add_middleware(access.BoardAccess, mode=settings.board_access, networks=settings.board_networks,
                        t=context.t, logged_in=lambda request: logins.user_of(request) is not None)
+    warn_if_open_behind_a_proxy(settings)
     app.include_router(phone.router(context))
     app.include_router(logins.router())
     app.include_router(sync_api.router(context, signals, write_local_admin(context.settings),
@@ -187,6 +188,21 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
                 await asyncio.sleep(INDEX_PAUSE)
 
     app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
+
+
+def warn_if_open_behind_a_proxy(settings: Settings) -> bool:
+    """Log a warning when the hub listens on this machine only, trusts no proxy and lets this machine's boards in:
+    then a reverse proxy here (the usual set-up) makes every visitor this machine, and every board open to them."""
+    if settings.board_access != 'networks' or settings.trusted_proxies \
+            or settings.host not in ('127.0.0.1', '::1', 'localhost'):
+        return False
+    loopback = ipaddress.ip_address('::1' if settings.host == '::1' else '127.0.0.1')
+    if not any(loopback in ipaddress.ip_network(n, strict=False) for n in settings.board_networks):
+        return False
+    log.warning('the hub listens on %s only and trusts no proxy, while board_networks lets this machine in: '
+                'behind a reverse proxy every visitor would have the proxy\'s address and see every board. '
+                'Set trusted_proxies = ["127.0.0.1", "::1"] (README: Set up the hub)', settings.host)
+    return True
 
 
 def connected_boards() -> int:

@@ -109,3 +109,15 @@ def test_settings_for_access_are_checked():
         Settings(board_networks=['the office'])
     with pytest.raises(ConfigError, match='trusted_proxies'):
         Settings(trusted_proxies=['localhost'])
+
+
+def test_a_hub_on_loopback_without_a_trusted_proxy_warns_that_its_boards_would_be_open(caplog):
+    from board.app import warn_if_open_behind_a_proxy
+    from board.settings import Settings
+
+    assert warn_if_open_behind_a_proxy(Settings(host='127.0.0.1'))
+    assert 'trusted_proxies' in caplog.text
+    assert not warn_if_open_behind_a_proxy(Settings(host='127.0.0.1', trusted_proxies=('127.0.0.1',)))
+    assert not warn_if_open_behind_a_proxy(Settings(host='0.0.0.0'))
+    assert not warn_if_open_behind_a_proxy(Settings(host='127.0.0.1', board_networks=('10.0.0.0/8',)))
+    assert not warn_if_open_behind_a_proxy(Settings(host='127.0.0.1', board_access='login'))
