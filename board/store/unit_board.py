@@ -34,7 +34,8 @@ from .codec import (
 )
 from .files import AtomicJSONStorage, DataFileError, document, open_db
 
-__all__ = ['MAX_BOARD_CARDS', 'MAX_MEETINGS', 'MAX_RECOGNITIONS', 'MAX_UNIT_FILE_BYTES', 'SyncCursor', 'UnitBoard']
+__all__ = ['MAX_BOARD_CARDS', 'MAX_LOG_ENTRIES', 'MAX_LOG_PER_CARD', 'MAX_MEETINGS', 'MAX_RECOGNITIONS',
+           'MAX_UNIT_FILE_BYTES', 'SyncCursor', 'UnitBoard']
 
 #: cards a unit's active board may hold (ideas, work, finished, tombstones): a real board has under a hundred; a
 #: stolen token or a script must not grow one unit's file, and every screen of it, without bound
@@ -49,8 +50,11 @@ MAX_UNIT_FILE_BYTES = 8 * 1024 * 1024
 _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 #: what a transaction puts back if its write fails (the containers are replaced, never changed)
 _STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log')
-#: a card's log keeps its newest entries (a card moved back and forth every day for a year has ~500)
-MAX_LOG_PER_CARD = 200
+#: a card's log keeps its newest entries (a busy card has a few dozen in its life on the board)
+MAX_LOG_PER_CARD = 100
+#: a unit's file keeps at most this many log entries (about 200 bytes each: under 1 MB of the file's 8 MB), the
+#: oldest going first, so a script editing cards without end can never fill the file and stop the unit's writes
+MAX_LOG_ENTRIES = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,18 @@ class UnitBoard:
             log[entry.card_id] = (*log.get(entry.card_id, ()), entry)
         full = {card_id for card_id in {e.card_id for e in entries} if len(log[card_id]) > MAX_LOG_PER_CARD}
         table = self.db.table('log')
+        if sum(len(kept) for kept in log.values()) > MAX_LOG_ENTRIES:
+            # past the unit's bound: keep the newest nine tenths (so this rewrite is rare), each card's newest
+            newest = sorted((e for card_id, kept in log.items() for e in kept[-MAX_LOG_PER_CARD:]),
+                            key=lambda e: e.at)[-MAX_LOG_ENTRIES * 9 // 10:]
+            log = {}
+            for entry in newest:
+                log[entry.card_id] = (*log.get(entry.card_id, ()), entry)
+            with self.storage.batch():
+                table.truncate()
+                table.insert_multiple(log_to_dict(e) for e in newest)
+            self.log = log
+            return
         with self.storage.batch():
             if full:
                 table.remove(lambda doc: doc.get('card_id') in full)

@@ -9,7 +9,7 @@ import pytest
 
 from board.domain import CardFields, Column, Origin, RuleViolation
 from board.domain.changelog import LogAction
-from board.store import Store
+from board.store import Store, unit_board
 from board.store.acting import acting_from, address_source, wall_source
 from board.store.unit_board import MAX_LOG_PER_CARD
 
@@ -128,3 +128,23 @@ def test_the_bin_keeps_cards_for_deleted_days_then_the_archive_keeps_their_conte
         assert store.archive_years(UNIT) == []  # not among the finished work of any year
     finally:
         store.close()
+
+
+def test_a_units_log_stays_bounded_whatever_a_script_does(store: Store, monkeypatch):
+    monkeypatch.setattr(unit_board, 'MAX_LOG_ENTRIES', 50)
+    cards = [store.create_card(UNIT, CardFields(title=f'Kort {n}')) for n in range(10)]
+    for turn in range(10):
+        for card in cards:
+            store.edit_card(UNIT, card.id, CardFields(title=f'Kort {card.id[:4]} {turn}'))
+    kept = [e for card in cards for e in store.card_log(UNIT, card.id)]
+    assert 40 <= len(kept) <= 50
+    newest = max(e.at for e in kept)
+    assert store.card_log(UNIT, cards[-1].id)[-1].at == newest  # the newest are kept, the oldest went
+    raw = json.loads((store.folder / 'units' / f'{UNIT}.json').read_text())
+    assert len(raw['log']) == len(kept)
+    store.close()
+    again = Store(store.folder).open()
+    try:
+        assert len([e for card in cards for e in again.card_log(UNIT, card.id)]) == len(kept)
+    finally:
+        again.close()
