@@ -29,7 +29,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..domain import TITLE_MAX, CardFields, Goal, Origin, Problem, Unit, validate_card_fields
 from ..i18n import Translator
-from ..privacy import find_personal_data
+from ..privacy import confirmation, find_personal_data
 from ..ratelimit import RateLimit
 from ..tokens import SubmissionTokens, TokenProblem
 from .card_view import readable_colour
@@ -111,9 +111,11 @@ def router(context: AppContext) -> APIRouter:
         if problems:
             return form_page(unit, token, status=422, values=values, problems=problems, banner=t('phone.fix_errors'))
         found = find_personal_data(fields.title, fields.description, values['name'])
-        if found and form.get('confirm_personal') != '1':
+        confirm = confirmation(values['title'], values['description'], values['name'])
+        if found and form.get('confirm_personal') != confirm:  # a text changed since the warning: checked again
             kinds = _join(t, [t(f'phone.personal_kind.{kind.value}') for kind in found])
-            return form_page(unit, token, values=values, warning=t('phone.personal_text', kinds=kinds))
+            return form_page(unit, token, values=values, warning=t('phone.personal_text', kinds=kinds),
+                             confirm=confirm)
 
         budgets.take(sources)  # counted before the write: ideas sent at the same moment are counted too
         store = context.store
@@ -219,7 +221,7 @@ def _problems(fields: CardFields, name: str, goals: list[Goal]) -> list[Problem]
 
 def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, status: int = 200,
           values: dict[str, str] | None = None, problems: Iterable[Problem] = (), banner: str = '',
-          warning: str = '') -> HTMLResponse:
+          warning: str = '', confirm: str = '') -> HTMLResponse:
     shown = dict.fromkeys(('title', 'description', 'goal_id', 'name', 'quick_win'), '') | (values or {})
     errors = {p.field: t(p.key, **p.params) for p in problems}
     errors['name'] = errors.pop('owner', '')
@@ -230,7 +232,7 @@ def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, status: i
     choices = [{'id': g.id, 'name': g.name, 'swatch': swatch_class(g)} for g in goals]
     return render(t, 'phone_form.html', title=t('phone.title', unit=unit.name), status=status,
                   extra_css=f'/p/{token}/goals.css', unit=unit, token=token, goals=choices, values=shown,
-                  errors=field_errors, banner=banner, warning=warning, title_max=TITLE_MAX)
+                  errors=field_errors, banner=banner, warning=warning, confirm=confirm, title_max=TITLE_MAX)
 
 
 def swatch_class(goal: Goal) -> str:

@@ -10,6 +10,8 @@ from board.ratelimit import LoginThrottle, RateLimit, growing_delay
     ('Ring pårørende på 912 34 567', [PersonalData.PHONE]),
     ('tlf 22 33 44 55', [PersonalData.PHONE]),
     ('+47 91234567 etter kl 16', [PersonalData.PHONE]),
+    ('ring meg på 91234567.', [PersonalData.PHONE]),
+    ('ring meg på 912 34 567, takk', [PersonalData.PHONE]),
     ('send til kari.nordmann@kommune.no', [PersonalData.EMAIL]),
     ('12345678901 og ola@example.org', [PersonalData.NATIONAL_ID, PersonalData.EMAIL]),
 ])
@@ -19,7 +21,8 @@ def test_personal_data_is_recognised(text, found):
 
 @pytest.mark.parametrize('text', [
     'Fast plass for rullatorene', 'Kjøp 2 stoler til 1200 kr', 'Uke 48 2026', 'rom 12 og 14',
-    'budsjett 12 000 000', 'Møte kl 14:30 den 24.11.2026', 'Bestill 500 hansker', '5 x hvorfor',
+    'budsjett 12 000 000', 'kostet 12345678,50 kr', 'sum 12345678.5',
+    'Møte kl 14:30 den 24.11.2026', 'Bestill 500 hansker', '5 x hvorfor',
 ])
 def test_ordinary_ideas_raise_no_warning(text):
     assert find_personal_data(text) == []

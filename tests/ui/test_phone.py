@@ -20,6 +20,7 @@ from board.app import make_tokens
 from board.context import AppContext
 from board.domain import CardFields, Goal, GoalStatus, Origin, Unit
 from board.i18n import translator
+from board.privacy import confirmation
 from board.settings import Settings
 from board.store import Store
 from board.tokens import SubmissionTokens
@@ -169,10 +170,27 @@ def test_personal_data_gets_a_warning_first_and_can_be_sent_anyway(phone_client:
     assert 'et fødselsnummer og et telefonnummer' in page
     assert 'Send likevel' in page
     assert phone_client.store.cards(UNIT) == []
+    [confirm] = re.findall(r'name="confirm_personal" value="([0-9a-f]+)"', response.text)
+    # "Send likevel" with a text changed since the warning: checked again, and warned again
+    changed = phone_client.send(title='Ring sønnen på 912 34 567', description='Fru X, 01017012345',
+                                confirm_personal=confirm)
+    assert changed.status_code == 200 and 'Ser ut som personopplysninger' in text_of(changed)
+    assert phone_client.store.cards(UNIT) == []
     again = phone_client.send(title='Ring datteren på 912 34 567', description='Fru X, 01017012345',
-                              confirm_personal='1')
+                              confirm_personal=confirm)
     assert again.status_code == 303
     assert len(phone_client.store.cards(UNIT)) == 1
+
+
+def test_after_a_warning_send_checks_the_text_again_and_takes_it_once_the_number_is_gone(phone_client: Phone):
+    warned = phone_client.send(title='ring meg på 91234567.')  # a number before a full stop is caught too
+    assert 'Ser ut som personopplysninger' in text_of(warned)
+    buttons = re.findall(r'<button[^>]*>([^<]*)</button>', warned.text)
+    nb = translator('nb')
+    assert buttons[0] == nb('phone.send') and nb('phone.send_anyway') in buttons  # first (Enter's): a plain send
+    assert phone_client.send(title='ring meg på 91234567.').status_code == 200  # Send: still there, warned again
+    assert phone_client.send(title='ring meg på vaktrommet.').status_code == 303  # Send: gone, sent
+    assert [c.title for c in phone_client.store.cards(UNIT)] == ['ring meg på vaktrommet.']
 
 
 def test_ten_ideas_per_ten_minutes_per_phone(phone_client: Phone):
@@ -283,7 +301,8 @@ def lenient_phone(tmp_path_factory) -> Iterator[Phone]:
     lambda s: s.encode('utf-8', 'replace').decode('utf-8')))
 def test_any_input_never_breaks_the_page_and_accepted_text_is_stored_exactly(lenient_phone: Phone, title,
                                                                               description, name):
-    response = lenient_phone.send(title=title, description=description, name=name, confirm_personal='1')
+    response = lenient_phone.send(title=title, description=description, name=name,
+                                  confirm_personal=confirmation(title, description, name))
     assert response.status_code in (303, 413, 422), response.text[:300]
     if response.status_code == 303:
         stored = lenient_phone.store.cards(UNIT)[0]
