@@ -87,19 +87,64 @@ GOALS: dict[str, list[tuple[str, str, str, GoalStatus, Target | None]]] = {
     ],
 }
 
-IDEAS = [
-    'Fast plass for rullatorene i gangen', 'Sjekkliste for innkomstsamtale', 'Felles kalender for turnusbytter',
-    'Merk medisinvognen med farger per beboer', 'Kortere morgenmøte: stå, ikke sitt', 'Tavle for ledige rom',
-    'Ferdigpakket stellevogn til nattevakt', 'Samle bestillinger til apoteket én gang i uka',
-    'Bytt til digitale vaktlister', 'Rydd lageret med 5S', 'Mal for referat fra foreldresamtale',
-    'Faste ruter i hjemmetjenesten', 'Nøkkelskap med oversikt', 'Mindre papir ved utskrivning',
-    'Kaffekrok for pårørende', 'Bedre skilting til inngangen', 'Ukeplan på skjerm i fellesrom',
-    'Deling av bil mellom sonene', 'Standard for overlevering mellom vakter', 'Ros-tavle i personalrommet',
-    'Ferdigkuttet frukt til ettermiddagen', 'QR-kode til skjemaer på lageret', 'Felles innkjøp av hansker',
-    'Én telefon for pårørende i stedet for tre', 'Sjekkliste for brannrunde', 'Ryddeplan for garderoben',
-    'Time for veiledning hver fredag', 'Flytt skriveren nærmere vaktrommet', 'Tydeligere arbeidsfordeling på kveld',
-    'Fast dag for vask av hjelpemidler',
-]
+#: the kind of each demo unit: its ideas and its meeting's decision come from that kind's list
+KINDS = {'solsiden-avd-1': 'sykehjem', 'solsiden-avd-2': 'sykehjem', 'hjemmetjenesten-nord': 'hjemmetjeneste',
+         'bakken-skole': 'skole', 'tusenfryd-barnehage': 'barnehage', 'nav-kontoret': 'nav',
+         'teknisk-drift': 'teknisk'}
+
+#: ideas a unit of that kind would have (each list long enough for a board and its history)
+IDEAS: dict[str, list[str]] = {
+    'sykehjem': [
+        'Fast plass for rullatorene i gangen', 'Sjekkliste for innkomstsamtale',
+        'Ferdigpakket stellevogn til nattevakt',
+        'Merk medisinvognen med farger per beboer', 'Samle bestillinger til apoteket én gang i uka',
+        'Kaffekrok for pårørende', 'Ukeplan på skjerm i fellesrom', 'Standard for overlevering mellom vakter',
+        'Ferdigkuttet frukt til ettermiddagen', 'Én telefon for pårørende i stedet for tre',
+        'Fast dag for vask av hjelpemidler', 'Flytt skriveren nærmere vaktrommet', 'Faste tider for tilsyn om natta',
+        'Tydeligere arbeidsfordeling på kveld'],
+    'hjemmetjeneste': [
+        'Faste ruter i hjemmetjenesten', 'Nøkkelskap med oversikt', 'Deling av bil mellom sonene',
+        'Ferdigpakkede sårstellsett i bilene', 'Felles kjøreliste på nettbrett', 'Mindre papir ved utskrivning',
+        'Standard for overlevering mellom vakter', 'Parkeringstillatelse ved de største adressene',
+        'Ladekabel i alle bilene', 'Samle medisinlevering til én runde', 'Kortere morgenmøte: stå, ikke sitt',
+        'Tydelige beskjeder til pårørende om besøkstider', 'Ryddeplan for bilene hver fredag',
+        'Bytt til digitale vaktlister'],
+    'skole': [
+        'Mal for referat fra foreldresamtale', 'Felles kalender for prøver på trinnet',
+        'Ro-plan for de første ti minuttene',
+        'Utlånsliste for nettbrett', 'Faste plasser i garderoben', 'Ukeplan på skjerm i klasserommet',
+        'Felles innkjøp av skrivesaker', 'Samlet beskjed til foresatte på fredag', 'Time for veiledning hver fredag',
+        'Sjekkliste for brannrunde', 'Kortere personalmøte med fast agenda', 'Rydd lageret med 5S',
+        'Bedre skilting til inngangen', 'Friminuttsaktiviteter med faste voksne'],
+    'barnehage': [
+        'Ryddeplan for garderoben', 'Bildeplan for dagen ved inngangen', 'Faste plasser for tøy som skal tørkes',
+        'Mal for samtale ved oppstart', 'Felles handleliste for matlaging', 'Merk kassene på lageret med bilder',
+        'Kortere morgenmøte: stå, ikke sitt', 'Beskjedbok erstattes av melding i appen',
+        'Fast plass for vogner ved soverommet', 'Ros-tavle i personalrommet', 'Rydd lageret med 5S',
+        'Sjekkliste for turdager', 'Faste dager for utetid med hele gruppa', 'Bytt til digitale vaktlister'],
+    'nav': [
+        'Timebestilling på nett for første samtale', 'Mal for aktivitetsplan', 'Samle post til én utsendelse om dagen',
+        'Kortere kø i mottaket med nummerlapp', 'Felles kalender for kurs', 'Sjekkliste for første samtale',
+        'Tydeligere skilting i mottaket', 'Faste tider for telefonvakt', 'Ferdige svarbrev for vanlige spørsmål',
+        'Ett kontaktpunkt per bruker', 'Mindre papir ved søknader', 'Time for veiledning hver fredag',
+        'Kortere morgenmøte: stå, ikke sitt', 'QR-kode til skjemaer i mottaket'],
+    'teknisk': [
+        'QR-kode på alle pumpestasjoner', 'Felles innkjøp av verneutstyr', 'Rydd verkstedet med 5S',
+        'Fast dag for service på bilene', 'Digital avviksmelding fra felt', 'Sjekkliste for brøytebilene',
+        'Nøkkelskap med oversikt', 'Deling av bil mellom lagene', 'Lagerliste for reservedeler',
+        'Kortere morgenmøte: stå, ikke sitt', 'Kart over kummer på nettbrett', 'Merking av verktøy per bil',
+        'Felles kalender for vaktordning', 'Bedre skilting til driftsbygget'],
+}
+
+#: what each kind's last board meeting decided (one line, as the meeting records it)
+DECISIONS = {
+    'sykehjem': 'Ideen om fast plass for rullatorene tas inn i Pågår',
+    'hjemmetjeneste': 'Ideen om faste ruter tas inn i Pågår',
+    'skole': 'Ideen om felles kalender for prøver tas inn i Pågår',
+    'barnehage': 'Ideen om ryddeplan for garderoben tas inn i Pågår',
+    'nav': 'Ideen om timebestilling på nett tas inn i Pågår',
+    'teknisk': 'Ideen om QR-kode på pumpestasjonene tas inn i Pågår',
+}
 OWNERS = ['Kari', 'Ola', 'Aisha', 'Per', 'Ingrid', 'Mohammed', 'Siri', 'Jonas', '']
 
 
@@ -113,9 +158,10 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
     store.rename_organisation('Eksempel kommune')
     for area in AREAS:
         store.add_service_area(area)
-    titles = iter(rng.sample(IDEAS, len(IDEAS)) * 3)
     for unit in UNITS:
         store.add_unit(unit)
+        ideas = IDEAS[KINDS[unit.id]]
+        titles = iter(rng.sample(ideas, len(ideas)))
         goals: list[Goal] = []
         for (name, colour, icon, status, target), position in zip(GOALS[unit.id], keys_after(None, 9), strict=False):
             goal = Goal(id=f'mal-{position.lower()}{len(goals)}', unit_id=unit.id, name=name, colour=colour,
@@ -123,13 +169,13 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
             goals.append(store.save_goal(goal))
         count = 8 if unit.id.startswith(('solsiden', 'nav')) else 6
         cards = _sample_cards(unit.id, goals, titles, count=count, now=now, today=today, rng=rng)
-        cards += _history(unit.id, now=now, rng=rng)
+        cards += _history(unit.id, ideas, now=now, rng=rng)
         store.import_cards(unit.id, cards)
         if unit.id != 'teknisk-drift':  # one unit without a board meeting yet, for the leaders' overview
             started = now - timedelta(days=rng.randint(2, 9), hours=2)
             store.record_meeting(Meeting(id=f'{unit.id}-demo-meeting', unit_id=unit.id, started_at=started,
                                          ended_at=started + timedelta(minutes=15), present=rng.randint(4, 12),
-                                         decisions=('Idéen om fast plass tas inn i Pågår',)))
+                                         decisions=(DECISIONS[KINDS[unit.id]],)))
     return True
 
 
@@ -149,13 +195,13 @@ def _gain(rng: random.Random, column: Column, started: date, today: date) -> Gai
     return Gain(hours_per_week=rng.choice((1.0, 2.0, 3.5, 5.0, 7.5, 15.0)), **common)
 
 
-def _history(unit_id: str, *, now: datetime, rng: random.Random, count: int = 10) -> list[Card]:
+def _history(unit_id: str, ideas: list[str], *, now: datetime, rng: random.Random, count: int = 10) -> list[Card]:
     """Finished cards of the last two years, so the gains have quarters to show (they go to the archive)."""
     cards = []
     for index in range(count):
         finished = now - timedelta(days=rng.randint(35, 720))
         started = finished - timedelta(days=rng.randint(14, 60))
-        cards.append(Card(id=f'{unit_id}-history-{index}', unit_id=unit_id, title=rng.choice(IDEAS),
+        cards.append(Card(id=f'{unit_id}-history-{index}', unit_id=unit_id, title=rng.choice(ideas),
                           column=Column.DONE, position='V', created_at=started - timedelta(days=7),
                           started_at=started, finished_at=finished,
                           gain=_gain(rng, Column.DONE, started.date(), finished.date())))

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from board.cli import main
-from board.demo import seed_demo
+from board.demo import IDEAS, KINDS, seed_demo
 from board.domain import Column, GoalStatus
 from board.store import Store
 
@@ -31,6 +31,22 @@ def test_demo_organisation_is_rich_enough_and_a_second_run_keeps_changes(tmp_pat
     assert len([c for u in again.organisation.units for c in again.cards(u.id)]) == len(cards)
     assert again.card(unit, changed.id) == changed
     again.close()
+
+
+def test_each_demo_unit_has_ideas_of_its_own_kind(tmp_path):
+    store = Store(tmp_path).open()
+    try:
+        assert seed_demo(store)
+        for unit in store.organisation.units:
+            ideas = set(IDEAS[KINDS[unit.id]])
+            titles = {c.title for c in store.cards(unit.id)}
+            titles |= {c.title for year in store.archive_years(unit.id) for c in store.archived_cards(unit.id, year)}
+            assert titles <= ideas, (unit.id, titles - ideas)
+        nursing_home = {c.title for c in store.cards('solsiden-avd-1')}
+        assert not any('foreldre' in title for title in nursing_home)
+        assert store.meetings('bakken-skole')[0].decisions[0].startswith('Ideen om')
+    finally:
+        store.close()
 
 
 def test_cli_refuses_a_broken_data_file_naming_it_and_leaves_it(tmp_path, capsys):
