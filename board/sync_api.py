@@ -17,6 +17,7 @@ it: a refused push answers 422 naming each refused record, and stores nothing of
 # they name dependencies defined inside router()
 
 import asyncio
+import dataclasses
 import hmac
 import logging
 import time
@@ -34,7 +35,7 @@ from . import admin as admin_rules
 from .backup import BackupError, create_backup
 from .clock import stamp_order
 from .devices import Kiosk, hash_secret, new_token
-from .domain import RuleViolation, ServiceArea, Unit, gain_change_problems
+from .domain import Card, Origin, RuleViolation, ServiceArea, Unit, gain_change_problems
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
@@ -186,7 +187,7 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             raise HTTPException(413, f'at most {MAX_BODY_BYTES} bytes per push')
         try:
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
-            _leaders_gains_kept(store, unit_id, push)
+            _wall_rules(store, unit_id, push)
             if push.cards or push.meetings or push.recognitions:
                 with acting_from(wall_source(device.id)):  # the cards' logs name the wall screen
                     await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
@@ -297,6 +298,25 @@ def _leaders_gains_kept(store: Store, unit_id: str, push: Push) -> None:
             refused.append(RefusedRecord('card', card.id, f'gain: {problems[0].key}'))
     if refused:
         raise PushRefused(refused)
+
+
+def _wall_rules(store: Store, unit_id: str, push: Push) -> None:
+    """What only a wall screen's push is held to: gains as the wall may record them, and no leader's name."""
+    _leaders_gains_kept(store, unit_id, push)
+    push.cards[:] = [_as_the_wall_said(store, unit_id, card) for card in push.cards]
+
+
+def _as_the_wall_said(store: Store, unit_id: str, card: Card) -> Card:
+    """A wall screen has no leaders' logins: a card it says a leader changed or made is the board's, unless that
+    is what the hub itself holds (a leader's change that came from the hub and goes back with the card)."""
+    mine = store.card_version(unit_id, card.id)
+    if card.changed_origin == Origin.LEADER and (
+            mine is None or (mine.changed_origin, mine.changed_by) != (card.changed_origin, card.changed_by)):
+        card = dataclasses.replace(card, changed_origin=Origin.BOARD, changed_by='')
+    if card.origin == Origin.LEADER and (mine is None or (mine.origin, mine.created_by) != (card.origin,
+                                                                                           card.created_by)):
+        card = dataclasses.replace(card, origin=Origin.BOARD, created_by='')
+    return card
 
 
 def _as_refusal(error: Exception) -> PushRefused:

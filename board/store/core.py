@@ -94,8 +94,7 @@ class BoardFull(RuleViolation):
 
 
 #: what *Angre* puts back of a card as it was before a change at the board (see :meth:`Store.revert_card`)
-REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'column', 'position',
-                   'deleted')
+REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'column', 'deleted')
 
 
 class Store:
@@ -572,20 +571,31 @@ class Store:
             after = dataclasses.replace(card, deleted=False, goal_id=None if goal_gone else card.goal_id)
             return self._commit(board, card, after, origin=origin, by=by), goal_gone
 
-    def revert_card(self, unit_id: str, card_id: str, previous: Card, *, origin: Origin = Origin.BOARD,
-                    by: str = '') -> Card:
-        """*Angre*: put back what a person changed at the board (text, goal, owner, due date, stage, column, place,
-        deleted) as it was in ``previous``. A change like any other: stamped, logged and synced.
+    def revert_card(self, unit_id: str, card_id: str, previous: Card, changed: Card, *,
+                    origin: Origin = Origin.BOARD, by: str = '') -> Card:
+        """*Angre*: undo one change at the board, ``previous`` -> ``changed``, and nothing else.
 
-        A gain and a meeting's answer are left as they are: a leader's confirmation is never undone from the wall.
+        Only the fields that change set (text, goal, owner, due date, stage, column with its place and times,
+        deleted) go back, and each only if it still holds what the change wrote: what another screen changed since
+        stays. A card deleted since is not brought back by undoing an edit. A change like any other: stamped,
+        logged and synced. A gain and a meeting's answer are left as they are.
         """
         with self._lock:
             board = self._board(unit_id)
             card = board.cards.get(card_id)
-            if card is None or card.id != previous.id:
+            if card is None or card.id != previous.id or card.id != changed.id:
                 raise RuleViolation([Problem('card', 'error.card_gone')])
-            values = {name: getattr(previous, name) for name in REVERTED_FIELDS}
-            if values['goal_id'] is not None and values['goal_id'] not in board.goals:
+            if card.deleted and not (changed.deleted and not previous.deleted):
+                raise RuleViolation([Problem('card', 'error.card_gone')])
+            values = {name: getattr(previous, name) for name in REVERTED_FIELDS
+                      if getattr(previous, name) != getattr(changed, name)
+                      and getattr(card, name) == getattr(changed, name)}
+            if 'column' in values:  # the column goes back with what came with it: place, stage and times
+                values |= {name: getattr(previous, name) for name in ('position', 'pdca', 'started_at',
+                                                                       'finished_at')}
+            if not values:
+                raise RuleViolation([Problem('card', 'error.changed_meanwhile')])
+            if values.get('goal_id') is not None and values['goal_id'] not in board.goals:
                 values['goal_id'] = None
             after = dataclasses.replace(card, **values)
             if card.gain is not None and after.column == Column.IDEAS and leader_only(card.gain):

@@ -52,9 +52,9 @@ _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 _STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log')
 #: a card's log keeps its newest entries (a busy card has a few dozen in its life on the board)
 MAX_LOG_PER_CARD = 100
-#: a unit's file keeps at most this many log entries (about 200 bytes each: under 1 MB of the file's 8 MB), the
-#: oldest going first, so a script editing cards without end can never fill the file and stop the unit's writes
-MAX_LOG_ENTRIES = 4000
+#: a unit's file keeps at most this many log entries (about 200 bytes each, 560 at most: 1.1 MB of the file's 8 MB),
+#: the oldest going first, so a script editing cards without end can never fill the file and stop the unit's writes
+MAX_LOG_ENTRIES = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,8 @@ class BoardScreen:
         self.shown_recognitions: list[str] | None = None
         self.source = screen_source(context)
         self.card_log: CardLogDialog | None = None  # built on first use
-        self._undo_card: Card | None = None
+        #: the last change at this screen, as (the card before, the card after), while Angre is offered
+        self._undo_change: tuple[Card, Card] | None = None
         self._undo_timer: ui.timer | None = None
 
     # --- building ---
@@ -303,7 +304,7 @@ class BoardScreen:
             notify_problems(self.t, moved.problems)
         elif before is not None and moved.value is not None and moved.value.column != before.column:
             self.offer_undo(self.t('undo.moved', title=before.title,
-                                   column=self.t(f'column.{moved.value.column.value}')), before)
+                                   column=self.t(f'column.{moved.value.column.value}')), before, moved.value)
 
     async def save(self, card_id: str | None, fields: CardFields, column: Column | None,
                    gain: Gain | None = None) -> list[Problem]:
@@ -327,7 +328,7 @@ class BoardScreen:
             return card
         saved = await self._attempt(save_card)
         if saved.ok and before is not None and saved.value is not None and saved.value.seq != before.seq:
-            self.offer_undo(self.t('undo.edited', title=before.title), before)
+            self.offer_undo(self.t('undo.edited', title=before.title), before, saved.value)
         return list(saved.problems)
 
     def _open_root_causes(self, card: Card) -> None:
@@ -345,8 +346,8 @@ class BoardScreen:
         deleted = await self._attempt(self.store.delete_card, self.unit.id, card_id)
         # a card someone else removed first is gone already: the board shows that, nothing to say
         notify_problems(self.t, (p for p in deleted.problems if p.key != 'error.card_gone'))
-        if deleted.ok and before is not None:
-            self.offer_undo(self.t('undo.deleted', title=before.title), before)
+        if deleted.ok and before is not None and deleted.value is not None:
+            self.offer_undo(self.t('undo.deleted', title=before.title), before, deleted.value)
 
     # --- Angre: the last change at this screen can be taken back for a while ---
 
@@ -359,10 +360,10 @@ class BoardScreen:
                 .mark('undo')
         self.undo_bar.set_visibility(False)
 
-    def offer_undo(self, text: str, before: Card) -> None:
-        """Show *Angre* for :data:`UNDO_SECONDS`: it puts ``before`` back (a deleted card: restores it)."""
+    def offer_undo(self, text: str, before: Card, after: Card) -> None:
+        """Show *Angre* for :data:`UNDO_SECONDS`: it undoes the change ``before`` -> ``after`` (a delete too)."""
         self.undo_text.text = text
-        self._undo_card = before
+        self._undo_change = (before, after)
         self.undo_bar.set_visibility(True)
         if self._undo_timer is not None:
             self._undo_timer.cancel()
@@ -371,14 +372,15 @@ class BoardScreen:
 
     def _end_undo(self) -> None:
         self.undo_bar.set_visibility(False)
-        self._undo_card = None
+        self._undo_change = None
 
     async def _take_back(self) -> None:
-        before = self._undo_card
+        change = self._undo_change
         self._end_undo()
-        if before is None:
+        if change is None:
             return
-        reverted = await self._attempt(self.store.revert_card, self.unit.id, before.id, before)
+        before, after = change
+        reverted = await self._attempt(self.store.revert_card, self.unit.id, before.id, before, after)
         notify_problems(self.t, reverted.problems)
         if reverted.value is not None and before.goal_id is not None and reverted.value.goal_id is None:
             ui.notify(self.t('bin.goal_gone'), type='info', multi_line=True)
@@ -386,7 +388,9 @@ class BoardScreen:
     def _open_log(self, card: Card) -> None:
         if self.card_log is None:
             with self.root:
-                self.card_log = CardLogDialog(t=self.t, zone=self.store.timezone)
+                # a browser's address is personal data: shown on a leader's page, not on a wall in the corridor
+                self.card_log = CardLogDialog(t=self.t, zone=self.store.timezone,
+                                              addresses=self.actor is not wall_actor)
         self.card_log.open(card.title, self.store.card_log(self.unit.id, card.id))
 
     async def _attempt(self, write: Callable[..., T], *args: object) -> Attempt[T]:

@@ -17,8 +17,9 @@ from ..i18n import Translator
 __all__ = ['CardLogDialog', 'describe']
 
 
-def describe(t: Translator, entry: LogEntry, *, zone: tzinfo | None) -> tuple[str, str, str]:
-    """(when, what, who and from where) for one entry, in the UI's language."""
+def describe(t: Translator, entry: LogEntry, *, zone: tzinfo | None, addresses: bool = False) -> tuple[str, str, str]:
+    """(when, what, who and from where) for one entry, in the UI's language; a browser's address only with
+    ``addresses`` (a leader's page: on a wall it would show who was where to everyone passing)."""
     local = entry.at.astimezone(zone)
     when = t('log.when', date=local.strftime('%d.%m.%Y'), time=local.strftime('%H:%M'))
     if entry.action == LogAction.MOVED and entry.from_column and entry.to_column:
@@ -40,7 +41,7 @@ def describe(t: Translator, entry: LogEntry, *, zone: tzinfo | None) -> tuple[st
     if kind == 'wall':
         where = t('log.from_wall', name=detail)
     elif kind == 'address':
-        where = t('log.from_address', address=detail)
+        where = t('log.from_address', address=detail) if addresses else t('log.from_browser')
     elif kind == 'hub':
         where = t('log.from_hub')
     else:
@@ -51,9 +52,10 @@ def describe(t: Translator, entry: LogEntry, *, zone: tzinfo | None) -> tuple[st
 class CardLogDialog:
     """The log of one card, opened from the card's dialog."""
 
-    def __init__(self, *, t: Translator, zone: tzinfo | None) -> None:
+    def __init__(self, *, t: Translator, zone: tzinfo | None, addresses: bool = False) -> None:
         self._t = t
         self._zone = zone
+        self._addresses = addresses
         with ui.dialog() as self.dialog, ui.card().classes('card-dialog gap-3').mark('card-log'):
             self.heading = ui.label().classes('text-2xl font-bold')
             self.entries = ui.column().classes('w-full gap-2')
@@ -68,7 +70,7 @@ class CardLogDialog:
             if not entries:
                 ui.label(t('log.empty')).classes('text-lg')
             for entry in sorted(entries, key=lambda e: e.at, reverse=True):
-                when, what, who = describe(t, entry, zone=self._zone)
+                when, what, who = describe(t, entry, zone=self._zone, addresses=self._addresses)
                 with ui.column().classes('gap-0 w-full').mark('log-entry'):
                     ui.label(what).classes('text-xl')
                     ui.label(f'{when} · {who}').classes('text-lg opacity-80')

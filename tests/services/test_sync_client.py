@@ -194,10 +194,34 @@ async def test_a_delete_on_the_wall_and_a_restore_at_the_hub_reach_both(hub: Hub
         await eventually(lambda: kiosk.card(UNIT, shared.id) is not None)
         # and Angre on the wall after a second delete: back at the hub
         before = kiosk.card(UNIT, shared.id)
-        await kiosk.run(kiosk.delete_card, UNIT, shared.id)
+        deleted = await kiosk.run(kiosk.delete_card, UNIT, shared.id)
         await eventually(lambda: hub.store.card(UNIT, shared.id) is None)
-        await kiosk.run(kiosk.revert_card, UNIT, shared.id, before)
+        await kiosk.run(kiosk.revert_card, UNIT, shared.id, before, deleted)
         await eventually(lambda: hub.store.card(UNIT, shared.id) is not None)
     finally:
         await stop(client, tasks)
         kiosk.close()
+
+
+async def test_a_wall_screen_cannot_name_a_leader_as_the_author(hub: Hub):
+    import dataclasses as dc
+
+    from board.domain import Origin
+    from board.store.codec import card_to_dict
+
+    from ..helpers import client, pair
+
+    token = await pair(hub)
+    card = await hub.do.create_card(UNIT, CardFields(title='Hvem endret meg'))
+    # a newer stamp for the title, as a wall screen's own change would have, and a leader's name with it
+    forged = dc.replace(card, title='Endret av «lederen»', changed_origin=Origin.LEADER,
+                        changed_by='Rådmann Kari Nordmann', stamps=card.stamps | {'title': hub.store.clock.tick()})
+    async with client(hub, token) as http:
+        response = await http.post(f'/api/v1/units/{UNIT}/sync',
+                                   json={'pulled': 0, 'cards': [card_to_dict(forged)]})
+    assert response.status_code == 200, response.text
+    stored = hub.store.card(UNIT, card.id)
+    assert stored.title == 'Endret av «lederen»'
+    assert (stored.changed_origin, stored.changed_by) == (Origin.BOARD, '')
+    entry = hub.store.card_log(UNIT, card.id)[-1]
+    assert (entry.origin, entry.by) == (Origin.BOARD, '') and entry.source.startswith('wall:')

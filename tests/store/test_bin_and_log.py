@@ -43,14 +43,38 @@ def test_a_card_whose_goal_is_gone_comes_back_without_it_and_says_so(store: Stor
 def test_undo_puts_back_a_move_and_an_edit(store: Store):
     card = store.create_card(UNIT, CardFields(title='Ryddig skyllerom', owner='Per'))
     before_move = store.card(UNIT, card.id)
-    store.move_card(UNIT, card.id, Column.DOING, 0)
-    back = store.revert_card(UNIT, card.id, before_move)
+    moved = store.move_card(UNIT, card.id, Column.DOING, 0)
+    back = store.revert_card(UNIT, card.id, before_move, moved)
     assert back.column == Column.IDEAS and back.pdca is None and back.started_at is None
-    store.edit_card(UNIT, card.id, CardFields(title='Skittent skyllerom', owner=''))
-    assert store.revert_card(UNIT, card.id, back).fields() == back.fields()
-    # undo of a delete made through revert too (the card as it was before: not deleted)
+    edited = store.edit_card(UNIT, card.id, CardFields(title='Skittent skyllerom', owner=''))
+    assert store.revert_card(UNIT, card.id, back, edited).fields() == back.fields()
+    before_delete = store.card(UNIT, card.id)
+    deleted = store.delete_card(UNIT, card.id)
+    assert store.revert_card(UNIT, card.id, before_delete, deleted).on_board
+
+
+def test_undo_of_a_reopened_card_puts_back_its_finish_time(store: Store):
+    card = store.create_card(UNIT, CardFields(title='Ferdig for lenge siden', quick_win=True), column=Column.DONE)
+    reopened = store.move_card(UNIT, card.id, Column.DOING, 0)
+    back = store.revert_card(UNIT, card.id, card, reopened)
+    assert (back.column, back.finished_at, back.started_at) == (Column.DONE, card.finished_at, card.started_at)
+
+
+def test_undo_leaves_what_another_screen_changed_since_and_never_brings_back_a_deleted_card(store: Store):
+    card = store.create_card(UNIT, CardFields(title='Felles kort', owner='Per'))
+    edited = store.edit_card(UNIT, card.id, CardFields(title='Felles kort, endret her', owner='Per'))
+    store.edit_card(UNIT, card.id, CardFields(title='Felles kort, endret der', owner='Kari'))  # another screen
+    with pytest.raises(RuleViolation) as refused:
+        store.revert_card(UNIT, card.id, card, edited)
+    assert refused.value.problems[0].key == 'error.changed_meanwhile'
+    assert store.card(UNIT, card.id).title == 'Felles kort, endret der'
+    # an edit here, then a delete there: undoing the edit does not undo the delete
+    mine = store.edit_card(UNIT, card.id, CardFields(title='Min endring', owner='Kari'))
+    before = store.card(UNIT, card.id)
     store.delete_card(UNIT, card.id)
-    assert store.revert_card(UNIT, card.id, back).on_board
+    with pytest.raises(RuleViolation):
+        store.revert_card(UNIT, card.id, dataclasses.replace(before, title='Felles kort, endret der'), mine)
+    assert store.card(UNIT, card.id) is None
 
 
 def test_every_change_is_logged_with_who_and_from_where(store: Store):

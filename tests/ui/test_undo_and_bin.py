@@ -93,7 +93,26 @@ async def test_the_log_names_who_did_what_and_from_where(hub: Hub):
     entries = list(user.find(marker="log-entry").elements)
     assert len(entries) == 2
     texts = [label.text for e in entries for label in e.descendants() if isinstance(label, ui.label)]
-    assert any('på tavla, nettleser på' in text for text in texts), texts
+    # on the wall a browser's address is not shown (personal data, in a corridor), but it is kept
+    assert any('på tavla, nettleser på nettverket' in text for text in texts), texts
+    assert [e.source.startswith('address:') for e in hub.store.card_log(UNIT, card.id)] == [False, True]
+
+
+def test_a_leader_sees_the_address_and_the_wall_does_not():
+    from datetime import UTC, datetime
+
+    from board.domain import Origin
+    from board.domain.changelog import LogAction, LogEntry
+    from board.i18n import translator
+    from board.ui.card_log import describe
+
+    entry = LogEntry(card_id='k', at=datetime(2026, 11, 26, 8, 14, tzinfo=UTC), action=LogAction.MOVED,
+                     from_column=Column.IDEAS, to_column=Column.DOING, origin=Origin.LEADER, by='Lise',
+                     source='address:10.0.0.5')
+    t = translator('nb')
+    _when, what, who = describe(t, entry, zone=None, addresses=True)
+    assert what == 'Flyttet fra Ideer til Pågår' and who == 'leder Lise, nettleser på 10.0.0.5'
+    assert describe(t, entry, zone=None)[2] == 'leder Lise, nettleser på nettverket'
 
 
 async def test_the_bin_is_empty_until_something_is_deleted(hub: Hub):
