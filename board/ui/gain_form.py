@@ -1,7 +1,9 @@
 """The gain part of a card's dialog: categories, time freed, identified or realised, note and kroner.
 
-Shown for cards in Pågår and Ferdig. Time is typed as hours per week, or as minutes per day and days per week;
-the årsverk it makes is shown as the numbers change, so the meeting sees what the estimate means.
+Shown for cards in Pågår and Ferdig. Made for a meeting standing at the wall: the kinds are big toggles and the
+time is one tap on a chip as people say it ("10 min om dagen", "2 timer i uka"); any other figure is typed as
+hours per week, or as minutes per day and days per week. The årsverk it makes is shown as the numbers change, so
+the meeting sees what the estimate means. Recorded as identified; realised is the leaders' confirmation.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from .theme import attrs
 PER_WEEK = 'week'
 PER_DAY = 'day'
 
+#: the time chips: (per day or per week, minutes a day or hours a week); minutes a day count five days a week
+QUICK_TIMES = ((PER_DAY, 5), (PER_DAY, 10), (PER_DAY, 15), (PER_DAY, 30), (PER_WEEK, 1), (PER_WEEK, 2),
+               (PER_WEEK, 4))
+#: an icon beside each kind's word, so the kinds are told apart without reading the colour
+CATEGORY_ICONS = {GainCategory.QUALITY: 'star', GainCategory.CAPACITY: 'trending_up',
+                  GainCategory.SAVINGS: 'savings'}
+
 
 class GainForm:
 
@@ -30,6 +39,7 @@ class GainForm:
         self._leader = leader
         self._identified_on: date | None = None
         self._locked: Gain | None = None
+        self._chosen: set[GainCategory] = set()
         self._build()
 
     def _build(self) -> None:
@@ -39,10 +49,22 @@ class GainForm:
             self.locked_note = ui.label(t('gain.locked')).classes('text-lg').mark('gain-locked')
             with ui.column().classes('w-full gap-2') as self.fields:
                 ui.label(t('gain.categories')).classes('text-lg font-semibold')
-                with ui.row().classes('gap-4'):
-                    self.categories = {c: ui.checkbox(t(f'gain_category.{c.value}')).classes('text-lg')
-                                       .mark(f'gain-category-{c.value}') for c in GainCategory}
+                with ui.row().classes('gap-3'):
+                    self.categories = {
+                        c: ui.button(t(f'gain_category.{c.value}'), icon=CATEGORY_ICONS[c],
+                                     on_click=lambda c=c: self._toggle(c))
+                        .props('no-caps size=lg').classes('touch-button gain-kind').mark(f'gain-category-{c.value}')
+                        for c in GainCategory}
                 self.category_error = ui.label().classes('field-error').props('role=alert')
+                ui.label(t('gain.how_much')).classes('text-lg font-semibold')
+                with ui.row().classes('gap-3'):
+                    self.quick = {
+                        (mode, amount): ui.button(t('gain.quick_week_one') if (mode, amount) == (PER_WEEK, 1)
+                                                  else t(f'gain.quick_{mode}', amount=amount),
+                                                  on_click=lambda m=mode, a=amount: self._quick(m, a))
+                        .props('no-caps size=lg').classes('touch-button gain-chip').mark(f'gain-quick-{mode}-{amount}')
+                        for mode, amount in QUICK_TIMES}
+                ui.label(t('gain.other_amount')).classes('text-lg')
                 self.mode = ui.toggle({PER_WEEK: t('gain.per_week'), PER_DAY: t('gain.per_day')}, value=PER_WEEK)
                 self.mode.props('no-caps size=lg').mark('gain-mode')
                 with ui.row().classes('w-full gap-3 items-start'):
@@ -77,20 +99,22 @@ class GainForm:
             self.fields.bind_visibility_from(self.enabled, 'value')
         for element in (self.hours, self.minutes, self.days, self.mode):
             element.on_value_change(self._show_fte)
+            element.on_value_change(self._show_choices)
 
     def show(self, gain: Gain | None, *, visible: bool) -> None:
         self.container.set_visibility(visible)
         self._locked = gain if gain is not None and not self._leader and leader_only(gain) else None
         self.locked_note.set_visibility(self._locked is not None)
-        inputs: list[DisableableElement] = [self.enabled, *self.categories.values(), self.mode, self.hours,
+        inputs: list[DisableableElement] = [self.enabled, *self.categories.values(), *self.quick.values(),
+                                            self.mode, self.hours,
                                             self.minutes, self.days, self.status, self.realised_on,
                                             self.confirmed_by, self.note, self.amount]
         for element in inputs:
             element.set_enabled(self._locked is None)
         self.enabled.value = gain is not None
         self._identified_on = gain.identified_on if gain else None
-        for category, box in self.categories.items():
-            box.value = gain is not None and category in gain.categories
+        self._chosen = set(gain.categories) if gain is not None else set()
+        self._show_choices()
         per_day = gain is not None and gain.minutes_per_day is not None
         self.mode.value = PER_DAY if per_day else PER_WEEK
         self.hours.value = gain.hours_per_week if gain and not per_day else None
@@ -113,7 +137,7 @@ class GainForm:
             return self._locked  # confirmed by a leader: shown here, changed only on the leaders' pages
         if not self.enabled.value or not self.container.visible:
             return None
-        categories = tuple(c for c, box in self.categories.items() if box.value)
+        categories = tuple(c for c in GainCategory if c in self._chosen)
         status = GainStatus(self.status.value) if self._leader else GainStatus.IDENTIFIED
         realised_on: date | None = None
         if status == GainStatus.REALISED:
@@ -156,6 +180,29 @@ class GainForm:
                         self.amount):
             element.error = None
 
+    def _toggle(self, category: GainCategory) -> None:
+        self._chosen ^= {category}
+        self._show_choices()
+
+    def _quick(self, mode: str, amount: int) -> None:
+        """One tap for the time: minutes a day (on five days a week) or hours a week."""
+        self.mode.value = mode
+        if mode == PER_DAY:
+            self.minutes.value = amount
+            self.days.value = 5
+        else:
+            self.hours.value = amount
+        self._show_choices()
+
+    def _show_choices(self) -> None:
+        """Chosen kinds and the chip matching the time are filled, the rest outlined, and say so to a screen reader."""
+        for category, button in self.categories.items():
+            _pressed(button, category in self._chosen)
+        for (mode, amount), button in self.quick.items():
+            typed = self.minutes.value if mode == PER_DAY else self.hours.value
+            _pressed(button, self.mode.value == mode and typed == amount
+                     and (mode == PER_WEEK or self.days.value == 5))
+
     def _show_fte(self) -> None:
         if self.mode.value == PER_DAY:
             hours = float(self.minutes.value or 0) * float(self.days.value or 0) / 60
@@ -163,3 +210,8 @@ class GainForm:
             hours = float(self.hours.value or 0)
         t = self._t
         self.fte.text = t('gain.fte', fte=t.number(hours / self._full_time_week, 2)) if hours > 0 else ''
+
+
+def _pressed(button: ui.button, pressed: bool) -> None:
+    button.props(f'aria-pressed={"true" if pressed else "false"}')
+    button.props(remove='outline' if pressed else None, add=None if pressed else 'outline')

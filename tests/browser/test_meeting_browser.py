@@ -101,13 +101,15 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
     # 3. finished work and its gain
     page.get_by_role('tab', name='3. Ferdig').tap()
     finished = page.locator('.meeting-row', has_text='Sjekkliste for innkomst')
+    # four taps: the gain, its kind, its time, save
     finished.get_by_role('button', name='Registrer gevinst').tap()
-    page.get_by_role('checkbox', name='Økt kvalitet').tap()
-    page.get_by_label('Timer per uke').tap()
-    page.locator('.osk [data-key="3"]').tap()
-    expect(page.get_by_text('= 0,08 årsverk')).to_be_visible()
+    kind = page.get_by_role('button', name='Økt kvalitet')
+    kind.tap()
+    expect(kind).to_have_attribute('aria-pressed', 'true')
+    page.get_by_role('button', name='2 timer i uka').tap()
+    expect(page.get_by_text('= 0,05 årsverk')).to_be_visible()
     page.locator('.q-dialog').last.get_by_role('button', name='Lagre').tap()
-    expect(page.locator('.meeting-row', has_text='Sjekkliste for innkomst')).to_contain_text('0,08 årsverk')
+    expect(page.locator('.meeting-row', has_text='Sjekkliste for innkomst')).to_contain_text('0,05 årsverk')
 
     # 4. recognition
     page.get_by_role('tab', name='4. Ros').tap()
@@ -129,7 +131,7 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
     page.goto(f'{meeting_hub.url}/units/{UNIT}/historikk')
     expect(page.get_by_text('til stede')).to_contain_text('6 til stede')
     for decision in ('«Fast plass for rullatorene» tatt inn i Pågår (ansvarlig: Kari)',
-                     '«Ny kaffemaskin» avslått: Bytter i januar', '«Sjekkliste for innkomst»: gevinst 0,08 årsverk',
+                     '«Ny kaffemaskin» avslått: Bytter i januar', '«Sjekkliste for innkomst»: gevinst 0,05 årsverk',
                      'Ros: Takk til Kari for opplæringen'):
         expect(page.get_by_text(decision)).to_be_visible()
-    expect(page.locator('.history-card', has_text='Sjekkliste for innkomst')).to_contain_text('0,08 årsverk')
+    expect(page.locator('.history-card', has_text='Sjekkliste for innkomst')).to_contain_text('0,05 årsverk')

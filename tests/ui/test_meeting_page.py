@@ -116,3 +116,25 @@ async def test_five_whys_and_fishbone_are_done_at_the_board(hub: Hub):
     assert saved.causes == ((FishboneHeading.METHOD, 'Ingen fast rutine'),  # type: ignore[union-attr]
                             (FishboneHeading.METHOD, 'Uklart ansvar'), (FishboneHeading.EQUIPMENT, 'Én vogn'))
     await user.should_see('Årsaksanalyse')  # the card shows that it has one
+
+
+async def test_the_gain_at_the_wall_takes_four_taps_and_is_identified(hub: Hub):
+    from board.domain import GainCategory, GainStatus
+
+    store = hub.store
+    card = await hub.do.create_card(UNIT, CardFields(title='Ferdigpakket stellevogn', quick_win=True),
+                                    column=Column.DONE)
+    user = await open_board(hub)
+    user.find(marker='start-meeting').click()
+    await user.should_see('Tavlemøte – uke', retries=20)
+    user.find(marker='step-done').click()
+    await user.should_see('Ferdigpakket stellevogn')
+    user.find(marker=f'gain-{card.id}').click()               # 1
+    user.find(marker='gain-category-capacity').click()       # 2
+    user.find(marker='gain-quick-day-10').click()            # 3
+    await user.should_see('= 0,02 årsverk')  # ten minutes on five days: 50 min a week of a 37.5-hour week
+    user.find(marker='gain-save').click()                    # 4
+    await eventually(lambda: store.card(UNIT, card.id).gain is not None)  # type: ignore[union-attr]
+    gain = store.card(UNIT, card.id).gain  # type: ignore[union-attr]
+    assert (gain.categories, gain.minutes_per_day, gain.days_per_week, gain.status) == (
+        (GainCategory.CAPACITY,), 10, 5, GainStatus.IDENTIFIED)
