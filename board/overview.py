@@ -75,7 +75,7 @@ def unit_overview(unit: Unit, cards: Iterable[Card], goals: Iterable[Goal], meet
         if card.deleted:
             continue
         counts[card.column] += 1
-        if card.column == Column.IDEAS and card.created_at < waiting_cutoff:
+        if card.column == Column.IDEAS and card.answer is None and card.created_at < waiting_cutoff:  # parked: answered
             waiting += 1
         if card.is_overdue(today):
             overdue += 1

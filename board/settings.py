@@ -172,6 +172,8 @@ class Settings(_Table):
     #: deleted cards stay under *Slettet* in Historikk this many days, where they can be restored; then their
     #: content goes to the unit's archive (``archive/<unit>/deleted.json``), never just away
     deleted_days: Annotated[Whole, Field(ge=1, le=3650)] = 90
+    #: a parked idea comes back to the board meeting's agenda (*Parkerte ideer*) after this many weeks
+    parked_review_weeks: Weeks = 4
     #: this node's id in change stamps ("hub" on the hub, the unit's kiosk id on a wall screen)
     node_id: Annotated[str, AfterValidator(_node_id)] = 'hub'
     #: how long a screen may lose its connection before NiceGUI reloads the page

@@ -457,6 +457,8 @@ class BoardScreen:
 
     def _apply_goal(self, goal: Goal) -> None:
         self.goals[goal.id] = goal
+        if self.meeting is not None:
+            self.meeting.goal_changed(goal)
         chip = self.chips.get(goal.id)
         if chip is None:
             with self.goal_strip:

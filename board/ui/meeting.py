@@ -1,15 +1,18 @@
 """The board meeting (tavlemøte) on the wall: a countdown, a tap counter of who is there, and the agenda.
 
-1. New ideas, one by one: take into Pågår (owner, goal, PDCA stage, due date), park, or decline with a reason.
+1. Goals (Mål): each goal's status at a tap; the goal strip stays in view through the whole meeting.
+2. New ideas, one by one: take into Pågår (owner, goal, PDCA stage, due date), park, or decline with a reason.
    Every idea gets an answer.
-2. Work in progress, overdue first: the PDCA stage at a tap, or finished.
-3. Finished work: mark done, record the gain.
-4. Recognition (ros): "catch someone doing something right", shown on the board for the week.
+3. Parked ideas that have waited ``parked_review_weeks`` come back, one by one, with the same three answers.
+4. Work in progress, overdue first: the PDCA stage at a tap, or finished.
+5. Finished work: mark done, record the gain.
+6. Recognition (ros): "catch someone doing something right", shown on the board for the week.
 
 Everything is done with fingers; text can be typed on the on-screen keyboard or on a phone through the QR code.
-When the meeting ends, its record (date, duration, how many were there, the decisions) is kept with the unit and
-reaches the hub like a card does. The meeting lives in this screen's page; each action is written to the store
-at once, so nothing decided is lost if the page is closed before the end.
+*Avslutt møtet* first shows the summary (duration, how many were there, every decision) to confirm; then the
+record is kept with the unit, reaches the hub like a card does, and stays on the screen until it is closed. The
+meeting lives in this screen's page; each action is written to the store at once, so nothing decided is lost if
+the page is closed before the end.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
@@ -29,6 +32,8 @@ from ..domain import (
     CardFields,
     Column,
     Gain,
+    Goal,
+    GoalStatus,
     Meeting,
     PdcaStage,
     Problem,
@@ -36,6 +41,7 @@ from ..domain import (
     validate_card_fields,
     week_start,
 )
+from .card_view import GoalChip
 from .gain_form import GainForm
 from .theme import Heading, attrs
 from .writes import attempt, notify_problems
@@ -45,7 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STEPS = ('ideas', 'doing', 'done', 'recognition')
+STEPS = ('goals', 'ideas', 'parked', 'doing', 'done', 'recognition')
 
 
 class MeetingMode:
@@ -61,8 +67,9 @@ class MeetingMode:
         self.minutes = context.settings.meeting_minutes_for(unit.id)
         self.present = 0
         self.decisions: list[str] = []
-        self.step = 'ideas'
+        self.step = 'goals'
         self.skipped: set[str] = set()
+        self.goal_chips: dict[str, GoalChip] = {}
         #: ideas answered in this meeting (for "idea 2 of 5")
         self.answered: set[str] = set()
         self._build()
@@ -87,6 +94,12 @@ class MeetingMode:
                           {'aria-label': t('meeting.more')}).mark('present-plus')
                 ui.button(t('meeting.end'), icon='stop_circle', on_click=self.end).props('color=negative size=lg') \
                     .classes('touch-button').mark('end-meeting')
+            # the goals stay in view through the whole meeting, as on the board
+            self.goal_strip = attrs(ui.row().classes('goal-strip meeting-goals w-full'),
+                                    {'role': 'list', 'aria-label': t('goal.strip_label')})
+            with self.goal_strip:
+                for goal in self.store.goals(self.unit.id):
+                    self.goal_chips[goal.id] = GoalChip(goal, t=t)
             with attrs(ui.row().classes('w-full gap-3 no-wrap'),
                        {'role': 'tablist', 'aria-label': t('meeting.agenda')}):
                 self.step_buttons = {}
@@ -97,7 +110,7 @@ class MeetingMode:
             self.panel = ui.column().classes('meeting-panel w-full grow gap-4')
         self.timer = ui.timer(1.0, self._tick)
         self._tick()
-        self.show('ideas')
+        self.show('goals')
         self.dialog.open()
 
     def _tick(self) -> None:
@@ -120,7 +133,17 @@ class MeetingMode:
             button.props(remove='outline' if name == step else None, add=None if name == step else 'outline')
         self.panel.clear()
         with self.panel:
-            {'ideas': self._ideas, 'doing': self._doing, 'done': self._done, 'recognition': self._recognition}[step]()
+            {'goals': self._goals, 'ideas': self._ideas, 'parked': self._parked, 'doing': self._doing,
+             'done': self._done, 'recognition': self._recognition}[step]()
+
+    def goal_changed(self, goal: Goal) -> None:
+        """A goal changed (here, on another screen, by a leader): its chip in the meeting's strip shows it."""
+        chip = self.goal_chips.get(goal.id)
+        if chip is None:
+            with self.goal_strip:
+                self.goal_chips[goal.id] = GoalChip(goal, t=self.t)
+        else:
+            chip.show(goal)
 
     def _decided(self, text: str) -> None:
         self.decisions.append(text)
@@ -134,7 +157,33 @@ class MeetingMode:
     def _problems(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
         notify_problems(self.t, problems)
 
-    # --- 1. new ideas, one by one ---
+    # --- 1. goals ---
+
+    def _goals(self) -> None:
+        t = self.t
+        goals = self.store.goals(self.unit.id)
+        if not goals:
+            ui.label(t('meeting.no_goals')).classes('text-3xl')
+        ui.label(t('meeting.goals_help')).classes('text-2xl')
+        with ui.column().classes('w-full gap-3'):
+            for goal in goals:
+                with ui.row().classes('meeting-row w-full items-center gap-4').mark(f'goal-{goal.id}'):
+                    ui.label(goal.name).classes('grow text-2xl font-semibold').style('overflow-wrap: anywhere')
+                    ui.toggle({s.value: t(f'goal_status.{s.value}') for s in GoalStatus}, value=goal.status.value,
+                              on_change=lambda e, g=goal: self._goal_status(g, GoalStatus(e.value))) \
+                        .props('no-caps size=lg').mark(f'goal-status-{goal.id}')
+        ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('ideas')) \
+            .props('size=xl flat').classes('touch-button')
+
+    async def _goal_status(self, goal: Goal, status: GoalStatus) -> None:
+        current = next((g for g in self.store.goals(self.unit.id) if g.id == goal.id), None)
+        if current is None or current.status == status:
+            return
+        if await self._write(self.store.save_goal, dataclasses.replace(current, status=status)):
+            self._decided(self.t('meeting.decided_goal', goal=current.name,
+                                 status=self.t(f'goal_status.{status.value}')))
+
+    # --- 2. new ideas, one by one ---
 
     def _waiting_ideas(self) -> list[Card]:
         ideas = [c for c in self.store.cards(self.unit.id) if c.column == Column.IDEAS and c.answer is None]
@@ -147,18 +196,25 @@ class MeetingMode:
         done_here = len(self.answered) + len(all_waiting) - len(waiting)
         if not waiting:
             ui.label(t('meeting.no_ideas')).classes('text-3xl').mark('ideas-done')
-            ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('doing')) \
+            ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('parked')) \
                 .props('size=xl').classes('touch-button')
             return
-        card = waiting[0]
         ui.label(t('meeting.idea_count', number=done_here + 1, total=len(self.answered) + len(all_waiting))) \
             .classes('text-xl')
+        self._one_idea(waiting[0])
+
+    def _one_idea(self, card: Card) -> None:
+        """An idea, new or parked, with its answers: into Pågår, park (again), decline, or skip for now."""
+        t = self.t
         with ui.element('article').classes('meeting-card').mark('meeting-idea'):
             ui.label(card.title).classes('meeting-card-title')
             if card.description:
                 ui.label(card.description).classes('text-xl').style('white-space: pre-wrap; overflow-wrap: anywhere')
             ui.label(t('meeting.idea_from', date=t.date(card.created_at.astimezone(self.store.timezone).date()))
                      + (f' · {t("card.from_phone")}' if card.origin.value == 'phone' else '')).classes('text-lg')
+            if card.answer == Answer.PARKED and card.answered_at is not None:
+                ui.label(t('meeting.parked_since', date=t.date(card.answered_at.astimezone(
+                    self.store.timezone).date()))).classes('text-lg').mark('parked-since')
         self.answer_area = ui.column().classes('w-full gap-3')
         with ui.row().classes('w-full gap-4'):
             ui.button(t('meeting.accept'), icon='play_arrow', on_click=lambda: self._accept_form(card)) \
@@ -172,7 +228,7 @@ class MeetingMode:
 
     def _skip(self, card: Card) -> None:
         self.skipped.add(card.id)
-        self.show('ideas')
+        self.show(self.step)
 
     def _accept_form(self, card: Card) -> None:
         t = self.t
@@ -205,7 +261,7 @@ class MeetingMode:
                 await self._write(self.store.edit_card, self.unit.id, card.id, fields)
                 self._decided(t('meeting.decided_doing', title=card.title, owner=fields.owner or '-'))
                 self.answered.add(card.id)
-                self.show('ideas')
+                self.show(self.step)
 
             ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=positive') \
                 .classes('touch-button').mark('accept-confirm')
@@ -214,7 +270,7 @@ class MeetingMode:
         if await self._write(self.store.answer_idea, self.unit.id, card.id, Answer.PARKED):
             self._decided(self.t('meeting.decided_parked', title=card.title))
             self.answered.add(card.id)
-            self.show('ideas')
+            self.show(self.step)
 
     def _decline_form(self, card: Card) -> None:
         t = self.t
@@ -228,12 +284,32 @@ class MeetingMode:
                                      reason.value or ''):
                     self._decided(t('meeting.decided_declined', title=card.title, reason=(reason.value or '').strip()))
                     self.answered.add(card.id)
-                    self.show('ideas')
+                    self.show(self.step)
 
             ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=negative') \
                 .classes('touch-button').mark('decline-confirm')
 
-    # --- 2. work in progress, overdue first ---
+    # --- 3. parked ideas, back after parked_review_weeks ---
+
+    def _parked_ideas(self) -> list[Card]:
+        return parked_for_review(self.store.cards(self.unit.id), self.store.now(),
+                                 self.context.settings.parked_review_weeks)
+
+    def _parked(self) -> None:
+        t = self.t
+        waiting = [c for c in self._parked_ideas() if c.id not in self.skipped and c.id not in self.answered]
+        if not waiting:
+            ui.label(t('meeting.no_parked', weeks=self.context.settings.parked_review_weeks)).classes('text-3xl') \
+                .mark('parked-done')
+            ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('doing')) \
+                .props('size=xl').classes('touch-button')
+            return
+        count = len(waiting)
+        ui.label(t('meeting.parked_count_one') if count == 1 else t('meeting.parked_count', count=count)) \
+            .classes('text-xl')
+        self._one_idea(waiting[0])
+
+    # --- 4. work in progress, overdue first ---
 
     def _doing(self) -> None:
         t = self.t
@@ -275,7 +351,7 @@ class MeetingMode:
             self._decided(self.t('meeting.decided_done', title=card.title))
             self.show(self.step)
 
-    # --- 3. finished work and its gain ---
+    # --- 5. finished work and its gain ---
 
     def _done(self) -> None:
         t = self.t
@@ -333,7 +409,7 @@ class MeetingMode:
                 ui.button(t('action.save'), icon='check', on_click=save).classes('touch-button').mark('gain-save')
         dialog.open()
 
-    # --- 4. recognition ---
+    # --- 6. recognition ---
 
     def _recognition(self) -> None:
         t = self.t
@@ -359,6 +435,27 @@ class MeetingMode:
     # --- the end ---
 
     async def end(self) -> None:
+        """*Avslutt møtet*: the summary first, to confirm; nothing is kept until then."""
+        t = self.t
+        ended = self.store.now()
+        minutes = max(0, round((ended - self.started).total_seconds() / 60))
+        with ui.dialog().props('persistent') as confirm, ui.card().classes('card-dialog gap-4 p-6') \
+                .mark('meeting-summary'):
+            Heading(t('meeting.summary_heading'), 2)
+            ui.label(t('meeting.summary_facts', minutes=minutes, present=self.present,
+                       decisions=len(self.decisions))).classes('text-2xl')
+            self._decision_list(self.decisions)
+            with ui.row().classes('w-full justify-end gap-3'):
+                ui.button(t('meeting.summary_back'), on_click=lambda: confirm.submit(False)) \
+                    .props('flat no-caps size=lg').classes('touch-button').mark('summary-back')
+                ui.button(t('meeting.summary_save'), icon='check', on_click=lambda: confirm.submit(True)) \
+                    .props('no-caps size=lg color=positive').classes('touch-button').mark('summary-save')
+        confirmed = await confirm
+        confirm.delete()
+        if confirmed:
+            await self._save()
+
+    async def _save(self) -> None:
         t = self.t
         meeting = Meeting(id=uuid.uuid4().hex, unit_id=self.unit.id, started_at=self.started,
                           ended_at=self.store.now(), present=self.present, decisions=tuple(self.decisions))
@@ -366,9 +463,38 @@ class MeetingMode:
             return
         log.info('board meeting of unit %s: %d min, %d present, %d decisions', self.unit.id, meeting.minutes,
                  meeting.present, len(meeting.decisions))
-        ui.notify(t('meeting.saved', minutes=meeting.minutes, present=meeting.present,
-                    decisions=len(meeting.decisions)), type='positive', multi_line=True, timeout=10_000)
         self.timer.cancel()
-        self.dialog.close()
         self.on_end(meeting)
+        # the record stays on the screen until someone closes it: the meeting can read it back
+        self.panel.clear()
+        for button in self.step_buttons.values():
+            button.set_visibility(False)
+        with self.panel:
+            with ui.element('section').classes('w-full').mark('meeting-record'):
+                Heading(t('meeting.record_heading'), 2)
+                ui.label(t('meeting.saved', minutes=meeting.minutes, present=meeting.present,
+                           decisions=len(meeting.decisions))).classes('text-2xl')
+                self._decision_list(meeting.decisions)
+            ui.button(t('meeting.record_close'), icon='close', on_click=self._close) \
+                .props('no-caps size=xl').classes('touch-button').mark('record-close')
+
+    def _close(self) -> None:
+        self.dialog.close()
         self.dialog.delete()
+
+    def _decision_list(self, decisions: list[str] | tuple[str, ...]) -> None:
+        if not decisions:
+            ui.label(self.t('meeting.no_decisions')).classes('text-2xl')
+            return
+        with ui.element('ol').classes('meeting-decisions text-2xl'):
+            for decision in decisions:
+                with ui.element('li'):
+                    ui.label(decision).style('overflow-wrap: anywhere')
+
+
+def parked_for_review(cards: list[Card], now: datetime, weeks: int) -> list[Card]:
+    """Parked ideas that have waited ``weeks`` since they were parked: back on the meeting's agenda, oldest first."""
+    cutoff = now - timedelta(weeks=weeks)
+    due = [c for c in cards if c.column == Column.IDEAS and c.answer == Answer.PARKED
+           and c.answered_at is not None and c.answered_at <= cutoff]
+    return sorted(due, key=lambda c: c.answered_at or c.created_at)

@@ -72,7 +72,13 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
         page.get_by_role('button', name='En til til stede').tap()
     expect(page.locator('.meeting-present')).to_have_text('6')
 
-    # 1. every new idea gets an answer (the one typed on the keyboard above included)
+    # 1. the goals: a status at a tap, and the goal strip stays in view
+    goal_row = page.locator('.meeting-row', has_text='Kortere ventetid')
+    goal_row.get_by_role('button', name='Ikke på sporet').tap()
+    expect(page.locator('.meeting-goals .goal-chip', has_text='Kortere ventetid')).to_contain_text('Ikke på sporet')
+    page.get_by_role('tab', name='2. Nye ideer').tap()
+
+    # 2. every new idea gets an answer (the one typed on the keyboard above included)
     idea = page.locator('.meeting-card')
     expect(idea).to_contain_text('Fast plass for rullatorene')
     page.get_by_role('button', name='Ta inn i Pågår').tap()
@@ -90,16 +96,18 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
     expect(idea).to_contain_text('Ærlig blåbærsyltetøy på Åsen')
     page.get_by_role('button', name='Parker').tap()
     expect(page.get_by_text('Alle ideer har fått svar.')).to_be_visible()
+    page.get_by_role('button', name='Neste punkt').tap()
+    expect(page.get_by_text('Ingen parkerte ideer har ventet 4 uker.')).to_be_visible()  # parked just now
 
-    # 2. work in progress: a stage, and one finished
-    page.get_by_role('tab', name='2. Pågår').tap()
+    # 4. work in progress: a stage, and one finished
+    page.get_by_role('tab', name='4. Pågår').tap()
     row = page.locator('.meeting-row', has_text='Sjekkliste for innkomst')
     row.get_by_role('button', name='Kontrollere').tap()
     row.get_by_role('button', name='Ferdig').tap()
     expect(page.locator('.meeting-row', has_text='Sjekkliste for innkomst')).to_have_count(0)
 
-    # 3. finished work and its gain
-    page.get_by_role('tab', name='3. Ferdig').tap()
+    # 5. finished work and its gain
+    page.get_by_role('tab', name='5. Ferdig').tap()
     finished = page.locator('.meeting-row', has_text='Sjekkliste for innkomst')
     # four taps: the gain, its kind, its time, save
     finished.get_by_role('button', name='Registrer gevinst').tap()
@@ -111,15 +119,22 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
     page.locator('.q-dialog').last.get_by_role('button', name='Lagre').tap()
     expect(page.locator('.meeting-row', has_text='Sjekkliste for innkomst')).to_contain_text('0,05 årsverk')
 
-    # 4. recognition
-    page.get_by_role('tab', name='4. Ros').tap()
+    # 6. recognition
+    page.get_by_role('tab', name='6. Ros').tap()
     page.get_by_label('Ros til').tap()
     osk_type(page, 'Takk til Kari for opplæringen')
     page.get_by_role('button', name='Legg til ros').tap()
     expect(page.locator('.meeting .recognition')).to_have_text('Takk til Kari for opplæringen')
 
+    # the end: a summary to confirm, then the record stays on the screen until it is closed
     page.get_by_role('button', name='Avslutt møtet').tap()
-    expect(page.get_by_text('Tavlemøtet er lagret:')).to_contain_text('6 til stede, 8 beslutninger')
+    summary = page.locator('.q-dialog', has_text='Avslutte tavlemøtet?')
+    expect(summary).to_contain_text('6 til stede, 9 beslutninger')
+    expect(summary).to_contain_text('Mål «Kortere ventetid»: Ikke på sporet')
+    summary.get_by_role('button', name='Avslutt og lagre').tap()
+    expect(page.get_by_text('Tavlemøtet er lagret:')).to_contain_text('6 til stede, 9 beslutninger')
+    expect(page.get_by_role('heading', name='Referat')).to_be_visible()
+    page.get_by_role('button', name='Lukk referatet').tap()
     expect(page.locator('.recognition-strip')).to_contain_text('Takk til Kari for opplæringen')
     board = page.locator('[data-column=doing]')
     expect(board).to_contain_text('Fast plass for rullatorene')

@@ -41,3 +41,29 @@ def test_a_unit_without_meetings_needs_attention_and_counts_the_last_week_as_new
     assert item.meeting_late and item.last_meeting is None
     assert item.new_cards == 1
     assert item.attention == 3
+
+
+def test_a_parked_idea_is_answered_and_does_not_wait() -> None:
+    import dataclasses
+
+    from board.domain import Answer
+
+    parked = dataclasses.replace(card('parked', days_ago=40), answer=Answer.PARKED,
+                                 answered_at=NOW - timedelta(days=30))
+    item = unit_overview(UNIT, [parked, card('waiting', days_ago=40)], [], [], EMPTY, now=NOW, waiting_weeks=3)
+    assert item.waiting_ideas == 1
+
+
+def test_parked_ideas_come_back_after_the_review_weeks_oldest_first() -> None:
+    import dataclasses
+
+    from board.domain import Answer
+    from board.ui.meeting import parked_for_review
+
+    def parked(card_id: str, weeks_ago: float) -> Card:
+        return dataclasses.replace(card(card_id, days_ago=100), answer=Answer.PARKED,
+                                   answered_at=NOW - timedelta(weeks=weeks_ago))
+
+    cards = [parked('recent', 3.9), parked('exactly', 4), parked('older', 9), card('unanswered', days_ago=60),
+             dataclasses.replace(parked('moved', 10), column=Column.DOING)]
+    assert [c.id for c in parked_for_review(cards, NOW, 4)] == ['older', 'exactly']

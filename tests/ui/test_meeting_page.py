@@ -3,6 +3,8 @@ and finished work are gone through, recognition is given, and the meeting leaves
 
 from __future__ import annotations
 
+from nicegui import ui
+
 from board.domain import Answer, CardFields, Column, Origin
 
 from ..conftest import Hub
@@ -23,6 +25,8 @@ async def test_a_whole_meeting_leaves_its_record(hub: Hub):
     for _ in range(7):
         user.find(marker='present-plus').click()
     user.find(marker='present-minus').click()
+    await user.should_see('Hvordan går det med målene?')  # the meeting begins with the goals
+    user.find(marker='step-ideas').click()
     await user.should_see('Idé 1 av 3')
     await user.should_see('Fast plass for rullatorene')
     user.find(marker='accept').click()
@@ -61,7 +65,12 @@ async def test_a_whole_meeting_leaves_its_record(hub: Hub):
     user.find(marker='recognition-add').click()
     await eventually(lambda: len(store.recognitions(UNIT)) == 1)
     user.find(marker='end-meeting').click()
+    await user.should_see(marker='meeting-summary')
+    assert store.last_meeting(UNIT) is None  # nothing kept before it is confirmed
+    user.find(marker='summary-save').click()
     await eventually(lambda: store.last_meeting(UNIT) is not None)
+    await user.should_see(marker='meeting-record')  # the record stays on the screen
+    user.find(marker='record-close').click()
     meeting = store.last_meeting(UNIT)
     assert meeting.present == 6  # type: ignore[union-attr]
     assert meeting.decisions == (  # type: ignore[union-attr]
@@ -138,3 +147,39 @@ async def test_the_gain_at_the_wall_takes_four_taps_and_is_identified(hub: Hub):
     gain = store.card(UNIT, card.id).gain  # type: ignore[union-attr]
     assert (gain.categories, gain.minutes_per_day, gain.days_per_week, gain.status) == (
         (GainCategory.CAPACITY,), 10, 5, GainStatus.IDENTIFIED)
+
+
+async def test_goals_first_parked_ideas_come_back_and_the_end_can_be_taken_back(hub: Hub):
+    import dataclasses
+    from datetime import timedelta
+
+    from board.domain import GoalStatus
+
+    store = hub.store
+    now = store.now()
+    parked = await hub.do.create_card(UNIT, CardFields(title='Parkert for lenge siden'))
+    recent = await hub.do.create_card(UNIT, CardFields(title='Parkert i forrige uke'))
+    await hub.do.import_cards(UNIT, [
+        dataclasses.replace(parked, answer=Answer.PARKED, answered_at=now - timedelta(weeks=5), stamps={}),
+        dataclasses.replace(recent, answer=Answer.PARKED, answered_at=now - timedelta(weeks=1), stamps={})])
+    user = await open_board(hub)
+    user.find(marker='start-meeting').click()
+    await user.should_see('Hvordan går det med målene?', retries=20)
+    user.find(marker='goal-status-trivsel').elements.pop().value = GoalStatus.AT_RISK.value
+    await eventually(lambda: next(g for g in store.goals(UNIT) if g.id == 'trivsel').status == GoalStatus.AT_RISK)
+    user.find(marker='step-parked').click()
+    await user.should_see('1 parkert idé er tilbake på dagsorden')  # parked one week ago: not back yet
+    [idea] = user.find(marker='meeting-idea').elements
+    assert 'Parkert for lenge siden' in [e.text for e in idea.descendants() if isinstance(e, ui.label)]
+    user.find(marker='accept').click()
+    user.find(marker='accept-confirm').click()
+    await user.should_see(marker='parked-done')
+    assert store.card(UNIT, parked.id).column == Column.DOING  # type: ignore[union-attr]
+    user.find(marker='end-meeting').click()
+    await user.should_see(marker='meeting-summary')
+    await user.should_see(content='Mål «Trivsel»: I fare')
+    user.find(marker='summary-back').click()  # not yet: back to the meeting, nothing kept
+    await user.should_not_see(marker='meeting-summary')
+    assert store.last_meeting(UNIT) is None
+    await user.should_see(marker='step-ideas')
+
