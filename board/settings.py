@@ -220,6 +220,9 @@ class OidcSettings(_Table):
     contact: Annotated[str, Field(max_length=200)] = ''
     #: a group's id (or name, as the claim gives it) = its roles: "admin", "organisation", "area:<id>", "unit:<id>"
     group_roles: dict[str, Roles] = Field(default_factory=dict)
+    #: groups whose members may open the boards on the hub after signing in (staff, for board_access = "login"),
+    #: without a role on the leaders' pages
+    staff_groups: tuple[str, ...] = ()
 
     @field_validator('scopes')
     @classmethod

@@ -95,6 +95,8 @@ class User:
     disabled: bool = False
     #: the identity provider's id of the person (its ``sub``) for an account from the provider; '' for a local one
     subject: str = ''
+    #: staff from the identity provider (``staff_groups``): may open the boards on the hub, with or without a role
+    staff: bool = False
 
     @property
     def from_provider(self) -> bool:

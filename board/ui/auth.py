@@ -38,6 +38,7 @@ from ..oidc import CALLBACK, FLOW_SECONDS, Identity, OidcClient, OidcError, clie
 from ..ratelimit import LoginThrottle
 from ..store import Store, StoreWriteError
 from ..users import Grant, Session, Sessions, User, hash_password, needs_rehash, password_work, verify_password
+from . import access
 from .htmlpage import HEADERS, read_body, read_form, refuse_foreign, render
 
 if TYPE_CHECKING:
@@ -77,6 +78,12 @@ class Auth:
             return None
         user = self.store.accounts.user(session.username)
         return user if user is not None and not user.disabled and user.grants else None
+
+    def opens_boards(self, request: Request) -> bool:
+        """Logged in as a leader or admin, or as staff from the identity provider (``staff_groups``)."""
+        session = self.sessions.get(request.cookies.get(COOKIE))
+        user = self.store.accounts.user(session.username) if session is not None else None
+        return user is not None and not user.disabled and (bool(user.grants) or user.staff)
 
     def guard(self, request: Request) -> Guard:
         return Guard(self, request.cookies.get(COOKIE))
@@ -212,10 +219,11 @@ class Auth:
             log.warning('the ID token of %s names its groups elsewhere (more groups than the token holds): assign '
                         'the groups to the app registration ("groups assigned to the application")', identity.username)
         grants = oidc.settings.grants_for(identity.groups)
+        staff = any(group in oidc.settings.staff_groups for group in identity.groups)
         token, key, session = self.sessions.new(identity.username)
         try:
             outcome = await self.store.run(_sign_in_from_provider, self.store, self.sessions, identity, grants,
-                                           key=key, session=session)
+                                           staff=staff, key=key, session=session)
         except StoreWriteError:  # logged by the store
             return self._oidc_page(503, 'oidc.failed_heading', t('oidc.not_saved'))
         if outcome != 'ok':
@@ -227,9 +235,12 @@ class Auth:
             if oidc.settings.contact:
                 text += ' ' + t('oidc.contact', contact=oidc.settings.contact)
             return self._oidc_page(403, heading, text)
-        log.info('%s signed in with the identity provider from %s, roles %s', identity.username, address,
-                 [str(g) for g in grants])
-        response = RedirectResponse(_safe_next(flow.next_path), status_code=303, headers=HEADERS)
+        log.info('%s signed in with the identity provider from %s, roles %s%s', identity.username, address,
+                 [str(g) for g in grants], ' (staff)' if staff else '')
+        going = _safe_next(flow.next_path)
+        if not grants and not access.guards(going):  # staff without a role: the boards, not the leaders' pages
+            going = '/'
+        response = RedirectResponse(going, status_code=303, headers=HEADERS)
         response.set_cookie(COOKIE, token, max_age=int(self.sessions.lifetime.total_seconds()), httponly=True,
                             samesite='lax', secure=request.url.scheme == 'https', path='/')
         return response
@@ -306,32 +317,35 @@ def _begin_session(store: Store, sessions: Sessions, checked: User, new_hash: st
 
 
 def _sign_in_from_provider(store: Store, sessions: Sessions, identity: Identity, grants: tuple[Grant, ...], *,
-                           key: str, session: Session) -> Literal['ok', 'no_role', 'disabled']:
+                           staff: bool, key: str, session: Session) -> Literal['ok', 'no_role', 'disabled']:
     """On the store's writer: the person's record with the roles their groups give now, and their new login.
 
     The roles are replaced at every sign-in, so a changed group gives its new roles and a removed one takes its
     old ones away; a changed role, or the name now held by another person at the provider (another subject), ends
     the record's other logins, as a change by an admin does. A person whose groups give no role keeps a record
-    without roles (so their logins end now), and one an admin disabled on the hub stays disabled.
+    without roles (so their logins end now), and one an admin disabled on the hub stays disabled. ``staff``: a
+    member of ``staff_groups``, who may open the boards (``board_access``) without a role.
     """
     stored = store.accounts.user(identity.username)
     # a person renamed at the provider: the record under the old name keeps no roles
     for other in store.accounts.all():
-        if other.subject == identity.subject and other.username != identity.username and other.grants:
-            store.accounts.save(dataclasses.replace(other, grants=()), end_sessions=True)
+        if other.subject == identity.subject and other.username != identity.username and (other.grants or other.staff):
+            store.accounts.save(dataclasses.replace(other, grants=(), staff=False), end_sessions=True)
             sessions.end_all([other.username])
     if stored is not None and stored.disabled:
         return 'disabled'
-    if stored is None and not grants:
+    if stored is None and not grants and not staff:
         return 'no_role'
     user = dataclasses.replace(stored or User(username=identity.username, name='', password_hash=''),
-                               name=identity.name, password_hash='', grants=grants, subject=identity.subject)
-    ends_logins = stored is not None and (stored.grants != user.grants or stored.subject != user.subject)
+                               name=identity.name, password_hash='', grants=grants, subject=identity.subject,
+                               staff=staff)
+    ends_logins = stored is not None and (
+        stored.grants != user.grants or stored.subject != user.subject or stored.staff != user.staff)
     if user != stored:
         store.accounts.save(user, end_sessions=ends_logins)
     if ends_logins:
         sessions.end_all([user.username])
-    if not grants:
+    if not grants and not staff:
         return 'no_role'
     return 'ok' if _begin_session(store, sessions, user, None, key=key, session=session) else 'disabled'
 

@@ -135,7 +135,7 @@ def oidc_settings(tmp_path: Path, issuer: str, **changes: Any) -> Settings:
     oidc = {'issuer': issuer, 'client_id': CLIENT_ID, 'label': 'Kommunen', 'contact': 'IT-brukerstøtte, tlf. 4000',
             'group_roles': {HELSE_LEDERE: ['area:' + AREA], ENHET_LEDERE: ['unit:' + UNIT], IT_ADMIN: 'admin'}}
     return Settings(data_dir=tmp_path / 'data', public_url='http://127.0.0.1:8080', token_secret='t' * 32,
-                    oidc=oidc | changes)
+                    oidc=oidc, **changes)
 
 
 @contextlib.asynccontextmanager
@@ -360,6 +360,31 @@ async def test_an_id_token_with_another_nonce_audience_or_signature_is_refused(
     assert 'Traceback' not in signed.response.text
     assert hub.store.accounts.user('oidc:tor@kommune.no') is None
     assert any('ID token was refused' in r.getMessage() for r in caplog.records)
+
+
+async def test_in_login_mode_staff_of_a_staff_group_open_the_boards_but_not_the_leaders_pages(
+        provider: Provider, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    settings = oidc_settings(tmp_path, provider.url, board_access='login')
+    settings = settings.replace(oidc=settings.oidc.model_dump() | {'staff_groups': [ALLE_ANSATTE]})  # type: ignore[union-attr]
+    provider.reset()
+    async with hub_with(settings, caplog) as running:
+        async with browser(running) as anonymous:
+            refused = await anonymous.get(f'/units/{UNIT}')
+        assert refused.status_code == 303 and refused.headers['location'].startswith('/login?next=')
+        provider.set_user('sub-siri', preferred_username='siri@kommune.no', groups=[ALLE_ANSATTE])
+        signed = await sign_in(running, provider, 'sub-siri', next_path=f'/units/{UNIT}')
+        assert signed.response.status_code == 303 and signed.response.headers['location'] == f'/units/{UNIT}'
+        assert await opens(running, signed.session, f'/units/{UNIT}')
+        assert await opens(running, signed.session, '/')
+        assert not await opens(running, signed.session, '/leder')
+        # from the leaders' login the boards are where staff go
+        again = await sign_in(running, provider, 'sub-siri', next_path='/leder')
+        assert again.response.headers['location'] == '/'
+        # out of the staff group: the next sign-in is refused and the boards close again
+        provider.set_user('sub-siri', preferred_username='siri@kommune.no', groups=[])
+        third = await sign_in(running, provider, 'sub-siri')
+        assert third.response.status_code == 403
+        assert not await opens(running, again.session, f'/units/{UNIT}')
 
 
 async def test_a_provider_that_cannot_be_reached_gives_a_norwegian_page(
