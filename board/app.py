@@ -163,7 +163,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
     app.add_middleware(access.BoardAccess, mode=settings.board_access, networks=settings.board_networks,
-                       t=context.t, logged_in=lambda request: logins.user_of(request) is not None)
+                       t=context.t, logged_in=logins.opens_boards)
     warn_if_open_behind_a_proxy(settings)
     app.include_router(phone.router(context))
     app.include_router(logins.router())

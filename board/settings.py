@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -40,8 +41,9 @@ from pydantic.fields import FieldInfo
 
 from .clock import valid_node_id
 from .i18n import DEFAULT_LANGUAGE, available_languages
+from .users import Grant
 
-__all__ = ['ConfigError', 'LauncherSettings', 'Settings', 'load_launcher_settings', 'load_settings',
+__all__ = ['ConfigError', 'LauncherSettings', 'OidcSettings', 'Settings', 'load_launcher_settings', 'load_settings',
            'read_settings_file']
 
 
@@ -131,6 +133,38 @@ def _clock_time(value: object) -> object:
     raise _Rule('must be a time of day written HH:MM, such as "07:00", or "" for none')
 
 
+def _issuer(value: str) -> str:
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ''
+    except ValueError:
+        parts, host = None, ''
+    local = host in ('127.0.0.1', 'localhost', '::1')
+    if parts is None or not host or parts.query or parts.fragment or not (
+            parts.scheme == 'https' or (parts.scheme == 'http' and local)):
+        raise _Rule('must be the identity provider\'s issuer address, starting with https:// (Entra ID: '
+                    '"https://login.microsoftonline.com/<tenant-id>/v2.0"); http:// only on 127.0.0.1 or localhost')
+    return value.strip().rstrip('/')
+
+
+def _role(value: object) -> str:
+    try:
+        if isinstance(value, str):
+            return str(Grant.parse(value))
+    except ValueError:
+        pass
+    raise _Rule(f'must be a list of roles, each "admin", "organisation", "area:<area-id>" or "unit:<unit-id>" '
+                f'({_shown(value)} is none of them)')
+
+
+def _roles(value: object) -> object:
+    if isinstance(value, str):
+        return (value,)  # one role needs no brackets
+    if not isinstance(value, list | tuple):
+        raise _Rule('must be a list of roles, such as ["area:helse", "unit:solsiden-avd-1"], or one role in quotes')
+    return value
+
+
 Whole = Annotated[int, BeforeValidator(_number)]
 Number = Annotated[float, BeforeValidator(_number)]
 Weeks = Annotated[Whole, Field(ge=1)]
@@ -138,6 +172,8 @@ MeetingMinutes = Annotated[Whole, Field(ge=5, le=60)]
 ClockTime = Annotated[time | None, BeforeValidator(_clock_time)]
 Weekday = Annotated[Whole, Field(ge=1, le=7)]
 Network = Annotated[str, BeforeValidator(_network)]
+Role = Annotated[str, BeforeValidator(_role)]
+Roles = Annotated[tuple[Role, ...], BeforeValidator(_roles)]
 #: loopback and the private ranges: a municipality's own networks, where its wall screens and staff Wi-Fi are
 PRIVATE_NETWORKS = ('127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7')
 
@@ -154,6 +190,67 @@ class _Table(BaseModel):
             super().__init__(**values)
         except ValidationError as error:
             raise ConfigError(_described(type(self), error, values, _origins.get() or {})) from None
+
+
+class _Nested(_Rule):
+    """The whole message of a nested table's problems (``[board.oidc]``), already naming each setting."""
+
+
+class OidcSettings(_Table):
+    """Signing in with the municipality's identity provider (Entra ID) over OpenID Connect: ``[board.oidc]``.
+
+    The client secret is never here: it is read from ``<data_dir>/secrets/oidc_client_secret`` or the environment
+    variable ``BOARD_OIDC_CLIENT_SECRET`` (``board.oidc.client_secret``).
+    """
+
+    table: ClassVar[str] = 'board.oidc'
+
+    #: the provider's issuer; its settings are read from <issuer>/.well-known/openid-configuration
+    issuer: Annotated[str, AfterValidator(_issuer)]
+    #: the application (client) id of the hub's app registration
+    client_id: Annotated[str, Field(min_length=1, max_length=200)]
+    scopes: tuple[str, ...] = ('openid', 'profile', 'email')
+    #: the ID token's claim listing the person's groups (Entra ID: "groups", the groups' object ids)
+    groups_claim: Annotated[str, Field(min_length=1)] = 'groups'
+    #: the ID token's claim with the person's user name, shown on the hub as oidc:<name> (else their "sub")
+    username_claim: Annotated[str, Field(min_length=1)] = 'preferred_username'
+    #: the login page's button says "Logg inn med <label>"
+    label: Annotated[str, Field(min_length=1, max_length=60)] = 'Microsoft'
+    #: whom to ask for a role, on the page of a person whose groups give none (e.g. "IT-brukerstøtte, tlf. 12 34 56 78")
+    contact: Annotated[str, Field(max_length=200)] = ''
+    #: a group's id (or name, as the claim gives it) = its roles: "admin", "organisation", "area:<id>", "unit:<id>"
+    group_roles: dict[str, Roles] = Field(default_factory=dict)
+    #: groups whose members may open the boards on the hub after signing in (staff, for board_access = "login"),
+    #: without a role on the leaders' pages
+    staff_groups: tuple[str, ...] = ()
+
+    @field_validator('scopes')
+    @classmethod
+    def _openid_scope(cls, scopes: tuple[str, ...]) -> tuple[str, ...]:
+        if 'openid' not in scopes:
+            raise _Rule('must be a list of scopes that includes "openid", such as ["openid", "profile", "email"]')
+        return scopes
+
+    def grants_for(self, groups: Sequence[str]) -> tuple[Grant, ...]:
+        """The roles the settings give these groups, each once, in the order of the groups."""
+        return tuple(dict.fromkeys(Grant.parse(role) for group in groups for role in self.group_roles.get(group, ())))
+
+
+def _oidc_table(value: object) -> object:
+    """``[board.oidc]`` checked as its own table, so each problem names ``[board.oidc] <setting>``."""
+    if value is None or isinstance(value, OidcSettings):
+        return value
+    if not isinstance(value, Mapping):
+        raise _Rule('must be a table: write [board.oidc] on a line of its own, with issuer and client_id below it')
+    where = (_origins.get() or {}).get('oidc', '')
+    if 'client_secret' in value:
+        raise _Nested('[board.oidc] client_secret' + (f' ({where})' if where else '') + ': the client secret never '
+                      'goes in the settings file; put it in <data_dir>/secrets/oidc_client_secret (readable by the '
+                      "hub's user only) or the environment variable BOARD_OIDC_CLIENT_SECRET")
+    try:
+        return _checked(OidcSettings, value, where)
+    except ConfigError as error:
+        raise _Nested(str(error)) from None
 
 
 class Settings(_Table):
@@ -211,6 +308,17 @@ class Settings(_Table):
     board_networks: tuple[Network, ...] = PRIVATE_NETWORKS
     #: reverse proxies (addresses or ranges) whose X-Forwarded-For and X-Forwarded-Proto are believed; nothing else
     trusted_proxies: tuple[Network, ...] = ()
+    #: signing in with the municipality's identity provider (Entra ID): the table [board.oidc] (none: local
+    #: accounts only)
+    oidc: Annotated[OidcSettings | None, BeforeValidator(_oidc_table)] = None
+
+    @field_validator('oidc')
+    @classmethod
+    def _oidc_needs_public_url(cls, oidc: OidcSettings | None, info: ValidationInfo) -> OidcSettings | None:
+        if oidc is not None and not info.data.get('public_url'):
+            raise _Nested('[board.oidc] needs public_url in [board]: the identity provider sends people back to '
+                          '<public_url>/login/oidc/callback, the redirect URI of the app registration')
+        return oidc
 
     @field_validator('token_grace_days')
     @classmethod
@@ -391,7 +499,12 @@ def _problem(model: type[_Table], error: Mapping[str, Any], values: Mapping[str,
     if name in _SECRETS:
         value = '(hidden)'
     where = origins.get(name)
+    if error['type'] == 'missing':
+        return f'{label} is missing' + (f' ({where})' if where else '') + \
+            f': it must be {_allowed(field.annotation, field.metadata) if field else "given"}'
     context = error.get('ctx') or {}
+    if isinstance(context.get('error'), _Nested):
+        return str(context['error'])
     if isinstance(context.get('error'), _Rule):
         rule = str(context['error'])
     elif field is None:

@@ -33,8 +33,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .clock import utc_now
 from .domain import Organisation, Problem, Unit
 
-__all__ = ['PASSWORD_MIN', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password', 'password_work',
-           'session_key', 'validate_password', 'validate_username', 'verify_password']
+__all__ = ['PASSWORD_MIN', 'PROVIDER_PREFIX', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password',
+           'password_work', 'session_key', 'validate_password', 'validate_username', 'verify_password']
 
 P = ParamSpec('P')
 T = TypeVar('T')
@@ -52,6 +52,9 @@ async def password_work(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwar
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 _USERNAME = re.compile(r'^[a-z0-9][a-z0-9._@-]{1,63}$')
+#: the user names of people who sign in with the municipality's identity provider (``oidc:kari@kommune.no``): a
+#: local account's name never has a ":", so no local account can become one of them, nor one of them a local one
+PROVIDER_PREFIX = 'oidc:'
 _hasher = PasswordHasher()  # Argon2id with the library's defaults (RFC 9106 low-memory profile)
 #: verified against when a name is unknown, so a wrong name takes as long as a wrong password
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -90,6 +93,15 @@ class User:
     password_hash: str
     grants: tuple[Grant, ...] = ()
     disabled: bool = False
+    #: the identity provider's id of the person (its ``sub``) for an account from the provider; '' for a local one
+    subject: str = ''
+    #: staff from the identity provider (``staff_groups``): may open the boards on the hub, with or without a role
+    staff: bool = False
+
+    @property
+    def from_provider(self) -> bool:
+        """Signs in with the identity provider only: no password, its roles replaced at every sign-in."""
+        return self.username.startswith(PROVIDER_PREFIX)
 
     @property
     def is_admin(self) -> bool:

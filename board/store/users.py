@@ -1,10 +1,11 @@
 """The hub's leaders and admins (``users.json``): ``store.accounts``.
 
-Two tables: ``users`` (only password hashes, see ``board.users``) and ``sessions``: each login's token hash, its
-user, when it began and when it ends, so a restart or an upgrade of the hub logs no one out. A token itself is
-never stored; the file (and a backup of it) cannot be turned into a login. Expired sessions are dropped whenever
-a session is added, and a changed password, role or a disabled account takes that user's sessions with it in
-the same write.
+Two tables: ``users`` (only password hashes, see ``board.users``; a person who signs in with the identity provider
+has none, and the provider's ``subject`` and ``staff`` instead, keys older files lack and read as empty) and
+``sessions``: each login's token hash, its user, when it began and when it ends, so a restart or an upgrade of the
+hub logs no one out. A token itself is never stored; the file (and a backup of it) cannot be turned into a login.
+Expired sessions are dropped whenever a session is added, and a changed password, role or a disabled account takes
+that user's sessions with it in the same write.
 """
 
 from __future__ import annotations
@@ -128,10 +129,15 @@ def _expired(doc: dict[str, Any], now: datetime) -> bool:
 
 
 def _user_doc(user: User) -> dict[str, Any]:
-    return {'username': user.username, 'name': user.name, 'password_hash': user.password_hash,
-            'grants': [str(g) for g in user.grants], 'disabled': user.disabled}
+    doc = {'username': user.username, 'name': user.name, 'password_hash': user.password_hash,
+           'grants': [str(g) for g in user.grants], 'disabled': user.disabled}
+    if user.subject:  # only a person from the identity provider has these; a local account's record is as before
+        doc['subject'] = user.subject
+        doc['staff'] = user.staff
+    return doc
 
 
 def _user_from_doc(doc: dict[str, Any]) -> User:
     return User(username=doc['username'], name=doc.get('name', ''), password_hash=doc['password_hash'],
-                grants=tuple(Grant.parse(g) for g in doc.get('grants', [])), disabled=bool(doc.get('disabled')))
+                grants=tuple(Grant.parse(g) for g in doc.get('grants', [])), disabled=bool(doc.get('disabled')),
+                subject=str(doc.get('subject', '')), staff=bool(doc.get('staff')))

@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ('domain', ('board.domain', 'board.merge', 'board.gains', 'board.users', 'board.devices', 'board.orgfile',
                 'board.overview', 'board.settings')),
     ('store', ('board.store',)),
-    ('services', ('board.wire', 'board.sync_api', 'board.sync_client', 'board.tokens', 'board.reports',
+    ('services', ('board.wire', 'board.oidc', 'board.sync_api', 'board.sync_client', 'board.tokens', 'board.reports',
                   'board.report_pdf', 'board.qr', 'board.backup', 'board.admin', 'board.demo', 'board.context',
                   'board.metrics')),
     ('ui', ('board.ui',)),
