@@ -66,6 +66,14 @@ class Archive:
         """Add cards (and their log entries) to a year's file, or replace them there (one durable write)."""
         self._write(self.path(unit_id, year), cards, log)
 
+    def deleted(self, unit_id: str) -> list[Card]:
+        """The unit's deleted cards whose time under *Slettet* is over (reads the file)."""
+        path = self.folder / unit_id / 'deleted.json'
+        if not path.exists():
+            return []
+        with open_db(path) as db:
+            return [card_from_dict(doc) for doc in db.table('cards').all()]
+
     def write_deleted(self, unit_id: str, cards: list[Card], *, log: Iterable[LogEntry] = ()) -> None:
         """Keep deleted cards whose time in *Slettet* is over (not read by history or gains: they were deleted)."""
         if cards:

@@ -150,6 +150,7 @@ def test_the_bin_keeps_cards_for_deleted_days_then_the_archive_keeps_their_conte
         assert (doc['title'], doc['owner'], doc['deleted']) == ('Slettet for lenge siden', 'Kari', True)
         assert [e['action'] for e in kept['log'].values()] == ['created', 'deleted']
         assert store.archive_years(UNIT) == []  # not among the finished work of any year
+        assert [c.title for c in store.archive.deleted(UNIT)] == ['Slettet for lenge siden']
     finally:
         store.close()
 

@@ -41,6 +41,7 @@ def holdings(store: Store) -> dict:
     for unit in store.organisation.units:
         cards = store.changes_since(unit.id, 0)[0]
         archived = [c for year in store.archive_years(unit.id) for c in store.archived_cards(unit.id, year)]
+        archived += store.archive.deleted(unit.id)  # deleted cards whose time in Slettet is over
         everything = {c.id: c for c in archived + cards}.values()
         units[unit.id] = {
             'cards': sorted(c.id for c in everything),
