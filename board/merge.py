@@ -25,7 +25,7 @@ __all__ = ['STAMPED_FIELDS', 'merge_card', 'merge_goal', 'newest_stamp']
 #: the fields that carry a stamp; the others are fixed when the card is created
 STAMPED_FIELDS = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
                   'started_at', 'finished_at', 'deleted', 'unseen', 'gain', 'answer', 'answer_note',
-                  'answered_at', 'whys', 'causes')
+                  'answered_at', 'problem', 'whys', 'causes')
 _WHO = ('changed_origin', 'changed_by')  # follow the newest stamp of the card
 
 

@@ -221,6 +221,7 @@ class CardWire(_Timed):
     answer: Answer | None = None
     answer_note: ShortText = ''
     answered_at: AwareDatetime | None = None
+    problem: ShortText = ''
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}

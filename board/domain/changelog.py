@@ -30,7 +30,7 @@ class LogAction(StrEnum):
 
 #: fields whose change a person sees in the log (the rest, such as a card's place or its "new" mark, is bookkeeping)
 LOGGED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'gain', 'answer',
-                 'answer_note', 'whys', 'causes', 'column', 'deleted')
+                 'answer_note', 'problem', 'whys', 'causes', 'column', 'deleted')
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)
@@ -67,7 +67,7 @@ def log_entry(before: Card | None, after: Card, *, at: datetime, source: str) ->
         action = LogAction.ANSWERED
     elif 'gain' in changed:
         action = LogAction.GAIN
-    elif set(changed) <= {'whys', 'causes'}:
+    elif set(changed) <= {'problem', 'whys', 'causes'}:
         action = LogAction.ROOT_CAUSES
     else:
         action = LogAction.EDITED

@@ -262,7 +262,9 @@ class Card:
     answer: Answer | None = None
     answer_note: str = ''
     answered_at: datetime | None = None
-    #: root-cause analysis at the board: up to five "why?" answers, and fishbone causes under the six headings
+    #: root-cause analysis at the board: the problem it starts from (the fish's head), up to five "why?" answers,
+    #: and fishbone causes under the six headings
+    problem: str = ''
     whys: tuple[str, ...] = ()
     causes: tuple[tuple[FishboneHeading, str], ...] = ()
     #: where the card was made and by whom (empty: anonymous, the default for staff)

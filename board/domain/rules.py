@@ -165,17 +165,22 @@ def answered(card: Card, answer: Answer, note: str, now: datetime) -> Card:
     return dataclasses.replace(card, answer=answer, answer_note=note, answered_at=now, unseen=False)
 
 
-def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[FishboneHeading, str]]) -> Card:
-    """The card with its five whys and fishbone causes (blank lines are dropped)."""
+def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[FishboneHeading, str]], *,
+                     problem: str | None = None) -> Card:
+    """The card with its problem statement (``None``: as it was), five whys and fishbone causes (blank lines are
+    dropped)."""
     kept_whys = tuple(w.strip() for w in whys if w.strip())
     kept_causes = tuple((h, c.strip()) for h, c in causes if c.strip())
     problems = [Problem('whys', 'error.too_many', {'max': WHY_MAX})] if len(kept_whys) > WHY_MAX else []
     if len(kept_causes) > CAUSE_MAX:
         problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
+    statement = card.problem if problem is None else problem.strip()
+    if statement:  # the analysis may start before the problem is put in words
+        problems += validate_short_text(statement, 'problem')
     for text in (*kept_whys, *(c for _, c in kept_causes)):
         problems += validate_short_text(text, 'causes')
     _raise(problems[:1])
-    return dataclasses.replace(card, whys=kept_whys, causes=kept_causes)
+    return dataclasses.replace(card, problem=statement, whys=kept_whys, causes=kept_causes)
 
 
 def with_gain(card: Card, gain: Gain | None, today: date, *, leader: bool = True,

@@ -211,6 +211,8 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
         problems.append(Problem('causes', 'error.too_many', {'max': CAUSE_MAX}))
     for text in (*card.whys, *(cause for _, cause in card.causes)):
         problems += validate_short_text(text, 'causes')
+    if card.problem:
+        problems += validate_short_text(card.problem, 'problem')
     for name in ('created_by', 'changed_by'):
         text = getattr(card, name)
         if len(text) > NAME_MAX or _CONTROL.search(text):

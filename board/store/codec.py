@@ -53,7 +53,7 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         'created_at': card.created_at.isoformat(),
         'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
         'answer': card.answer.value if card.answer else None, 'answer_note': card.answer_note,
-        'answered_at': _iso(card.answered_at), 'whys': list(card.whys),
+        'answered_at': _iso(card.answered_at), 'problem': card.problem, 'whys': list(card.whys),
         'causes': [[heading.value, text] for heading, text in card.causes],
         'stamps': dict(card.stamps), 'seq': card.seq,
     } | _extra(card.extra, _CARD_KEYS)
@@ -72,7 +72,8 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
         answer=Answer(doc['answer']) if doc.get('answer') else None, answer_note=doc.get('answer_note', ''),
-        answered_at=_from_iso(doc.get('answered_at')), whys=tuple(doc.get('whys', ())),
+        answered_at=_from_iso(doc.get('answered_at')), problem=str(doc.get('problem', '')),
+        whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)), extra=_unknown(doc, _CARD_KEYS),
     )
@@ -177,7 +178,7 @@ def _from_iso(text: str | None) -> datetime | None:
 _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'position', 'goal_id', 'owner', 'due',
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
-                        'answered_at', 'whys', 'causes', 'stamps', 'seq'})
+                        'answered_at', 'problem', 'whys', 'causes', 'stamps', 'seq'})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})
 #: keys never taken as another release's fields: TinyDB's and the files' own

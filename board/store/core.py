@@ -514,13 +514,15 @@ class Store:
             return self._commit(board, before, answered(before, answer, note, self.now()), origin=origin, by=by)
 
     def set_root_causes(self, unit_id: str, card_id: str, whys: Iterable[str],
-                        causes: Iterable[tuple[FishboneHeading, str]], *, origin: Origin = Origin.BOARD,
-                        by: str = '') -> Card:
-        """Keep a card's five whys and fishbone causes (blank lines are dropped)."""
+                        causes: Iterable[tuple[FishboneHeading, str]], *, problem: str | None = None,
+                        origin: Origin = Origin.BOARD, by: str = '') -> Card:
+        """Keep a card's problem statement (``None``: unchanged), five whys and fishbone causes (blank lines are
+        dropped)."""
         with self._lock:
             board = self._board(unit_id)
             before = self._existing(board, card_id)
-            return self._commit(board, before, with_root_causes(before, whys, causes), origin=origin, by=by)
+            after = with_root_causes(before, whys, causes, problem=problem)
+            return self._commit(board, before, after, origin=origin, by=by)
 
     def confirm_gain(self, unit_id: str, card_id: str, *, realised_on: date, by: str) -> Card:
         """A leader confirms a card's gain as realised: on the board, or in the archive (months after the work).

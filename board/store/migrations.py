@@ -61,6 +61,20 @@ def _step_1_to_2(kind: str, data: Data) -> Data:
 STEPS[1] = _step_1_to_2
 
 
+def _step_2_to_3(kind: str, data: Data) -> Data:
+    """Format 3: a card's root-cause analysis starts from a problem statement (``problem``, empty until written)."""
+    if kind not in ('unit', 'archive'):
+        return data
+    cards = data.get('cards')
+    if not isinstance(cards, dict):
+        return data
+    return data | {'cards': {key: ({'problem': ''} | doc) if isinstance(doc, dict) else doc
+                             for key, doc in cards.items()}}
+
+
+STEPS[2] = _step_2_to_3
+
+
 def data_files(folder: Path) -> list[tuple[Path, str]]:
     """Every data file of a data folder, with its kind."""
     found = [(folder / 'organisation.json', 'organisation'), (folder / 'kiosks.json', 'kiosks'),

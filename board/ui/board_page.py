@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from nicegui import background_tasks, run, ui
@@ -337,9 +338,10 @@ class BoardScreen:
                 self.root_causes = RootCauseDialog(t=self.t, on_save=self.save_root_causes)
         self.root_causes.open(self.cards.get(card.id, card))
 
-    async def save_root_causes(self, card_id: str, whys: list[str],
+    async def save_root_causes(self, card_id: str, problem: str, whys: list[str],
                                causes: list[tuple[FishboneHeading, str]]) -> list[Problem]:
-        return list((await self._attempt(self.store.set_root_causes, self.unit.id, card_id, whys, causes)).problems)
+        write = partial(self.store.set_root_causes, problem=problem)
+        return list((await self._attempt(write, self.unit.id, card_id, whys, causes)).problems)
 
     async def delete(self, card_id: str) -> None:
         before = self.cards.get(card_id)

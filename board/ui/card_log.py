@@ -28,7 +28,8 @@ def describe(t: Translator, entry: LogEntry, *, zone: tzinfo | None, addresses: 
     else:
         what = t(f'log.{entry.action.value}')
     fields = [t(f'log.field.{name}') for name in entry.fields
-              if entry.action == LogAction.EDITED or name not in ('answer', 'answer_note', 'gain', 'whys', 'causes')]
+              if entry.action == LogAction.EDITED
+              or name not in ('answer', 'answer_note', 'gain', 'problem', 'whys', 'causes')]
     if fields and entry.action not in (LogAction.CREATED, LogAction.DELETED, LogAction.RESTORED):
         what = t('log.with_fields', what=what, fields=', '.join(fields))
     if entry.origin == Origin.LEADER:

@@ -90,6 +90,7 @@ HOSTILE_CARDS: dict[str, dict | Callable[[], dict]] = {
     # another unit's card through this unit's token
     'another unit': a_card(unit_id=OTHER_UNIT),
     # found by the review: stamps for made-up fields grew a card (and the unit's file) without bound
+    'problem statement too long': a_card(problem='x' * 301),
     'stamp for an unknown field': a_card(stamps={'title': now_stamp(), 'x' * 40: now_stamp()}),
     # a position key of 255 digits made every later card on top longer still, until the wall refused them
     'position key too long': a_card(position='0' * 64 + '1'),

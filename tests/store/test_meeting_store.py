@@ -44,6 +44,20 @@ def test_five_whys_and_fishbone_are_kept_with_the_card(store: Store) -> None:
         store.set_root_causes(UNIT, card.id, [f'hvorfor {n}' for n in range(6)], [])
 
 
+def test_the_analysis_starts_from_a_problem_statement_kept_and_synced_with_the_card(store: Store, tmp_path) -> None:
+    from board.merge import merge_card
+
+    card = store.create_card(UNIT, CardFields(title='Medisiner gis for sent'))
+    saved = store.set_root_causes(UNIT, card.id, ['Vogna er ikke klar'], [],
+                                  problem='  Kveldsmedisinen gis en time for sent  ')
+    assert saved.problem == 'Kveldsmedisinen gis en time for sent'
+    assert card_from_dict(card_to_dict(saved)) == saved
+    assert store.set_root_causes(UNIT, card.id, ['Vogna er ikke klar'], []).problem == saved.problem  # kept
+    with pytest.raises(RuleViolation):
+        store.set_root_causes(UNIT, card.id, [], [], problem='x' * 301)
+    assert 'problem' in saved.stamps and merge_card(card, saved).problem == saved.problem  # merged like a field
+
+
 def test_a_meeting_record_clears_new_and_recognitions_show_per_week(store: Store) -> None:
     from board.domain import Origin
     idea = store.create_card(UNIT, CardFields(title='Fra mobil'), origin=Origin.PHONE)

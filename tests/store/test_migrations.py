@@ -26,7 +26,10 @@ from ..conftest import Hub, off_loop
 from ..helpers import Network, eventually, stop
 
 FORMAT_1 = Path(__file__).resolve().parents[1] / 'data' / 'format-1'
+FORMAT_2 = Path(__file__).resolve().parents[1] / 'data' / 'format-2'
+#: both folders have format 1's secrets and wall screen
 FORMAT_1_SECRET = 'format-1 token secret, at least 16 bytes'
+RELEASED = [pytest.param(FORMAT_1, 1, id='format-1'), pytest.param(FORMAT_2, 2, id='format-2')]
 
 
 def copy_of(folder: Path, tmp_path: Path) -> Path:
@@ -54,15 +57,16 @@ def holdings(store: Store) -> dict:
             'wall_screens': [k.id for k in store.wall_screens.all()]}
 
 
-def test_format_1_is_upgraded_with_a_backup_first_and_nothing_lost(tmp_path, caplog):
-    data = copy_of(FORMAT_1, tmp_path)
+@pytest.mark.parametrize(('folder', 'version'), RELEASED)
+def test_a_released_format_is_upgraded_with_a_backup_first_and_nothing_lost(tmp_path, caplog, folder, version):
+    data = copy_of(folder, tmp_path)
     originals = {path.relative_to(data): path.read_bytes() for path, _ in data_files(data)}
     with caplog.at_level(logging.INFO, logger='board.store.migrations'), Store(data) as store:
-        assert holdings(store) == json.loads((FORMAT_1 / 'manifest.json').read_text())
+        assert holdings(store) == json.loads((folder / 'manifest.json').read_text())
     for path, kind in data_files(data):
         assert format_of(kind, orjson.loads(path.read_bytes())) == FORMAT, path
     [backup] = (data / 'migrations').iterdir()
-    assert backup.name.endswith(f'-format-1-to-{FORMAT}')
+    assert backup.name.endswith(f'-format-{version}-to-{FORMAT}')
     assert {p.relative_to(backup): p.read_bytes() for p in backup.rglob('*.json')} == originals
     migrated = [r.getMessage() for r in caplog.records if r.getMessage().startswith('migrated ')]
     assert len(migrated) == len(originals)  # one line per file
@@ -113,10 +117,11 @@ def test_a_file_from_a_newer_release_stops_the_start_and_is_left_as_it_is(tmp_pa
         Store(data, read_only=True).open()
 
 
-@pytest.mark.data_folder(FORMAT_1)
+@pytest.mark.parametrize('folder', [pytest.param(FORMAT_1, marks=pytest.mark.data_folder(FORMAT_1), id='format-1'),
+                                    pytest.param(FORMAT_2, marks=pytest.mark.data_folder(FORMAT_2), id='format-2')])
 @pytest.mark.settings(token_secret=FORMAT_1_SECRET)
-async def test_an_upgraded_hub_serves_its_boards_and_its_wall_screen_syncs(hub: Hub, tmp_path):
-    manifest = json.loads((FORMAT_1 / 'manifest.json').read_text())
+async def test_an_upgraded_hub_serves_its_boards_and_its_wall_screen_syncs(hub: Hub, tmp_path, folder: Path):
+    manifest = json.loads((folder / 'manifest.json').read_text())
     assert await off_loop(holdings, hub.store) == manifest
     user = hub.new_user()
     await user.open('/units/solsiden-avd-1')
@@ -149,3 +154,23 @@ def _copy_organisation(hub: Store, wall: Store) -> None:
     assert area is not None
     wall.add_service_area(area)
     wall.add_unit(unit)
+
+
+def test_format_2_keeps_its_logs_bin_and_provider_logins_and_cards_get_an_empty_problem(tmp_path):
+    from board.domain.changelog import LogAction
+
+    data = copy_of(FORMAT_2, tmp_path)
+    with Store(data) as store:
+        unit = 'solsiden-avd-1'
+        logged = next(c for c in store.cards(unit) if c.title == 'Kort med logg (format 2)')
+        log = store.card_log(unit, logged.id)
+        assert [e.action for e in log] == [LogAction.CREATED, LogAction.MOVED, LogAction.EDITED,
+                                           LogAction.ROOT_CAUSES]
+        assert (log[0].source, log[2].source) == ('address:10.20.30.40', 'wall:kioskformat1')
+        assert logged.problem == '' and logged.whys == ('Fordi rullatorene står i gangen',)
+        assert [c.title for c, _ in store.deleted_cards(unit)][:1] == ['Kort i Slettet (format 2)']
+        assert any(c.title == 'Slettet og hentet tilbake (format 2)' for c in store.cards(unit))
+        assert store.accounts.user('oidc:lise').subject == 'entra-subject-lise'  # type: ignore[union-attr]
+        assert store.accounts.sessions()
+    raw = orjson.loads((data / 'units' / 'solsiden-avd-1.json').read_bytes())
+    assert all(doc['problem'] == '' for doc in raw['cards'].values())

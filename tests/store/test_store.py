@@ -15,6 +15,7 @@ from board.store import (
     Store,
     StoreWriteError,
 )
+from board.store.files import FORMAT
 
 from ..factories import OTHER_UNIT, UNIT, seeded_store
 
@@ -225,7 +226,8 @@ def test_atomic_storage_batches_writes_into_one_file_write(tmp_path, monkeypatch
         storage.write({'a': {'1': {'x': 1}}})
     assert len(replaced) == 1
     # every file says which format wrote it (board/store/migrations.py)
-    assert json.loads((tmp_path / 'x.json').read_text()) == {'a': {'1': {'x': 1}}, '_format': {'1': {'version': 2}}}
+    written = json.loads((tmp_path / 'x.json').read_text())
+    assert written == {'a': {'1': {'x': 1}}, '_format': {'1': {'version': FORMAT}}}
 
 
 def test_unknown_unit_is_a_key_error(store):

@@ -113,14 +113,25 @@ async def test_five_whys_and_fishbone_are_done_at_the_board(hub: Hub):
     user = await open_board(hub)
     tap_card(user, card)
     user.find(marker='dialog-root-causes').click()
+    user.find(marker='problem').type('Kveldsmedisinen gis en time for sent tre dager i uka')
     user.find(marker='why-1').type('Vogna er ikke klar')
     user.find(marker='why-2').type('Apoteket leverer sent')
     user.find(marker='tab-fishbone').click()
+    # the problem is the fish's head; a tap on a bone opens its causes, which are then drawn on the bone
+    await user.should_see(marker='fishbone-head', content='Kveldsmedisinen gis en time for sent')
+    await user.should_see(marker='cause-method')  # the first bone open
+    await user.should_not_see(marker='cause-equipment')
     user.find(marker='cause-method').type('Ingen fast rutine\nUklart ansvar')
+    user.find(marker='bone-equipment').click()
+    await user.should_not_see(marker='cause-method')
     user.find(marker='cause-equipment').type('Én vogn')
+    [bone] = user.find(marker='bone-method').elements
+    assert [e.text for e in bone.descendants() if 'fishbone-cause' in e.classes] == ['Ingen fast rutine',
+                                                                                     'Uklart ansvar']
     user.find(marker='root-cause-save').click()
     await eventually(lambda: hub.store.card(UNIT, card.id).whys != ())  # type: ignore[union-attr]
     saved = hub.store.card(UNIT, card.id)
+    assert saved.problem == 'Kveldsmedisinen gis en time for sent tre dager i uka'  # type: ignore[union-attr]
     assert saved.whys == ('Vogna er ikke klar', 'Apoteket leverer sent')  # type: ignore[union-attr]
     assert saved.causes == ((FishboneHeading.METHOD, 'Ingen fast rutine'),  # type: ignore[union-attr]
                             (FishboneHeading.METHOD, 'Uklart ansvar'), (FishboneHeading.EQUIPMENT, 'Én vogn'))
