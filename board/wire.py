@@ -196,6 +196,12 @@ class _Timed(_Extensible):
         return self
 
 
+class SelfStamped(_Strict):
+    """A card field added after format 2, as it travels: its text and the stamp of its last change."""
+    text: ShortText
+    stamp: Stamp
+
+
 class CardWire(_Timed):
     id: Id
     unit_id: Id
@@ -221,7 +227,8 @@ class CardWire(_Timed):
     answer: Answer | None = None
     answer_note: ShortText = ''
     answered_at: AwareDatetime | None = None
-    problem: ShortText = ''
+    #: added in format 3: the text with its own stamp (see ``board.store.codec.SELF_STAMPED``)
+    problem: SelfStamped | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
@@ -231,7 +238,7 @@ class CardWire(_Timed):
         return (self.created_at, self.started_at, self.finished_at, self.answered_at)
 
     def _stamps(self) -> Iterable[str]:
-        return self.stamps.values()
+        return (*self.stamps.values(), *([self.problem.stamp] if self.problem else []))
 
     @model_validator(mode='after')
     def _stamps_of_its_fields(self) -> Any:

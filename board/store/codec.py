@@ -53,10 +53,11 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         'created_at': card.created_at.isoformat(),
         'started_at': _iso(card.started_at), 'finished_at': _iso(card.finished_at), 'deleted': card.deleted,
         'answer': card.answer.value if card.answer else None, 'answer_note': card.answer_note,
-        'answered_at': _iso(card.answered_at), 'problem': card.problem, 'whys': list(card.whys),
+        'answered_at': _iso(card.answered_at), 'whys': list(card.whys),
         'causes': [[heading.value, text] for heading, text in card.causes],
-        'stamps': dict(card.stamps), 'seq': card.seq,
-    } | _extra(card.extra, _CARD_KEYS)
+        'stamps': {name: stamp for name, stamp in card.stamps.items() if name not in SELF_STAMPED},
+        'seq': card.seq,
+    } | _self_stamped(card) | _extra(card.extra, _CARD_KEYS)
 
 
 def card_from_dict(doc: dict[str, Any]) -> Card:
@@ -72,11 +73,36 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         created_at=datetime.fromisoformat(doc['created_at']), started_at=_from_iso(doc.get('started_at')),
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
         answer=Answer(doc['answer']) if doc.get('answer') else None, answer_note=doc.get('answer_note', ''),
-        answered_at=_from_iso(doc.get('answered_at')), problem=str(doc.get('problem', '')),
+        answered_at=_from_iso(doc.get('answered_at')), problem=_text_of(doc.get('problem')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
-        stamps=dict(doc.get('stamps', {})), seq=int(doc.get('seq', 0)), extra=_unknown(doc, _CARD_KEYS),
+        stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
+        extra=_unknown(doc, _CARD_KEYS),
     )
+
+
+# --- fields added after format 2 carry their own stamp ------------------------------------------------------------
+# A release before format 3 refuses a card whose ``stamps`` name a field it does not know, but passes over a key it
+# does not know. So a card field added since is written as ``{"text": ..., "stamp": ...}`` under its own key, and only
+# when it has been set: an older wall screen or hub syncs the card without it, and nothing of it is lost here (a card
+# that comes back without the key keeps this side's value, by the merge's stamps).
+
+#: the card fields written with their own stamp
+SELF_STAMPED = ('problem',)
+
+
+def _self_stamped(card: Card) -> dict[str, Any]:
+    return {name: {'text': getattr(card, name), 'stamp': card.stamps[name]}
+            for name in SELF_STAMPED if card.stamps.get(name)}
+
+
+def _text_of(value: Any) -> str:
+    return str(value.get('text', '')) if isinstance(value, dict) else ''
+
+
+def _stamps_of_self_stamped(doc: dict[str, Any]) -> dict[str, str]:
+    return {name: str(value['stamp']) for name in SELF_STAMPED
+            if isinstance(value := doc.get(name), dict) and value.get('stamp')}
 
 
 def gain_to_dict(gain: Gain) -> dict[str, Any]:

@@ -62,14 +62,10 @@ STEPS[1] = _step_1_to_2
 
 
 def _step_2_to_3(kind: str, data: Data) -> Data:
-    """Format 3: a card's root-cause analysis starts from a problem statement (``problem``, empty until written)."""
-    if kind not in ('unit', 'archive'):
-        return data
-    cards = data.get('cards')
-    if not isinstance(cards, dict):
-        return data
-    return data | {'cards': {key: ({'problem': ''} | doc) if isinstance(doc, dict) else doc
-                             for key, doc in cards.items()}}
+    """Format 3: a card's root-cause analysis may start from a problem statement, kept under the card's ``problem``
+    key with its own stamp once written (``board.store.codec.SELF_STAMPED``). A card of format 2 has none: nothing
+    in the file changes but its version."""
+    return data
 
 
 STEPS[2] = _step_2_to_3

@@ -56,6 +56,15 @@ def test_the_analysis_starts_from_a_problem_statement_kept_and_synced_with_the_c
     with pytest.raises(RuleViolation):
         store.set_root_causes(UNIT, card.id, [], [], problem='x' * 301)
     assert 'problem' in saved.stamps and merge_card(card, saved).problem == saved.problem  # merged like a field
+    # written with its own stamp, outside "stamps": a wall screen of a release before format 3 refuses stamps of
+    # fields it does not know, but passes over a key it does not know
+    doc = card_to_dict(saved)
+    assert doc['problem'] == {'text': saved.problem, 'stamp': saved.stamps['problem']}
+    assert 'problem' not in doc['stamps']
+    assert card_from_dict(card_to_dict(card)).problem == ''
+    # a card coming back from such a screen without the key keeps this side's problem
+    from_old_release = card_from_dict({k: v for k, v in doc.items() if k != 'problem'})
+    assert merge_card(saved, from_old_release).problem == saved.problem
 
 
 def test_a_meeting_record_clears_new_and_recognitions_show_per_week(store: Store) -> None:
