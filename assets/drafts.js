@@ -47,14 +47,17 @@
   }, true);
 
   function inputsOf(form, name) {
+    // Quasar puts the attribute on the native field itself; a wrapper holding one would do as well
     const holder = form.querySelector(`[data-draft-field="${CSS.escape(name)}"]`);
-    return holder ? holder.querySelector("input, textarea") : null;
+    if (!holder) return null;
+    return holder.matches("input, textarea") ? holder : holder.querySelector("input, textarea");
   }
 
-  function whenShown(key, then, tries = 120) {
+  // the form is drawn by the page a moment after it is asked to open; its values are set just after that
+  function whenShown(key, then, tries = 60) {
     const form = document.querySelector(`[data-draft-key="${CSS.escape(key)}"]`);
-    if (form && form.offsetParent !== null) return then(form);
-    if (tries > 0) requestAnimationFrame(() => whenShown(key, then, tries - 1));
+    if (form && form.offsetParent !== null) return setTimeout(() => then(form), 150);
+    if (tries > 0) setTimeout(() => whenShown(key, then, tries - 1), 50);
   }
 
   window.boardDrafts = {
