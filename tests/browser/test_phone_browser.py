@@ -61,7 +61,7 @@ def test_the_phone_page_fits_360_pixels_and_passes_axe_in_every_state(running_hu
     phone.goto(url)
     states = {'form': None}
     phone.get_by_role('button', name='Send ideen').click()  # empty title: the error state
-    expect(phone.get_by_text('Skriv en tittel')).to_be_visible()
+    expect(phone.get_by_text('Skriv ideen din først')).to_be_visible()
     states['errors'] = None
     for state in states:
         if state == 'form':
