@@ -57,6 +57,10 @@ MAX_GAP = 900.0
 INDEX_PAUSE = 0.05
 
 
+#: how long a message stays on the screen (the wall's people read it from across the room)
+NOTICE_MS = 10_000
+
+
 def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, phone_url: str = '') -> AppContext:
     """Open the store, register the pages and their lifecycle on NiceGUI's app; ``ui.run`` is the caller's.
 
@@ -73,6 +77,9 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
                   deleted_days=settings.deleted_days).open()
     # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
     guard_event_loop(True)
+    # messages read from 3 m: at the top, and for 10 s (a problem stays until closed: ui.writes.notify_problems);
+    # board.css draws them as large banners on the wall
+    app.config.quasar_config['notify'] = {'position': 'top', 'timeout': NOTICE_MS, 'multiLine': True}
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
     metrics = Metrics(store, connected_screens=connected_boards, silent_wall_screens=lambda: sum(
         1 for k in store.wall_screens.status() if not k.revoked and k.stale(store.now())))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -49,8 +50,11 @@ class Hub:
         """
         return _Writer(self.store)
 
-    def new_user(self) -> User:
-        return User(httpx.AsyncClient(transport=self._transport, base_url='http://test'))
+    def new_user(self, *, draft: str | None = None) -> User:
+        """A simulated screen; ``draft``: the key of the form its browser had open with a draft (assets/drafts.js)."""
+        user = User(httpx.AsyncClient(transport=self._transport, base_url='http://test'))
+        user.javascript_rules[re.compile(r'.*boardDrafts\.pendingFor')] = lambda _: draft
+        return user
 
 
 class _Writer:

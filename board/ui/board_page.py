@@ -8,6 +8,7 @@ drag handle, so scrolling a column with a finger never starts a drag by accident
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
@@ -37,6 +38,7 @@ from ..store.acting import acting_from, address_source, wall_source
 from .card_dialog import CardDialog
 from .card_log import CardLogDialog
 from .card_view import CardView, GoalChip
+from .date_field import next_meeting_day
 from .landing import unknown_unit
 from .live import LiveChanges
 from .meeting import MeetingMode
@@ -141,7 +143,7 @@ class BoardScreen:
         """Build the board; ``toolbar`` adds a page's own controls to the header (a leader's goals and links)."""
         t = self.t
         area = self.store.organisation.service_area(self.unit.service_area_id)
-        with frame(self.context, f'{self.unit.name} - {t("app.name")}'), \
+        with frame(self.context, f'{self.unit.name} - {t("app.name")}', wall=self.actor is wall_actor), \
                 ui.column().classes('board-root w-full gap-3 p-3') as self.root:
             with ui.row(wrap=False).classes('w-full items-start gap-4'):
                 with ui.column().classes('grow gap-3 min-w-0'):
@@ -177,11 +179,13 @@ class BoardScreen:
         self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete, today=self._today,
                                  full_time_week=self.context.settings.full_time_week,
                                  on_root_causes=self._open_root_causes, leader=self.actor is not wall_actor,
-                                 on_log=self._open_log)
+                                 on_log=self._open_log, draft_prefix=f'{self.unit.id}/',
+                                 next_meeting=self._next_meeting)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
         self.changes.codes.subscribe(self.refresh_code)
+        background_tasks.create(self._reopen_draft(), name=f'reopen draft {self.unit.id}')
 
     def _build_menu(self) -> None:
         t = self.t
@@ -291,6 +295,32 @@ class BoardScreen:
 
     def open_new(self, column: Column) -> None:
         self.dialog.open(None, list(self.goals.values()), column=column)
+
+    async def _reopen_draft(self) -> None:
+        """After a reload: the form that was open on this screen with text in it opens again, with its text."""
+        client = self.root.client
+        prefix = f'{self.unit.id}/'
+        try:
+            await client.connected(timeout=30)
+            key = await client.run_javascript(
+                f'window.boardDrafts ? window.boardDrafts.pendingFor({json.dumps(prefix)}) : null', timeout=5)
+        except TimeoutError:  # no connection, or a browser without the script: nothing to bring back
+            return
+        if client.is_deleted or not isinstance(key, str) or not key.startswith(prefix):
+            return
+        name = key[len(prefix):]
+        columns = {f'+{c.value}': c for c in Column}
+        if name in columns:
+            self.open_new(columns[name])
+        elif name in self.cards:
+            self.open_card(name)
+        else:  # the card has left the board meanwhile: its draft has nowhere to go
+            client.run_javascript(f'window.boardDrafts.clear({json.dumps(key)})')
+
+    def _next_meeting(self) -> date | None:
+        last = self.store.last_meeting(self.unit.id)
+        started = last.started_at.astimezone(self.store.timezone).date() if last is not None else None
+        return next_meeting_day(self._today(), started)
 
     async def on_drop(self, event: SortableEventArguments) -> None:
         """A card was dropped: NiceGUI already moved the element here; ask the store to make it so."""

@@ -2,10 +2,15 @@
 
 One dialog per screen, built on first use. It never writes itself: it hands what was typed to the page's
 callbacks, which ask the store; problems come back as translated messages under the fields they concern.
+
+Nothing typed is lost: a tap beside the dialog does nothing, Escape closes it only while nothing has changed, and
+the text typed into it is kept in the browser (``assets/drafts.js``) until it is saved or cancelled, so a reload of
+the page (or a connection lost for longer than NiceGUI waits) brings the form back with its text.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 
@@ -13,6 +18,7 @@ from nicegui import ui
 
 from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Gain, Goal, PdcaStage, Problem
 from ..i18n import Translator
+from .date_field import DateField
 from .gain_form import GainForm
 from .theme import attrs
 
@@ -25,10 +31,16 @@ class CardDialog:
 
     def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, today: Callable[[], date],
                  full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None,
-                 leader: bool = False, on_log: Callable[[Card], None] | None = None) -> None:
+                 leader: bool = False, on_log: Callable[[Card], None] | None = None, draft_prefix: str = '',
+                 next_meeting: Callable[[], date | None] | None = None) -> None:
         """``today``: the board's date, in the hub's configured time zone (the store's clock); ``leader``: the
-        person may confirm gains (a leader's page), not the wall."""
+        person may confirm gains (a leader's page), not the wall; ``draft_prefix``: the start of this board's draft
+        keys (``<unit>/``); ``next_meeting``: the day of the unit's next board meeting, if known."""
         self._t = t
+        self._draft_prefix = draft_prefix
+        self._next_meeting = next_meeting
+        self._opened: tuple[object, ...] = ()
+        self._dirty = False
         self._leader = leader
         self._today = today
         self._on_root_causes = on_root_causes
@@ -52,7 +64,8 @@ class CardDialog:
         self.goal.options = {'': t('dialog.no_goal'), **{g.id: g.name for g in goals}}
         self.goal.value = fields.goal_id or ''
         self.owner.value = fields.owner
-        self.due.value = fields.due.isoformat() if fields.due else ''
+        self.due.set(fields.due)
+        self.due.refresh()
         self.quick_win.value = fields.quick_win
         current = card.column if card else column
         self.column.value = current.value
@@ -64,10 +77,45 @@ class CardDialog:
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
         self.general_error.set_visibility(False)
+        self._opened = self._snapshot()
+        self._set_dirty(False)
+        attrs(self.form, {'data-draft-key': self.draft_key})
         self.dialog.open()
+        self._draft_call('restore')
 
     def close(self) -> None:
         self.dialog.close()
+
+    @property
+    def draft_key(self) -> str:
+        """This form's draft in the browser: ``<unit>/<card id>``, or ``<unit>/+<column>`` for a new card."""
+        return f'{self._draft_prefix}{self._card.id if self._card else "+" + self._new_column.value}'
+
+    def _draft_call(self, function: str) -> None:
+        # the key is JSON, so it is one JavaScript string whatever it holds
+        self.dialog.client.run_javascript(
+            f'window.boardDrafts && window.boardDrafts.{function}({json.dumps(self.draft_key)})')
+
+    def _snapshot(self) -> tuple[object, ...]:
+        return (self.title.value, self.description.value, self.goal.value, self.owner.value, self.due.value,
+                self.quick_win.value, self.column.value, self.pdca.value, self.gain.enabled.value)
+
+    def _changed(self) -> None:
+        self._set_dirty(self.dialog.value and self._snapshot() != self._opened)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        """A changed form closes only through its own buttons: Escape, too, does nothing then."""
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dialog.props(add='no-esc-dismiss' if dirty else None, remove=None if dirty else 'no-esc-dismiss')
+
+    def _cancel(self) -> None:
+        self._draft_call('clear')
+        self.dialog.close()
+
+    def _on_dialog(self, open_: bool) -> None:
+        if not open_:
+            self._draft_call('closed')
 
     @property
     def card_id(self) -> str | None:
@@ -75,20 +123,27 @@ class CardDialog:
 
     def _build(self) -> None:
         t = self._t
-        with ui.dialog() as self.dialog, ui.card().classes('card-dialog gap-3'):
-            self.heading = ui.label().classes('text-2xl font-bold').props('role=heading aria-level=2')
-            # the browser lets people paste past the limit so that the message can say what the limit is
-            self.title = attrs(ui.input(t('field.title')).props('outlined counter'), {'maxlength': TITLE_MAX * 4})
+        # a tap beside the form never closes it (no-backdrop-dismiss); Escape only while nothing has changed
+        with ui.dialog().props('no-backdrop-dismiss') as self.dialog, \
+                ui.card().classes('card-dialog gap-3') as self.form:
+            self.heading = ui.label().classes('dialog-heading text-2xl font-bold') \
+                .props('role=heading aria-level=2')
+            # the counter shows the real limit; the store checks it again (a paste is cut at the limit)
+            self.title = attrs(ui.input(t('field.title')).props('outlined counter'),
+                               {'maxlength': TITLE_MAX, 'data-draft-field': 'title'})
             self.title.classes('w-full').mark('dialog-title')
-            self.description = ui.textarea(t('field.description')).props('outlined autogrow')
+            self.description = attrs(ui.textarea(t('field.description')).props('outlined autogrow'),
+                                     {'data-draft-field': 'description'})
             self.description.classes('w-full').mark('dialog-description')
             with ui.row().classes('w-full gap-3 items-start'):
                 self.goal = ui.select({}, label=t('field.goal')).props('outlined')
                 self.goal.classes('min-w-[14rem] grow').mark('dialog-goal')
-                self.owner = attrs(ui.input(t('field.owner')).props('outlined'), {'maxlength': NAME_MAX * 2})
+                self.owner = attrs(ui.input(t('field.owner')).props('outlined'),
+                                   {'maxlength': NAME_MAX * 2, 'data-draft-field': 'owner'})
                 self.owner.classes('min-w-[12rem] grow').mark('dialog-owner')
-                self.due = ui.input(t('field.due')).props('outlined type=date stack-label')
-                self.due.classes('min-w-[12rem]').mark('dialog-due')
+            self.due = DateField(t('field.due'), t=t, today=self._today, next_meeting=self._next_meeting,
+                                 marker='dialog-due')
+            attrs(self.due.input, {'data-draft-field': 'due'})
             ui.label(t('field.column')).classes('text-lg font-semibold')
             self.column = ui.toggle({c.value: t(f'column.{c.value}') for c in Column})
             self.column.props('spread no-caps size=lg').classes('w-full').mark('dialog-column')
@@ -104,27 +159,31 @@ class CardDialog:
             with ui.row().classes('w-full justify-between pt-2'):
                 with ui.row().classes('gap-3'):
                     self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
-                    self.delete_button.props('flat color=negative').classes('touch-button').mark('dialog-delete')
+                    self.delete_button.props('flat no-caps color=negative').classes('touch-button') \
+                        .mark('dialog-delete')
                     self.root_cause_button = ui.button(t('root_cause.open'), icon='account_tree',
                                                        on_click=self._open_root_causes)
                     self.root_cause_button.props('flat no-caps').classes('touch-button').mark('dialog-root-causes')
                     self.log_button = ui.button(t('log.open'), icon='history', on_click=self._open_log)
                     self.log_button.props('flat no-caps').classes('touch-button').mark('dialog-log')
                 with ui.row().classes('gap-3'):
-                    ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat').classes('touch-button')
+                    ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
+                        .classes('touch-button').mark('dialog-cancel')
                     self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
                     self.save_button.classes('touch-button').mark('dialog-save')
         self.title.on('keydown.enter', self._save)
+        for element in (self.title, self.description, self.goal, self.owner, self.due.input, self.quick_win,
+                        self.column, self.pdca, self.gain.enabled):
+            element.on_value_change(self._changed)
+        self.dialog.on_value_change(lambda e: self._on_dialog(bool(e.value)))
 
     def _read(self) -> CardFields | None:
         t = self._t
-        due: date | None = None
-        if self.due.value:
-            try:
-                due = date.fromisoformat(self.due.value)
-            except ValueError:
-                self.due.error = t('error.bad_date')
-                return None
+        try:
+            due = self.due.read()
+        except ValueError:
+            self.due.error = t('error.bad_date')
+            return None
         column = Column(self.column.value)
         return CardFields(title=self.title.value or '', description=self.description.value or '',
                           goal_id=self.goal.value or None, owner=self.owner.value or '', due=due,
@@ -149,6 +208,7 @@ class CardDialog:
         finally:
             self.save_button.enable()
         if not problems:
+            self._draft_call('clear')
             self.dialog.close()
             return
         targets = {'title': self.title, 'description': self.description, 'owner': self.owner}
@@ -178,7 +238,7 @@ class CardDialog:
             ui.label(t('dialog.delete_question', title=card.title)).classes('text-xl').style(
                 'overflow-wrap: anywhere')
             with ui.row().classes('w-full justify-end gap-3'):
-                ui.button(t('action.cancel'), on_click=lambda: confirm.submit(False)).props('flat') \
+                ui.button(t('action.cancel'), on_click=lambda: confirm.submit(False)).props('flat no-caps') \
                     .classes('touch-button')
                 ui.button(t('action.delete_confirm'), icon='delete', on_click=lambda: confirm.submit(True)) \
                     .props('color=negative').classes('touch-button').mark('confirm-delete')

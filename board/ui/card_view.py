@@ -64,7 +64,7 @@ class CardView(ui.element):
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
         if card.unseen:
-            _meta_item('fiber_new', t('card.new')).classes('new-badge')
+            _meta_item('new_releases', t('card.new')).classes('new-badge')
         if goal is not None:
             _meta_item(goal.icon, goal.name).style['color'] = readable_colour(goal.colour)
         if card.column == Column.DOING and card.pdca is not None:

@@ -62,7 +62,7 @@ def build_history(context: AppContext, unit: Unit, week: IsoWeek, cards: list[Ca
     declined = [c for c in cards if c.answer == Answer.DECLINED and in_week(c.answered_at)]
     recognitions = [r for r in store.recognitions(unit.id) if in_week(r.created_at)]
     fte = context.settings.full_time_week
-    with frame(context, f'{t("history.heading")} - {unit.name}'), \
+    with frame(context, f'{t("history.heading")} - {unit.name}', wall=True), \
             ui.column().classes('history w-full max-w-[90rem] mx-auto p-4 gap-4'):
         with ui.row().classes('w-full items-center gap-4'):
             Heading(t('history.title', unit=unit.name), 1)

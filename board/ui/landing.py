@@ -18,7 +18,8 @@ def register(context: AppContext) -> None:
     def landing() -> None:
         t = context.t
         organisation = context.store.organisation
-        with frame(context, t('app.name')), ui.column().classes('landing w-full max-w-6xl mx-auto p-6 gap-6'):
+        with frame(context, t('app.name'), wall=True), \
+                ui.column().classes('landing w-full max-w-6xl mx-auto p-6 gap-6'):
             Heading(organisation.name or t('app.name'), 1)
             ui.label(t('landing.intro')).classes('text-xl')
             unit_directory(context)
@@ -46,7 +47,8 @@ def unit_directory(context: AppContext) -> None:
 def unknown_unit(context: AppContext, unit_id: str) -> None:
     """A friendly page for an address that names no unit, with the units to choose from."""
     t = context.t
-    with frame(context, t('landing.unknown_title')), ui.column().classes('landing w-full max-w-6xl mx-auto p-6 gap-6'):
+    with frame(context, t('landing.unknown_title'), wall=True), \
+            ui.column().classes('landing w-full max-w-6xl mx-auto p-6 gap-6'):
         Heading(t('landing.unknown_title'), 1)
         ui.label(t('landing.unknown_text', unit=unit_id)).classes('text-xl')
         unit_directory(context)

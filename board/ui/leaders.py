@@ -228,7 +228,7 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
             else:
                 _fact(t('leader.no_meeting'), 'groups', warn=True)
             key = 'leader.new_since_meeting' if item.last_meeting else 'leader.new_this_week'
-            _fact(t(key, new=item.new_cards, changed=item.changed_cards), 'fiber_new')
+            _fact(t(key, new=item.new_cards, changed=item.changed_cards), 'new_releases')
             _fact(t('leader.gains_line', identified=t.number(item.identified), realised=t.number(item.realised)),
                   'savings')
 

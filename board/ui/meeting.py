@@ -42,6 +42,7 @@ from ..domain import (
     week_start,
 )
 from .card_view import GoalChip
+from .date_field import DateField, next_meeting_day
 from .gain_form import GainForm
 from .theme import Heading, attrs
 from .writes import attempt, notify_problems
@@ -80,13 +81,13 @@ class MeetingMode:
         t = self.t
         with ui.dialog().props('maximized persistent transition-show=fade transition-hide=fade') as self.dialog, \
                 ui.card().classes('meeting w-full h-full gap-4 p-5'):
-            with ui.row().classes('w-full items-center gap-6 no-wrap'):
+            with ui.row().classes('meeting-header w-full items-center gap-6 no-wrap'):
                 Heading(t('meeting.heading', week=self.started.astimezone(self.store.timezone).isocalendar().week),
                         1).classes('meeting-heading')
                 self.clock = ui.label().classes('meeting-clock').props('role=timer aria-live=off').mark('countdown')
                 ui.space()
                 with ui.row().classes('items-center gap-2 no-wrap'):
-                    ui.label(t('meeting.present')).classes('text-2xl font-semibold')
+                    ui.label(t('meeting.present')).classes('present-label text-2xl font-semibold')
                     attrs(ui.button(icon='remove', on_click=lambda: self._count(-1)).props('round size=xl'),
                           {'aria-label': t('meeting.fewer')}).mark('present-minus')
                     self.present_label = ui.label('0').classes('meeting-present').mark('present')
@@ -100,7 +101,7 @@ class MeetingMode:
             with self.goal_strip:
                 for goal in self.store.goals(self.unit.id):
                     self.goal_chips[goal.id] = GoalChip(goal, t=t)
-            with attrs(ui.row().classes('w-full gap-3 no-wrap'),
+            with attrs(ui.row().classes('meeting-steps w-full gap-3 no-wrap'),
                        {'role': 'tablist', 'aria-label': t('meeting.agenda')}):
                 self.step_buttons = {}
                 for number, step in enumerate(STEPS, start=1):
@@ -216,7 +217,7 @@ class MeetingMode:
                 ui.label(t('meeting.parked_since', date=t.date(card.answered_at.astimezone(
                     self.store.timezone).date()))).classes('text-lg').mark('parked-since')
         self.answer_area = ui.column().classes('w-full gap-3')
-        with ui.row().classes('w-full gap-4'):
+        with ui.element('div').classes('meeting-actions'):
             ui.button(t('meeting.accept'), icon='play_arrow', on_click=lambda: self._accept_form(card)) \
                 .props('size=xl no-caps color=positive').classes('meeting-action').mark('accept')
             ui.button(t('meeting.park'), icon='local_parking', on_click=lambda: self._park(card)) \
@@ -239,15 +240,17 @@ class MeetingMode:
                 .mark('accept-owner')
             goal = ui.select({'': t('dialog.no_goal'), **{g.id: g.name for g in goals}}, value=card.goal_id or '',
                              label=t('field.goal')).props('outlined').classes('min-w-[16rem]').mark('accept-goal')
-            due = ui.input(t('field.due')).props('outlined type=date stack-label').mark('accept-due')
+            due = DateField(t('field.due'), t=t, today=lambda: self.store.local_now().date(),
+                            next_meeting=self._next_meeting, marker='accept-due')
+            due.refresh()
             pdca = ui.toggle({p.value: t(f'pdca.{p.value}') for p in PdcaStage}, value=PdcaStage.PLAN.value) \
                 .props('no-caps size=lg').mark('accept-pdca')
 
             async def confirm() -> None:
                 try:
-                    due_date = date.fromisoformat(due.value) if due.value else None
+                    due_date = due.read()
                 except ValueError:
-                    ui.notify(t('error.bad_date'), type='warning')
+                    due.error = t('error.bad_date')
                     return
                 fields = CardFields(title=card.title, description=card.description, goal_id=goal.value or None,
                                     owner=owner.value or '', due=due_date, pdca=PdcaStage(pdca.value),
@@ -372,6 +375,11 @@ class MeetingMode:
                         .props('size=lg no-caps outline').classes('touch-button').mark(f'gain-{card.id}')
         ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('recognition')) \
             .props('size=xl flat').classes('touch-button')
+
+    def _next_meeting(self) -> date | None:
+        last = self.store.last_meeting(self.unit.id)
+        started = last.started_at.astimezone(self.store.timezone).date() if last is not None else None
+        return next_meeting_day(self.store.local_now().date(), started)
 
     def _since(self) -> datetime:
         """Finished work since the last meeting (or this week, for the first one)."""

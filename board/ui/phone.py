@@ -223,7 +223,8 @@ def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, status: i
           values: dict[str, str] | None = None, problems: Iterable[Problem] = (), banner: str = '',
           warning: str = '', confirm: str = '') -> HTMLResponse:
     shown = dict.fromkeys(('title', 'description', 'goal_id', 'name', 'quick_win'), '') | (values or {})
-    errors = {p.field: t(p.key, **p.params) for p in problems}
+    # staff words, not the board's: an empty title on the phone is an idea not yet written, not a card
+    errors = {p.field: t(_PHONE_WORDS.get(p.key, p.key), **p.params) for p in problems}
     errors['name'] = errors.pop('owner', '')
     other = [message for field, message in errors.items()
              if field not in ('title', 'description', 'name', 'goal_id') and message]
@@ -233,6 +234,10 @@ def _form(t: Translator, unit: Unit, goals: list[Goal], token: str, *, status: i
     return render(t, 'phone_form.html', title=t('phone.title', unit=unit.name), status=status,
                   extra_css=f'/p/{token}/goals.css', unit=unit, token=token, goals=choices, values=shown,
                   errors=field_errors, banner=banner, warning=warning, confirm=confirm, title_max=TITLE_MAX)
+
+
+#: the board's messages that the phone page says in its own words
+_PHONE_WORDS = {'error.title_empty': 'phone.title_empty'}
 
 
 def swatch_class(goal: Goal) -> str:

@@ -53,25 +53,32 @@ def attrs(element: E, values: Mapping[str, Any]) -> E:
 
 
 @contextmanager
-def frame(context: AppContext, title: str) -> Iterator[None]:
-    """Wrap a page: stylesheet, window title, and a main landmark around its content."""
+def frame(context: AppContext, title: str, *, wall: bool = False) -> Iterator[None]:
+    """Wrap a page: stylesheet, window title, and a main landmark around its content.
+
+    ``wall``: a page read on the wall from 3 m (the board, its history, the landing page): the body gets the class
+    ``wall``, which turns on the wall's type scale and 48 px targets in ``assets/board.css``; the leaders' and
+    admin pages keep desktop sizes.
+    """
     ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
     _on_screen_keyboard(context)
     ui.colors(primary=PRIMARY, negative='#b00020')  # contrast of at least 4.5:1 with white text (WCAG AA)
     ui.page_title(title)
-    ui.query('body').classes('board-body')
+    ui.query('body').classes('board-body wall' if wall else 'board-body')
     with ui.element('main').classes('w-full'):
         yield
 
 
 def _on_screen_keyboard(context: AppContext) -> None:
-    """The on-screen keyboard (assets/keyboard.js) with its labels in the screen's language."""
+    """The on-screen keyboard (assets/keyboard.js) with its labels in the screen's language, and the drafts of
+    open forms (assets/drafts.js)."""
     t = context.t
     labels = {key: t(f'keyboard.{key}') for key in ('show', 'close', 'shift', 'backspace', 'space')}
     # JSON inside a script element: every "<" escaped, so no text can end the element or open a comment
     data = json.dumps({'labels': labels}).replace('<', '\\u003c')
     ui.add_head_html(f'<script>window.boardKeyboard = {data};</script>'
-                     '<script src="/assets/keyboard.js" defer></script>')
+                     '<script src="/assets/keyboard.js" defer></script>'
+                     '<script src="/assets/drafts.js" defer></script>')
 
 
 class Heading(TextElement):

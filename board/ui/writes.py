@@ -64,7 +64,8 @@ def messages(t: Translator, problems: Iterable[Problem]) -> list[str]:
 
 
 def notify_problems(t: Translator, problems: Iterable[Problem]) -> None:
-    """Each problem as a notification: a refused rule as a warning, a failed write as an error."""
+    """Each problem as a notification: a refused rule as a warning, a failed write as an error. It stays until
+    someone taps *Lukk*: the person 3 m away must be able to read why."""
     for problem in problems:
         ui.notify(t(problem.key, **problem.params), type='negative' if problem == WRITE_FAILED else 'warning',
-                  multi_line=True)
+                  multi_line=True, timeout=0, close_button=t('action.close'))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Locator, Page
 
-__all__ = ['PHONE', 'card', 'column', 'scan', 'touch_drag']
+__all__ = ['PHONE', 'WALL_CHECK', 'card', 'column', 'scan', 'touch_drag', 'wall_offenders']
 
 PHONE = {'viewport': {'width': 393, 'height': 852}, 'has_touch': True, 'is_mobile': True, 'device_scale_factor': 2}
 
@@ -45,3 +46,13 @@ def touch_drag(page: Page, source: Locator, target: Locator) -> None:
         page.wait_for_timeout(30)
     cdp.send('Input.dispatchTouchEvent', {'type': 'touchEnd', 'touchPoints': []})
     cdp.detach()
+
+
+#: the check of wall_offenders: a JavaScript function of {minText, minTitle, minTarget} returning the offenders
+WALL_CHECK = '\n'.join(line for line in (Path(__file__).parent / 'wall_check.js').read_text().splitlines()
+                       if not line.startswith('//'))
+
+
+def wall_offenders(page: Page) -> list[str]:
+    """Text under 22 px (card titles under 30 px) and targets under 48 px, as the page shows them now."""
+    return page.evaluate(WALL_CHECK, {'minText': 22, 'minTitle': 30, 'minTarget': 48})

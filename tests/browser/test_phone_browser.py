@@ -29,11 +29,11 @@ def test_scan_the_wall_code_send_from_a_phone_and_see_it_on_the_open_board(runni
     phone = new_page(**PHONE)
     phone.goto(url)
     expect(phone.get_by_role('heading', name='Del en idé med Avdeling A')).to_be_visible()
-    phone.get_by_label('Idéen din (må fylles ut)').tap()
-    phone.get_by_label('Idéen din (må fylles ut)').fill('Varme tepper til nattevakta')
+    phone.get_by_label('Ideen din (må fylles ut)').tap()
+    phone.get_by_label('Ideen din (må fylles ut)').fill('Varme tepper til nattevakta')
     phone.get_by_label('Trivsel').check()
-    phone.get_by_role('button', name='Send idéen').tap()
-    expect(phone.get_by_role('heading', name='Takk! Idéen er sendt.')).to_be_visible()
+    phone.get_by_role('button', name='Send ideen').tap()
+    expect(phone.get_by_role('heading', name='Takk! Ideen er sendt.')).to_be_visible()
 
     new_card = wall.locator('[data-column=ideas] .board-card', has_text='Varme tepper til nattevakta')
     expect(new_card).to_be_visible(timeout=5000)
@@ -60,24 +60,24 @@ def test_the_phone_page_fits_360_pixels_and_passes_axe_in_every_state(running_hu
     phone = new_page(**PHONE | {'viewport': {'width': 360, 'height': 740}})
     phone.goto(url)
     states = {'form': None}
-    phone.get_by_role('button', name='Send idéen').click()  # empty title: the error state
-    expect(phone.get_by_text('Skriv en tittel')).to_be_visible()
+    phone.get_by_role('button', name='Send ideen').click()  # empty title: the error state
+    expect(phone.get_by_text('Skriv ideen din først')).to_be_visible()
     states['errors'] = None
     for state in states:
         if state == 'form':
             phone.goto(url)
         else:
-            phone.get_by_role('button', name='Send idéen').click()
+            phone.get_by_role('button', name='Send ideen').click()
         assert phone.evaluate('document.documentElement.scrollWidth') <= 360, state
         assert serious_violations(phone) == [], state
-    phone.get_by_label('Idéen din (må fylles ut)').fill('Ring meg på 912 34 567')
-    phone.get_by_role('button', name='Send idéen').click()
+    phone.get_by_label('Ideen din (må fylles ut)').fill('Ring meg på 912 34 567')
+    phone.get_by_role('button', name='Send ideen').click()
     expect(phone.get_by_role('heading', name='Ser ut som personopplysninger')).to_be_visible()
     assert serious_violations(phone) == []
     expect(phone.get_by_role('button', name='Send likevel')).to_be_visible()
-    phone.get_by_label('Idéen din (må fylles ut)').fill('Ring vaktrommet i stedet')
-    phone.get_by_role('button', name='Send idéen').click()  # the number is gone: the plain send takes it
-    expect(phone.get_by_role('heading', name='Takk! Idéen er sendt.')).to_be_visible()
+    phone.get_by_label('Ideen din (må fylles ut)').fill('Ring vaktrommet i stedet')
+    phone.get_by_role('button', name='Send ideen').click()  # the number is gone: the plain send takes it
+    expect(phone.get_by_role('heading', name='Takk! Ideen er sendt.')).to_be_visible()
     assert serious_violations(phone) == []
     assert phone.evaluate('document.documentElement.scrollWidth') <= 360
 

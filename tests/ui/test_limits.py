@@ -88,7 +88,7 @@ async def test_a_flood_rotating_cookies_never_blocks_a_new_phone_at_the_unit(hub
     async with from_address(hub, '198.51.100.23') as genuine:
         await genuine.get(url)
         response = await genuine.post(url, data={'title': 'Bedre rutine for vaktbytte'}, follow_redirects=True)
-        assert response.status_code == 200 and 'Idéen er sendt' in response.text
+        assert response.status_code == 200 and 'Ideen er sendt' in response.text
     assert 'Bedre rutine for vaktbytte' in {c.title for c in hub.store.cards(UNIT)}
 
 

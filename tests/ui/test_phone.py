@@ -113,7 +113,7 @@ def test_the_form_shows_the_unit_its_goals_and_the_confidentiality_reminder_only
     assert response.status_code == 200
     page = text_of(response)
     for expected in ('Del en idé med Avdeling A', 'Kortere ventetid', 'Trivsel', 'Taushetsplikt',
-                     'Navnet ditt (valgfritt)', 'Send idéen'):
+                     'Navnet ditt (valgfritt)', 'Send ideen'):
         assert expected in page
     assert 'Hemmelig kort på tavla' not in page
     assert '<script' not in response.text
@@ -129,7 +129,7 @@ def test_an_idea_is_stored_as_from_a_phone_and_thanked_for(phone_client: Phone):
                                  goal_id='trivsel', quick_win='1', name='Aisha')
     assert response.status_code == 303
     thanks = phone_client.client.get(response.headers['location'])
-    assert 'Takk! Idéen er sendt.' in text_of(thanks)
+    assert 'Takk! Ideen er sendt.' in text_of(thanks)
     assert 'Send en idé til' in text_of(thanks)
     [card] = phone_client.store.cards(UNIT)
     assert (card.title, card.description, card.goal_id, card.quick_win) == \
@@ -143,7 +143,7 @@ def test_anonymous_is_the_default(phone_client: Phone):
 
 
 @pytest.mark.parametrize(('form', 'message'), [
-    ({'title': ''}, 'Skriv en tittel'),
+    ({'title': ''}, 'Skriv ideen din først'),
     ({'title': 'x' * 201}, 'Tittelen er for lang (201 tegn)'),
     ({'title': 'ok', 'description': 'y' * 4001}, 'Beskrivelsen er for lang (4001 tegn)'),
     ({'title': 'ok', 'name': 'n' * 81}, 'Navnet er for langt'),
@@ -156,7 +156,8 @@ def test_bad_input_is_explained_and_the_text_is_kept(phone_client: Phone, form, 
     assert response.status_code == 422
     page = text_of(response)
     assert message in page
-    assert 'Idéen er ikke sendt ennå' in page
+    assert 'Ideen er ikke sendt ennå' in page
+    assert 'Kortet' not in page  # staff words: on the phone it is an idea, not a card
     if form['description'] == 'Behold <denne> teksten':
         assert 'Behold &lt;denne&gt; teksten' in response.text
     assert phone_client.store.cards(UNIT) == []
