@@ -56,29 +56,29 @@ GOALS: dict[str, list[tuple[str, str, str, GoalStatus, Target | None]]] = {
     'solsiden-avd-1': [
         ('Mer tid hos beboerne', '#0072B2', 'favorite', GoalStatus.ON_TRACK,
          Target(unit='min/dag', current=42, target=60)),
-        ('Færre fall', '#D55E00', 'health_and_safety', GoalStatus.AT_RISK,
+        ('Færre fall', '#AA4499', 'health_and_safety', GoalStatus.AT_RISK,
          Target(unit='fall/mnd', current=5, target=2)),
-        ('Trygg legemiddelhåndtering', '#009E73', 'medication', GoalStatus.OFF_TRACK, None),
+        ('Trygg legemiddelhåndtering', '#332288', 'medication', GoalStatus.OFF_TRACK, None),
     ],
     'solsiden-avd-2': [
-        ('Godt måltid', '#E69F00', 'restaurant', GoalStatus.ON_TRACK, None),
+        ('Godt måltid', '#6B7280', 'restaurant', GoalStatus.ON_TRACK, None),
         ('Lavere sykefravær', '#CC79A7', 'groups', GoalStatus.AT_RISK, Target(unit='%', current=9.4, target=7)),
     ],
     'hjemmetjenesten-nord': [
         ('Kortere kjøretid', '#0072B2', 'directions_car', GoalStatus.OFF_TRACK,
          Target(unit='t/uke', current=61, target=50)),
-        ('Riktig dokumentasjon', '#009E73', 'description', GoalStatus.ON_TRACK, None),
+        ('Riktig dokumentasjon', '#332288', 'description', GoalStatus.ON_TRACK, None),
     ],
     'bakken-skole': [
         ('Ro i klasserommet', '#56B4E9', 'school', GoalStatus.AT_RISK, None),
         ('Mer tid til elevene', '#0072B2', 'schedule', GoalStatus.ON_TRACK, Target(unit='t/uke', current=3, target=5)),
     ],
     'tusenfryd-barnehage': [
-        ('Gode overganger', '#009E73', 'child_care', GoalStatus.ON_TRACK, None),
-        ('Ryddig garderobe (5S)', '#E69F00', 'checkroom', GoalStatus.OFF_TRACK, None),
+        ('Gode overganger', '#332288', 'child_care', GoalStatus.ON_TRACK, None),
+        ('Ryddig garderobe (5S)', '#6B7280', 'checkroom', GoalStatus.OFF_TRACK, None),
     ],
     'nav-kontoret': [
-        ('Ventetid under 2 dager', '#D55E00', 'hourglass_bottom', GoalStatus.AT_RISK,
+        ('Ventetid under 2 dager', '#AA4499', 'hourglass_bottom', GoalStatus.AT_RISK,
          Target(unit='dager', current=3.1, target=2)),
         ('Flere i arbeid', '#0072B2', 'work', GoalStatus.ON_TRACK, None),
     ],

@@ -85,7 +85,8 @@ class CardView(ui.element):
         if card.answer == Answer.PARKED and card.column == Column.IDEAS:
             _meta_item('local_parking', t('card.parked')).classes('parked-badge')
         if card.gain is not None and card.column != Column.IDEAS:
-            fte = t('gain.badge', fte=t.number(card.gain.fte(self._full_time_week), 2))
+            fte = t('gain.badge_realised' if card.gain.realised else 'gain.badge',
+                    fte=t.number(card.gain.fte(self._full_time_week), 2))
             _meta_item('verified' if card.gain.realised else 'savings', fte).classes(
                 'gain-badge realised' if card.gain.realised else 'gain-badge')
 

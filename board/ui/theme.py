@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: colour-blind-safe goal colours (Okabe-Ito), each with an icon so colour is never the only signal
-GOAL_PALETTE = ('#0072B2', '#009E73', '#D55E00', '#CC79A7', '#E69F00', '#56B4E9', '#000000')
+#: the goals' colours: told apart with colour-blind eyes (Okabe-Ito and Paul Tol's palettes), and none of them red,
+#: amber or green, which on the board mean a goal's status and an overdue date only
+GOAL_PALETTE = ('#0072B2', '#56B4E9', '#332288', '#AA4499', '#CC79A7', '#6B7280', '#000000')
 
 PRIMARY = '#1d4ed8'
 

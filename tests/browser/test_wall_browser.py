@@ -40,10 +40,15 @@ def test_the_board_its_card_form_and_each_meeting_step_are_readable_and_big_enou
     expect(page.locator('.card-dialog')).to_be_visible()
     page.wait_for_timeout(400)
     assert_readable(page, 'card form')
+    page.get_by_role('button', name='Logg').tap()
+    expect(page.locator('.q-dialog', has_text='Logg –')).to_be_visible()
+    page.wait_for_timeout(300)
+    assert_readable(page, 'card log')
+    page.locator('.q-dialog', has_text='Logg –').get_by_role('button', name='Lukk').tap()
     page.get_by_role('button', name='Avbryt').tap()
     expect(page.locator('.card-dialog')).to_have_count(0)
     page.get_by_role('button', name='Tavlemøte').tap()
-    for step in ('1. Nye ideer', '2. Pågår', '3. Ferdig', '4. Ros'):
+    for step in ('1. Mål', '2. Nye ideer', '3. Parkerte ideer', '4. Pågår', '5. Ferdig', '6. Ros'):
         page.get_by_role('tab', name=step).tap()
         page.wait_for_timeout(400)
         assert_readable(page, f'meeting step {step}')
@@ -152,7 +157,7 @@ def test_the_wall_pages_speak_norwegian(running_hub: RunningHub, new_page):
     page.reload()
     expect(page.locator('h1')).to_be_visible()
     page.get_by_role('button', name='Tavlemøte').tap()
-    expect(page.get_by_role('tab', name='1. Nye ideer')).to_be_visible()
+    expect(page.get_by_role('tab', name='2. Nye ideer')).to_be_visible()
     seen['meeting'] = english_and_points(page)
     for name, path in (('history', f'/units/{UNIT}/historikk'), ('login', '/login')):
         page.goto(f'{running_hub.url}{path}')

@@ -125,7 +125,7 @@ async def test_a_leader_creates_and_edits_a_goal(hub: Hub):
     user.find(marker='goal-save').click()
     await user.should_see('Skriv et navn.')  # refused: nothing saved
     user.find(marker='goal-name').type('Færre avbrytelser')
-    user.find(marker='goal-colour').elements.pop().value = '#D55E00'
+    user.find(marker='goal-colour').elements.pop().value = '#AA4499'
     user.find(marker='goal-status').elements.pop().value = 'at_risk'
     user.find(marker='goal-target-unit').type('per vakt')
     user.find(marker='goal-current').elements.pop().value = 12
@@ -134,7 +134,7 @@ async def test_a_leader_creates_and_edits_a_goal(hub: Hub):
     await eventually(lambda: len(hub.store.goals(UNIT)) == 3)
     goal = hub.store.goals(UNIT)[-1]
     assert (goal.name, goal.colour, goal.status.value, goal.target.current, goal.target.target) == (  # type: ignore
-        'Færre avbrytelser', '#D55E00', 'at_risk', 12, 5)
+        'Færre avbrytelser', '#AA4499', 'at_risk', 12, 5)
     wall = hub.new_user()
     await wall.open(f'/units/{UNIT}')
     await wall.should_see('Færre avbrytelser')  # on the wall, without login
