@@ -159,7 +159,7 @@ class CardDialog:
             with ui.row().classes('w-full justify-between pt-2'):
                 with ui.row().classes('gap-3'):
                     self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
-                    self.delete_button.props('flat no-caps color=negative').classes('touch-button') \
+                    self.delete_button.props('flat no-caps color=grey-9').classes('touch-button') \
                         .mark('dialog-delete')
                     self.root_cause_button = ui.button(t('root_cause.open'), icon='account_tree',
                                                        on_click=self._open_root_causes)
@@ -241,7 +241,7 @@ class CardDialog:
                 ui.button(t('action.cancel'), on_click=lambda: confirm.submit(False)).props('flat no-caps') \
                     .classes('touch-button')
                 ui.button(t('action.delete_confirm'), icon='delete', on_click=lambda: confirm.submit(True)) \
-                    .props('color=negative').classes('touch-button').mark('confirm-delete')
+                    .props('color=grey-9').classes('touch-button').mark('confirm-delete')
         if await confirm:
             await self._on_delete(card.id)
             self.dialog.close()

@@ -321,7 +321,8 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
                 ui.echart({
                     'animation': False,
                     'tooltip': {'trigger': 'axis', ':valueFormatter': NORWEGIAN_NUMBER},
-                    'legend': {'data': [t('gains.identified'), t('gains.realised')]},
+                    'legend': {'data': [t('gains.identified'), t('gains.realised')], 'top': 0},
+                    'grid': {'top': 48, 'bottom': 64},
                     # every quarter named (ECharts would skip every other one), Norwegian numbers on the axis
                     # and in the tooltip, and no status colour: identified blue, realised indigo
                     'xAxis': {'type': 'category', 'data': [str(q) for q, _ in quarters],

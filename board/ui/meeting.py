@@ -93,7 +93,7 @@ class MeetingMode:
                     self.present_label = ui.label('0').classes('meeting-present').mark('present')
                     attrs(ui.button(icon='add', on_click=lambda: self._count(1)).props('round size=xl'),
                           {'aria-label': t('meeting.more')}).mark('present-plus')
-                ui.button(t('meeting.end'), icon='stop_circle', on_click=self.end).props('color=negative size=lg') \
+                ui.button(t('meeting.end'), icon='stop_circle', on_click=self.end).props('color=grey-9 size=lg') \
                     .classes('touch-button').mark('end-meeting')
             # the goals stay in view through the whole meeting, as on the board
             self.goal_strip = attrs(ui.row().classes('goal-strip meeting-goals w-full'),
@@ -219,11 +219,11 @@ class MeetingMode:
         self.answer_area = ui.column().classes('w-full gap-3')
         with ui.element('div').classes('meeting-actions'):
             ui.button(t('meeting.accept'), icon='play_arrow', on_click=lambda: self._accept_form(card)) \
-                .props('size=xl no-caps color=positive').classes('meeting-action').mark('accept')
+                .props('size=xl no-caps').classes('meeting-action').mark('accept')
             ui.button(t('meeting.park'), icon='local_parking', on_click=lambda: self._park(card)) \
                 .props('size=xl no-caps').classes('meeting-action').mark('park')
             ui.button(t('meeting.decline'), icon='block', on_click=lambda: self._decline_form(card)) \
-                .props('size=xl no-caps color=negative outline').classes('meeting-action').mark('decline')
+                .props('size=xl no-caps color=grey-9 outline').classes('meeting-action').mark('decline')
             ui.button(t('meeting.skip'), icon='skip_next', on_click=lambda: self._skip(card)) \
                 .props('size=xl no-caps flat').classes('meeting-action').mark('skip')
 
@@ -266,7 +266,7 @@ class MeetingMode:
                 self.answered.add(card.id)
                 self.show(self.step)
 
-            ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=positive') \
+            ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl') \
                 .classes('touch-button').mark('accept-confirm')
 
     async def _park(self, card: Card) -> None:
@@ -289,7 +289,7 @@ class MeetingMode:
                     self.answered.add(card.id)
                     self.show(self.step)
 
-            ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=negative') \
+            ui.button(t('meeting.confirm'), icon='check', on_click=confirm).props('size=xl color=grey-9') \
                 .classes('touch-button').mark('decline-confirm')
 
     # --- 3. parked ideas, back after parked_review_weeks ---
@@ -337,7 +337,7 @@ class MeetingMode:
                               on_change=lambda e, c=card: self._stage(c, PdcaStage(e.value))) \
                         .props('no-caps size=lg').mark(f'pdca-{card.id}')
                     ui.button(t('meeting.mark_done'), icon='done_all', on_click=lambda c=card: self._finish(c)) \
-                        .props('size=lg no-caps color=positive').classes('touch-button').mark(f'finish-{card.id}')
+                        .props('size=lg no-caps').classes('touch-button').mark(f'finish-{card.id}')
         ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('done')) \
             .props('size=xl flat').classes('touch-button')
 
@@ -457,7 +457,7 @@ class MeetingMode:
                 ui.button(t('meeting.summary_back'), on_click=lambda: confirm.submit(False)) \
                     .props('flat no-caps size=lg').classes('touch-button').mark('summary-back')
                 ui.button(t('meeting.summary_save'), icon='check', on_click=lambda: confirm.submit(True)) \
-                    .props('no-caps size=lg color=positive').classes('touch-button').mark('summary-save')
+                    .props('no-caps size=lg').classes('touch-button').mark('summary-save')
         confirmed = await confirm
         confirm.delete()
         if confirmed:
