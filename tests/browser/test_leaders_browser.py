@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from bench.hubprocess import RunningHub
 
+from ..factories import UNIT
 from .conftest import LEADER_PASSWORD, CspWatch
 
 pytestmark = pytest.mark.browser
@@ -76,3 +77,27 @@ def test_admin_page_needs_an_admin(running_hub: RunningHub, new_page) -> None:
     other.get_by_role('button', name='Lag paringskode').click()
     expect(other.locator('.pairing-code')).to_contain_text('Paringskode for')
     assert csp.violations() == []
+
+
+def test_the_leaders_and_admin_pages_speak_norwegian(running_hub: RunningHub, new_page) -> None:
+    """No English UI word and no decimal point on the leaders' pages and each tab of the admin page (issue 14)."""
+    from .test_wall_browser import english_and_points
+
+    page = new_page(viewport={'width': 1440, 'height': 900}, locale='nb-NO')
+    log_in(page, running_hub, 'leder')
+    seen = {}
+    for name, path in (('overview', '/leder'), ('unit', f'/leder/enheter/{UNIT}'), ('gains', '/leder/gevinster')):
+        page.goto(f'{running_hub.url}{path}')
+        expect(page.locator('h1').first).to_be_visible()
+        page.wait_for_timeout(800)  # the chart draws its axis
+        seen[name] = english_and_points(page)
+    admin = new_page(viewport={'width': 1440, 'height': 900}, locale='nb-NO')
+    log_in(admin, running_hub, 'it', '/admin')
+    tabs = admin.get_by_role('tab')
+    expect(tabs.first).to_be_visible()
+    for index in range(tabs.count()):
+        tab = tabs.nth(index)
+        tab.click()
+        admin.wait_for_timeout(300)
+        seen[f'admin: {tab.inner_text().strip()}'] = english_and_points(admin)
+    assert {where: found for where, found in seen.items() if found} == {}

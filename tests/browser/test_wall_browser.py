@@ -172,6 +172,7 @@ def test_the_wall_pages_speak_norwegian(running_hub: RunningHub, new_page):
 
 def test_buttons_are_in_sentence_case(running_hub: RunningHub, new_page):
     page = open_wall(new_page, running_hub, VIEWPORTS[0])
-    transforms = page.evaluate('[...document.querySelectorAll(".q-btn")].map(b => getComputedStyle(b).textTransform)')
+    transforms = page.evaluate('[...document.querySelectorAll(".q-btn, .q-tab")]'
+                               '.map(b => getComputedStyle(b).textTransform)')
     assert transforms and set(transforms) == {'none'}
     assert page.locator('[data-icon=fiber_new]').count() == 0
