@@ -314,6 +314,8 @@ class BoardScreen:
             self.open_new(columns[name])
         elif name in self.cards:
             self.open_card(name)
+        elif name.startswith('why/') and name[4:] in self.cards:  # a root-cause analysis being written
+            self._open_root_causes(self.cards[name[4:]])
         else:  # the card has left the board meanwhile: its draft has nowhere to go
             client.run_javascript(f'window.boardDrafts.clear({json.dumps(key)})')
 
@@ -365,7 +367,8 @@ class BoardScreen:
     def _open_root_causes(self, card: Card) -> None:
         if self.root_causes is None:
             with self.root:
-                self.root_causes = RootCauseDialog(t=self.t, on_save=self.save_root_causes)
+                self.root_causes = RootCauseDialog(t=self.t, on_save=self.save_root_causes,
+                                                   draft_prefix=f'{self.unit.id}/')
         self.root_causes.open(self.cards.get(card.id, card))
 
     async def save_root_causes(self, card_id: str, problem: str, whys: list[str],

@@ -10,6 +10,7 @@ markup.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
@@ -38,9 +39,12 @@ SKELETON = (
 
 class RootCauseDialog:
 
-    def __init__(self, *, t: Translator, on_save: SaveRootCauses) -> None:
+    def __init__(self, *, t: Translator, on_save: SaveRootCauses, draft_prefix: str = '') -> None:
+        """``draft_prefix``: the start of this board's drafts in the browser (``assets/drafts.js``): what is typed
+        here survives a lost connection or a reload until it is saved or cancelled."""
         self._t = t
         self._on_save = on_save
+        self._draft_prefix = draft_prefix
         self._card_id = ''
         self._title = ''
         self._build()
@@ -48,27 +52,29 @@ class RootCauseDialog:
     def _build(self) -> None:
         t = self._t
         with ui.dialog().props('persistent') as self.dialog, \
-                ui.card().classes('card-dialog root-cause-dialog gap-3'):
+                ui.card().classes('card-dialog root-cause-dialog gap-3') as self.form:
             self.heading = ui.label().classes('text-2xl font-bold').props('role=heading aria-level=2') \
                 .style('overflow-wrap: anywhere')
             self.problem = attrs(ui.input(t('root_cause.problem')).props('outlined'),
-                                 {'maxlength': SHORT_TEXT_MAX}).classes('w-full text-xl').mark('problem')
+                                 {'maxlength': SHORT_TEXT_MAX, 'data-draft-field': 'problem'}) \
+                .classes('w-full text-xl').mark('problem')
             self.problem.on_value_change(self._show_head)
-            with ui.tabs().classes('w-full') as tabs:
+            with ui.tabs().classes('w-full').on_value_change(lambda: self._draft_call('restore')) as tabs:
                 whys_tab = ui.tab(t('root_cause.whys')).mark('tab-whys')
                 fishbone_tab = ui.tab(t('root_cause.fishbone')).mark('tab-fishbone')
             with ui.tab_panels(tabs, value=whys_tab).classes('w-full'):
                 with ui.tab_panel(whys_tab).classes('gap-2'):
                     ui.label(t('root_cause.whys_help')).classes('text-lg')
                     self.whys = [attrs(ui.input(t('root_cause.why', number=n + 1)).props('outlined'),
-                                       {'maxlength': SHORT_TEXT_MAX * 2}).classes('w-full text-lg')
+                                       {'maxlength': SHORT_TEXT_MAX * 2, 'data-draft-field': f'why-{n + 1}'})
+                                 .classes('w-full text-lg')
                                  .mark(f'why-{n + 1}') for n in range(WHY_MAX)]
                 with ui.tab_panel(fishbone_tab).classes('gap-2'):
                     ui.label(t('root_cause.fishbone_help')).classes('text-lg')
                     self._build_fishbone()
             self.error = ui.label().classes('field-error').props('role=alert')
             with ui.row().classes('w-full justify-end gap-3'):
-                ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat no-caps') \
+                ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
                     .classes('touch-button')
                 ui.button(t('action.save'), icon='check', on_click=self._save).props('no-caps') \
                     .classes('touch-button').mark('root-cause-save')
@@ -95,8 +101,9 @@ class RootCauseDialog:
         self.causes: dict[FishboneHeading, ui.textarea] = {}
         with ui.element('div').classes('w-full'):
             for heading in FishboneHeading:
-                area = ui.textarea(t('root_cause.causes_of', heading=t(f'fishbone.{heading.value}'))) \
-                    .props('outlined autogrow').classes('w-full text-lg').mark(f'cause-{heading.value}')
+                area = attrs(ui.textarea(t('root_cause.causes_of', heading=t(f'fishbone.{heading.value}')))
+                             .props('outlined autogrow'), {'data-draft-field': f'cause-{heading.value}'}) \
+                    .classes('w-full text-lg').mark(f'cause-{heading.value}')
                 area.on_value_change(lambda h=heading: self._show_bone(h))
                 self.causes[heading] = area
 
@@ -113,7 +120,23 @@ class RootCauseDialog:
         self._show_head()
         self._edit(FishboneHeading.METHOD)
         self.error.text = ''
+        attrs(self.form, {'data-draft-key': self.draft_key})
         self.dialog.open()
+        self._draft_call('restore')
+
+    @property
+    def draft_key(self) -> str:
+        """This analysis's draft in the browser: ``<unit>/why/<card id>``."""
+        return f'{self._draft_prefix}why/{self._card_id}'
+
+    def _draft_call(self, function: str) -> None:
+        if self._card_id:  # the key is JSON, so it is one JavaScript string whatever it holds
+            self.dialog.client.run_javascript(
+                f'window.boardDrafts && window.boardDrafts.{function}({json.dumps(self.draft_key)})')
+
+    def _cancel(self) -> None:
+        self._draft_call('clear')
+        self.dialog.close()
 
     def _edit(self, heading: FishboneHeading) -> None:
         """A tap on a bone: its causes open for editing (the others are drawn on their bones)."""
@@ -143,4 +166,5 @@ class RootCauseDialog:
         if problems:
             self.error.text = ' '.join(self._t(p.key, **p.params) for p in problems)
             return
+        self._draft_call('clear')
         self.dialog.close()

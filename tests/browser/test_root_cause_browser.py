@@ -40,3 +40,26 @@ def test_the_fishbone_is_drawn_and_a_tap_on_a_bone_writes_its_causes(running_hub
     page.locator('.root-cause-dialog').get_by_role('button', name='Lagre').tap()
     expect(page.locator('.root-cause-dialog')).to_be_hidden()
     expect(card(page, 'Medisinene gis for sent')).to_contain_text('Årsaksanalyse')
+
+
+def test_what_is_typed_in_the_analysis_survives_a_reload(running_hub: RunningHub, new_page):
+    phone_idea(running_hub, 'Vaskerommet er alltid fullt')
+    page = new_page()
+    page.goto(running_hub.board_url(UNIT))
+    card(page, 'Vaskerommet er alltid fullt').locator('.card-title').click()
+    page.get_by_role('button', name='5 x hvorfor / fiskebein').click()
+    page.get_by_label('Problemet').fill('Tøyet blir liggende i maskinene over natta')
+    page.get_by_label('Hvorfor? (1)').fill('Ingen tømmer dem på kveldsvakta')
+    page.wait_for_timeout(300)
+    page.reload()  # a stray reload, or the screen lost its connection for longer than the page waits
+    dialog = page.locator('.root-cause-dialog')
+    expect(dialog).to_be_visible(timeout=15000)  # the analysis that was being written opens again
+    expect(page.get_by_label('Problemet')).to_have_value('Tøyet blir liggende i maskinene over natta')
+    expect(page.get_by_label('Hvorfor? (1)')).to_have_value('Ingen tømmer dem på kveldsvakta')
+    if page.locator('.osk').is_visible():
+        page.locator('.osk [data-key=close]').tap()
+    dialog.get_by_role('button', name='Avbryt').click()  # cancelled: the draft goes
+    page.reload()
+    expect(page.locator('h1')).to_be_visible()
+    page.wait_for_timeout(1500)
+    expect(dialog).to_be_hidden()
