@@ -13,6 +13,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +184,29 @@ def test_a_card_moved_to_ideas_on_the_hub_while_the_wall_sets_its_stage_stays_a_
     assert comparable(hub.version(card.id)) == comparable(wall.version(card.id))
     for node in (hub, wall):
         node.store.close()
+
+
+@pytest.mark.xfail(strict=True, reason='known defect: normalising after a merge drops a value whose stamp stays; '
+                                       'the fix keeps rule-suppressed values with their stamps (see the test)')
+def test_a_stale_state_arriving_after_a_move_away_and_back_still_converges(tmp_path):
+    """Found by the property test above (rarely): the hub parks an idea while a wall screen, apart, moves it to
+    Pågår and back. The hub merges the wall's states in order (clearing the answer on Pågår, keeping its stamp);
+    the wall then gets the hub's older state (a long-poll answer in flight) and keeps the answer: the same stamp,
+    different values. In real sync the wall's next pull brings the hub's current card and the tie between equal
+    stamps is decided the same way on both sides, which settles this case; the property (any delivery order of
+    any states) does not hold, though. The fix: keep a rule-suppressed value ("held") with its stamp and
+    normalise only the view, so every node computes normalise(last-writer-wins of raw values), whatever the
+    order (it needs a card field older releases pass over, as the problem statement's own stamp does)."""
+    ticks = itertools.count(step=7)
+    hub, wall = (Node(tmp_path / n, n, 0, ticks) for n in ('hub', 'kioska'))
+    card = hub.store.create_card(UNIT, CardFields(title='Kaffekrok for pårørende'))
+    wall.store.merge_cards(UNIT, [card])
+    parked = hub.apply(card.id, 'answer', Answer.PARKED)
+    hub.store.merge_cards(UNIT, [wall.apply(card.id, 'move', Column.DOING)])
+    hub.store.merge_cards(UNIT, [wall.apply(card.id, 'move', Column.IDEAS)])
+    wall.store.merge_cards(UNIT, [parked])  # the hub's older state, late
+    try:
+        assert comparable(hub.version(card.id)) == comparable(wall.version(card.id))
+    finally:
+        for node in (hub, wall):
+            node.store.close()
