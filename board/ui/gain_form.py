@@ -213,5 +213,5 @@ class GainForm:
 
 
 def _pressed(button: ui.button, pressed: bool) -> None:
-    button.props(f'aria-pressed={"true" if pressed else "false"}')
+    button.props['aria-pressed'] = 'true' if pressed else 'false'
     button.props(remove='outline' if pressed else None, add=None if pressed else 'outline')

@@ -85,8 +85,8 @@ class RootCauseDialog:
         self.bone_buttons: dict[FishboneHeading, ui.button] = {}
         with ui.element('div').classes('fishbone-diagram').mark('fishbone-diagram'):
             ui.html(SKELETON).classes('fishbone-drawing')  # a constant drawing: lines only, no stored text
-            for row, headings in (('upper', UPPER), ('lower', LOWER)):
-                with ui.element('div').classes(f'fishbone-row fishbone-{row}'):
+            for row, headings in (('fishbone-row fishbone-upper', UPPER), ('fishbone-row fishbone-lower', LOWER)):
+                with ui.element('div').classes(row):
                     for heading in headings:
                         button = attrs(ui.button(on_click=lambda h=heading: self._edit(h))
                                        .props('flat no-caps color=grey-10').classes('fishbone-bone'),
@@ -145,7 +145,7 @@ class RootCauseDialog:
         for other, button in self.bone_buttons.items():
             editing = other == heading
             button.classes(add='fishbone-editing' if editing else None, remove=None if editing else 'fishbone-editing')
-            button.props(f'aria-pressed={"true" if editing else "false"}')
+            button.props['aria-pressed'] = 'true' if editing else 'false'
 
     def _show_bone(self, heading: FishboneHeading) -> None:
         bone = self.bones[heading]
