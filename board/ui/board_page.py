@@ -37,7 +37,7 @@ from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChan
 from ..store.acting import acting_from, address_source, wall_source
 from .card_dialog import CardDialog
 from .card_log import CardLogDialog
-from .card_view import CardView, GoalChip
+from .card_view import CardView, GoalChip, show_goal
 from .date_field import next_meeting_day
 from .landing import unknown_unit
 from .live import LiveChanges
@@ -494,12 +494,7 @@ class BoardScreen:
         self.goals[goal.id] = goal
         if self.meeting is not None:
             self.meeting.goal_changed(goal)
-        chip = self.chips.get(goal.id)
-        if chip is None:
-            with self.goal_strip:
-                self.chips[goal.id] = GoalChip(goal, t=self.t)
-        else:
-            chip.show(goal)
+        show_goal(self.goal_strip, self.chips, goal, t=self.t)
         for card in self.cards.values():
             if card.goal_id == goal.id:
                 self.views[card.id].show(card, goal, self.today)

@@ -118,6 +118,16 @@ class GoalChip(ui.row):
                            unit=goal.target.unit))
 
 
+def show_goal(strip: ui.element, chips: dict[str, GoalChip], goal: Goal, *, t: Translator) -> None:
+    """A goal changed: its chip in ``strip`` shows it, or a new chip is added for a new goal."""
+    chip = chips.get(goal.id)
+    if chip is None:
+        with strip:
+            chips[goal.id] = GoalChip(goal, t=t)
+    else:
+        chip.show(goal)
+
+
 def _meta_item(icon: str, text: str) -> ui.label:
     """One element: the text, with the icon drawn before it by the stylesheet (``data-icon``)."""
     return attrs(ui.label(text).classes('meta-item'), {'data-icon': icon})

@@ -41,7 +41,7 @@ from ..domain import (
     validate_card_fields,
     week_start,
 )
-from .card_view import GoalChip
+from .card_view import GoalChip, show_goal
 from .date_field import DateField, next_meeting_day
 from .gain_form import GainForm
 from .theme import Heading, attrs
@@ -139,12 +139,7 @@ class MeetingMode:
 
     def goal_changed(self, goal: Goal) -> None:
         """A goal changed (here, on another screen, by a leader): its chip in the meeting's strip shows it."""
-        chip = self.goal_chips.get(goal.id)
-        if chip is None:
-            with self.goal_strip:
-                self.goal_chips[goal.id] = GoalChip(goal, t=self.t)
-        else:
-            chip.show(goal)
+        show_goal(self.goal_strip, self.goal_chips, goal, t=self.t)
 
     def _decided(self, text: str) -> None:
         self.decisions.append(text)
