@@ -5,6 +5,7 @@ Written once into an empty data folder; a second run finds it and keeps what peo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import secrets
@@ -18,16 +19,17 @@ from .domain import (
     Card,
     CardFields,
     Column,
+    Direction,
     Gain,
     GainCategory,
     GainStatus,
     Goal,
     GoalStatus,
+    Measure,
     Meeting,
     Origin,
     PdcaStage,
     ServiceArea,
-    Target,
     Unit,
 )
 from .ordering import keys_after
@@ -51,27 +53,35 @@ UNITS = [
     Unit(id='teknisk-drift', name='Teknisk drift', service_area_id='teknisk'),
 ]
 
-# (name, colour, icon, status, target) per unit; colours from the colour-blind-safe palette
-GOALS: dict[str, list[tuple[str, str, str, GoalStatus, Target | None]]] = {
+
+
+def _measure(unit: str, baseline: float, target: float) -> Measure:
+    """A demo goal's measure: from its baseline towards its target, never below zero (a share: at most 100)."""
+    return Measure(unit=unit, better=Direction.DOWN if target < baseline else Direction.UP, target=target,
+                   baseline=baseline, lowest=0, highest=100 if unit == '%' else None)
+
+
+# (name, colour, icon, status, measure) per unit; colours from the colour-blind-safe palette
+GOALS: dict[str, list[tuple[str, str, str, GoalStatus, Measure | None]]] = {
     'solsiden-avd-1': [
         ('Mer tid hos beboerne', '#0072B2', 'favorite', GoalStatus.ON_TRACK,
-         Target(unit='min/dag', current=42, target=60)),
+         _measure('min/dag', 42, 60)),
         ('Færre fall', '#AA4499', 'health_and_safety', GoalStatus.AT_RISK,
-         Target(unit='fall/mnd', current=5, target=2)),
+         _measure('fall/mnd', 5, 2)),
         ('Trygg legemiddelhåndtering', '#332288', 'medication', GoalStatus.OFF_TRACK, None),
     ],
     'solsiden-avd-2': [
         ('Godt måltid', '#6B7280', 'restaurant', GoalStatus.ON_TRACK, None),
-        ('Lavere sykefravær', '#CC79A7', 'groups', GoalStatus.AT_RISK, Target(unit='%', current=9.4, target=7)),
+        ('Lavere sykefravær', '#CC79A7', 'groups', GoalStatus.AT_RISK, _measure('%', 9.4, 7)),
     ],
     'hjemmetjenesten-nord': [
         ('Kortere kjøretid', '#0072B2', 'directions_car', GoalStatus.OFF_TRACK,
-         Target(unit='t/uke', current=61, target=50)),
+         _measure('t/uke', 61, 50)),
         ('Riktig dokumentasjon', '#332288', 'description', GoalStatus.ON_TRACK, None),
     ],
     'bakken-skole': [
         ('Ro i klasserommet', '#56B4E9', 'school', GoalStatus.AT_RISK, None),
-        ('Mer tid til elevene', '#0072B2', 'schedule', GoalStatus.ON_TRACK, Target(unit='t/uke', current=3, target=5)),
+        ('Mer tid til elevene', '#0072B2', 'schedule', GoalStatus.ON_TRACK, _measure('t/uke', 3, 5)),
     ],
     'tusenfryd-barnehage': [
         ('Gode overganger', '#332288', 'child_care', GoalStatus.ON_TRACK, None),
@@ -79,11 +89,11 @@ GOALS: dict[str, list[tuple[str, str, str, GoalStatus, Target | None]]] = {
     ],
     'nav-kontoret': [
         ('Ventetid under 2 dager', '#AA4499', 'hourglass_bottom', GoalStatus.AT_RISK,
-         Target(unit='dager', current=3.1, target=2)),
+         _measure('dager', 3.1, 2)),
         ('Flere i arbeid', '#0072B2', 'work', GoalStatus.ON_TRACK, None),
     ],
     'teknisk-drift': [
-        ('Raskere feilretting', '#CC79A7', 'build', GoalStatus.ON_TRACK, Target(unit='dager', current=4, target=3)),
+        ('Raskere feilretting', '#CC79A7', 'build', GoalStatus.ON_TRACK, _measure('dager', 4, 3)),
     ],
 }
 
@@ -163,10 +173,14 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
         ideas = IDEAS[KINDS[unit.id]]
         titles = iter(rng.sample(ideas, len(ideas)))
         goals: list[Goal] = []
-        for (name, colour, icon, status, target), position in zip(GOALS[unit.id], keys_after(None, 9), strict=False):
+        for (name, colour, icon, status, planned), position in zip(GOALS[unit.id], keys_after(None, 9), strict=False):
+            measure = None if planned is None else \
+                dataclasses.replace(planned, baseline_on=today - timedelta(weeks=WEEKS_MEASURED))
             goal = Goal(id=f'mal-{position.lower()}{len(goals)}', unit_id=unit.id, name=name, colour=colour,
-                        icon=icon, status=status, target=target, position=position)
+                        icon=icon, status=status, measure=measure, position=position)
             goals.append(store.save_goal(goal))
+            if measure is not None:
+                store.record_goal_values(unit.id, _weekly_values(goal.id, measure, today=today, rng=rng))
         count = 8 if unit.id.startswith(('solsiden', 'nav')) else 6
         cards = _sample_cards(unit.id, goals, titles, count=count, now=now, today=today, rng=rng)
         cards += _history(unit.id, ideas, now=now, rng=rng)
@@ -264,3 +278,23 @@ def demo_logins(store: Store, secrets_dir: Path) -> list[tuple[str, str]]:
 
 _WORDS = ('fjord', 'bakke', 'tavle', 'kaffe', 'skole', 'vinter', 'sykkel', 'bjørk', 'lykt', 'trapp', 'elg', 'måke',
           'hytte', 'brygge', 'skog', 'fjell', 'bro', 'båt', 'snø', 'sol')
+
+
+#: weeks of values each demo goal with a measure has, so its run chart shows something to read
+WEEKS_MEASURED = 16
+
+
+def _weekly_values(goal_id: str, measure: Measure, *, today: date,
+                   rng: random.Random) -> list[tuple[str, date, float]]:
+    """A value each Monday since the baseline: moving part of the way towards the target, with week-to-week noise."""
+    start = measure.baseline if measure.baseline is not None else measure.target
+    monday = today - timedelta(days=today.weekday())
+    values = []
+    for week in range(WEEKS_MEASURED, 0, -1):
+        progress = (WEEKS_MEASURED - week) / WEEKS_MEASURED * 0.7
+        noise = rng.uniform(-0.08, 0.08) * abs(measure.target - start)
+        value = max(0.0, start + (measure.target - start) * progress + noise)
+        if measure.highest is not None:
+            value = min(value, measure.highest)
+        values.append((goal_id, monday - timedelta(weeks=week - 1), round(value, 1)))
+    return values

@@ -18,14 +18,14 @@ import dataclasses
 from typing import Any
 
 from .clock import stamp_order
-from .domain import Card, Goal, normalise_card
+from .domain import Card, Goal, GoalValue, normalise_card
 
-__all__ = ['STAMPED_FIELDS', 'merge_card', 'merge_goal', 'newest_stamp']
+__all__ = ['STAMPED_FIELDS', 'merge_card', 'merge_goal', 'merge_goal_value', 'newest_stamp']
 
 #: the fields that carry a stamp; the others are fixed when the card is created
 STAMPED_FIELDS = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
                   'started_at', 'finished_at', 'deleted', 'unseen', 'gain', 'answer', 'answer_note',
-                  'answered_at', 'problem', 'whys', 'causes')
+                  'answered_at', 'problem', 'before', 'after', 'whys', 'causes')
 _WHO = ('changed_origin', 'changed_by')  # follow the newest stamp of the card
 
 
@@ -75,6 +75,22 @@ def merge_goal(mine: Goal | None, mine_stamp: str, theirs: Goal, their_stamp: st
     if mine is None or stamp_order(their_stamp) > stamp_order(mine_stamp):
         return theirs, their_stamp
     return mine, mine_stamp
+
+
+def merge_goal_value(mine: GoalValue | None, theirs: GoalValue) -> GoalValue:
+    """A goal's value for one date: the later stamp wins (equal stamps: decided by the value, the same everywhere).
+
+    Values of different dates are different records, so two screens entering different weeks offline both keep
+    theirs; two entering the same week end with the same one on every node.
+    """
+    if mine is None:
+        return theirs
+    mine_order, their_order = stamp_order(mine.stamp), stamp_order(theirs.stamp)
+    if their_order != mine_order:
+        return theirs if their_order > mine_order else mine
+    mine_key, their_key = (mine.deleted, mine.value, mine.origin, mine.by), (theirs.deleted, theirs.value,
+                                                                             theirs.origin, theirs.by)
+    return theirs if repr(their_key) > repr(mine_key) else mine
 
 
 def newest_stamp(card: Card) -> str:

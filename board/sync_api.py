@@ -35,12 +35,12 @@ from . import admin as admin_rules
 from .backup import BackupError, create_backup
 from .clock import stamp_order
 from .devices import Kiosk, hash_secret, new_token
-from .domain import Card, Origin, RuleViolation, ServiceArea, Unit, gain_change_problems
+from .domain import Card, Goal, GoalValue, Origin, RuleViolation, ServiceArea, Unit, gain_change_problems
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
 from .store.acting import acting_from, wall_source
-from .store.codec import card_to_dict, goal_to_dict, meeting_to_dict, recognition_to_dict
+from .store.codec import card_to_dict, goal_to_dict, goal_value_to_dict, meeting_to_dict, recognition_to_dict
 from .store.files import FORMAT, FileTooLarge
 from .users import Grant, Sessions, hash_password, password_work
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, Push, PushRefused, RefusedRecord, read_push
@@ -171,7 +171,9 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             'pulled': {'type': 'integer', 'minimum': 0},
             'cards': {'type': 'array', 'items': {'type': 'object'}},
             'meetings': {'type': 'array', 'items': {'type': 'object'}},
-            'recognitions': {'type': 'array', 'items': {'type': 'object'}}}}}}}})
+            'recognitions': {'type': 'array', 'items': {'type': 'object'}},
+            'goals': {'type': 'array', 'items': {'type': 'object'}},
+            'goal_values': {'type': 'array', 'items': {'type': 'object'}}}}}}}})
     async def sync(unit_id: str, request: Request, device: Annotated[Kiosk, Depends(kiosk_of_unit)]) -> Any:
         """Push the wall screen's changed cards, meetings and recognitions; pull the hub's changes after ``pulled``.
 
@@ -188,9 +190,10 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         try:
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
             _wall_rules(store, unit_id, push)
-            if push.cards or push.meetings or push.recognitions:
+            if push.cards or push.meetings or push.recognitions or push.goals or push.values:
                 with acting_from(wall_source(device.id)):  # the cards' logs name the wall screen
-                    await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions)
+                    await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions,
+                                    goals=push.goals, values=push.values)
         except (BoardFull, PushRefused, RuleViolation, FileTooLarge) as refused:
             if context.metrics is not None:
                 context.metrics.pushes_refused.inc()
@@ -304,6 +307,27 @@ def _wall_rules(store: Store, unit_id: str, push: Push) -> None:
     """What only a wall screen's push is held to: gains as the wall may record them, and no leader's name."""
     _leaders_gains_kept(store, unit_id, push)
     push.cards[:] = [_as_the_wall_said(store, unit_id, card) for card in push.cards]
+    push.goals[:] = [(_goal_as_the_wall_may(store, unit_id, goal), stamp) for goal, stamp in push.goals]
+    push.values[:] = [_value_as_the_wall_said(store, unit_id, value) for value in push.values]
+
+
+def _value_as_the_wall_said(store: Store, unit_id: str, value: GoalValue) -> GoalValue:
+    """A value a wall screen says a leader entered is the board's, unless the hub's value says so already."""
+    mine = store.goal_value(unit_id, value.id)
+    if value.origin == Origin.LEADER and (mine is None or (mine.origin, mine.by) != (value.origin, value.by)):
+        return dataclasses.replace(value, origin=Origin.BOARD, by='')
+    return value
+
+
+def _goal_as_the_wall_may(store: Store, unit_id: str, goal: Goal) -> Goal:
+    """A wall screen adds and edits goals, but only a leader retires one (or brings it back), and a wall screen
+    cannot name a leader as the goal's last editor unless the hub's goal already does."""
+    mine = store.goal(unit_id, goal.id)
+    retired = mine.retired if mine is not None else False
+    if goal.changed_origin == Origin.LEADER and (
+            mine is None or (mine.changed_origin, mine.changed_by) != (goal.changed_origin, goal.changed_by)):
+        goal = dataclasses.replace(goal, changed_origin=Origin.BOARD, changed_by='')
+    return goal if goal.retired == retired else dataclasses.replace(goal, retired=retired)
 
 
 def _as_the_wall_said(store: Store, unit_id: str, card: Card) -> Card:
@@ -345,4 +369,5 @@ def _changes(context: 'AppContext', unit_id: str, since: int) -> dict[str, Any]:
             'meetings': [meeting_to_dict(m) for m in meetings],
             'recognitions': [recognition_to_dict(r) for r in recognitions],
             'goals': [{'goal': goal_to_dict(g), 'stamp': stamp} for g, stamp in goals],
+            'goal_values': [goal_value_to_dict(v) for v in context.store.values_since(unit_id, since)],
             'phone_url': context.phone_url(unit_id)}

@@ -30,13 +30,14 @@ import httpx
 import orjson
 
 from .clock import utc_now
-from .domain import Card, Meeting, Recognition
-from .store import CardChanged, Change, RecordsChanged, Store, SyncCursor
+from .domain import Card, Goal, GoalValue, Meeting, Recognition
+from .store import CardChanged, Change, GoalChanged, GoalValuesChanged, RecordsChanged, Store, SyncCursor
 from .store.acting import HUB, acting_from
-from .store.codec import card_to_dict, meeting_to_dict, recognition_to_dict
+from .store.codec import card_to_dict, goal_to_dict, goal_value_to_dict, meeting_to_dict, recognition_to_dict
 from .store.files import FORMAT
 from .wire import (
     MAX_BODY_BYTES,
+    MAX_GOALS_PER_PUSH,
     MAX_MEETINGS_PER_PUSH,
     MAX_RECOGNITIONS_PER_PUSH,
     MAX_RECORDS_PER_PUSH,
@@ -55,9 +56,29 @@ HEARTBEAT_INTERVAL = 60.0
 #: a push stays well under the hub's body limit
 PUSH_BYTES = MAX_BODY_BYTES // 2
 
-Record = Card | Meeting | Recognition
-_KIND = {Card: 'card', Meeting: 'meeting', Recognition: 'recognition'}
-_ENCODE = {Card: card_to_dict, Meeting: meeting_to_dict, Recognition: recognition_to_dict}
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRecord:
+    """A goal made or edited on this screen, as it waits in the outbox: with its stamp and number."""
+    goal: Goal
+    stamp: str
+    seq: int
+
+    @property
+    def id(self) -> str:
+        return self.goal.id
+
+    def as_dict(self) -> dict[str, object]:
+        return {'goal': goal_to_dict(self.goal), 'stamp': self.stamp}
+
+
+Record = Card | Meeting | Recognition | GoalRecord | GoalValue
+_KIND = {Card: 'card', Meeting: 'meeting', Recognition: 'recognition', GoalRecord: 'goal', GoalValue: 'value'}
+#: where each kind goes in a push
+_KEY = {Card: 'cards', Meeting: 'meetings', Recognition: 'recognitions', GoalRecord: 'goals', GoalValue: 'goal_values'}
+_ENCODE = {Card: card_to_dict, Meeting: meeting_to_dict, Recognition: recognition_to_dict,
+           GoalRecord: GoalRecord.as_dict, GoalValue: goal_value_to_dict}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +176,16 @@ class SyncClient:
         chunk, encoded = _chunk(waiting)
         # everything up to the chunk's last record has gone (or is held back); with the whole outbox, everything
         # numbered so far has (the rest came from the hub), so the cursor passes the hub's changes too
+        # (the outbox is in order of number but for goals, which go first: up to just before the first record left)
+        sent_ids = {id(r) for r in chunk}
         pushed_up_to = max(cursor.pushed, seq_before) if len(chunk) == len(waiting) else \
-            max([cursor.pushed, *(r.seq for r in chunk)])
+            max(cursor.pushed, min(r.seq for r in waiting if id(r) not in sent_ids) - 1)
         if chunk:
             self.status.update(waiting=len(waiting))
         body: dict[str, object] = {'format': FORMAT, 'pulled': cursor.pulled, 'cards': [], 'meetings': [],
-                                   'recognitions': []}
+                                   'recognitions': [], 'goals': [], 'goal_values': []}
         for record, doc in zip(chunk, encoded, strict=True):
-            body[f'{_KIND[type(record)]}s'].append(doc)  # type: ignore[attr-defined]
+            body[_KEY[type(record)]].append(doc)  # type: ignore[attr-defined]
         response = await client.post(f'/api/v1/units/{self.unit_id}/sync', content=orjson.dumps(body),
                                      headers={'Content-Type': 'application/json'})
         if response.status_code == 422 and chunk:
@@ -230,7 +253,8 @@ class SyncClient:
         from nothing, so this screen pushes its whole board (the hub may have lost what it had) and reads the
         hub's anew.
         """
-        changes = read_changes(body, self.unit_id, now=utc_now())
+        changes = read_changes(body, self.unit_id, now=utc_now(),
+                               known_goals=self.store.goals(self.unit_id, retired=True))
         cursor = self.store.sync_cursor(self.unit_id)
         restored = bool(cursor.hub_instance and changes.instance and changes.instance != cursor.hub_instance) \
             or changes.seq < cursor.pulled
@@ -249,12 +273,10 @@ class SyncClient:
                       refused.reason)
         if changes.refused:
             self.status.update(unreadable=self.status.unreadable + len(changes.refused))
-        if changes.goals:  # goals first: a card may name a goal that is new
-            await self.store.run(self.store.merge_goals, self.unit_id, changes.goals)
-        if changes.cards or changes.meetings or changes.recognitions:
+        if changes.cards or changes.meetings or changes.recognitions or changes.goals or changes.values:
             with acting_from(HUB):  # the cards' logs: taken from the hub (who made the change travels with the card)
                 seqs = await self.store.run(self.store.merge_push, self.unit_id, changes.cards, changes.meetings,
-                                            changes.recognitions)
+                                            changes.recognitions, goals=changes.goals, values=changes.values)
             self._from_hub.update(seqs)
         self.phone_url = changes.phone_url or self.phone_url
         cursor = self.store.sync_cursor(self.unit_id)
@@ -288,7 +310,7 @@ class SyncClient:
 
     def _on_local_change(self, change: Change) -> None:
         seq = change.card.seq if isinstance(change, CardChanged) else (
-            change.seq if isinstance(change, RecordsChanged) else None)
+            change.seq if isinstance(change, RecordsChanged | GoalChanged | GoalValuesChanged) else None)
         if seq is not None and seq not in self._from_hub:
             self._count_waiting()
             self._local_change.set()
@@ -305,8 +327,13 @@ class SyncClient:
         """What is to be pushed, oldest first, without the changes the hub refused (held back until they change)."""
         held = {(kind, record_id, seq) for kind, record_id, seq in self.store.sync_cursor(self.unit_id).refused}
         meetings, recognitions = self._record_outbox()
-        records: list[Record] = [*self._outbox(), *meetings, *recognitions]
-        return sorted((r for r in records if (_KIND[type(r)], r.id, r.seq) not in held), key=lambda r: r.seq)
+        goals, values = self.store.goal_outbox(self.unit_id)
+        records: list[Record] = [*self._outbox(), *meetings, *recognitions,
+                                 *(GoalRecord(g, stamp, seq) for g, stamp, seq in goals if seq not in self._from_hub),
+                                 *(v for v in values if v.seq not in self._from_hub)]
+        # goals first: a card or a value pushed with a goal may name it
+        return sorted((r for r in records if (_KIND[type(r)], r.id, r.seq) not in held),
+                      key=lambda r: (not isinstance(r, GoalRecord), r.seq))
 
     def _count_waiting(self) -> None:
         self.status.update(waiting=len(self._waiting_records()),
@@ -323,7 +350,8 @@ def _chunk(records: list[Record]) -> tuple[list[Record], list[dict[str, object]]
     chunk: list[Record] = []
     docs: list[dict[str, object]] = []
     size = 0
-    room = {Card: MAX_RECORDS_PER_PUSH, Meeting: MAX_MEETINGS_PER_PUSH, Recognition: MAX_RECOGNITIONS_PER_PUSH}
+    room = {Card: MAX_RECORDS_PER_PUSH, Meeting: MAX_MEETINGS_PER_PUSH, Recognition: MAX_RECOGNITIONS_PER_PUSH,
+            GoalRecord: MAX_GOALS_PER_PUSH, GoalValue: MAX_RECORDS_PER_PUSH}
     for record in records[:MAX_RECORDS_PER_PUSH]:
         doc = _ENCODE[type(record)](record)  # type: ignore[operator]
         size += len(orjson.dumps(doc))

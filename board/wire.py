@@ -17,6 +17,7 @@ back and pushes the rest (``board.sync_client``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,15 +57,18 @@ from .domain import (
     SHORT_TEXT_MAX,
     TITLE_MAX,
     UNIT_MAX,
+    VALUE_LIMIT,
     WHY_MAX,
     Answer,
     Card,
     Column,
+    Direction,
     FishboneHeading,
     GainCategory,
     GainStatus,
     Goal,
     GoalStatus,
+    GoalValue,
     Meeting,
     Origin,
     PdcaStage,
@@ -72,15 +76,23 @@ from .domain import (
     Recognition,
     validate_card,
     validate_goal,
+    validate_goal_value,
     validate_meeting,
     validate_recognition,
 )
 from .merge import STAMPED_FIELDS
-from .store.codec import card_from_dict, goal_from_dict, meeting_from_dict, recognition_from_dict
+from .store.codec import (
+    card_from_dict,
+    goal_from_dict,
+    goal_value_from_dict,
+    meeting_from_dict,
+    recognition_from_dict,
+)
 
 __all__ = [
     'MAX_BODY_BYTES',
     'MAX_CLOCK_AHEAD',
+    'MAX_GOALS_PER_PUSH',
     'MAX_MEETINGS_PER_PUSH',
     'MAX_RECOGNITIONS_PER_PUSH',
     'MAX_RECORDS_PER_PUSH',
@@ -105,6 +117,8 @@ EARLIEST = datetime.combine(EARLIEST_DATE, datetime.min.time(), tzinfo=UTC)
 #: meetings and recognitions per push: a wall screen offline for months has a handful
 MAX_MEETINGS_PER_PUSH = 50
 MAX_RECOGNITIONS_PER_PUSH = 200
+#: goals per push: a unit has a handful
+MAX_GOALS_PER_PUSH = 50
 SEQ_MAX = 2**53  # what a JavaScript number and every JSON reader hold exactly
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -202,6 +216,20 @@ class SelfStamped(_Strict):
     stamp: Stamp
 
 
+class ReadingWire(_Strict):
+    value: Annotated[Finite, Field(gt=-1e9, lt=1e9)]
+    unit: MeasureUnit = ''
+    on: Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+    note: Note = ''
+    goal_id: Id | None = None
+
+
+class SelfStampedReading(_Strict):
+    """A card's before or after measurement (format 4), with the stamp of its last change (null: cleared)."""
+    reading: ReadingWire | None = None
+    stamp: Stamp
+
+
 class CardWire(_Timed):
     id: Id
     unit_id: Id
@@ -229,6 +257,9 @@ class CardWire(_Timed):
     answered_at: AwareDatetime | None = None
     #: added in format 3: the text with its own stamp (see ``board.store.codec.SELF_STAMPED``)
     problem: SelfStamped | None = None
+    #: added in format 4: the measurements before and after the change, each with its own stamp
+    before: SelfStampedReading | None = None
+    after: SelfStampedReading | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
@@ -238,7 +269,7 @@ class CardWire(_Timed):
         return (self.created_at, self.started_at, self.finished_at, self.answered_at)
 
     def _stamps(self) -> Iterable[str]:
-        return (*self.stamps.values(), *([self.problem.stamp] if self.problem else []))
+        return (*self.stamps.values(), *(field.stamp for field in (self.problem, self.before, self.after) if field))
 
     @model_validator(mode='after')
     def _stamps_of_its_fields(self) -> Any:
@@ -280,6 +311,21 @@ class TargetWire(_Strict):
     target: Annotated[Finite, Field(gt=-1e9, lt=1e9)]
 
 
+Value = Annotated[Finite, Field(gt=-VALUE_LIMIT, lt=VALUE_LIMIT)]
+Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+
+
+class MeasureWire(_Strict):
+    unit: MeasureUnit
+    better: Direction
+    target: Value
+    baseline: Value | None = None
+    baseline_on: Day | None = None
+    target_on: Day | None = None
+    lowest: Value | None = None
+    highest: Value | None = None
+
+
 class GoalWire(_Strict):
     id: Id
     unit_id: Id
@@ -287,8 +333,26 @@ class GoalWire(_Strict):
     colour: Annotated[str, StringConstraints(pattern=COLOUR_PATTERN)]
     icon: Annotated[str, StringConstraints(pattern=ICON_PATTERN)] = 'flag'
     status: GoalStatus = GoalStatus.ON_TRACK
+    status_reason: ShortText = ''
     position: Position = 'V'
+    #: from format 4; a goal of an older release has only its ``target`` (read as a measure, see the codec)
+    measure: MeasureWire | None = None
+    retired: StrictBool = False
+    changed_origin: Origin = Origin.LEADER
+    changed_by: Name = ''
     target: TargetWire | None = None
+
+
+class GoalValueWire(_Strict):
+    goal_id: Id
+    unit_id: Id
+    on: Day
+    value: Value
+    deleted: StrictBool = False
+    origin: Origin = Origin.BOARD
+    by: Name = ''
+    stamp: Stamp
+    seq: Seq = 0
 
 
 class _Envelope(_Strict):
@@ -298,6 +362,9 @@ class _Envelope(_Strict):
     cards: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
     meetings: Annotated[list[dict[str, Any]], Field(max_length=MAX_MEETINGS_PER_PUSH)] = []
     recognitions: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECOGNITIONS_PER_PUSH)] = []
+    #: from format 4: goals made or edited on the wall, and the goals' values entered there
+    goals: Annotated[list[dict[str, Any]], Field(max_length=MAX_GOALS_PER_PUSH)] = []
+    goal_values: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
 
 
 class HeartbeatRequest(_Strict):
@@ -311,7 +378,7 @@ class HeartbeatRequest(_Strict):
 
 
 M = TypeVar('M', bound=_Strict)
-Kind = Literal['card', 'meeting', 'recognition', 'goal', 'push']
+Kind = Literal['card', 'meeting', 'recognition', 'goal', 'value', 'push']
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +404,8 @@ class Push:
     cards: list[Card]
     meetings: list[Meeting]
     recognitions: list[Recognition]
+    goals: list[tuple[Goal, str]] = dataclasses.field(default_factory=list)
+    values: list[GoalValue] = dataclasses.field(default_factory=list)
 
 
 def read_push(body: bytes, unit_id: str, goals: Iterable[Goal], *, now: datetime) -> Push:
@@ -348,9 +417,10 @@ def read_push(body: bytes, unit_id: str, goals: Iterable[Goal], *, now: datetime
         envelope = _Envelope.model_validate(orjson.loads(body))
     except (orjson.JSONDecodeError, ValidationError) as error:
         raise PushRefused([RefusedRecord('push', '', _reason(error))]) from None
-    goals = list(goals)
     refused: list[RefusedRecord] = []
     reader = _Reader(unit_id, {'now': now}, refused)
+    pushed_goals = _goals(reader, envelope.goals)
+    goals = list({**{g.id: g for g in goals}, **{g.id: g for g, _ in pushed_goals}}.values())
     cards = reader.all(envelope.cards, CardWire, 'card')
     meetings = reader.all(envelope.meetings, MeetingWire, 'meeting')
     recognitions = reader.all(envelope.recognitions, RecognitionWire, 'recognition')
@@ -370,9 +440,41 @@ def read_push(body: bytes, unit_id: str, goals: Iterable[Goal], *, now: datetime
         recognition = recognition_from_dict(recognition_model.model_dump(mode='json'))
         _check(refused, 'recognition', recognition.id, validate_recognition(recognition))
         read_recognitions.append(recognition)
+    values = _values(reader, envelope.goal_values, goals, today=today + timedelta(days=1))
     if refused:
         raise PushRefused(refused)
-    return Push(envelope.pulled, read_cards, read_meetings, read_recognitions)
+    return Push(envelope.pulled, read_cards, read_meetings, read_recognitions, pushed_goals, values)
+
+
+def _goals(reader: _Reader, entries: Iterable[object]) -> list[tuple[Goal, str]]:
+    """Goals with their stamps (``{"goal": ..., "stamp": ...}``), as the hub sends them and a wall screen pushes."""
+    goals = []
+    for entry in entries:
+        stamp = entry.get('stamp') if isinstance(entry, dict) else None
+        model = reader.one(entry.get('goal') if isinstance(entry, dict) else None, GoalWire, 'goal')
+        if model is None:
+            continue
+        goal = goal_from_dict(model.model_dump(mode='json'))
+        if not isinstance(stamp, str) or not valid_stamp(stamp) \
+                or stamp_ms(stamp) > int((reader.context['now'] + MAX_CLOCK_AHEAD).timestamp() * 1000):
+            reader.refused.append(RefusedRecord('goal', goal.id, 'no valid stamp'))
+        elif _check(reader.refused, 'goal', goal.id, validate_goal(goal)):
+            goals.append((goal, stamp))
+    return goals
+
+
+def _values(reader: _Reader, docs: Iterable[object], goals: Iterable[Goal], *, today: date) -> list[GoalValue]:
+    """Goal values, each checked against its goal's measure as a value typed at the board is."""
+    by_id = {g.id: g for g in goals}
+    values = []
+    for model in reader.all(docs, GoalValueWire, 'value'):
+        value = goal_value_from_dict(model.model_dump(mode='json'))
+        if stamp_ms(value.stamp) > int((reader.context['now'] + MAX_CLOCK_AHEAD).timestamp() * 1000):
+            reader.refused.append(RefusedRecord('value', value.id, 'stamp ahead of the receiver\'s clock'))
+        elif _check(reader.refused, 'value', value.id,
+                    validate_goal_value(value, by_id.get(value.goal_id), today=today)):
+            values.append(value)
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,9 +489,11 @@ class Changes:
     refused: tuple[RefusedRecord, ...] = ()
     #: the hub's data folder (``Store.instance``; empty from a hub of a release before it)
     instance: str = ""
+    #: the goals' values (from format 4)
+    values: list[GoalValue] = dataclasses.field(default_factory=list)
 
 
-def read_changes(body: object, unit_id: str, *, now: datetime) -> Changes:
+def read_changes(body: object, unit_id: str, *, now: datetime, known_goals: Iterable[Goal] = ()) -> Changes:
     """The hub's answer, read by a wall screen with the same models; raises ``PushRefused`` if it is no answer.
 
     A record that does not pass is left out and named in ``refused``. The wall screen's clock may lag the hub's,
@@ -405,21 +509,15 @@ def read_changes(body: object, unit_id: str, *, now: datetime) -> Changes:
                 for m in reader.all(_list(body, 'meetings'), MeetingWire, 'meeting')]
     recognitions = [recognition_from_dict(m.model_dump(mode='json'))
                     for m in reader.all(_list(body, 'recognitions'), RecognitionWire, 'recognition')]
-    goals = []
-    for entry in _list(body, 'goals'):
-        stamp = entry.get('stamp') if isinstance(entry, dict) else None
-        model = reader.one(entry.get('goal') if isinstance(entry, dict) else None, GoalWire, 'goal')
-        if model is None:
-            continue
-        goal = goal_from_dict(model.model_dump(mode='json'))
-        if not isinstance(stamp, str) or not valid_stamp(stamp):
-            refused.append(RefusedRecord('goal', goal.id, 'no valid stamp'))
-        elif _check(refused, 'goal', goal.id, validate_goal(goal)):
-            goals.append((goal, stamp))
+    goals = _goals(reader, _list(body, 'goals'))
+    # a value whose goal is not in this answer was checked by the hub against the goal it holds: the wall screen
+    # has that goal from an earlier answer
+    values = _values(reader, _list(body, 'goal_values'), [*known_goals, *(g for g, _ in goals)],
+                     today=now.date() + timedelta(days=1))
     phone_url = body.get('phone_url')
     instance = body.get('instance')
     return Changes(seq, cards, goals, meetings, recognitions, phone_url if isinstance(phone_url, str) else '',
-                   tuple(refused), instance if isinstance(instance, str) and len(instance) <= 64 else '')
+                   tuple(refused), instance if isinstance(instance, str) and len(instance) <= 64 else '', values)
 
 
 def _list(body: dict[str, Any], key: str) -> list[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from board.domain import Goal, GoalStatus, ServiceArea, Target, Unit
+from board.domain import Direction, Goal, GoalStatus, Measure, ServiceArea, Unit
 from board.store import Store
 
 UNIT = 'avd-a'
@@ -19,7 +19,8 @@ def seeded_store(folder: Path, **kwargs) -> Store:
     store.add_unit(Unit(id=UNIT, name='Avdeling A', service_area_id='helse'))
     store.add_unit(Unit(id=OTHER_UNIT, name='Skole B', service_area_id='oppvekst'))
     store.save_goal(Goal(id='ventetid', unit_id=UNIT, name='Kortere ventetid', colour='#0072B2', icon='schedule',
-                         status=GoalStatus.AT_RISK, target=Target(unit='dager', current=3.1, target=2), position='a'))
+                         status=GoalStatus.AT_RISK, position='a',
+                         measure=Measure(unit='dager', better=Direction.DOWN, target=2, baseline=3.1)))
     store.save_goal(Goal(id='trivsel', unit_id=UNIT, name='Trivsel', colour='#009E73', icon='favorite',
                          status=GoalStatus.ON_TRACK, position='b'))
     return store

@@ -20,7 +20,7 @@ from board.admin import issue_pairing_code
 from board.app import make_tokens
 from board.domain import Column
 from board.settings import Settings
-from board.store import Store
+from board.store import Store, SyncCursor
 from board.sync_client import KioskCredentials, SyncClient
 
 from .conftest import Hub, off_loop
@@ -89,7 +89,13 @@ class Network(httpx.AsyncBaseTransport):
 
 
 def open_replica(folder: Path, node_id: str) -> Store:
-    return Store(folder, node_id=node_id).open() if folder.exists() else seeded_store(folder, node_id=node_id)
+    """A wall screen's store: the organisation and goals the hub has, as if pulled from it (not in the outbox)."""
+    if folder.exists():
+        return Store(folder, node_id=node_id).open()
+    store = seeded_store(folder, node_id=node_id)
+    for unit in store.organisation.units:
+        store.set_sync_cursor(unit.id, SyncCursor(pushed=store.seq(unit.id)))
+    return store
 
 
 async def start_kiosk(hub: Hub, folder: Path, network: Network) -> tuple[Store, SyncClient, list[asyncio.Task]]:

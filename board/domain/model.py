@@ -20,22 +20,25 @@ __all__ = [
     'Card',
     'CardFields',
     'Column',
+    'Direction',
     'FishboneHeading',
     'Gain',
     'GainCategory',
     'GainStatus',
     'Goal',
     'GoalStatus',
+    'GoalValue',
     'IsoWeek',
+    'Measure',
     'Meeting',
     'Organisation',
     'Origin',
     'PdcaStage',
     'Problem',
+    'Reading',
     'Recognition',
     'RuleViolation',
     'ServiceArea',
-    'Target',
     'Unit',
     'week_start',
 ]
@@ -157,25 +160,86 @@ class Organisation:
         return sorted((u for u in self.units if u.service_area_id == area_id), key=lambda u: u.name.casefold())
 
 
+class Direction(StrEnum):
+    """Which way a measure gets better."""
+    UP = 'up'      # higher is better: time with the residents, share answered in time
+    DOWN = 'down'  # lower is better: falls, waiting days, sick leave
+
+
 @dataclass(kw_only=True, frozen=True, slots=True)
-class Target:
-    """A measurable target, e.g. waiting time (unit "dager") now 3.1, target 2."""
+class Measure:
+    """How a goal is measured: e.g. waiting time in "dager", lower is better, 3.1 in week 2, target 2.
+
+    ``lowest`` and ``highest`` bound what a value can be (0 and 100 for a share in per cent); a value outside is
+    a typing error. ``target_on`` is the date the target is meant to be reached by, if the team set one.
+    """
     unit: str
-    current: float
+    better: Direction
     target: float
+    baseline: float | None = None
+    baseline_on: date | None = None
+    target_on: date | None = None
+    lowest: float | None = None
+    highest: float | None = None
+
+    def reached(self, value: float) -> bool:
+        return value >= self.target if self.better == Direction.UP else value <= self.target
+
+    def better_than(self, value: float, other: float) -> bool:
+        return value > other if self.better == Direction.UP else value < other
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)
 class Goal:
-    """A unit's goal (mål), shown with its colour and icon so it is visible across the room."""
+    """A unit's goal (mål), shown with its colour and icon so it is visible across the room.
+
+    ``status`` is the status set by hand; once the goal has a measure and values, the status follows from them by
+    the rule in ``board.domain.runchart`` unless ``status_reason`` says why the hand-set status overrides it.
+    A retired goal is off the board and kept, with its values, in the history.
+    """
     id: str
     unit_id: str
     name: str
     colour: str
     icon: str = 'flag'
     status: GoalStatus = GoalStatus.ON_TRACK
-    target: Target | None = None
+    status_reason: str = ''
+    measure: Measure | None = None
     position: str = 'V'
+    retired: bool = False
+    #: where the last change came from and by whom (a leader's name; empty from the wall)
+    changed_origin: Origin = Origin.LEADER
+    changed_by: str = ''
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class GoalValue:
+    """One dated value of a goal's measure (weekly by default; any date). One value per goal and date: entering
+    another for the same date replaces it, and a deleted value is kept as ``deleted`` so it can be restored."""
+    goal_id: str
+    unit_id: str
+    on: date
+    value: float
+    deleted: bool = False
+    origin: Origin = Origin.BOARD
+    by: str = ''
+    #: the hybrid-logical-clock stamp of its last change (the later one wins when two nodes disagree)
+    stamp: str = ''
+    seq: int = 0
+
+    @property
+    def id(self) -> str:
+        return f'{self.goal_id}@{self.on.isoformat()}'
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Reading:
+    """A measurement on a card: *før* (before) or *etter* (after) the change, optionally of one of the goals."""
+    value: float
+    unit: str
+    on: date
+    note: str = ''
+    goal_id: str | None = None
 
 
 class GainCategory(StrEnum):
@@ -267,6 +331,9 @@ class Card:
     problem: str = ''
     whys: tuple[str, ...] = ()
     causes: tuple[tuple[FishboneHeading, str], ...] = ()
+    #: the measurement before and after the change (recorded at Kontrollere), to show what it achieved
+    before: Reading | None = None
+    after: Reading | None = None
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''

@@ -12,7 +12,20 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from .model import Answer, Card, CardFields, Column, Gain, Goal, Meeting, Problem, Recognition
+from .model import (
+    Answer,
+    Card,
+    CardFields,
+    Column,
+    Gain,
+    Goal,
+    GoalValue,
+    Measure,
+    Meeting,
+    Problem,
+    Reading,
+    Recognition,
+)
 
 __all__ = [
     'CAUSE_MAX',
@@ -33,13 +46,17 @@ __all__ = [
     'SHORT_TEXT_MAX',
     'TITLE_MAX',
     'UNIT_MAX',
+    'VALUE_LIMIT',
     'WHY_MAX',
     'is_valid_id',
     'validate_card',
     'validate_card_fields',
     'validate_gain',
     'validate_goal',
+    'validate_goal_value',
+    'validate_measure',
     'validate_meeting',
+    'validate_reading',
     'validate_recognition',
     'validate_short_text',
 ]
@@ -139,12 +156,93 @@ def validate_goal(goal: Goal) -> list[Problem]:
         problems.append(Problem('colour', 'error.goal_colour'))
     if not _ICON.fullmatch(goal.icon):
         problems.append(Problem('icon', 'error.goal_icon'))
-    target = goal.target
-    if target is not None:
-        if len(target.unit) > UNIT_MAX or _CONTROL.search(target.unit):
-            problems.append(Problem('target_unit', 'error.name_too_long', {'max': UNIT_MAX}))
-        if not all(math.isfinite(v) and abs(v) < 1e9 for v in (target.current, target.target)):
-            problems.append(Problem('target', 'error.goal_number'))
+    if len(goal.status_reason) > SHORT_TEXT_MAX or _CONTROL.search(goal.status_reason):
+        problems.append(Problem('status_reason', 'error.description_too_long',
+                                {'max': SHORT_TEXT_MAX, 'length': len(goal.status_reason)}))
+    if len(goal.changed_by) > NAME_MAX or _CONTROL.search(goal.changed_by):
+        problems.append(Problem('changed_by', 'error.name_too_long', {'max': NAME_MAX}))
+    if goal.measure is not None:
+        problems += validate_measure(goal.measure)
+    return problems
+
+
+#: no measure on a board is this large (a guard against nonsense, not a business rule)
+VALUE_LIMIT = 1e9
+
+
+def _number_problem(value: float, field: str) -> list[Problem]:
+    if not math.isfinite(value) or abs(value) >= VALUE_LIMIT:
+        return [Problem(field, 'error.goal_number')]
+    return []
+
+
+def validate_measure(measure: Measure) -> list[Problem]:
+    """A goal's measure: a short unit, finite numbers, a range that holds the baseline and the target."""
+    problems: list[Problem] = []
+    if len(measure.unit) > UNIT_MAX or _CONTROL.search(measure.unit):
+        problems.append(Problem('measure_unit', 'error.name_too_long', {'max': UNIT_MAX}))
+    numbers = {'target': measure.target, 'baseline': measure.baseline, 'lowest': measure.lowest,
+               'highest': measure.highest}
+    for name, number in numbers.items():
+        if number is not None:
+            problems += _number_problem(number, name)
+    if problems:
+        return problems
+    if measure.lowest is not None and measure.highest is not None and measure.lowest >= measure.highest:
+        problems.append(Problem('highest', 'error.range_order'))
+        return problems
+    for name in ('target', 'baseline'):
+        number = numbers[name]
+        if number is not None and not _in_range(measure, number):
+            problems.append(Problem(name, 'error.value_out_of_range', _range_params(measure)))
+    for name in ('baseline_on', 'target_on'):
+        moment = getattr(measure, name)
+        if moment is not None and not EARLIEST_DATE <= moment <= LATEST_DATE:
+            problems.append(Problem(name, 'error.bad_date'))
+    return problems
+
+
+def _in_range(measure: Measure, value: float) -> bool:
+    return (measure.lowest is None or value >= measure.lowest) and (measure.highest is None or value <= measure.highest)
+
+
+def _range_params(measure: Measure) -> dict[str, object]:
+    return {'lowest': measure.lowest if measure.lowest is not None else '',
+            'highest': measure.highest if measure.highest is not None else '', 'unit': measure.unit}
+
+
+def validate_goal_value(value: GoalValue, goal: Goal | None, *, today: date) -> list[Problem]:
+    """A value entered for a goal (at the board, in a CSV file or arriving in a push): a goal with a measure, a
+    finite number within the measure's range, and a date that is not in the future (``today`` is the receiver's)."""
+    if goal is None or goal.id != value.goal_id:
+        return [Problem('goal_id', 'error.unknown_goal')]
+    if goal.measure is None:
+        return [Problem('goal_id', 'error.goal_not_measured')]
+    problems = _number_problem(value.value, 'value')
+    if not problems and not _in_range(goal.measure, value.value):
+        problems.append(Problem('value', 'error.value_out_of_range', _range_params(goal.measure)))
+    if value.on > today:
+        problems.append(Problem('on', 'error.date_in_future'))
+    elif value.on < EARLIEST_DATE:
+        problems.append(Problem('on', 'error.bad_date'))
+    if len(value.by) > NAME_MAX or _CONTROL.search(value.by):
+        problems.append(Problem('by', 'error.name_too_long', {'max': NAME_MAX}))
+    return problems
+
+
+def validate_reading(reading: Reading, goals: Iterable[Goal], *, today: date, field: str) -> list[Problem]:
+    """A card's *før* or *etter* measurement (``field``: 'before' or 'after')."""
+    problems = _number_problem(reading.value, field)
+    if len(reading.unit) > UNIT_MAX or _CONTROL.search(reading.unit):
+        problems.append(Problem(field, 'error.name_too_long', {'max': UNIT_MAX}))
+    if len(reading.note) > NOTE_MAX or _CONTROL.search(reading.note):
+        problems.append(Problem(field, 'error.description_too_long', {'max': NOTE_MAX, 'length': len(reading.note)}))
+    if reading.on > today:
+        problems.append(Problem(field, 'error.date_in_future'))
+    elif reading.on < EARLIEST_DATE:
+        problems.append(Problem(field, 'error.bad_date'))
+    if reading.goal_id is not None and reading.goal_id not in {g.id for g in goals}:
+        problems.append(Problem(field, 'error.unknown_goal'))
     return problems
 
 WHY_MAX = 5
@@ -197,6 +295,7 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
     (:func:`validate_gain`), the meeting's answer and the root causes. ``today`` is the receiver's date; a day
     of slack allows for a wall screen in another time zone.
     """
+    goals = list(goals)
     problems = [] if not is_valid_id(card.id) else validate_card_fields(card.fields(), goals)
     if not is_valid_id(card.id):
         problems.append(Problem('id', 'error.bad_id'))
@@ -213,6 +312,10 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
         problems += validate_short_text(text, 'causes')
     if card.problem:
         problems += validate_short_text(card.problem, 'problem')
+    for name in ('before', 'after'):
+        reading = getattr(card, name)
+        if reading is not None:
+            problems += validate_reading(reading, goals, today=today + timedelta(days=1), field=name)
     for name in ('created_by', 'changed_by'):
         text = getattr(card, name)
         if len(text) > NAME_MAX or _CONTROL.search(text):

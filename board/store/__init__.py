@@ -29,7 +29,15 @@ file), ``archive`` (the yearly files and the gains index), ``organisation``, ``k
 numbers, stamps, writes in transactions and tells).
 """
 
-from .changes import CardChanged, CardsArchived, Change, GoalChanged, OrganisationChanged, RecordsChanged
+from .changes import (
+    CardChanged,
+    CardsArchived,
+    Change,
+    GoalChanged,
+    GoalValuesChanged,
+    OrganisationChanged,
+    RecordsChanged,
+)
 from .core import POSITION_SPREAD_AT, BoardFull, Store
 from .files import AtomicJSONStorage, DataFileError, StoreWriteError
 from .unit_board import MAX_BOARD_CARDS, MAX_MEETINGS, MAX_RECOGNITIONS, MAX_UNIT_FILE_BYTES, SyncCursor
@@ -47,6 +55,7 @@ __all__ = [
     'Change',
     'DataFileError',
     'GoalChanged',
+    'GoalValuesChanged',
     'OrganisationChanged',
     'RecordsChanged',
     'Store',

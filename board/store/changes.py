@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain import Card, Goal, Organisation
+from ..domain import Card, Goal, GoalValue, Organisation
 
-__all__ = ['CardChanged', 'CardsArchived', 'Change', 'GoalChanged', 'OrganisationChanged', 'RecordsChanged']
+__all__ = ['CardChanged', 'CardsArchived', 'Change', 'GoalChanged', 'GoalValuesChanged', 'OrganisationChanged',
+           'RecordsChanged']
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,14 @@ class GoalChanged:
     unit_id: str
     seq: int
     goal: Goal
+
+
+@dataclass(frozen=True, slots=True)
+class GoalValuesChanged:
+    """Values of a unit's goals were entered, replaced or deleted (``values``: as they are now)."""
+    unit_id: str
+    seq: int
+    values: tuple[GoalValue, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +51,4 @@ class OrganisationChanged:
     organisation: Organisation
 
 
-Change = CardChanged | GoalChanged | CardsArchived | OrganisationChanged | RecordsChanged
+Change = CardChanged | GoalChanged | GoalValuesChanged | CardsArchived | OrganisationChanged | RecordsChanged

@@ -12,17 +12,20 @@ from ..domain import (
     Answer,
     Card,
     Column,
+    Direction,
     FishboneHeading,
     Gain,
     GainCategory,
     GainStatus,
     Goal,
     GoalStatus,
+    GoalValue,
+    Measure,
     Meeting,
     Origin,
     PdcaStage,
+    Reading,
     Recognition,
-    Target,
 )
 from ..domain.changelog import LogAction, LogEntry
 
@@ -33,6 +36,8 @@ __all__ = [
     'gain_to_dict',
     'goal_from_dict',
     'goal_to_dict',
+    'goal_value_from_dict',
+    'goal_value_to_dict',
     'log_from_dict',
     'log_to_dict',
     'meeting_from_dict',
@@ -74,6 +79,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         finished_at=_from_iso(doc.get('finished_at')), deleted=bool(doc.get('deleted')),
         answer=Answer(doc['answer']) if doc.get('answer') else None, answer_note=doc.get('answer_note', ''),
         answered_at=_from_iso(doc.get('answered_at')), problem=_text_of(doc.get('problem')),
+        before=_reading_of(doc.get('before')), after=_reading_of(doc.get('after')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
@@ -87,17 +93,37 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
 # when it has been set: an older wall screen or hub syncs the card without it, and nothing of it is lost here (a card
 # that comes back without the key keeps this side's value, by the merge's stamps).
 
-#: the card fields written with their own stamp
-SELF_STAMPED = ('problem',)
+#: the card fields written with their own stamp, and the key that holds the value beside ``stamp``: the problem
+#: statement (format 3) as ``text``, the before and after measurements (format 4) as ``reading`` (null: none)
+SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading'}
 
 
 def _self_stamped(card: Card) -> dict[str, Any]:
-    return {name: {'text': getattr(card, name), 'stamp': card.stamps[name]}
-            for name in SELF_STAMPED if card.stamps.get(name)}
+    return {name: {key: _encode_self_stamped(getattr(card, name)), 'stamp': card.stamps[name]}
+            for name, key in SELF_STAMPED.items() if card.stamps.get(name)}
+
+
+def _encode_self_stamped(value: Any) -> Any:
+    return reading_to_dict(value) if isinstance(value, Reading) else value
 
 
 def _text_of(value: Any) -> str:
     return str(value.get('text', '')) if isinstance(value, dict) else ''
+
+
+def _reading_of(value: Any) -> Reading | None:
+    reading = value.get('reading') if isinstance(value, dict) else None
+    return reading_from_dict(reading) if isinstance(reading, dict) else None
+
+
+def reading_to_dict(reading: Reading) -> dict[str, Any]:
+    return {'value': reading.value, 'unit': reading.unit, 'on': reading.on.isoformat(), 'note': reading.note,
+            'goal_id': reading.goal_id}
+
+
+def reading_from_dict(doc: dict[str, Any]) -> Reading:
+    return Reading(value=float(doc['value']), unit=str(doc.get('unit', '')), on=date.fromisoformat(doc['on']),
+                   note=str(doc.get('note', '')), goal_id=doc.get('goal_id') or None)
 
 
 def _stamps_of_self_stamped(doc: dict[str, Any]) -> dict[str, str]:
@@ -127,21 +153,71 @@ def gain_from_dict(doc: dict[str, Any]) -> Gain:
 
 
 def goal_to_dict(goal: Goal) -> dict[str, Any]:
-    target = goal.target
+    measure = goal.measure
     return {
         'id': goal.id, 'unit_id': goal.unit_id, 'name': goal.name, 'colour': goal.colour, 'icon': goal.icon,
-        'status': goal.status.value, 'position': goal.position,
-        'target': None if target is None else {'unit': target.unit, 'current': target.current,
-                                               'target': target.target},
+        'status': goal.status.value, 'status_reason': goal.status_reason, 'position': goal.position,
+        'measure': None if measure is None else measure_to_dict(measure), 'retired': goal.retired,
+        'changed_origin': goal.changed_origin.value, 'changed_by': goal.changed_by,
+        # what a release before format 4 reads: the measure as a target "from baseline to target"
+        'target': None if measure is None else {
+            'unit': measure.unit, 'target': measure.target,
+            'current': measure.baseline if measure.baseline is not None else measure.target},
     }
 
 
 def goal_from_dict(doc: dict[str, Any]) -> Goal:
-    target = doc.get('target')
+    measure = doc.get('measure')
     return Goal(id=doc['id'], unit_id=doc['unit_id'], name=doc['name'], colour=doc['colour'],
-                icon=doc.get('icon', 'flag'), status=GoalStatus(doc['status']), position=doc.get('position', 'V'),
-                target=None if not target else Target(unit=target['unit'], current=float(target['current']),
-                                                      target=float(target['target'])))
+                icon=doc.get('icon', 'flag'), status=GoalStatus(doc['status']),
+                status_reason=str(doc.get('status_reason') or ''), position=doc.get('position', 'V'),
+                measure=measure_from_dict(measure) if measure else _measure_of_target(doc.get('target')),
+                retired=bool(doc.get('retired')), changed_origin=Origin(doc.get('changed_origin', 'leader')),
+                changed_by=str(doc.get('changed_by') or ''))
+
+
+def measure_to_dict(measure: Measure) -> dict[str, Any]:
+    return {'unit': measure.unit, 'better': measure.better.value, 'target': measure.target,
+            'baseline': measure.baseline, 'baseline_on': _date_iso(measure.baseline_on),
+            'target_on': _date_iso(measure.target_on), 'lowest': measure.lowest, 'highest': measure.highest}
+
+
+def measure_from_dict(doc: dict[str, Any]) -> Measure:
+    return Measure(unit=str(doc.get('unit', '')), better=Direction(doc['better']), target=float(doc['target']),
+                   baseline=_float(doc.get('baseline')), baseline_on=_from_date(doc.get('baseline_on')),
+                   target_on=_from_date(doc.get('target_on')), lowest=_float(doc.get('lowest')),
+                   highest=_float(doc.get('highest')))
+
+
+def _measure_of_target(target: Any) -> Measure | None:
+    """A goal of a release before format 4 had a target "now ``current``, aiming for ``target``": the measure
+    starts from ``current``, and gets better in the direction of the target."""
+    if not isinstance(target, dict):
+        return None
+    current, aim = float(target['current']), float(target['target'])
+    return Measure(unit=str(target.get('unit', '')), better=Direction.DOWN if aim < current else Direction.UP,
+                   target=aim, baseline=current)
+
+
+def goal_value_to_dict(value: GoalValue) -> dict[str, Any]:
+    return {'goal_id': value.goal_id, 'unit_id': value.unit_id, 'on': value.on.isoformat(), 'value': value.value,
+            'deleted': value.deleted, 'origin': value.origin.value, 'by': value.by, 'stamp': value.stamp,
+            'seq': value.seq}
+
+
+def goal_value_from_dict(doc: dict[str, Any]) -> GoalValue:
+    return GoalValue(goal_id=doc['goal_id'], unit_id=doc['unit_id'], on=date.fromisoformat(doc['on']),
+                     value=float(doc['value']), deleted=bool(doc.get('deleted')),
+                     origin=Origin(doc.get('origin', 'board')), by=str(doc.get('by') or ''),
+                     stamp=str(doc.get('stamp') or ''), seq=int(doc.get('seq', 0)))
+
+
+def _date_iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _from_date(text: Any) -> date | None:
+    return date.fromisoformat(text) if isinstance(text, str) and text else None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -204,7 +280,7 @@ def _from_iso(text: str | None) -> datetime | None:
 _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'position', 'goal_id', 'owner', 'due',
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
-                        'answered_at', 'problem', 'whys', 'causes', 'stamps', 'seq'})
+                        'answered_at', 'problem', 'before', 'after', 'whys', 'causes', 'stamps', 'seq'})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})
 #: keys never taken as another release's fields: TinyDB's and the files' own

@@ -35,6 +35,7 @@ from ..domain import (
     FishboneHeading,
     Gain,
     Goal,
+    GoalValue,
     Meeting,
     Organisation,
     Origin,
@@ -52,6 +53,7 @@ from ..domain import (
     new_card,
     normalise_card,
     position_at,
+    validate_goal_value,
     validate_meeting,
     validate_recognition,
     validate_short_text,
@@ -61,17 +63,25 @@ from ..domain import (
 )
 from ..domain.changelog import LogEntry, log_entry
 from ..gains import GainEntry, entries_of
-from ..merge import STAMPED_FIELDS, merge_card, merge_goal
+from ..merge import STAMPED_FIELDS, merge_card, merge_goal, merge_goal_value
 from ..ordering import spread_keys
 from .acting import current_source
 from .archive import Archive, archivable, deleted_at, leaving
-from .changes import CardChanged, CardsArchived, Change, GoalChanged, OrganisationChanged, RecordsChanged
+from .changes import (
+    CardChanged,
+    CardsArchived,
+    Change,
+    GoalChanged,
+    GoalValuesChanged,
+    OrganisationChanged,
+    RecordsChanged,
+)
 from .files import StoreWriteError, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
 from .migrations import check_folder, migrate_folder
 from .organisation import OrganisationFile, check_id
-from .unit_board import MAX_BOARD_CARDS, MAX_MEETINGS, MAX_RECOGNITIONS, SyncCursor, UnitBoard
+from .unit_board import MAX_BOARD_CARDS, MAX_GOAL_VALUES, MAX_MEETINGS, MAX_RECOGNITIONS, SyncCursor, UnitBoard
 from .users import Accounts
 
 __all__ = ['POSITION_SPREAD_AT', 'BoardFull', 'Store']
@@ -276,8 +286,27 @@ class Store:
         return sorted((r for r in self._board(unit_id).recognitions.values() if not r.deleted),
                       key=lambda r: r.created_at)
 
-    def goals(self, unit_id: str) -> list[Goal]:
-        return sorted(self._board(unit_id).goals.values(), key=lambda g: (g.position, g.id))
+    def goals(self, unit_id: str, *, retired: bool = False) -> list[Goal]:
+        """The unit's goals on the board (``retired``: also those a leader retired, kept with their values)."""
+        return sorted((g for g in self._board(unit_id).goals.values() if retired or not g.retired),
+                      key=lambda g: (g.position, g.id))
+
+    def goal(self, unit_id: str, goal_id: str) -> Goal | None:
+        return self._board(unit_id).goals.get(goal_id)
+
+    def goal_value(self, unit_id: str, value_id: str) -> GoalValue | None:
+        """One value as this node holds it (``GoalValue.id``), also when deleted: what sync compares."""
+        return self._board(unit_id).values.get(value_id)
+
+    def goal_values(self, unit_id: str, goal_id: str, *, deleted: bool = False) -> list[GoalValue]:
+        """A goal's dated values, oldest first (``deleted``: only the deleted ones, to restore)."""
+        return sorted((v for v in self._board(unit_id).values.values() if v.goal_id == goal_id
+                       and v.deleted == deleted), key=lambda v: v.on)
+
+    def all_goal_values(self, unit_id: str) -> list[GoalValue]:
+        """Every live value of the unit's goals, by goal and date (for the CSV export and the reports)."""
+        return sorted((v for v in self._board(unit_id).values.values() if not v.deleted),
+                      key=lambda v: (v.goal_id, v.on))
 
     def meetings(self, unit_id: str) -> list[Meeting]:
         """The unit's board meetings, oldest first."""
@@ -357,6 +386,65 @@ class Store:
             self._emit(GoalChanged(goal.unit_id, seq, goal))
         return goal
 
+    def record_goal_values(self, unit_id: str, values: Iterable[tuple[str, date, float]], *,
+                           origin: Origin = Origin.BOARD, by: str = '') -> list[GoalValue]:
+        """Enter values for goals, as (goal id, date, value): a value for a date that has one replaces it.
+
+        All are checked first (a goal with a measure, in its range, not in the future); one bad value stores none
+        and raises :class:`RuleViolation`. Written in one durable write (a CSV import of years of values, too).
+        """
+        board = self._board(unit_id)
+        with self._transaction(board):
+            today = self.local_now().date()
+            problems: list[Problem] = []
+            entered: dict[str, GoalValue] = {}
+            for goal_id, on, number in values:
+                value = GoalValue(goal_id=goal_id, unit_id=unit_id, on=on, value=float(number), origin=origin, by=by)
+                problems += validate_goal_value(value, board.goals.get(goal_id), today=today)
+                entered[value.id] = value
+            if problems:
+                raise RuleViolation(problems)
+            live = sum(1 for v in board.values.values() if v.id not in entered)
+            if live + len(entered) > MAX_GOAL_VALUES:
+                raise RuleViolation([Problem('value', 'error.too_many', {'max': MAX_GOAL_VALUES})])
+            changed = [dataclasses.replace(v, stamp=self.clock.tick()) for v in entered.values()
+                       if (old := board.values.get(v.id)) is None or old.deleted or old.value != v.value]
+            return self._write_values(board, changed)
+
+    def set_goal_value_deleted(self, unit_id: str, goal_id: str, on: date, deleted: bool, *,
+                               origin: Origin = Origin.BOARD, by: str = '') -> GoalValue | None:
+        """Delete a goal's value (kept, to restore) or restore it; None if there is no such value."""
+        board = self._board(unit_id)
+        with self._transaction(board):
+            value = board.values.get(f'{goal_id}@{on.isoformat()}')
+            if value is None or value.deleted == deleted:
+                return value
+            changed = dataclasses.replace(value, deleted=deleted, origin=origin, by=by, stamp=self.clock.tick())
+            return self._write_values(board, [changed])[0]
+
+    def merge_goal_values(self, unit_id: str, values: Iterable[GoalValue]) -> list[int]:
+        """Take goal values from another node: per goal and date, the later stamp wins. Returns their numbers here."""
+        board = self._board(unit_id)
+        with self._transaction(board):
+            taken: dict[str, GoalValue] = {}
+            for value in values:
+                if value.unit_id != unit_id:
+                    raise ValueError(f'value {value.id} belongs to {value.unit_id}, not {unit_id}')
+                mine = taken.get(value.id) or board.values.get(value.id)
+                winner = merge_goal_value(mine, value)
+                if winner is not mine and (mine is None or dataclasses.replace(winner, seq=mine.seq) != mine):
+                    taken[value.id] = winner
+                    self.clock.observe(value.stamp)
+            if len(board.values) + sum(1 for v in taken if v not in board.values) > MAX_GOAL_VALUES:
+                raise RuleViolation([Problem('value', 'error.too_many', {'max': MAX_GOAL_VALUES})])
+            return [v.seq for v in self._write_values(board, list(taken.values()))]
+
+    def _write_values(self, board: UnitBoard, values: list[GoalValue]) -> list[GoalValue]:
+        written = board.write_values(values)
+        if written:
+            self._emit(GoalValuesChanged(board.unit_id, written[-1].seq, tuple(written)))
+        return written
+
     # --- sync: what the hub and the wall screens exchange ---
 
     def changes_since(self, unit_id: str, seq: int) -> tuple[list[Card], list[tuple[Goal, str]], int]:
@@ -365,6 +453,18 @@ class Store:
         cards = sorted((c for c in board.cards.values() if c.seq > seq), key=lambda c: c.seq)
         goals = [(board.goals[g], stamp) for g, (goal_seq, stamp) in board.goal_versions.items() if goal_seq > seq]
         return cards, goals, board.seq
+
+    def values_since(self, unit_id: str, seq: int) -> list[GoalValue]:
+        """Goal values entered, replaced or deleted after ``seq`` (for sync)."""
+        return sorted((v for v in self._board(unit_id).values.values() if v.seq > seq), key=lambda v: v.seq)
+
+    def goal_outbox(self, unit_id: str) -> tuple[list[tuple[Goal, str, int]], list[GoalValue]]:
+        """Goals (with stamp and number) and goal values changed on this replica since its last push."""
+        board = self._board(unit_id)
+        pushed = board.cursor.pushed
+        goals = sorted(((board.goals[g], stamp, seq) for g, (seq, stamp) in board.goal_versions.items()
+                        if seq > pushed), key=lambda entry: entry[2])
+        return goals, self.values_since(unit_id, pushed)
 
     def records_since(self, unit_id: str, seq: int) -> tuple[list[Meeting], list[Recognition]]:
         """Meetings and recognitions recorded or changed after ``seq`` (for sync)."""
@@ -440,27 +540,36 @@ class Store:
             return self._write_records(board, list(new_meetings.values()), list(taken.values()))
 
     def merge_push(self, unit_id: str, cards: Iterable[Card], meetings: Iterable[Meeting] = (),
-                   recognitions: Iterable[Recognition] = ()) -> list[int]:
-        """What one sync exchange brings: cards, meetings and recognitions, merged in one durable write.
+                   recognitions: Iterable[Recognition] = (), *, goals: Iterable[tuple[Goal, str]] = (),
+                   values: Iterable[GoalValue] = ()) -> list[int]:
+        """What one sync exchange brings: goals first (a card or a value may name a new one), then cards, meetings,
+        recognitions and goal values, merged in one durable write.
 
         Returns the sequence numbers they got here (see :meth:`merge_records`).
         """
         board = self._board(unit_id)
         with self._transaction(board):
-            seqs = [c.seq for c in self.merge_cards(unit_id, cards)]
+            seqs = self.merge_goals(unit_id, goals)
+            seqs += [c.seq for c in self.merge_cards(unit_id, cards)]
             seqs += self.merge_records(unit_id, meetings, recognitions)
+            seqs += self.merge_goal_values(unit_id, values)
         return seqs
 
-    def merge_goals(self, unit_id: str, goals: Iterable[tuple[Goal, str]]) -> None:
-        """Take goals changed on the hub: the later version of a goal wins."""
-        with self._lock:
-            board = self._board(unit_id)
+    def merge_goals(self, unit_id: str, goals: Iterable[tuple[Goal, str]]) -> list[int]:
+        """Take goals changed on another node: the later version of a goal wins. Returns their numbers here."""
+        board = self._board(unit_id)
+        seqs = []
+        with self._transaction(board):
             for goal, stamp in goals:
+                if goal.unit_id != unit_id:
+                    raise ValueError(f'goal {goal.id} belongs to {goal.unit_id}, not {unit_id}')
                 mine = board.goals.get(goal.id)
                 mine_stamp = board.goal_versions.get(goal.id, (0, ''))[1]
                 winner, winner_stamp = merge_goal(mine, mine_stamp, goal, stamp)
                 if winner is not mine:
                     self.save_goal(winner, stamp=winner_stamp)
+                    seqs.append(board.goal_versions[goal.id][0])
+        return seqs
 
     # --- writes: cards ---
 

@@ -31,7 +31,7 @@ log = logging.getLogger('board.store')
 
 
 #: the format of the data files this release reads and writes (see ``board.store.migrations``)
-FORMAT = 3
+FORMAT = 4
 
 
 class DataFileError(RuntimeError):

@@ -71,6 +71,30 @@ def _step_2_to_3(kind: str, data: Data) -> Data:
 STEPS[2] = _step_2_to_3
 
 
+def _step_3_to_4(kind: str, data: Data) -> Data:
+    """Format 4: goals are measured over time. A goal's ``target`` ("now ``current``, aiming for ``target``")
+    becomes its ``measure``: the current value is the baseline, and the measure gets better towards the target.
+    Dated values go in the new table ``goal_values``; a card's before and after measurements under its own keys
+    with their stamps, like the problem statement (nothing to change in a card of format 3)."""
+    if kind != 'unit' or not isinstance(data.get('goals'), dict):
+        return data
+    goals = {doc_id: _goal_3_to_4(doc) if isinstance(doc, dict) else doc for doc_id, doc in data['goals'].items()}
+    return {**data, 'goals': goals}
+
+
+def _goal_3_to_4(doc: Data) -> Data:
+    target = doc.get('target')
+    if doc.get('measure') is not None or not isinstance(target, dict):
+        return doc
+    current, aim = float(target['current']), float(target['target'])
+    return {**doc, 'measure': {'unit': target.get('unit', ''), 'better': 'down' if aim < current else 'up',
+                               'target': aim, 'baseline': current, 'baseline_on': None, 'target_on': None,
+                               'lowest': None, 'highest': None}}
+
+
+STEPS[3] = _step_3_to_4
+
+
 def data_files(folder: Path) -> list[tuple[Path, str]]:
     """Every data file of a data folder, with its kind."""
     found = [(folder / 'organisation.json', 'organisation'), (folder / 'kiosks.json', 'kiosks'),

@@ -18,13 +18,15 @@ from typing import Any
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
-from ..domain import Card, Column, Goal, Meeting, Recognition
+from ..domain import Card, Column, Goal, GoalValue, Meeting, Recognition
 from ..domain.changelog import LogEntry
 from .codec import (
     card_from_dict,
     card_to_dict,
     goal_from_dict,
     goal_to_dict,
+    goal_value_from_dict,
+    goal_value_to_dict,
     log_from_dict,
     log_to_dict,
     meeting_from_dict,
@@ -49,7 +51,9 @@ MAX_UNIT_FILE_BYTES = 8 * 1024 * 1024
 
 _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 #: what a transaction puts back if its write fails (the containers are replaced, never changed)
-_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log')
+_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log', 'values')
+#: dated values a unit keeps over all its goals (ten goals measured weekly for 20 years; about 150 bytes each)
+MAX_GOAL_VALUES = 10_000
 #: a card's log keeps its newest entries (a busy card has a few dozen in its life on the board)
 MAX_LOG_PER_CARD = 100
 #: a unit's file keeps at most this many log entries (about 200 bytes each, 560 at most: 1.1 MB of the file's 8 MB),
@@ -92,6 +96,8 @@ class UnitBoard:
     recognitions: dict[str, Recognition] = dataclasses.field(default_factory=dict)
     #: each card's log (``board.domain.changelog``), oldest first
     log: dict[str, tuple[LogEntry, ...]] = dataclasses.field(default_factory=dict)
+    #: the goals' dated values by ``GoalValue.id`` (deleted ones too, to restore and to sync)
+    values: dict[str, GoalValue] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> UnitBoard:
@@ -107,6 +113,7 @@ class UnitBoard:
             cursor = SyncCursor.from_dict(meta.get('sync', {})) if meta else SyncCursor()
             meetings = sorted((meeting_from_dict(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
             recognitions = {d['id']: recognition_from_dict(d) for d in db.table('recognitions').all()}
+            values = {v.id: v for v in (goal_value_from_dict(d) for d in db.table('goal_values').all())}
             log: dict[str, tuple[LogEntry, ...]] = {}
             for doc in db.table('log').all():
                 entry = log_from_dict(doc)
@@ -114,10 +121,10 @@ class UnitBoard:
         except (KeyError, TypeError, ValueError) as error:
             raise DataFileError(path, f'unexpected content: {error!r}') from error
         seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values()), *(m.seq for m in meetings),
-                   *(r.seq for r in recognitions.values())])
+                   *(r.seq for r in recognitions.values()), *(v.seq for v in values.values())])
         return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
                    goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings,
-                   recognitions=recognitions, log=log)
+                   recognitions=recognitions, log=log, values=values)
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -219,6 +226,32 @@ class UnitBoard:
         self.goal_versions = {**self.goal_versions, goal.id: (seq, stamp)}
         self.seq = seq
         return seq
+
+    def write_values(self, values: list[GoalValue]) -> list[GoalValue]:
+        """Number goal values and write them (a new value, or a replaced or deleted one), one table walk."""
+        if not values:
+            return []
+        numbered = [dataclasses.replace(v, seq=self.seq + n) for n, v in enumerate(values, start=1)]
+        by_id = {v.id: goal_value_to_dict(v) for v in numbered}
+        replaced: set[str] = set()
+
+        def replace(doc: MutableMapping[str, Any]) -> None:
+            value_id = f"{doc['goal_id']}@{doc['on']}"
+            replaced.add(value_id)
+            doc.clear()
+            doc.update(by_id[value_id])
+
+        table = self.db.table('goal_values')
+        known = [v.id for v in numbered if v.id in self.values]
+        with self.storage.batch():
+            if known:
+                wanted = set(known)
+                table.update(replace, lambda doc: f"{doc['goal_id']}@{doc['on']}" in wanted)
+            table.insert_multiple(doc for value_id, doc in by_id.items() if value_id not in replaced)
+            self._write_seq(numbered[-1].seq)
+        self.seq = numbered[-1].seq
+        self.values = {**self.values, **{v.id: v for v in numbered}}
+        return numbered
 
     def write_records(self, meetings: list[Meeting], recognitions: list[Recognition]) -> list[int]:
         """Number meetings and recognitions and write them: one table walk per kind. Returns their numbers."""

@@ -113,9 +113,8 @@ class GoalChip(ui.row):
             with ui.element('span').classes('meta-item ' + STATUS_CLASSES[status]):
                 ui.icon(STATUS_ICONS[status], size='1.6rem').props('aria-hidden=true')
                 ui.label(t(f'goal_status.{status}'))
-            if goal.target is not None:
-                ui.label(t('goal.target', current=t.number(goal.target.current), target=t.number(goal.target.target),
-                           unit=goal.target.unit))
+            if goal.measure is not None:
+                ui.label(t('goal.target_only', target=t.number(goal.measure.target), unit=goal.measure.unit))
 
 
 def show_goal(strip: ui.element, chips: dict[str, GoalChip], goal: Goal, *, t: Translator) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
-from ..domain import NAME_MAX, Goal, GoalStatus, Origin, Problem, Target, Unit, validate_goal
+from ..domain import NAME_MAX, Direction, Goal, GoalStatus, Measure, Origin, Problem, Unit, validate_goal
 from ..ordering import key_between
 from .theme import GOAL_PALETTE, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
 from .writes import attempt, messages
@@ -62,6 +62,8 @@ class GoalDialog:
             with ui.row().classes('w-full gap-3 items-start'):
                 self.target_unit = ui.input(t('goal.target_unit')).props('outlined maxlength=40').classes('w-40') \
                     .mark('goal-target-unit')
+                self.better = ui.toggle({d.value: t(f'goal.better_{d.value}') for d in Direction}, value='up') \
+                    .props('no-caps').mark('goal-better')
                 self.current = ui.number(t('goal.current')).props('outlined').classes('w-40').mark('goal-current')
                 self.target = ui.number(t('goal.target_value')).props('outlined').classes('w-40') \
                     .mark('goal-target')
@@ -106,10 +108,11 @@ class GoalDialog:
             icons[icon] = icon
         self.icon.set_options(icons, value=icon)
         self.status.value = (goal.status if goal else GoalStatus.ON_TRACK).value
-        target = goal.target if goal else None
-        self.target_unit.value = target.unit if target else ''
-        self.current.value = target.current if target else None
-        self.target.value = target.target if target else None
+        measure = goal.measure if goal else None
+        self.target_unit.value = measure.unit if measure else ''
+        self.better.value = measure.better.value if measure else Direction.UP.value
+        self.current.value = measure.baseline if measure else None
+        self.target.value = measure.target if measure else None
         self.error.text = ''
         self.name.error = None
         self.dialog.open()
@@ -118,13 +121,18 @@ class GoalDialog:
         store = self.context.store
         existing = self.goal
         goals = store.goals(self.unit.id)
-        target = None
-        if self.target.value is not None and self.current.value is not None:
-            target = Target(unit=(self.target_unit.value or '').strip(), current=float(self.current.value),
-                            target=float(self.target.value))
+        measure = None
+        if self.target.value is not None:
+            before = existing.measure if existing else None
+            baseline = float(self.current.value) if self.current.value is not None else None
+            measure = Measure(unit=(self.target_unit.value or '').strip(), better=Direction(self.better.value or 'up'),
+                              target=float(self.target.value), baseline=baseline,
+                              baseline_on=before.baseline_on if before and before.baseline == baseline else None,
+                              target_on=before.target_on if before else None,
+                              lowest=before.lowest if before else None, highest=before.highest if before else None)
         values: dict[str, Any] = {
             'name': (self.name.value or '').strip(), 'colour': self.colour.value or GOAL_PALETTE[0],
-            'icon': self.icon.value or 'flag', 'status': GoalStatus(self.status.value), 'target': target}
+            'icon': self.icon.value or 'flag', 'status': GoalStatus(self.status.value), 'measure': measure}
         if existing is not None:
             return dataclasses.replace(existing, **values)
         position = key_between(goals[-1].position if goals else None, None)

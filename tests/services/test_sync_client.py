@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from board.domain import Card, CardFields, Column, Goal
+from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, Origin
 
 from ..conftest import Hub
 from ..factories import UNIT
@@ -94,18 +94,24 @@ async def test_a_change_the_hub_refuses_is_kept_held_back_and_shown_while_the_re
     kiosk, client, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
     try:
         await eventually(lambda: client.status.online)
-        # a goal only this wall screen knows (a fault, or an older version): the hub refuses cards that name it
-        await kiosk.run(kiosk.save_goal, Goal(id='bare-her', unit_id=UNIT, name='Bare her', colour='#0072B2'))
-        refused = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Med ukjent mål', goal_id='bare-her'))
+        # a realised gain made on the wall (a fault, or a forged screen): only a leader confirms one, so the hub
+        # refuses the card
+        refused = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Med realisert gevinst'),
+                                  column=Column.DOING)
+        today = kiosk.local_now().date()
+        realised = Gain(categories=(GainCategory.CAPACITY,), hours_per_week=2, identified_on=today,
+                        status=GainStatus.REALISED, realised_on=today, confirmed_by='Noen')
+        refused = await kiosk.run(kiosk.set_gain, UNIT, refused.id, realised, origin=Origin.LEADER, by='Noen')
         fine = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Helt vanlig'))
         await eventually(lambda: hub.store.card(UNIT, fine.id) is not None, seconds=5)
         await eventually(lambda: client.status.refused == 1 and client.status.waiting == 0)
-        assert hub.store.card(UNIT, refused.id) is None
+        on_hub = hub.store.card(UNIT, refused.id)  # the card may have gone before its gain was set, not the gain
+        assert on_hub is None or on_hub.gain is None
         assert kiosk.card(UNIT, refused.id) is not None  # nothing typed on the wall is lost
         # changed again on the wall, so that the hub can take it: offered again, and no longer refused
-        await kiosk.run(kiosk.edit_card, UNIT, refused.id,
-                        dataclasses.replace(refused.fields(), goal_id='trivsel'))
-        await eventually(lambda: hub.store.card(UNIT, refused.id) is not None, seconds=5)
+        await kiosk.run(kiosk.set_gain, UNIT, refused.id, dataclasses.replace(
+            realised, status=GainStatus.IDENTIFIED, realised_on=None, confirmed_by=''), origin=Origin.LEADER, by='Noen')
+        await eventually(lambda: getattr(hub.store.card(UNIT, refused.id), 'gain', None) is not None, seconds=5)
         await eventually(lambda: client.status.refused == 0)
     finally:
         await stop(client, tasks)

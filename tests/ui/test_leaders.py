@@ -130,11 +130,14 @@ async def test_a_leader_creates_and_edits_a_goal(hub: Hub):
     user.find(marker='goal-target-unit').type('per vakt')
     user.find(marker='goal-current').elements.pop().value = 12
     user.find(marker='goal-target').elements.pop().value = 5
+    user.find(marker='goal-better').elements.pop().value = 'down'
     user.find(marker='goal-save').click()
     await eventually(lambda: len(hub.store.goals(UNIT)) == 3)
     goal = hub.store.goals(UNIT)[-1]
-    assert (goal.name, goal.colour, goal.status.value, goal.target.current, goal.target.target) == (  # type: ignore
-        'Færre avbrytelser', '#AA4499', 'at_risk', 12, 5)
+    measure = goal.measure
+    assert measure is not None
+    assert (goal.name, goal.colour, goal.status.value, measure.baseline, measure.target, measure.better) == (
+        'Færre avbrytelser', '#AA4499', 'at_risk', 12, 5, 'down')
     wall = hub.new_user()
     await wall.open(f'/units/{UNIT}')
     await wall.should_see('Færre avbrytelser')  # on the wall, without login
