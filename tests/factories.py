@@ -20,7 +20,7 @@ def seeded_store(folder: Path, **kwargs) -> Store:
     store.add_unit(Unit(id=OTHER_UNIT, name='Skole B', service_area_id='oppvekst'))
     store.save_goal(Goal(id='ventetid', unit_id=UNIT, name='Kortere ventetid', colour='#0072B2', icon='schedule',
                          status=GoalStatus.AT_RISK, position='a',
-                         measure=Measure(unit='dager', better=Direction.DOWN, target=2, baseline=3.1)))
+                         measure=Measure(unit='dager', better=Direction.DOWN, target=2, baseline=3.1, lowest=0)))
     store.save_goal(Goal(id='trivsel', unit_id=UNIT, name='Trivsel', colour='#009E73', icon='favorite',
                          status=GoalStatus.ON_TRACK, position='b'))
     return store

@@ -53,6 +53,7 @@ from ..domain import (
     new_card,
     normalise_card,
     position_at,
+    validate_goal,
     validate_goal_value,
     validate_meeting,
     validate_recognition,
@@ -385,6 +386,36 @@ class Store:
             seq = board.write_goal(goal, stamp or self.clock.tick())
             self._emit(GoalChanged(goal.unit_id, seq, goal))
         return goal
+
+    def edit_goal(self, goal: Goal, *, origin: Origin = Origin.BOARD, by: str = '') -> Goal:
+        """Add or change a goal at the board or on a leader's page, recorded as theirs; raises :class:`RuleViolation`.
+
+        Only a leader retires a goal or brings it back (:meth:`retire_goal`): a change from the board keeps it as it
+        is.
+        """
+        with self._lock:
+            board = self._board(goal.unit_id)
+            mine = board.goals.get(goal.id)
+            retired = mine.retired if mine is not None else False
+            goal = dataclasses.replace(goal, changed_origin=origin, changed_by=by,
+                                       retired=goal.retired if origin == Origin.LEADER else retired)
+            problems = validate_goal(goal)
+            if problems:
+                raise RuleViolation(problems)
+            if mine is not None and dataclasses.replace(mine, changed_origin=origin, changed_by=by) == goal:
+                return mine  # nothing changed: no write, no stamp
+            return self.save_goal(goal)
+
+    def retire_goal(self, unit_id: str, goal_id: str, retired: bool, *, origin: Origin = Origin.LEADER,
+                    by: str = '') -> Goal:
+        """Take a goal off the board (kept with its values, in the history) or put it back: leaders only."""
+        with self._lock:
+            goal = self._board(unit_id).goals.get(goal_id)
+            if goal is None:
+                raise RuleViolation([Problem('goal_id', 'error.unknown_goal')])
+            if origin != Origin.LEADER:
+                raise RuleViolation([Problem('goal_id', 'error.leaders_only')])
+            return self.edit_goal(dataclasses.replace(goal, retired=retired), origin=origin, by=by)
 
     def record_goal_values(self, unit_id: str, values: Iterable[tuple[str, date, float]], *,
                            origin: Origin = Origin.BOARD, by: str = '') -> list[GoalValue]:

@@ -33,12 +33,14 @@ from ..domain import (
 )
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
-from ..store import CardChanged, CardsArchived, Change, GoalChanged, RecordsChanged
+from ..store import CardChanged, CardsArchived, Change, GoalChanged, GoalValuesChanged, RecordsChanged
 from ..store.acting import acting_from, address_source, wall_source
 from .card_dialog import CardDialog
 from .card_log import CardLogDialog
-from .card_view import CardView, GoalChip, show_goal
+from .card_view import CardView, GoalChip, GoalFace, show_goal
 from .date_field import next_meeting_day
+from .goal_dialog import GoalDialog
+from .goal_sheet import GoalSheet
 from .landing import unknown_unit
 from .live import LiveChanges
 from .meeting import MeetingMode
@@ -122,7 +124,8 @@ class BoardScreen:
         self.changes = changes
         self.unit = unit
         self.cards: dict[str, Card] = {c.id: c for c in self.store.cards(unit.id)}
-        self.goals: dict[str, Goal] = {g.id: g for g in self.store.goals(unit.id)}
+        #: every goal a card may name (retired ones too: their cards still show them); the strip shows the others
+        self.goals: dict[str, Goal] = {g.id: g for g in self.store.goals(unit.id, retired=True)}
         self.views: dict[str, CardView] = {}
         self.containers: dict[Column, ui.column] = {}
         self.counts: dict[Column, ui.label] = {}
@@ -133,6 +136,8 @@ class BoardScreen:
         self.shown_recognitions: list[str] | None = None
         self.source = screen_source(context)
         self.card_log: CardLogDialog | None = None  # built on first use
+        self.goal_sheet: GoalSheet | None = None  # built on first use
+        self.goal_form: GoalDialog | None = None  # built on first use
         #: the last change at this screen, as (the card before, the card after), while Angre is offered
         self._undo_change: tuple[Card, Card] | None = None
         self._undo_timer: ui.timer | None = None
@@ -166,7 +171,9 @@ class BoardScreen:
                                             {'role': 'list', 'aria-label': t('goal.strip_label')})
                     with self.goal_strip:
                         for goal in self.goals.values():
-                            self.chips[goal.id] = GoalChip(goal, t=t)
+                            if not goal.retired:
+                                self.chips[goal.id] = GoalChip(goal, GoalFace.of(self.store, goal), t=t,
+                                                               on_open=self.open_goal)
                     self.recognition_strip = attrs(ui.row().classes('recognition-strip w-full'), {
                         'role': 'list', 'aria-label': t('meeting.recognition_strip')}).mark('recognition-strip')
                     self._show_recognitions()
@@ -196,6 +203,7 @@ class BoardScreen:
                     .classes('text-lg min-h-12').mark(f'poster-{fmt}')
             ui.menu_item(t('history.open'), lambda: ui.navigate.to(f'/units/{self.unit.id}/historikk')) \
                 .classes('text-lg min-h-12').mark('history')
+            ui.menu_item(t('goal.new'), lambda: self.edit_goal(None)).classes('text-lg min-h-12').mark('menu-new-goal')
 
     def _build_code(self) -> None:
         """The QR code in the corner: phones scan it to send an idea; a tap shows it full screen."""
@@ -285,7 +293,7 @@ class BoardScreen:
         card = self.cards.get(card_id)
         if card is None:
             return
-        self.dialog.open(card, list(self.goals.values()))
+        self.dialog.open(card, self._goal_choices())
         if card.unseen and self.actor is wall_actor:  # a new idea from a phone has now been seen on the board
             background_tasks.create(self._mark_seen(card_id), name=f'mark seen {card_id}')
 
@@ -294,7 +302,10 @@ class BoardScreen:
             log.warning('could not mark card %s of unit %s as seen', card_id, self.unit.id)
 
     def open_new(self, column: Column) -> None:
-        self.dialog.open(None, list(self.goals.values()), column=column)
+        self.dialog.open(None, self._goal_choices(), column=column)
+
+    def _goal_choices(self) -> list[Goal]:
+        return [g for g in self.goals.values() if not g.retired]
 
     async def _reopen_draft(self) -> None:
         """After a reload: the form that was open on this screen with text in it opens again, with its text."""
@@ -420,6 +431,35 @@ class BoardScreen:
         if reverted.value is not None and before.goal_id is not None and reverted.value.goal_id is None:
             ui.notify(self.t('bin.goal_gone'), type='info', multi_line=True)
 
+    # --- goals: full screen at a tap, values by finger, edited at the board ---
+
+    def open_goal(self, goal_id: object) -> None:
+        if not isinstance(goal_id, str) or goal_id not in self.goals:
+            return
+        if self.goal_sheet is None:
+            with self.root:
+                self.goal_sheet = GoalSheet(t=self.t, store=self.store, unit_id=self.unit.id, write=self._attempt,
+                                            wall=self.actor is wall_actor, on_edit=self.edit_goal)
+        self.goal_sheet.open(goal_id)
+
+    def edit_goal(self, goal: Goal | None) -> None:
+        """The goal form: a new goal (None) or a change, made as whoever acts on this screen."""
+        if self.goal_form is None:
+            with self.root:
+                self.goal_form = GoalDialog(self.context, self.unit, self.actor)
+        self.goal_form.open_goal(goal)
+
+    def _goal_values_changed(self, goal_ids: set[str]) -> None:
+        for goal_id in goal_ids:
+            goal = self.goals.get(goal_id)
+            if goal is not None:
+                show_goal(self.goal_strip, self.chips, goal, GoalFace.of(self.store, goal), t=self.t,
+                          on_open=self.open_goal)
+        if self.goal_sheet is not None and self.goal_sheet.goal_id in goal_ids:
+            self.goal_sheet.show()
+        if self.meeting is not None:
+            self.meeting.goal_values_changed(goal_ids)
+
     def _open_log(self, card: Card) -> None:
         if self.card_log is None:
             with self.root:
@@ -441,7 +481,8 @@ class BoardScreen:
 
     def start_meeting(self) -> None:
         if self.meeting is None:
-            self.meeting = MeetingMode(self.context, self.unit, on_end=self._meeting_ended)
+            self.meeting = MeetingMode(self.context, self.unit, on_end=self._meeting_ended,
+                                       on_open_goal=self.open_goal)
         else:
             self.meeting.dialog.open()
 
@@ -469,6 +510,8 @@ class BoardScreen:
             self._apply(change.card)
         elif isinstance(change, GoalChanged):
             self._apply_goal(change.goal)
+        elif isinstance(change, GoalValuesChanged):
+            self._goal_values_changed({v.goal_id for v in change.values})
         elif isinstance(change, CardsArchived):
             for card_id in change.card_ids:
                 self._remove(card_id)
@@ -494,7 +537,10 @@ class BoardScreen:
         self.goals[goal.id] = goal
         if self.meeting is not None:
             self.meeting.goal_changed(goal)
-        show_goal(self.goal_strip, self.chips, goal, t=self.t)
+        show_goal(self.goal_strip, self.chips, goal, GoalFace.of(self.store, goal), t=self.t,
+                          on_open=self.open_goal)
+        if self.goal_sheet is not None and self.goal_sheet.goal_id == goal.id:
+            self.goal_sheet.show()
         for card in self.cards.values():
             if card.goal_id == goal.id:
                 self.views[card.id].show(card, goal, self.today)

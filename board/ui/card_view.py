@@ -6,15 +6,24 @@ small when 70 screens are connected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from nicegui import ui
 
-from ..domain import Answer, Card, Column, Goal, Origin
+from ..domain import Answer, Card, Column, Goal, GoalStatus, Origin
+from ..domain.runchart import goal_status
 from ..i18n import Translator
 from .theme import NO_GOAL_COLOUR, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
 
-__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'readable_colour']
+if TYPE_CHECKING:
+    from ..store import Store
+
+__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'GoalFace', 'readable_colour', 'show_goal']
+
+
 
 
 class CardView(ui.element):
@@ -92,16 +101,31 @@ class CardView(ui.element):
 
 
 class GoalChip(ui.row):
-    """A goal in the strip at the top: colour, icon, name, traffic-light status (icon and word) and target."""
+    """A goal in the strip at the top: colour, icon, name, status (icon and word), the last value and the target.
 
-    def __init__(self, goal: Goal, *, t: Translator) -> None:
+    The status is the rule's (``board.domain.runchart.goal_status``) unless set by hand. A tap (or Enter) opens
+    the goal full screen (``on_open``); a unit has a handful of goals, so each chip listens for itself.
+    """
+
+    def __init__(self, goal: Goal, face: GoalFace, *, t: Translator,
+                 on_open: Callable[[str], object] | None = None) -> None:
         super().__init__(wrap=False)
         self.goal_id = goal.id
         self._t = t
-        self.classes('goal-chip').props('role=listitem')
-        self.show(goal)
+        self._shown: tuple[object, ...] | None = None
+        self.classes('goal-chip')
+        attrs(self, {'role': 'listitem'})
+        if on_open is not None:
+            attrs(self, {'role': 'button', 'tabindex': '0', 'aria-label': t('goal.open', name=goal.name)})
+            self.on('click', lambda: on_open(self.goal_id))
+            self.on('keydown.enter', lambda: on_open(self.goal_id))
+        self.mark(f'goal-chip-{goal.id}')
+        self.show(goal, face)
 
-    def show(self, goal: Goal) -> None:
+    def show(self, goal: Goal, face: GoalFace) -> None:
+        if (goal, face) == self._shown:
+            return
+        self._shown = (goal, face)
         t = self._t
         self.style['--goal-colour'] = safe_colour(goal.colour)
         self.clear()
@@ -109,22 +133,44 @@ class GoalChip(ui.row):
             icon = ui.icon(goal.icon, size='1.8rem').props('aria-hidden=true')  # the name is a prop's value
             icon.style['color'] = readable_colour(goal.colour)
             ui.label(goal.name).classes('goal-name')
-            status = goal.status.value
+            status = face.status.value
             with ui.element('span').classes('meta-item ' + STATUS_CLASSES[status]):
                 ui.icon(STATUS_ICONS[status], size='1.6rem').props('aria-hidden=true')
                 ui.label(t(f'goal_status.{status}'))
             if goal.measure is not None:
-                ui.label(t('goal.target_only', target=t.number(goal.measure.target), unit=goal.measure.unit))
+                target = t.number(goal.measure.target, decimals=3)
+                if face.last is not None:
+                    ui.label(t('goal.target', current=t.number(face.last, decimals=3), target=target,
+                               unit=goal.measure.unit)).classes('goal-value')
+                else:
+                    ui.label(t('goal.target_only', target=target, unit=goal.measure.unit)).classes('goal-value')
 
 
-def show_goal(strip: ui.element, chips: dict[str, GoalChip], goal: Goal, *, t: Translator) -> None:
-    """A goal changed: its chip in ``strip`` shows it, or a new chip is added for a new goal."""
+@dataclass(frozen=True, slots=True)
+class GoalFace:
+    """What a goal's chip shows beside the goal: its status now and its last value."""
+    status: GoalStatus
+    last: float | None = None
+
+    @classmethod
+    def of(cls, store: Store, goal: Goal) -> GoalFace:
+        values = store.goal_values(goal.unit_id, goal.id)
+        reading = goal_status(goal, values, store.local_now().date())
+        return cls(reading.status, values[-1].value if values else None)
+
+
+def show_goal(strip: ui.element, chips: dict[str, GoalChip], goal: Goal, face: GoalFace, *, t: Translator,
+              on_open: Callable[[str], object] | None = None) -> None:
+    """A goal changed: its chip in ``strip`` shows it, a new goal gets a new chip, a retired one leaves."""
     chip = chips.get(goal.id)
-    if chip is None:
+    if goal.retired:
+        if chip is not None:
+            chips.pop(goal.id).delete()
+    elif chip is None:
         with strip:
-            chips[goal.id] = GoalChip(goal, t=t)
+            chips[goal.id] = GoalChip(goal, face, t=t, on_open=on_open)
     else:
-        chip.show(goal)
+        chip.show(goal, face)
 
 
 def _meta_item(icon: str, text: str) -> ui.label:

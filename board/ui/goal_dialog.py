@@ -1,8 +1,10 @@
-"""A leader's dialog for the unit's goals: the list, and a form for a new or changed goal.
+"""The form for a new or changed goal (at the wall and on a leader's page), and a leader's list of the goals.
 
 Colours come from the colour-blind-safe palette the board uses, icons from a short list that reads well across
-a room; the goal's status is a traffic light with a word, never colour alone. Every save asks ``actor`` first:
-the leader's login is checked on the server when the goal is saved, not only when the page was opened.
+a room; the goal's status is a traffic light with a word, never colour alone. The measure (unit, which way is
+better, baseline, target, by when, the range a value can have) makes the goal measurable by the team at the board.
+Every save asks ``actor`` first (on a leader's page the login is checked on the server when the goal is saved),
+and records who made the change: the board, or the leader by name. Only a leader retires a goal.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from nicegui import ui
 
 from ..domain import NAME_MAX, Direction, Goal, GoalStatus, Measure, Origin, Problem, Unit, validate_goal
 from ..ordering import key_between
+from .date_field import parse_date
 from .theme import GOAL_PALETTE, STATUS_CLASSES, STATUS_ICONS, attrs, safe_colour
-from .writes import attempt, messages
+from .writes import attempt, notify_problems
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -67,6 +70,11 @@ class GoalDialog:
                 self.current = ui.number(t('goal.current')).props('outlined').classes('w-40').mark('goal-current')
                 self.target = ui.number(t('goal.target_value')).props('outlined').classes('w-40') \
                     .mark('goal-target')
+            with ui.row().classes('w-full gap-3 items-start'):
+                self.target_on = ui.input(t('goal.target_on'), placeholder='31.12.2027').props('outlined') \
+                    .classes('w-48').mark('goal-target-on')
+                self.lowest = ui.number(t('goal.lowest')).props('outlined').classes('w-40').mark('goal-lowest')
+                self.highest = ui.number(t('goal.highest')).props('outlined').classes('w-40').mark('goal-highest')
             self.error = ui.label().classes('field-error').props('role=alert')
             with ui.row().classes('w-full justify-end gap-3'):
                 ui.button(t('action.cancel'), on_click=self.dialog.close).props('flat').classes('touch-button')
@@ -90,6 +98,14 @@ class GoalDialog:
                         ui.label(t(f'goal_status.{goal.status.value}'))
                     ui.button(t('goal.edit'), icon='edit', on_click=lambda g=goal: self.open_goal(g)) \
                         .props('flat no-caps').mark(f'edit-goal-{goal.id}')
+                    ui.button(t('goal.retire'), icon='archive', on_click=lambda g=goal: self.retire(g, True)) \
+                        .props('flat no-caps').mark(f'retire-goal-{goal.id}')
+            retired = self.context.store.goals(self.unit.id, retired=True)
+            for goal in (g for g in retired if g.retired):
+                with ui.row().classes('goal-chip retired w-full'):
+                    ui.label(t('goal.retired', name=goal.name)).classes('goal-name grow')
+                    ui.button(t('goal.unretire'), icon='unarchive', on_click=lambda g=goal: self.retire(g, False)) \
+                        .props('flat no-caps').mark(f'unretire-goal-{goal.id}')
         self.list_dialog.open()
 
     def open_goal(self, goal: Goal | None) -> None:
@@ -113,6 +129,10 @@ class GoalDialog:
         self.better.value = measure.better.value if measure else Direction.UP.value
         self.current.value = measure.baseline if measure else None
         self.target.value = measure.target if measure else None
+        self.target_on.value = self.t.date(measure.target_on) if measure and measure.target_on else ''
+        self.lowest.value = measure.lowest if measure else None
+        self.highest.value = measure.highest if measure else None
+        self.target_on.error = None
         self.error.text = ''
         self.name.error = None
         self.dialog.open()
@@ -124,12 +144,14 @@ class GoalDialog:
         measure = None
         if self.target.value is not None:
             before = existing.measure if existing else None
-            baseline = float(self.current.value) if self.current.value is not None else None
+            baseline = _number(self.current.value)
+            today = store.local_now().date()
             measure = Measure(unit=(self.target_unit.value or '').strip(), better=Direction(self.better.value or 'up'),
                               target=float(self.target.value), baseline=baseline,
-                              baseline_on=before.baseline_on if before and before.baseline == baseline else None,
-                              target_on=before.target_on if before else None,
-                              lowest=before.lowest if before else None, highest=before.highest if before else None)
+                              baseline_on=before.baseline_on if before and before.baseline == baseline else (
+                                  today if baseline is not None else None),
+                              target_on=parse_date(self.target_on.value or ''),
+                              lowest=_number(self.lowest.value), highest=_number(self.highest.value))
         values: dict[str, Any] = {
             'name': (self.name.value or '').strip(), 'colour': self.colour.value or GOAL_PALETTE[0],
             'icon': self.icon.value or 'flag', 'status': GoalStatus(self.status.value), 'measure': measure}
@@ -146,19 +168,44 @@ class GoalDialog:
             self.dialog.close()
             self.list_dialog.close()
             return
-        goal = self.read()
+
+        self.target_on.error = None
+        try:
+            goal = self.read()
+        except ValueError:  # a date that is no date
+            self.target_on.error = t('error.bad_date')
+            return
         problems = validate_goal(goal)
         if problems:
             self._show(problems)
             return
+        actor = self.actor()
+        if actor is None:
+            return
+        origin, by = actor
         store = self.context.store
-        written = await attempt(store, store.save_goal, goal)
+        written = await attempt(store, store.edit_goal, goal, origin=origin, by=by)
         if not written.ok:
-            self.error.text = ' '.join(messages(t, written.problems))
+            self._show(list(written.problems))
             return
         self.dialog.close()
         self.list_dialog.close()
         ui.notify(t('goal.saved', name=goal.name), type='positive')
+
+    async def retire(self, goal: Goal, retired: bool) -> None:
+        """Take a goal off the board (kept with its values) or put it back: a leader's decision."""
+        actor = self.actor()
+        if actor is None:
+            self.list_dialog.close()
+            return
+        origin, by = actor
+        store = self.context.store
+        written = await attempt(store, store.retire_goal, self.unit.id, goal.id, retired, origin=origin, by=by)
+        notify_problems(self.t, written.problems)
+        if written.ok:
+            ui.notify(self.t('goal.retired_note' if retired else 'goal.unretired_note', name=goal.name),
+                      type='positive')
+            self.open_list()
 
     def _show(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -167,3 +214,7 @@ class GoalDialog:
                 self.name.error = message
             else:
                 self.error.text = message
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

@@ -1,6 +1,7 @@
 """The board meeting (tavlemøte) on the wall: a countdown, a tap counter of who is there, and the agenda.
 
-1. Goals (Mål): each goal's status at a tap; the goal strip stays in view through the whole meeting.
+1. Goals (Mål): this week's value of each measured goal on a number pad (or − / +), its run chart at a tap, and
+   the status of a goal without a measure at a tap; the goal strip stays in view through the whole meeting.
 2. New ideas, one by one: take into Pågår (owner, goal, PDCA stage, due date), park, or decline with a reason.
    Every idea gets an answer.
 3. Parked ideas that have waited ``parked_review_weeks`` come back, one by one, with the same three answers.
@@ -34,6 +35,7 @@ from ..domain import (
     Gain,
     Goal,
     GoalStatus,
+    IsoWeek,
     Meeting,
     PdcaStage,
     Problem,
@@ -41,10 +43,12 @@ from ..domain import (
     validate_card_fields,
     week_start,
 )
-from .card_view import GoalChip, show_goal
+from .card_view import GoalChip, GoalFace, show_goal
 from .date_field import DateField, next_meeting_day
 from .gain_form import GainForm
-from .theme import Heading, attrs
+from .goal_sheet import value_week
+from .number_pad import NumberPad, step_for
+from .theme import STATUS_CLASSES, STATUS_ICONS, Heading, attrs
 from .writes import attempt, notify_problems
 
 if TYPE_CHECKING:
@@ -58,12 +62,15 @@ STEPS = ('goals', 'ideas', 'parked', 'doing', 'done', 'recognition')
 class MeetingMode:
     """One screen's board meeting. Built when the meeting starts, deleted when it ends."""
 
-    def __init__(self, context: AppContext, unit: Unit, *, on_end: Callable[[Meeting], None]) -> None:
+    def __init__(self, context: AppContext, unit: Unit, *, on_end: Callable[[Meeting], None],
+                 on_open_goal: Callable[[str], None] = lambda _: None) -> None:
         self.context = context
         self.t = context.t
         self.store = context.store
         self.unit = unit
         self.on_end = on_end
+        self.on_open_goal = on_open_goal
+        self.pad_goal: str | None = None  # the goal whose value the pad is entering
         self.started = self.store.now()
         self.minutes = context.settings.meeting_minutes_for(unit.id)
         self.present = 0
@@ -100,7 +107,8 @@ class MeetingMode:
                                     {'role': 'list', 'aria-label': t('goal.strip_label')})
             with self.goal_strip:
                 for goal in self.store.goals(self.unit.id):
-                    self.goal_chips[goal.id] = GoalChip(goal, t=t)
+                    self.goal_chips[goal.id] = GoalChip(goal, GoalFace.of(self.store, goal), t=t,
+                                                        on_open=self.on_open_goal)
             with attrs(ui.row().classes('meeting-steps w-full gap-3 no-wrap'),
                        {'role': 'tablist', 'aria-label': t('meeting.agenda')}):
                 self.step_buttons = {}
@@ -109,6 +117,11 @@ class MeetingMode:
                         f'{number}. {t(f"meeting.step_{step}")}', on_click=lambda s=step: self.show(s)) \
                         .props('no-caps size=lg role=tab').classes('meeting-step grow').mark(f'step-{step}')
             self.panel = ui.column().classes('meeting-panel w-full grow gap-4')
+        with ui.dialog() as self.pad_dialog, ui.card().classes('card-dialog pad-dialog gap-3'):
+            self.pad_heading = ui.label().classes('text-3xl font-bold').props('role=heading aria-level=2')
+            self.pad = NumberPad(t=t, on_enter=self._enter_value, marker='meeting-pad')
+            ui.button(t('action.cancel'), on_click=self.pad_dialog.close).props('flat no-caps size=lg') \
+                .classes('touch-button')
         self.timer = ui.timer(1.0, self._tick)
         self._tick()
         self.show('goals')
@@ -139,7 +152,19 @@ class MeetingMode:
 
     def goal_changed(self, goal: Goal) -> None:
         """A goal changed (here, on another screen, by a leader): its chip in the meeting's strip shows it."""
-        show_goal(self.goal_strip, self.goal_chips, goal, t=self.t)
+        show_goal(self.goal_strip, self.goal_chips, goal, GoalFace.of(self.store, goal), t=self.t,
+                          on_open=self.on_open_goal)
+        if self.step == 'goals':
+            self.show('goals')
+
+    def goal_values_changed(self, goal_ids: set[str]) -> None:
+        """Values were entered (here or on another screen): the strip and the step Mål show them."""
+        for goal in self.store.goals(self.unit.id):
+            if goal.id in goal_ids:
+                show_goal(self.goal_strip, self.goal_chips, goal, GoalFace.of(self.store, goal), t=self.t,
+                          on_open=self.on_open_goal)
+        if self.step == 'goals':
+            self.show('goals')
 
     def _decided(self, text: str) -> None:
         self.decisions.append(text)
@@ -161,15 +186,61 @@ class MeetingMode:
         if not goals:
             ui.label(t('meeting.no_goals')).classes('text-3xl')
         ui.label(t('meeting.goals_help')).classes('text-2xl')
+        this_week = value_week(self.store.local_now().date())
         with ui.column().classes('w-full gap-3'):
             for goal in goals:
                 with ui.row().classes('meeting-row w-full items-center gap-4').mark(f'goal-{goal.id}'):
                     ui.label(goal.name).classes('grow text-2xl font-semibold').style('overflow-wrap: anywhere')
-                    ui.toggle({s.value: t(f'goal_status.{s.value}') for s in GoalStatus}, value=goal.status.value,
-                              on_change=lambda e, g=goal: self._goal_status(g, GoalStatus(e.value))) \
-                        .props('no-caps size=lg').mark(f'goal-status-{goal.id}')
+                    if goal.measure is None:  # no values to go by: the team says how it goes
+                        ui.toggle({s.value: t(f'goal_status.{s.value}') for s in GoalStatus},
+                                  value=goal.status.value,
+                                  on_change=lambda e, g=goal: self._goal_status(g, GoalStatus(e.value))) \
+                            .props('no-caps size=lg').mark(f'goal-status-{goal.id}')
+                        continue
+                    values = self.store.goal_values(self.unit.id, goal.id)
+                    face = GoalFace.of(self.store, goal)
+                    status = face.status.value
+                    attrs(ui.label(t(f'goal_status.{status}')).classes(f'meta-item {STATUS_CLASSES[status]}'),
+                          {'data-icon': STATUS_ICONS[status]})
+                    latest = values[-1] if values else None
+                    if latest is not None:
+                        key = 'meeting.value_this_week' if latest.on >= this_week else 'meeting.value_last'
+                        ui.label(t(key, value=t.number(latest.value, decimals=3), unit=goal.measure.unit,
+                                   week=IsoWeek.of(latest.on).week)).classes('text-2xl').mark(f'goal-value-{goal.id}')
+                    ui.button(t('meeting.enter_value', week=IsoWeek.of(this_week).week), icon='dialpad',
+                              on_click=lambda g=goal: self._open_pad(g)).props('no-caps size=lg') \
+                        .classes('touch-button').mark(f'enter-value-{goal.id}')
+                    attrs(ui.button(icon='show_chart', on_click=lambda g=goal: self.on_open_goal(g.id))
+                          .props('flat size=lg').classes('touch-button'),
+                          {'aria-label': t('meeting.show_chart', goal=goal.name)}).mark(f'chart-{goal.id}')
         ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('ideas')) \
             .props('size=xl flat').classes('touch-button')
+
+    def _open_pad(self, goal: Goal) -> None:
+        values = self.store.goal_values(self.unit.id, goal.id)
+        measure = goal.measure
+        self.pad_goal = goal.id
+        self.pad_heading.text = self.t('meeting.pad_heading', goal=goal.name,
+                                       week=IsoWeek.of(value_week(self.store.local_now().date())).week)
+        self.pad.set_value(values[-1].value if values else (measure.baseline if measure else None),
+                           unit=measure.unit if measure else '',
+                           step=step_for(*(v.value for v in values[-5:]),
+                                         *((measure.target, measure.baseline) if measure else ())))
+        self.pad_dialog.open()
+
+    async def _enter_value(self, number: float) -> str | None:
+        goal = self.store.goal(self.unit.id, self.pad_goal or '')
+        if goal is None or goal.measure is None:
+            self.pad_dialog.close()
+            return None
+        week = value_week(self.store.local_now().date())
+        written = await attempt(self.store, self.store.record_goal_values, self.unit.id, [(goal.id, week, number)])
+        if not written.ok:
+            return ' '.join(self.t(p.key, **p.params) for p in written.problems)
+        self.pad_dialog.close()
+        self._decided(self.t('meeting.decided_value', goal=goal.name, value=self.t.number(number, decimals=3),
+                             unit=goal.measure.unit, week=IsoWeek.of(week).week))
+        return None
 
     async def _goal_status(self, goal: Goal, status: GoalStatus) -> None:
         current = next((g for g in self.store.goals(self.unit.id) if g.id == goal.id), None)

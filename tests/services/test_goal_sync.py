@@ -1,0 +1,124 @@
+"""Goals and their values between wall screens and the hub (issue 15): values entered on a wall screen, offline
+too, reach the hub and every other screen, merged per goal and date without loss; goals made and edited on the
+wall travel the same way; and what a wall screen may not do (retire a goal, claim a leader, send a value outside
+the measure's range, from the future or for no goal) is refused as strictly as a stranger's input."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import orjson
+
+from board.domain import Direction, Goal, GoalValue, Measure, Origin
+from board.store.codec import goal_to_dict, goal_value_to_dict
+
+from ..conftest import Hub
+from ..factories import UNIT
+from ..helpers import Network, client, eventually, pair, start_kiosk, stop
+from .test_sync_hostile import now_stamp
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+async def test_a_value_and_a_goal_made_on_a_wall_screen_offline_reach_the_hub(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    network.down = True
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        week = monday(kiosk.local_now().date())
+        new = Goal(id='fall', unit_id=UNIT, name='Færre fall', colour='#0072B2',
+                   measure=Measure(unit='fall/mnd', better=Direction.DOWN, target=2, baseline=5, lowest=0))
+        await kiosk.run(kiosk.edit_goal, new)
+        await kiosk.run(kiosk.record_goal_values, UNIT, [('fall', week, 4), ('ventetid', week, 2.6)])
+        await eventually(lambda: client_.status.waiting == 3)
+        network.down = False
+        await eventually(lambda: [v.value for v in hub.store.goal_values(UNIT, 'fall')] == [4.0], seconds=5)
+        assert [v.value for v in hub.store.goal_values(UNIT, 'ventetid')] == [2.6]
+        goal = hub.store.goal(UNIT, 'fall')
+        assert goal is not None and goal.name == 'Færre fall' and goal.changed_origin == Origin.BOARD
+        await eventually(lambda: client_.status.waiting == 0)
+        # and back: a value entered on the hub (a leader's page) reaches the wall screen
+        await hub.do.record_goal_values(UNIT, [('fall', week - timedelta(weeks=1), 5)], origin=Origin.LEADER,
+                                        by='Kari Leder')
+        await eventually(lambda: [v.value for v in kiosk.goal_values(UNIT, 'fall')] == [5.0, 4.0], seconds=5)
+        assert kiosk.goal_values(UNIT, 'fall')[0].by == 'Kari Leder'
+        assert client_.status.waiting == 0  # what came from the hub is not sent back
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()
+
+
+async def test_the_same_week_entered_on_two_screens_apart_ends_the_same_everywhere(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    network.down = True
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        week = monday(kiosk.local_now().date())
+        await hub.do.record_goal_values(UNIT, [('ventetid', week, 2.4), ('ventetid', week - timedelta(weeks=1), 3)])
+        await kiosk.run(kiosk.record_goal_values, UNIT, [('ventetid', week, 2.7)])  # later: its stamp wins
+        network.down = False
+
+        def same() -> bool:
+            ours = [(v.on, v.value) for v in kiosk.goal_values(UNIT, 'ventetid')]
+            theirs = [(v.on, v.value) for v in hub.store.goal_values(UNIT, 'ventetid')]
+            return ours == theirs and len(ours) == 2
+        await eventually(same, seconds=5)
+        assert hub.store.goal_values(UNIT, 'ventetid')[-1].value == 2.7
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()
+
+
+def a_value(**changes: object) -> dict:
+    value = GoalValue(goal_id='ventetid', unit_id=UNIT, on=date.today() - timedelta(days=1), value=2.5,
+                      stamp=now_stamp())
+    return goal_value_to_dict(value) | changes
+
+
+async def push(hub: Hub, token: str, **records: list) -> object:
+    async with client(hub, token) as kiosk:
+        return await kiosk.post(f'/api/v1/units/{UNIT}/sync', content=orjson.dumps({'pulled': 0, **records}),
+                                headers={'Content-Type': 'application/json'})
+
+
+async def test_bad_values_in_a_push_are_refused_and_nothing_is_stored(hub: Hub):
+    token = await pair(hub)
+    tomorrow = (date.today() + timedelta(days=3)).isoformat()
+    for bad, reason in [(a_value(value=-5), 'value'), (a_value(on=tomorrow), 'on'),
+                        (a_value(goal_id='ingen'), 'goal'), (a_value(value='3,5'), 'value'),
+                        (a_value(stamp='1-2-3'), 'stamp'), (a_value(goal_id='trivsel'), 'measure')]:
+        response = await push(hub, token, goal_values=[bad])
+        assert response.status_code == 422, (bad, reason)
+        assert response.json()['detail']['refused'][0]['kind'] == 'value'
+    good = await push(hub, token, goal_values=[a_value()])
+    assert good.status_code == 200
+    assert [v.value for v in hub.store.goal_values(UNIT, 'ventetid')] == [2.5]
+
+
+async def test_a_wall_screen_cannot_retire_a_goal_or_name_a_leader(hub: Hub):
+    token = await pair(hub)
+    goal = hub.store.goal(UNIT, 'ventetid')
+    assert goal is not None
+    forged = dataclasses.replace(goal, retired=True, name='Nytt navn', changed_origin=Origin.LEADER,
+                                 changed_by='Direktøren')
+    response = await push(hub, token, goals=[{'goal': goal_to_dict(forged), 'stamp': now_stamp()}],
+                          goal_values=[a_value(origin='leader', by='Direktøren')])
+    assert response.status_code == 200
+    kept = hub.store.goal(UNIT, 'ventetid')
+    assert kept is not None and kept.name == 'Nytt navn'  # an edit at the wall is fine
+    assert not kept.retired and kept.changed_origin == Origin.BOARD and kept.changed_by == ''
+    [value] = hub.store.goal_values(UNIT, 'ventetid')
+    assert (value.origin, value.by) == (Origin.BOARD, '')
+
+
+async def test_a_goal_with_a_bad_measure_is_refused(hub: Hub):
+    token = await pair(hub)
+    goal = hub.store.goal(UNIT, 'ventetid')
+    assert goal is not None and goal.measure is not None
+    bad = dataclasses.replace(goal, measure=dataclasses.replace(goal.measure, lowest=10, highest=5))
+    response = await push(hub, token, goals=[{'goal': goal_to_dict(bad), 'stamp': now_stamp()}])
+    assert response.status_code == 422
+    assert hub.store.goal(UNIT, 'ventetid') == goal
