@@ -31,15 +31,11 @@ from .board_page import BoardScreen
 from .goal_dialog import GoalDialog
 from .leader_frame import leader_page, logout_button
 from .live import LiveChanges
-from .theme import STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
+from .theme import NORWEGIAN_NUMBER, STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
 from .writes import attempt, messages
 
 if TYPE_CHECKING:
     from ..context import AppContext
-
-#: an ECharts formatter (run in the browser): a number as Norwegian writes it, decimal comma and a space between
-#: thousands (a constant: no stored value ever goes into it)
-NORWEGIAN_NUMBER = "v => Number(v).toLocaleString('nb-NO', {maximumFractionDigits: 2})"
 
 log = logging.getLogger(__name__)
 
