@@ -9,8 +9,8 @@ change are read; with fewer the chart shows the values and says there are too fe
 - A **trend** is ``TREND_LENGTH`` (5) or more consecutive points all going up or all going down. A point equal to
   the one before it is skipped: it neither adds to a trend nor breaks it.
 
-Each maximal run is reported once, from its first counted point to its last (skipped points inside it lie within
-that span). Two trends may share the point where one turns into the other.
+Each maximal run is reported once, from its first counted point to its last; the points skipped inside that span
+are not marked as part of it. Two trends may share the point where one turns into the other.
 
 **Status by rule** (``goal_status``), in this order:
 
@@ -92,16 +92,19 @@ class RunChart:
         return len(self.points) >= MIN_POINTS
 
     def in_signal(self, index: int) -> bool:
-        """Whether ``points[index]`` lies within a signal's span."""
-        return any(s.first <= index <= s.last for s in self.signals)
+        """Whether ``points[index]`` is one of the points that make a signal. A point the rule skipped inside a
+        signal's span (on the median in a shift, equal to the point before in a trend) is not: the chart then marks
+        as many points as the words say."""
+        return any(s.first <= index <= s.last and self._counts(s, index) for s in self.signals)
 
     def counted(self, signal: Signal) -> int:
-        """How many points make the signal: those in its span, less the skipped ones (on the median for a shift,
-        equal to the point before for a trend)."""
-        span = range(signal.first, signal.last + 1)
+        """How many points make the signal: those in its span, less the skipped ones."""
+        return sum(1 for i in range(signal.first, signal.last + 1) if self._counts(signal, i))
+
+    def _counts(self, signal: Signal, index: int) -> bool:
         if signal.kind == SignalKind.SHIFT:
-            return sum(1 for i in span if self.points[i].value != self.median)
-        return sum(1 for i in span if i == signal.first or self.points[i].value != self.points[i - 1].value)
+            return self.points[index].value != self.median
+        return index == signal.first or self.points[index].value != self.points[index - 1].value
 
 
 def run_chart(values: Iterable[GoalValue]) -> RunChart:

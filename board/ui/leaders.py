@@ -453,5 +453,9 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     summary = _summary(context, organisation, entries, period)
     scope = ReportScope(organisation=organisation, title=scope_title(context, user, organisation),
                         active_units=active_units(context, organisation.units, context.store.now()))
-    return status_pdf(summary, scope, period, context.t, generated=context.store.local_now().date())
+    # one unit's report also shows its goals with their run charts; the report itself reads no store
+    store = context.store
+    goals = [(g, store.goal_values(unit.id, g.id)) for unit in organisation.units[:1] for g in store.goals(unit.id)] \
+        if len(organisation.units) == 1 else []
+    return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals)
 

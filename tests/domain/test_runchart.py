@@ -62,7 +62,9 @@ def test_points_on_the_median_neither_add_to_nor_break_a_shift():
     # above: 6 7 _ 6 7 6 8 -> six counted points, the 5 at index 8 skipped inside the run; it starts after index 5
     assert signals(*values) == [(SHIFT, 6, 12, True)]
     assert chart.counted(chart.signals[0]) == 6
-    assert chart.in_signal(8) and not chart.in_signal(5)
+    assert chart.in_signal(7) and chart.in_signal(9) and not chart.in_signal(5)
+    assert not chart.in_signal(8)  # on the median: skipped, so not marked
+    assert sum(map(chart.in_signal, range(13))) == 6
     # below: 1 2 1 2 1 are only five
     assert not chart.in_signal(0)
 
@@ -90,6 +92,7 @@ def test_five_rising_is_a_trend_and_an_equal_neighbour_is_skipped():
     assert chart.median == 4.5  # sorted 1 2 3 4 4 | 5 5 6 7 9
     assert signals(*values) == [(TREND, 1, 6, True)]
     assert chart.counted(chart.signals[0]) == 5
+    assert [i for i in range(10) if chart.in_signal(i)] == [1, 2, 4, 5, 6]  # the second 4 is skipped
 
 
 def test_four_rising_is_not_a_trend():

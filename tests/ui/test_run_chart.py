@@ -62,11 +62,14 @@ def test_values_median_target_and_baseline_are_drawn_with_dates_as_norwegians_wr
 
 def test_signal_points_are_larger_diamonds_in_the_signal_colour_and_said_in_words():
     # sorted 1 1 1 2 2 5 [5] 6 6 6 7 7 8, median 5: the last seven points hold a shift of six above (the 5 at
-    # index 8 lies on the median, inside it)
+    # index 8 lies on the median, inside its span)
     chart = run_chart(values(1, 2, 1, 2, 1, 5, 6, 7, 5, 6, 7, 6, 8))
     data = run_chart_options(goal(), chart, nb, wall=False)['series'][0]['data']
     assert data[:6] == [1, 2, 1, 2, 1, 5]
-    assert all(p['symbol'] == 'diamond' and p['itemStyle']['color'] == SIGNAL_COLOUR for p in data[6:])
+    assert data[8] == 5  # on the median: the rule skips it, so it is not marked
+    marked = data[6:8] + data[9:]
+    assert len(marked) == 6
+    assert all(p['symbol'] == 'diamond' and p['itemStyle']['color'] == SIGNAL_COLOUR for p in marked)
     assert data[6]['symbolSize'] > run_chart_options(goal(), chart, nb, wall=False)['series'][0]['symbolSize']
     assert signal_texts(chart, nb) == [
         'Skift: 6 punkter over medianen (16.02.2026–30.03.2026) – trolig en reell endring']
