@@ -1,5 +1,6 @@
 """The PDF status report of the gains in a period, in the reader's language (Norwegian first): totals, the split
-by kind, per service area, per unit and the largest realised gains, with how årsverk are counted.
+by kind, per service area, per unit and the largest realised gains, with how årsverk are counted; for one unit
+also its goals, each with its status and run chart (drawn as vector lines, so it prints sharp at any size).
 
 Made with fpdf2 (pure Python; embeds the DejaVu fonts the posters use, so æøå print everywhere, and writes real
 text a reader can search and copy). Imported only when a report is made.
@@ -7,22 +8,34 @@ text a reader can search and copy). Imported only when a report is made.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import date
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .assets import FONT_BOLD, FONT_REGULAR
-from .domain import GainCategory
+from .domain import Direction, GainCategory, Goal, GoalValue, RunChart, goal_status, run_chart
 from .gains import GainsSummary, Period
+from .goal_words import goal_status_text, short_date, signal_texts
 from .i18n import Translator
 from .reports import ReportScope
 
-__all__ = ['status_pdf']
+__all__ = ['draw_run_chart', 'status_pdf']
+
+#: the chart's colours as on the screen (board/ui/run_chart.py; tests/ui/test_run_chart.py keeps them equal)
+LINE_RGB = (0x37, 0x41, 0x51)
+SIGNAL_RGB = (0x00, 0x72, 0xB2)
+MEDIAN_RGB = (0x6B, 0x72, 0x80)
+TARGET_RGB = (0x11, 0x18, 0x27)
+GRID_RGB = (0xE5, 0xE7, 0xEB)
+CHART_HEIGHT = 72
 
 
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
-               largest: int = 10) -> bytes:
+               largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = ()) -> bytes:
+    """The report; ``goals``: the unit's goals with their values, shown when the report covers one unit."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -83,7 +96,138 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
+    if len(org.units) == 1:
+        _goals_section(pdf, goals, t, generated)
     return bytes(pdf.output())
+
+
+def _goals_section(pdf: _Report, goals: Sequence[tuple[Goal, Sequence[GoalValue]]], t: Translator,
+                   today: date) -> None:
+    pdf.add_page()
+    pdf.set_font('DejaVu', 'B', 16)
+    pdf.multi_cell(0, 9, t('run_chart.goals_heading'), new_x='LMARGIN', new_y='NEXT')
+    if not goals:
+        pdf.set_font('DejaVu', '', 12)
+        pdf.multi_cell(0, 7, t('goal.none'), new_x='LMARGIN', new_y='NEXT')
+        return
+    for goal, values in goals:
+        chart = run_chart(values)
+        texts = signal_texts(chart, t)
+        if pdf.get_y() + 24 + CHART_HEIGHT + 6 * len(texts) > pdf.page_break_trigger:
+            pdf.add_page()
+        pdf.heading(goal.name)
+        pdf.set_font('DejaVu', '', 10)
+        measure = goal.measure
+        if measure is not None:
+            better = t('run_chart.better_up' if measure.better == Direction.UP else 'run_chart.better_down')
+            target = t('run_chart.target_label', value=t.number(measure.target, 2))
+            pdf.multi_cell(0, 5, f'{measure.unit} · {better} · {target}', new_x='LMARGIN', new_y='NEXT')
+        reading = goal_status(goal, values, today)
+        how = t('goal_rule.by_rule' if reading.by_rule else 'goal_rule.by_hand')
+        pdf.multi_cell(0, 5, f'{how}: {t(f"goal_status.{reading.status.value}")}. {goal_status_text(reading, t)}',
+                       new_x='LMARGIN', new_y='NEXT')
+        if chart.points:
+            top = pdf.get_y() + 2
+            draw_run_chart(pdf, goal, chart, t, x=pdf.l_margin, y=top, width=pdf.epw, height=CHART_HEIGHT)
+            pdf.set_y(top + CHART_HEIGHT + 2)
+        for text in texts:
+            pdf.set_font('DejaVu', 'B' if chart.signals else '', 10)
+            if chart.signals:
+                _diamond(pdf, pdf.l_margin + 1.5, pdf.get_y() + 2.6, 1.4)
+                pdf.set_x(pdf.l_margin + 4)
+            pdf.multi_cell(0, 5.5, text, new_x='LMARGIN', new_y='NEXT')
+        pdf.ln(3)
+
+
+def draw_run_chart(pdf: FPDF, goal: Goal, chart: RunChart, t: Translator, *, x: float, y: float, width: float,
+                   height: float) -> None:
+    """One goal's run chart in the box at (x, y), in mm: the values as a line with points, the signal points as
+    larger blue diamonds, the median dashed, the target solid and the baseline dotted, each named at the right;
+    numbers and dates as the language writes them. Expects the report's DejaVu font."""
+    points = chart.points
+    if not points:
+        return
+    measure = goal.measure
+    # label, value, colour, dash and gap in mm (no dash: solid)
+    levels: list[tuple[str, float, tuple[int, int, int], tuple[float, float]]] = []
+    if chart.median is not None:
+        levels.append((t('run_chart.median_label', value=t.number(chart.median, 2)), chart.median, MEDIAN_RGB,
+                       (1.5, 1.2)))
+    if measure is not None:
+        levels.append((t('run_chart.target_label', value=t.number(measure.target, 2)), measure.target, TARGET_RGB,
+                       (0, 0)))
+        if measure.baseline is not None:
+            levels.append((t('run_chart.baseline_label', value=t.number(measure.baseline, 2)), measure.baseline,
+                           MEDIAN_RGB, (0.4, 1.0)))
+    ticks = _ticks([p.value for p in points] + [value for _, value, _, _ in levels])
+    left, right, top, bottom = x + 16, x + width - 34, y + 6, y + height - 7
+    step = (right - left) / len(points)
+
+    def at_x(index: int) -> float:
+        return left + (index + 0.5) * step
+
+    def at_y(value: float) -> float:
+        return bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (bottom - top)
+
+    with pdf.local_context():
+        pdf.set_font('DejaVu', '', 8)
+        pdf.set_text_color(75, 85, 99)
+        if measure is not None:
+            pdf.text(x, y + 3, measure.unit)
+        pdf.set_line_width(0.2)
+        pdf.set_draw_color(*GRID_RGB)
+        for tick in ticks:
+            pdf.line(left, at_y(tick), right, at_y(tick))
+            label = t.number(tick, 2)
+            pdf.text(left - 2 - pdf.get_string_width(label), at_y(tick) + 1.1, label)
+        every = max(1, math.ceil(len(points) / 8))
+        for index in range(0, len(points), every):
+            label = short_date(t, points[index].on)
+            pdf.text(at_x(index) - pdf.get_string_width(label) / 2, bottom + 5, label)
+
+        placed: list[float] = []
+        for label, value, colour, (dash, gap) in sorted(levels, key=lambda level: at_y(level[1])):
+            pdf.set_draw_color(*colour)
+            pdf.set_text_color(*colour)
+            pdf.set_line_width(0.35 if dash else 0.5)
+            pdf.set_dash_pattern(dash=dash, gap=gap)
+            pdf.line(left, at_y(value), right, at_y(value))
+            text_y = max(at_y(value) + 1.1, placed[-1] + 3.4) if placed else at_y(value) + 1.1
+            placed.append(text_y)
+            pdf.text(right + 1.5, text_y, label)
+        pdf.set_dash_pattern()
+
+        pdf.set_draw_color(*LINE_RGB)
+        pdf.set_fill_color(*LINE_RGB)
+        pdf.set_line_width(0.4)
+        pdf.polyline([(at_x(i), at_y(p.value)) for i, p in enumerate(points)])
+        radius = min(0.7, step / 3)
+        for index, point in enumerate(points):
+            if not chart.in_signal(index):
+                pdf.ellipse(at_x(index) - radius, at_y(point.value) - radius, 2 * radius, 2 * radius, style='F')
+        pdf.set_fill_color(*SIGNAL_RGB)
+        for index, point in enumerate(points):
+            if chart.in_signal(index):
+                _diamond(pdf, at_x(index), at_y(point.value), max(1.0, radius * 2))
+
+
+def _diamond(pdf: FPDF, x: float, y: float, size: float) -> None:
+    with pdf.local_context():
+        pdf.set_fill_color(*SIGNAL_RGB)
+        pdf.polygon([(x, y - size), (x + size, y), (x, y + size), (x - size, y)], style='F')
+
+
+def _ticks(values: Sequence[float], count: int = 5) -> list[float]:
+    """Round values for the y axis from below the lowest to above the highest (steps of 1, 2 or 5 times 10^k)."""
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    last = math.ceil(high / step) * step
+    return [round(first + i * step, 10) for i in range(round((last - first) / step) + 1)]
 
 
 def _period_side(t: Translator, day: date | None, open_key: str) -> str:

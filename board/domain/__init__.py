@@ -2,7 +2,8 @@
 
 Plain data and rules only: this package imports neither NiceGUI nor TinyDB; the store persists these objects and
 the UI shows them. ``model`` holds the things, ``validation`` what may be typed or may arrive, ``rules`` what a
-person does to a card (and the rules every card keeps after any change or merge).
+person does to a card (and the rules every card keeps after any change or merge), ``runchart`` how a goal's values
+are read: its run chart's signals and its status by rule.
 """
 
 from .model import (
@@ -46,6 +47,17 @@ from .rules import (
     position_at,
     with_gain,
     with_root_causes,
+)
+from .runchart import (
+    MIN_POINTS,
+    SHIFT_LENGTH,
+    TREND_LENGTH,
+    RunChart,
+    Signal,
+    SignalKind,
+    StatusReading,
+    goal_status,
+    run_chart,
 )
 from .validation import (
     CAUSE_MAX,
@@ -96,10 +108,13 @@ __all__ = [
     'LATEST_DATE',
     'MEETING_DECISIONS_MAX',
     'MEETING_PRESENT_MAX',
+    'MIN_POINTS',
     'NAME_MAX',
     'NOTE_MAX',
+    'SHIFT_LENGTH',
     'SHORT_TEXT_MAX',
     'TITLE_MAX',
+    'TREND_LENGTH',
     'UNIT_MAX',
     'VALUE_LIMIT',
     'WHY_MAX',
@@ -125,19 +140,25 @@ __all__ = [
     'Reading',
     'Recognition',
     'RuleViolation',
+    'RunChart',
     'ServiceArea',
+    'Signal',
+    'SignalKind',
+    'StatusReading',
     'Unit',
     'answered',
     'changed_fields',
     'confirmed',
     'edited',
     'gain_change_problems',
+    'goal_status',
     'is_valid_id',
     'leader_only',
     'move_card',
     'new_card',
     'normalise_card',
     'position_at',
+    'run_chart',
     'validate_card',
     'validate_card_fields',
     'validate_gain',

@@ -31,15 +31,11 @@ from .board_page import BoardScreen
 from .goal_dialog import GoalDialog
 from .leader_frame import leader_page, logout_button
 from .live import LiveChanges
-from .theme import STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
+from .theme import NORWEGIAN_NUMBER, STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
 from .writes import attempt, messages
 
 if TYPE_CHECKING:
     from ..context import AppContext
-
-#: an ECharts formatter (run in the browser): a number as Norwegian writes it, decimal comma and a space between
-#: thousands (a constant: no stored value ever goes into it)
-NORWEGIAN_NUMBER = "v => Number(v).toLocaleString('nb-NO', {maximumFractionDigits: 2})"
 
 log = logging.getLogger(__name__)
 
@@ -457,5 +453,9 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     summary = _summary(context, organisation, entries, period)
     scope = ReportScope(organisation=organisation, title=scope_title(context, user, organisation),
                         active_units=active_units(context, organisation.units, context.store.now()))
-    return status_pdf(summary, scope, period, context.t, generated=context.store.local_now().date())
+    # one unit's report also shows its goals with their run charts; the report itself reads no store
+    store = context.store
+    goals = [(g, store.goal_values(unit.id, g.id)) for unit in organisation.units[:1] for g in store.goals(unit.id)] \
+        if len(organisation.units) == 1 else []
+    return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals)
 

@@ -24,6 +24,10 @@ GOAL_PALETTE = ('#0072B2', '#56B4E9', '#332288', '#AA4499', '#CC79A7', '#6B7280'
 
 PRIMARY = '#1d4ed8'
 
+#: an ECharts formatter (run in the browser): a number as Norwegian writes it, decimal comma and a space between
+#: thousands (a constant: no stored value ever goes into it)
+NORWEGIAN_NUMBER = "v => Number(v).toLocaleString('nb-NO', {maximumFractionDigits: 2})"
+
 STATUS_ICONS = {'on_track': 'check_circle', 'at_risk': 'warning', 'off_track': 'cancel'}
 #: the class of each goal status (a fixed lookup: a class name is never built from a stored value)
 STATUS_CLASSES = {'on_track': 'status-on_track', 'at_risk': 'status-at_risk', 'off_track': 'status-off_track'}

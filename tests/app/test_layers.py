@@ -19,8 +19,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 'board.overview', 'board.settings')),
     ('store', ('board.store',)),
     ('services', ('board.wire', 'board.oidc', 'board.sync_api', 'board.sync_client', 'board.tokens', 'board.reports',
-                  'board.report_pdf', 'board.qr', 'board.backup', 'board.admin', 'board.demo', 'board.context',
-                  'board.metrics')),
+                  'board.report_pdf', 'board.goal_words', 'board.qr', 'board.backup', 'board.admin', 'board.demo',
+                  'board.context', 'board.metrics')),
     ('ui', ('board.ui',)),
     ('app', ('board.app', 'board.cli')),
 ]
