@@ -45,6 +45,7 @@ from .rules import (
     normalise_card,
     position_at,
     with_gain,
+    with_readings,
     with_root_causes,
 )
 from .validation import (
@@ -150,5 +151,6 @@ __all__ = [
     'validate_short_text',
     'week_start',
     'with_gain',
+    'with_readings',
     'with_root_causes',
 ]
