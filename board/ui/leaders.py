@@ -29,6 +29,7 @@ from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
 from .goal_dialog import GoalDialog
+from .goal_values_csv import GoalValuesCsv
 from .leader_frame import leader_page, logout_button
 from .live import LiveChanges
 from .theme import STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
@@ -255,12 +256,15 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
         return Origin.LEADER, current.name
 
     goals_dialog = GoalDialog(context, unit, actor)
+    values_csv = GoalValuesCsv(context, unit, actor)
     screen = BoardScreen(context, changes, unit, actor=actor,
                          highlight_since=meeting.ended_at if meeting else context.store.now() - timedelta(days=7))
 
     def toolbar() -> None:
         ui.button(t('goal.manage'), icon='flag', on_click=goals_dialog.open_list).props('no-caps') \
             .classes('touch-button').mark('manage-goals')
+        ui.button(t('goal_csv.heading'), icon='table_view', on_click=values_csv.open).props('no-caps outline') \
+            .classes('touch-button').mark('goal-csv-open')
         ui.link(t('leader.overview'), '/leder').classes('big-link')
         ui.link(t('leader.wall_board'), f'/units/{unit.id}').classes('big-link')
         logout_button(context, guard)
