@@ -17,7 +17,19 @@ from datetime import date
 
 from nicegui import ui
 
-from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Gain, Goal, PdcaStage, Problem, Reading
+from ..domain import (
+    NAME_MAX,
+    TITLE_MAX,
+    Card,
+    CardFields,
+    Column,
+    Gain,
+    GainStatus,
+    Goal,
+    PdcaStage,
+    Problem,
+    Reading,
+)
 from ..i18n import Translator
 from .date_field import DateField
 from .gain_form import GainForm
@@ -83,6 +95,7 @@ class CardDialog:
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
         self.general_error.set_visibility(False)
+        self._warn_no_after()
         self._opened = self._snapshot()
         self._set_dirty(False)
         attrs(self.form, {'data-draft-key': self.draft_key})
@@ -165,6 +178,9 @@ class CardDialog:
             self.readings = ReadingsForm(t=t, today=self._today)
             self.column.on_value_change(self._show_readings)
             self.pdca.on_value_change(self._show_readings)
+            self.gain.status.on_value_change(self._warn_no_after)
+            self.gain.enabled.on_value_change(self._warn_no_after)
+            self.readings.sides['after'].value.on_value_change(self._warn_no_after)
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
             with ui.row().classes('w-full justify-between pt-2'):
                 with ui.row().classes('gap-3'):
@@ -191,6 +207,18 @@ class CardDialog:
         column = Column(self.column.value)
         pdca = PdcaStage(self.pdca.value) if column == Column.DOING and self.pdca.value else None
         self.readings.set_visible(self._card is not None and readings_shown(column, pdca))
+        self._warn_no_after()
+
+    def _warn_no_after(self) -> None:
+        """A leader confirming the gain as realised while the card has no *etter* measurement is told so."""
+        confirming = self._leader and bool(self.gain.enabled.value) \
+            and self.gain.status.value == GainStatus.REALISED.value \
+            and not (self._card is not None and self._card.gain is not None and self._card.gain.realised)
+        if self.readings.visible:
+            measured = bool((self.readings.sides['after'].value.value or '').strip())
+        else:
+            measured = self._card is not None and self._card.after is not None
+        self.gain.no_after.set_visibility(confirming and not measured)
 
     def _read(self) -> CardFields | None:
         t = self._t

@@ -28,6 +28,7 @@ from ..reports import ReportScope, cards_csv
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
+from .gain_form import no_after_warning
 from .goal_dialog import GoalDialog
 from .goal_values_csv import GoalValuesCsv
 from .leader_frame import leader_page, logout_button
@@ -394,6 +395,8 @@ def _confirm_dialog(context: AppContext, guard: Guard, unit: Unit, entry: GainEn
     with ui.dialog() as dialog, ui.card().classes('gap-3 p-6'):
         ui.label(t('gains.confirm_heading', title=entry.title)).classes('text-xl font-bold') \
             .style('overflow-wrap: anywhere')
+        if not entry.measured_after:  # a warning, not a block: the gain may be plain to see without a number
+            no_after_warning(t)
         day = ui.input(t('gain.realised_on'), value=store.local_now().date().isoformat()) \
             .props('outlined type=date') \
             .mark('confirm-date')
