@@ -7,22 +7,24 @@ text a reader can search and copy). Imported only when a report is made.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .assets import FONT_BOLD, FONT_REGULAR
-from .domain import GainCategory
+from .domain import GainCategory, Reading
 from .gains import GainsSummary, Period
 from .i18n import Translator
-from .reports import ReportScope
+from .reports import Improvement, ReportScope, change
 
 __all__ = ['status_pdf']
 
 
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
-               largest: int = 10) -> bytes:
+               largest: int = 10, measured: Sequence[Improvement] = ()) -> bytes:
+    """``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``)."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -80,10 +82,39 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     else:
         pdf.set_font('DejaVu', '', 12)
         pdf.multi_cell(0, 7, t('report.none_realised'), new_x='LMARGIN', new_y='NEXT')
+    _before_and_after(pdf, t, measured)
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
     return bytes(pdf.output())
+
+
+def _before_and_after(pdf: _Report, t: Translator, measured: Sequence[Improvement]) -> None:
+    """Improvements with what was measured before and after: the measured change behind the årsverk."""
+    pdf.heading(t('report.before_after'))
+    if not measured:
+        pdf.set_font('DejaVu', '', 12)
+        pdf.multi_cell(0, 7, t('report.none_measured'), new_x='LMARGIN', new_y='NEXT')
+        return
+    rows = [[m.title, m.unit, _reading(t, m.before), _reading(t, m.after), _change(t, m)] for m in measured]
+    pdf.table_of([t('report.card'), t('report.unit'), t('report.before'), t('report.after'), t('report.change')],
+                 rows, (36, 22, 18, 18, 16))
+
+
+def _reading(t: Translator, reading: Reading | None) -> str:
+    if reading is None:
+        return ''
+    return f'{t.number(reading.value, 2)} {reading.unit}\n{t.date(reading.on)}'.strip()
+
+
+def _change(t: Translator, measured: Improvement) -> str:
+    difference = change(measured.before, measured.after)
+    if difference is None:
+        return ''
+    amount, share = difference
+    sign = '+' if amount > 0 else '\u2212' if amount < 0 else ''
+    text = f'{sign}{t.number(abs(amount), 2)}'
+    return text if share is None else f'{text} ({sign}{t.number(abs(share) * 100, 0)} %)'
 
 
 def _period_side(t: Translator, day: date | None, open_key: str) -> str:

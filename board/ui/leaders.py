@@ -20,11 +20,11 @@ from fastapi.responses import Response
 from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
-from ..domain import Column, Organisation, Origin, Unit
+from ..domain import Card, Column, Organisation, Origin, Unit
 from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
-from ..reports import ReportScope, cards_csv
+from ..reports import ReportScope, cards_csv, improvements
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
@@ -464,5 +464,18 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     summary = _summary(context, organisation, entries, period)
     scope = ReportScope(organisation=organisation, title=scope_title(context, user, organisation),
                         active_units=active_units(context, organisation.units, context.store.now()))
-    return status_pdf(summary, scope, period, context.t, generated=context.store.local_now().date())
+    measured = improvements(_cards_of(context, organisation), organisation, period)
+    return status_pdf(summary, scope, period, context.t, generated=context.store.local_now().date(),
+                      measured=measured)
+
+
+def _cards_of(context: AppContext, organisation: Organisation) -> list[Card]:
+    """The cards of the units, on the boards and in the archive (reads the archive files: off the event loop)."""
+    store = context.store
+    cards = []
+    for unit in organisation.units:
+        cards += store.cards(unit.id)
+        for year in store.archive_years(unit.id):
+            cards += store.archived_cards(unit.id, year)
+    return cards
 
