@@ -44,7 +44,7 @@ class ReadingSide:
             with ui.row().classes('w-full gap-3 items-start'):
                 self.value = attrs(ui.input(t('reading.value')).props('outlined inputmode=decimal'),
                                    {'maxlength': 20, 'data-draft-field': f'{side}-value'})
-                self.value.classes('w-48').mark(f'reading-{side}-value')
+                self.value.classes('w-64').mark(f'reading-{side}-value')
                 self.unit = attrs(ui.input(t('reading.unit')).props('outlined'),
                                   {'maxlength': UNIT_MAX, 'data-draft-field': f'{side}-unit'})
                 self.unit.classes('w-56').mark(f'reading-{side}-unit')
@@ -53,7 +53,7 @@ class ReadingSide:
                 self.goal.on_value_change(self._goal_chosen)
             self.on = DateField(t('reading.on'), t=t, today=today, marker=f'reading-{side}-on')
             attrs(self.on.input, {'data-draft-field': f'{side}-on'})
-            for name in ('tomorrow', 'next_week', 'two_weeks', 'next_meeting'):  # a measurement is never ahead
+            for name in ('tomorrow', 'next_week', 'two_weeks', 'next_meeting', 'none'):  # never ahead, no "frist"
                 self.on.chips[name].set_visibility(False)
             self.note = attrs(ui.input(t('reading.note')).props('outlined'),
                               {'maxlength': NOTE_MAX, 'data-draft-field': f'{side}-note'})
@@ -72,8 +72,6 @@ class ReadingSide:
         self.value.value = t.number(reading.value, 3) if reading else ''
         self.unit.value = reading.unit if reading else ''
         self.on.set(reading.on if reading else None)
-        self.on.chips['next_meeting'].set_visibility(False)
-        self.on.chips['none'].set_visibility(True)
         self.note.value = reading.note if reading else ''
         self.clear_errors()
 
