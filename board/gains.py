@@ -83,6 +83,8 @@ class GainEntry:
     amount_nok: int | None = None
     #: the card is in Ferdig (on the board or in the archive): its gain can be confirmed as realised
     finished: bool = False
+    #: the card has an *etter* measurement: what the change achieved is measured, not only estimated
+    measured_after: bool = False
 
 
 def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
@@ -94,7 +96,8 @@ def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
             continue
         entries.append(GainEntry(card.unit_id, card.id, card.title, gain.categories, gain.hours_per_week,
                                  gain.identified_on, gain.realised_on if gain.realised else None,
-                                 gain.confirmed_by, gain.amount_nok, card.column == Column.DONE))
+                                 gain.confirmed_by, gain.amount_nok, card.column == Column.DONE,
+                                 card.after is not None))
     return entries
 
 

@@ -16,11 +16,11 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .assets import FONT_BOLD, FONT_REGULAR
-from .domain import Direction, GainCategory, Goal, GoalValue, RunChart, goal_status, run_chart
+from .domain import Direction, GainCategory, Goal, GoalValue, Reading, RunChart, goal_status, run_chart
 from .gains import GainsSummary, Period
 from .goal_words import goal_status_text, short_date, signal_texts
 from .i18n import Translator
-from .reports import ReportScope
+from .reports import Improvement, ReportScope, change
 
 __all__ = ['draw_run_chart', 'status_pdf']
 
@@ -34,8 +34,10 @@ CHART_HEIGHT = 72
 
 
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
-               largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = ()) -> bytes:
-    """The report; ``goals``: the unit's goals with their values, shown when the report covers one unit."""
+               largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = (),
+               measured: Sequence[Improvement] = ()) -> bytes:
+    """The report. ``goals``: the unit's goals with their values, shown when the report covers one unit;
+    ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``)."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -93,6 +95,7 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     else:
         pdf.set_font('DejaVu', '', 12)
         pdf.multi_cell(0, 7, t('report.none_realised'), new_x='LMARGIN', new_y='NEXT')
+    _before_and_after(pdf, t, measured)
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
@@ -228,6 +231,32 @@ def _ticks(values: Sequence[float], count: int = 5) -> list[float]:
     first = math.floor(low / step) * step
     last = math.ceil(high / step) * step
     return [round(first + i * step, 10) for i in range(round((last - first) / step) + 1)]
+def _before_and_after(pdf: _Report, t: Translator, measured: Sequence[Improvement]) -> None:
+    """Improvements with what was measured before and after: the measured change behind the årsverk."""
+    pdf.heading(t('report.before_after'))
+    if not measured:
+        pdf.set_font('DejaVu', '', 12)
+        pdf.multi_cell(0, 7, t('report.none_measured'), new_x='LMARGIN', new_y='NEXT')
+        return
+    rows = [[m.title, m.unit, _reading(t, m.before), _reading(t, m.after), _change(t, m)] for m in measured]
+    pdf.table_of([t('report.card'), t('report.unit'), t('report.before'), t('report.after'), t('report.change')],
+                 rows, (36, 22, 18, 18, 16))
+
+
+def _reading(t: Translator, reading: Reading | None) -> str:
+    if reading is None:
+        return ''
+    return f'{t.number(reading.value, 2)} {reading.unit}\n{t.date(reading.on)}'.strip()
+
+
+def _change(t: Translator, measured: Improvement) -> str:
+    difference = change(measured.before, measured.after)
+    if difference is None:
+        return ''
+    amount, share = difference
+    sign = '+' if amount > 0 else '\u2212' if amount < 0 else ''
+    text = f'{sign}{t.number(abs(amount), 2)}'
+    return text if share is None else f'{text} ({sign}{t.number(abs(share) * 100, 0)} %)'
 
 
 def _period_side(t: Translator, day: date | None, open_key: str) -> str:

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .domain import Card, Organisation
+from .domain import Card, Organisation, Reading
+from .gains import Period
 from .i18n import Translator
 
-__all__ = ['ReportScope', 'cards_csv']
+__all__ = ['Improvement', 'ReportScope', 'cards_csv', 'change', 'improvements']
 
 _FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
+_NUMBER = re.compile(r'-?\d+(,\d+)?')
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +42,8 @@ def cards_csv(cards: Iterable[tuple[Card, bool]], organisation: Organisation, t:
     writer.writerow([t(f'csv.{name}') for name in (
         'area', 'unit', 'card_id', 'title', 'column', 'owner', 'due', 'pdca', 'created', 'started', 'finished',
         'origin', 'archived', 'gain_categories', 'hours_per_week', 'fte', 'gain_status', 'identified_on',
-        'realised_on', 'confirmed_by', 'amount', 'gain_note')])
+        'realised_on', 'confirmed_by', 'amount', 'gain_note', 'before', 'before_unit', 'before_on', 'after',
+        'after_unit', 'after_on', 'change')])
     units = {u.id: u for u in organisation.units}
     for card, archived in cards:
         unit = units.get(card.unit_id)
@@ -57,11 +61,59 @@ def cards_csv(cards: Iterable[tuple[Card, bool]], organisation: Organisation, t:
                     _decimal(gain.hours_per_week, 2), _decimal(gain.fte(full_time_week), 3),
                     t(f'gain_status.{gain.status.value}'), _day(gain.identified_on), _day(gain.realised_on),
                     gain.confirmed_by, '' if gain.amount_nok is None else str(gain.amount_nok), gain.note]
+        row += _reading_cells(card.before) + _reading_cells(card.after)
+        difference = change(card.before, card.after)
+        row.append('' if difference is None else _decimal(difference[0], 2))
         writer.writerow([_safe_cell(v) for v in row])
     return '\ufeff'.encode() + out.getvalue().encode('utf-8')
 
 
+@dataclass(frozen=True, slots=True)
+class Improvement:
+    """A card with what was measured before and after the change, for the reports' table."""
+    unit: str
+    title: str
+    before: Reading | None
+    after: Reading | None
+
+
+def improvements(cards: Iterable[Card], organisation: Organisation, period: Period | None = None) -> list[Improvement]:
+    """The cards with a *før* or *etter* measurement, by unit and title; with ``period``, those measured in it
+    (the etter's date, or the før's when there is no etter yet)."""
+    names = {u.id: u.name for u in organisation.units}
+    found = []
+    for card in cards:
+        if card.deleted or (card.before is None and card.after is None):
+            continue
+        measured = (card.after or card.before)
+        if period is not None and measured is not None and measured.on not in period:
+            continue
+        found.append(Improvement(names.get(card.unit_id, card.unit_id), card.title, card.before, card.after))
+    return sorted(found, key=lambda i: (i.unit.casefold(), i.title.casefold()))
+
+
+def change(before: Reading | None, after: Reading | None) -> tuple[float, float | None] | None:
+    """Etter minus før, and that as a share of før (None when før is 0); None unless both are measured in the
+    same unit."""
+    if before is None or after is None or before.unit.casefold() != after.unit.casefold():
+        return None
+    difference = after.value - before.value
+    return difference, (difference / before.value if before.value else None)
+
+
+def _reading_cells(reading: Reading | None) -> list[str]:
+    if reading is None:
+        return ['', '', '']
+    return [_decimal_plain(reading.value), reading.unit, _day(reading.on)]
+
+
+def _decimal_plain(value: float) -> str:
+    return f'{value:.6f}'.rstrip('0').rstrip('.').replace('.', ',')
+
+
 def _safe_cell(value: str) -> str:
+    if _NUMBER.fullmatch(value):  # a negative number is a number, not a formula: Excel must see it as one
+        return value
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

@@ -46,6 +46,7 @@ from .rules import (
     normalise_card,
     position_at,
     with_gain,
+    with_readings,
     with_root_causes,
 )
 from .runchart import (
@@ -171,5 +172,6 @@ __all__ = [
     'validate_short_text',
     'week_start',
     'with_gain',
+    'with_readings',
     'with_root_causes',
 ]

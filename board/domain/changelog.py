@@ -30,7 +30,7 @@ class LogAction(StrEnum):
 
 #: fields whose change a person sees in the log (the rest, such as a card's place or its "new" mark, is bookkeeping)
 LOGGED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'gain', 'answer',
-                 'answer_note', 'problem', 'whys', 'causes', 'column', 'deleted')
+                 'answer_note', 'problem', 'whys', 'causes', 'before', 'after', 'column', 'deleted')
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)

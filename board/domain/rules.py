@@ -23,6 +23,7 @@ from .model import (
     Origin,
     PdcaStage,
     Problem,
+    Reading,
     RuleViolation,
 )
 from .validation import (
@@ -31,6 +32,7 @@ from .validation import (
     WHY_MAX,
     validate_card_fields,
     validate_gain,
+    validate_reading,
     validate_short_text,
 )
 
@@ -46,6 +48,7 @@ __all__ = [
     'normalise_card',
     'position_at',
     'with_gain',
+    'with_readings',
     'with_root_causes',
 ]
 
@@ -181,6 +184,31 @@ def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[Fis
         problems += validate_short_text(text, 'causes')
     _raise(problems[:1])
     return dataclasses.replace(card, problem=statement, whys=kept_whys, causes=kept_causes)
+
+
+def with_readings(card: Card, before: Reading | None, after: Reading | None, goals: Iterable[Goal], *,
+                  today: date) -> Card:
+    """The card with its *før* and *etter* measurements (``None``: none); ``today`` in the board's time zone.
+
+    Each is checked by :func:`validate_reading`, the rule a wall screen's push meets too (which is why the column
+    is not checked here: a card taken back to Ideer keeps what was measured). Raises :class:`RuleViolation` with
+    every problem found.
+    """
+    goals = list(goals)
+    before = _cleaned(before)
+    after = _cleaned(after)
+    problems: list[Problem] = []
+    for name, reading in (('before', before), ('after', after)):
+        if reading is not None:
+            problems += validate_reading(reading, goals, today=today, field=name)
+    _raise(problems)
+    return dataclasses.replace(card, before=before, after=after)
+
+
+def _cleaned(reading: Reading | None) -> Reading | None:
+    if reading is None:
+        return None
+    return dataclasses.replace(reading, unit=reading.unit.strip(), note=reading.note.strip())
 
 
 def with_gain(card: Card, gain: Gain | None, today: date, *, leader: bool = True,

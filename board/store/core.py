@@ -40,6 +40,7 @@ from ..domain import (
     Organisation,
     Origin,
     Problem,
+    Reading,
     Recognition,
     RuleViolation,
     ServiceArea,
@@ -60,6 +61,7 @@ from ..domain import (
     validate_short_text,
     week_start,
     with_gain,
+    with_readings,
     with_root_causes,
 )
 from ..domain.changelog import LogEntry, log_entry
@@ -105,7 +107,8 @@ class BoardFull(RuleViolation):
 
 
 #: what *Angre* puts back of a card as it was before a change at the board (see :meth:`Store.revert_card`)
-REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'column', 'deleted')
+REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'before', 'after', 'column',
+                   'deleted')
 
 
 class Store:
@@ -664,6 +667,16 @@ class Store:
             after = with_root_causes(before, whys, causes, problem=problem)
             return self._commit(board, before, after, origin=origin, by=by)
 
+    def set_readings(self, unit_id: str, card_id: str, before: Reading | None, after: Reading | None, *,
+                     origin: Origin = Origin.BOARD, by: str = '') -> Card:
+        """Record a card's *før* and *etter* measurements (``None``: none). Raises :class:`RuleViolation` for a
+        value that is not a finite number, a date in the future, a goal not on the board or text too long."""
+        with self._lock:
+            board = self._board(unit_id)
+            card = self._existing(board, card_id)
+            changed = with_readings(card, before, after, board.goals.values(), today=self.local_now().date())
+            return self._commit(board, card, changed, origin=origin, by=by)
+
     def confirm_gain(self, unit_id: str, card_id: str, *, realised_on: date, by: str) -> Card:
         """A leader confirms a card's gain as realised: on the board, or in the archive (months after the work).
 
@@ -717,10 +730,10 @@ class Store:
                     origin: Origin = Origin.BOARD, by: str = '') -> Card:
         """*Angre*: undo one change at the board, ``previous`` -> ``changed``, and nothing else.
 
-        Only the fields that change set (text, goal, owner, due date, stage, column with its place and times,
-        deleted) go back, and each only if it still holds what the change wrote: what another screen changed since
-        stays. A card deleted since is not brought back by undoing an edit. A change like any other: stamped,
-        logged and synced. A gain and a meeting's answer are left as they are.
+        Only the fields that change set (text, goal, owner, due date, stage, før and etter, column with its place
+        and times, deleted) go back, and each only if it still holds what the change wrote: what another screen
+        changed since stays. A card deleted since is not brought back by undoing an edit. A change like any other:
+        stamped, logged and synced. A gain and a meeting's answer are left as they are.
         """
         with self._lock:
             board = self._board(unit_id)

@@ -30,12 +30,13 @@ from ..domain import (
     Problem,
     Unit,
     validate_gain,
+    validate_reading,
 )
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
 from ..store import CardChanged, CardsArchived, Change, GoalChanged, GoalValuesChanged, RecordsChanged
 from ..store.acting import acting_from, address_source, wall_source
-from .card_dialog import CardDialog
+from .card_dialog import CardDialog, Readings
 from .card_log import CardLogDialog
 from .card_view import CardView, GoalChip, GoalFace, show_goal
 from .date_field import next_meeting_day
@@ -351,12 +352,18 @@ class BoardScreen:
                                    column=self.t(f'column.{moved.value.column.value}')), before, moved.value)
 
     async def save(self, card_id: str | None, fields: CardFields, column: Column | None,
-                   gain: Gain | None = None) -> list[Problem]:
+                   gain: Gain | None = None, readings: Readings = None) -> list[Problem]:
         store, unit_id = self.store, self.unit.id
         column = column or Column.IDEAS
         before = self.cards.get(card_id) if card_id is not None else None
         if gain is not None:  # checked first, so that a bad gain leaves the card as it was
             problems = validate_gain(gain, column, store.local_now().date())
+            if problems:
+                return problems
+        if readings is not None:  # and before and after too: the same rule the store applies
+            problems = [problem for name, reading in zip(('before', 'after'), readings, strict=True)
+                        if reading is not None for problem in validate_reading(
+                            reading, store.goals(unit_id), today=store.local_now().date(), field=name)]
             if problems:
                 return problems
 
@@ -369,6 +376,8 @@ class BoardScreen:
                     card = store.move_card(unit_id, card_id, column, 0, origin=origin, by=by)
             if gain != card.gain and (gain is not None or card.column != Column.IDEAS):
                 card = store.set_gain(unit_id, card.id, gain, origin=origin, by=by)
+            if readings is not None and readings != (card.before, card.after):
+                card = store.set_readings(unit_id, card.id, *readings, origin=origin, by=by)
             return card
         saved = await self._attempt(save_card)
         if saved.ok and before is not None and saved.value is not None and saved.value.seq != before.seq:

@@ -1,4 +1,5 @@
-"""The dialog for adding a card or opening one: edit, move, set goal / owner / due date / PDCA stage, gain, delete.
+"""The dialog for adding a card or opening one: edit, move, set goal / owner / due date / PDCA stage, gain, før and
+etter, delete.
 
 One dialog per screen, built on first use. It never writes itself: it hands what was typed to the page's
 callbacks, which ask the store; problems come back as translated messages under the fields they concern.
@@ -16,14 +17,29 @@ from datetime import date
 
 from nicegui import ui
 
-from ..domain import NAME_MAX, TITLE_MAX, Card, CardFields, Column, Gain, Goal, PdcaStage, Problem
+from ..domain import (
+    NAME_MAX,
+    TITLE_MAX,
+    Card,
+    CardFields,
+    Column,
+    Gain,
+    GainStatus,
+    Goal,
+    PdcaStage,
+    Problem,
+    Reading,
+)
 from ..i18n import Translator
 from .date_field import DateField
 from .gain_form import GainForm
+from .readings_form import ReadingsForm, readings_shown
 from .theme import attrs
 
-#: (card id or None for a new card, fields, column, gain or None) -> problems; empty when saved
-Save = Callable[[str | None, CardFields, Column | None, Gain | None], Awaitable[list[Problem]]]
+#: a card's før and etter as typed, or None when the dialog does not show them (they are then left as they are)
+Readings = tuple[Reading | None, Reading | None] | None
+#: (card id or None for a new card, fields, column, gain or None, readings) -> problems; empty when saved
+Save = Callable[[str | None, CardFields, Column | None, Gain | None, Readings], Awaitable[list[Problem]]]
 Delete = Callable[[str], Awaitable[None]]
 
 
@@ -74,9 +90,12 @@ class CardDialog:
         self.root_cause_button.set_visibility(card is not None and self._on_root_causes is not None)
         self.log_button.set_visibility(card is not None and self._on_log is not None)
         self.gain.show(card.gain if card else None, visible=current != Column.IDEAS)
+        self.readings.show(card.before if card else None, card.after if card else None, goals,
+                           visible=card is not None and readings_shown(current, fields.pdca))
         for element in (self.title, self.description, self.owner, self.due):
             element.error = None
         self.general_error.set_visibility(False)
+        self._warn_no_after()
         self._opened = self._snapshot()
         self._set_dirty(False)
         attrs(self.form, {'data-draft-key': self.draft_key})
@@ -98,7 +117,8 @@ class CardDialog:
 
     def _snapshot(self) -> tuple[object, ...]:
         return (self.title.value, self.description.value, self.goal.value, self.owner.value, self.due.value,
-                self.quick_win.value, self.column.value, self.pdca.value, self.gain.enabled.value)
+                self.quick_win.value, self.column.value, self.pdca.value, self.gain.enabled.value,
+                self.readings.snapshot())
 
     def _changed(self) -> None:
         self._set_dirty(self.dialog.value and self._snapshot() != self._opened)
@@ -155,6 +175,12 @@ class CardDialog:
             self.quick_win = ui.checkbox(t('field.quick_win')).classes('text-lg').mark('dialog-quick-win')
             self.gain = GainForm(t=t, full_time_week=self._full_time_week, leader=self._leader)
             self.column.on_value_change(lambda e: self.gain.set_visible(e.value != Column.IDEAS.value))
+            self.readings = ReadingsForm(t=t, today=self._today)
+            self.column.on_value_change(self._show_readings)
+            self.pdca.on_value_change(self._show_readings)
+            self.gain.status.on_value_change(self._warn_no_after)
+            self.gain.enabled.on_value_change(self._warn_no_after)
+            self.readings.sides['after'].value.on_value_change(self._warn_no_after)
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
             with ui.row().classes('w-full justify-between pt-2'):
                 with ui.row().classes('gap-3'):
@@ -173,9 +199,26 @@ class CardDialog:
                     self.save_button.classes('touch-button').mark('dialog-save')
         self.title.on('keydown.enter', self._save)
         for element in (self.title, self.description, self.goal, self.owner, self.due.input, self.quick_win,
-                        self.column, self.pdca, self.gain.enabled):
+                        self.column, self.pdca, self.gain.enabled, *self.readings.inputs()):
             element.on_value_change(self._changed)
         self.dialog.on_value_change(lambda e: self._on_dialog(bool(e.value)))
+
+    def _show_readings(self) -> None:
+        column = Column(self.column.value)
+        pdca = PdcaStage(self.pdca.value) if column == Column.DOING and self.pdca.value else None
+        self.readings.set_visible(self._card is not None and readings_shown(column, pdca))
+        self._warn_no_after()
+
+    def _warn_no_after(self) -> None:
+        """A leader confirming the gain as realised while the card has no *etter* measurement is told so."""
+        confirming = self._leader and bool(self.gain.enabled.value) \
+            and self.gain.status.value == GainStatus.REALISED.value \
+            and not (self._card is not None and self._card.gain is not None and self._card.gain.realised)
+        if self.readings.visible:
+            measured = bool((self.readings.sides['after'].value.value or '').strip())
+        else:
+            measured = self._card is not None and self._card.after is not None
+        self.gain.no_after.set_visibility(confirming and not measured)
 
     def _read(self) -> CardFields | None:
         t = self._t
@@ -195,6 +238,7 @@ class CardDialog:
             element.error = None
         self.general_error.set_visibility(False)
         self.gain.clear_errors()
+        self.readings.clear_errors()
         fields = self._read()
         if fields is None:
             return
@@ -202,9 +246,16 @@ class CardDialog:
         if isinstance(gain, Problem):
             self.gain.show_problem(gain)
             return
+        readings: Readings = None
+        if self.readings.visible:
+            read = self.readings.read()
+            if isinstance(read, Problem):
+                self.readings.show_problem(read)
+                return
+            readings = read
         self.save_button.disable()
         try:
-            problems = await self._on_save(self.card_id, fields, Column(self.column.value), gain)
+            problems = await self._on_save(self.card_id, fields, Column(self.column.value), gain, readings)
         finally:
             self.save_button.enable()
         if not problems:
@@ -217,7 +268,7 @@ class CardDialog:
             target = targets.get(problem.field)
             if target is not None:
                 target.error = message
-            elif not self.gain.show_problem(problem):
+            elif not self.gain.show_problem(problem) and not self.readings.show_problem(problem):
                 self.general_error.text = message
                 self.general_error.set_visibility(True)
 

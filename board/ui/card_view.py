@@ -21,7 +21,8 @@ from .theme import NO_GOAL_COLOUR, STATUS_CLASSES, STATUS_ICONS, attrs, safe_col
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'GoalFace', 'readable_colour', 'show_goal']
+__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'GoalFace', 'readable_colour', 'readings_text',
+           'show_goal']
 
 
 
@@ -58,7 +59,7 @@ class CardView(ui.element):
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
-                 card.answer, bool(card.whys or card.causes))
+                 card.answer, bool(card.whys or card.causes), card.before, card.after)
         if shown == self._shown:
             return
         self._shown = shown
@@ -93,7 +94,15 @@ class CardView(ui.element):
             _meta_item('account_tree', t('root_cause.badge'))
         if card.answer == Answer.PARKED and card.column == Column.IDEAS:
             _meta_item('local_parking', t('card.parked')).classes('parked-badge')
-        if card.gain is not None and card.column != Column.IDEAS:
+        if card.column != Column.IDEAS:
+            self._results(card)
+
+    def _results(self, card: Card) -> None:
+        """What a card in Pågår or Ferdig has achieved: før and etter, and its gain."""
+        t = self._t
+        if card.before is not None or card.after is not None:
+            _meta_item('compare_arrows', readings_text(t, card)).classes('reading-badge')
+        if card.gain is not None:
             fte = t('gain.badge_realised' if card.gain.realised else 'gain.badge',
                     fte=t.number(card.gain.fte(self._full_time_week), 2))
             _meta_item('verified' if card.gain.realised else 'savings', fte).classes(
@@ -171,6 +180,21 @@ def show_goal(strip: ui.element, chips: dict[str, GoalChip], goal: Goal, face: G
             chips[goal.id] = GoalChip(goal, face, t=t, on_open=on_open)
     else:
         chip.show(goal, face)
+
+
+def readings_text(t: Translator, card: Card) -> str:
+    """Før and etter in a few words: "Før 5 → etter 2 fall/mnd" (the unit once when both share it)."""
+    before, after = card.before, card.after
+    if before is not None and after is not None:
+        if before.unit == after.unit:
+            return t('reading.badge', before=t.number(before.value, 2), after=t.number(after.value, 2),
+                     unit=before.unit).strip()
+        return t('reading.badge_units', before=t.number(before.value, 2), before_unit=before.unit,
+                 after=t.number(after.value, 2), after_unit=after.unit).strip()
+    if before is not None:
+        return t('reading.badge_before', before=t.number(before.value, 2), unit=before.unit).strip()
+    assert after is not None
+    return t('reading.badge_after', after=t.number(after.value, 2), unit=after.unit).strip()
 
 
 def _meta_item(icon: str, text: str) -> ui.label:

@@ -88,6 +88,8 @@ class GainForm:
                                               {'maxlength': NAME_MAX * 2})
                     self.confirmed_by.classes('grow').mark('gain-confirmed-by')
                 realised_row.bind_visibility_from(self.status, 'value', value=GainStatus.REALISED.value)
+                self.no_after = no_after_warning(t)
+                self.no_after.set_visibility(False)
                 with ui.row().classes('w-full gap-3 items-start'):
                     self.note = attrs(ui.input(t('gain.note')).props('outlined'), {'maxlength': NOTE_MAX * 2})
                     self.note.classes('grow').mark('gain-note')
@@ -210,6 +212,18 @@ class GainForm:
             hours = float(self.hours.value or 0)
         t = self._t
         self.fte.text = t('gain.fte', fte=t.number(hours / self._full_time_week, 2)) if hours > 0 else ''
+
+
+def no_after_warning(t: Translator) -> ui.row:
+    """Confirming a gain whose card has no *etter* measurement: a warning, not a block (the gain may be plain to
+    see without a number), since the report will not show what the change achieved. Neutral: no status colour."""
+    with ui.row().classes('no-after-warning items-start gap-2 no-wrap').props('role=alert') \
+            .mark('no-after-warning') as row:
+        ui.icon('info', size='1.6rem').props('aria-hidden=true')
+        with ui.column().classes('gap-1'):
+            ui.label(t('gains.no_after')).classes('text-lg font-semibold')
+            ui.label(t('gains.no_after_help')).classes('text-base')
+    return row
 
 
 def _pressed(button: ui.button, pressed: bool) -> None:

@@ -20,15 +20,17 @@ from fastapi.responses import Response
 from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
-from ..domain import Column, Organisation, Origin, Unit
+from ..domain import Card, Column, Organisation, Origin, Unit
 from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
-from ..reports import ReportScope, cards_csv
+from ..reports import ReportScope, cards_csv, improvements
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
+from .gain_form import no_after_warning
 from .goal_dialog import GoalDialog
+from .goal_values_csv import GoalValuesCsv
 from .leader_frame import leader_page, logout_button
 from .live import LiveChanges
 from .theme import NORWEGIAN_NUMBER, STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
@@ -251,12 +253,15 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
         return Origin.LEADER, current.name
 
     goals_dialog = GoalDialog(context, unit, actor)
+    values_csv = GoalValuesCsv(context, unit, actor)
     screen = BoardScreen(context, changes, unit, actor=actor,
                          highlight_since=meeting.ended_at if meeting else context.store.now() - timedelta(days=7))
 
     def toolbar() -> None:
         ui.button(t('goal.manage'), icon='flag', on_click=goals_dialog.open_list).props('no-caps') \
             .classes('touch-button').mark('manage-goals')
+        ui.button(t('goal_csv.heading'), icon='table_view', on_click=values_csv.open).props('no-caps outline') \
+            .classes('touch-button').mark('goal-csv-open')
         ui.link(t('leader.overview'), '/leder').classes('big-link')
         ui.link(t('leader.wall_board'), f'/units/{unit.id}').classes('big-link')
         logout_button(context, guard)
@@ -386,6 +391,8 @@ def _confirm_dialog(context: AppContext, guard: Guard, unit: Unit, entry: GainEn
     with ui.dialog() as dialog, ui.card().classes('gap-3 p-6'):
         ui.label(t('gains.confirm_heading', title=entry.title)).classes('text-xl font-bold') \
             .style('overflow-wrap: anywhere')
+        if not entry.measured_after:  # a warning, not a block: the gain may be plain to see without a number
+            no_after_warning(t)
         day = ui.input(t('gain.realised_on'), value=store.local_now().date().isoformat()) \
             .props('outlined type=date') \
             .mark('confirm-date')
@@ -457,5 +464,18 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     store = context.store
     goals = [(g, store.goal_values(unit.id, g.id)) for unit in organisation.units[:1] for g in store.goals(unit.id)] \
         if len(organisation.units) == 1 else []
-    return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals)
+    measured = improvements(_cards_of(context, organisation), organisation, period)
+    return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals,
+                      measured=measured)
+
+
+def _cards_of(context: AppContext, organisation: Organisation) -> list[Card]:
+    """The cards of the units, on the boards and in the archive (reads the archive files: off the event loop)."""
+    store = context.store
+    cards = []
+    for unit in organisation.units:
+        cards += store.cards(unit.id)
+        for year in store.archive_years(unit.id):
+            cards += store.archived_cards(unit.id, year)
+    return cards
 

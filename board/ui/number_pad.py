@@ -3,41 +3,24 @@
 The wall's touch screen has no keyboard worth the name, and a value is typed by someone standing in a meeting:
 the pad's keys are large, the number shows large as it is typed, and − / + change the value shown (the last
 value, when the pad opens) by one step, so this week's value is often two taps away. Whatever is typed is read by
-:func:`parse_decimal` and checked by the same rule as a value from a CSV file or a wall screen's push.
+:func:`board.numbers.parse_number` and checked by the same rule as a value from a CSV file or a wall screen's push.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
 from ..i18n import Translator
+from ..numbers import parse_number
 from .theme import attrs
 
-__all__ = ['NumberPad', 'parse_decimal', 'step_for']
+__all__ = ['NumberPad', 'step_for']
 
 #: at most this many characters are typed into the pad (a sign, nine digits, a comma and three decimals)
 MAX_TYPED = 14
-
-_NUMBER = re.compile(r'[-−]?(\d{1,3}([ \u00a0]\d{3})+|\d+)([.,]\d+)?')
-
-
-def parse_decimal(text: str) -> float:
-    """``3,5`` or ``3.5`` (also ``-2``, ``1 250,5``) as a number; raises ``ValueError`` for anything else.
-
-    A Norwegian writes a decimal comma, a spreadsheet may write a point; a space may group thousands.
-    """
-    cleaned = text.strip()
-    if not _NUMBER.fullmatch(cleaned):
-        raise ValueError(f'not a number: {text[:40]!r}')
-    value = float(cleaned.replace('−', '-').replace(' ', '').replace('\u00a0', '').replace(',', '.'))
-    if not math.isfinite(value):
-        raise ValueError(f'not a finite number: {text[:40]!r}')
-    return value
-
 
 def step_for(*numbers: float | None) -> float:
     """The − / + step for a measure: 1 for whole numbers, 0.1 when its target, baseline or values have decimals."""
@@ -117,7 +100,7 @@ class NumberPad(ui.column):
     def nudge(self, direction: int) -> None:
         """− / +: one step from the number shown (from 0 when nothing is typed)."""
         try:
-            current = parse_decimal(self.typed) if self.typed else 0.0
+            current = parse_number(self.typed) if self.typed else 0.0
         except ValueError:
             current = 0.0
         decimals = 0 if self.step >= 1 else max(1, -math.floor(math.log10(self.step)))
@@ -129,7 +112,7 @@ class NumberPad(ui.column):
 
     async def enter(self) -> None:
         try:
-            value = parse_decimal(self.typed)
+            value = parse_number(self.typed)
         except ValueError:
             self.error.text = self._t('error.not_a_number')
             return

@@ -14,13 +14,13 @@ ROOT = Path(__file__).resolve().parents[2] / 'board'
 #: lowest first; a module belongs to the first layer with a name it equals or starts with (``name.``)
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ('base', ('board.atomicfile', 'board.clock', 'board.ordering', 'board.i18n', 'board.ratelimit', 'board.assets',
-              'board.privacy', 'board.bodylimit', 'board.version')),
+              'board.privacy', 'board.bodylimit', 'board.version', 'board.numbers')),
     ('domain', ('board.domain', 'board.merge', 'board.gains', 'board.users', 'board.devices', 'board.orgfile',
                 'board.overview', 'board.settings')),
     ('store', ('board.store',)),
     ('services', ('board.wire', 'board.oidc', 'board.sync_api', 'board.sync_client', 'board.tokens', 'board.reports',
                   'board.report_pdf', 'board.goal_words', 'board.qr', 'board.backup', 'board.admin', 'board.demo',
-                  'board.context', 'board.metrics')),
+                  'board.context', 'board.metrics', 'board.goal_csv')),
     ('ui', ('board.ui',)),
     ('app', ('board.app', 'board.cli')),
 ]

@@ -176,3 +176,17 @@ def test_buttons_are_in_sentence_case(running_hub: RunningHub, new_page):
                                '.map(b => getComputedStyle(b).textTransform)')
     assert transforms and set(transforms) == {'none'}
     assert page.locator('[data-icon=fiber_new]').count() == 0
+
+
+@pytest.mark.parametrize('viewport', VIEWPORTS, ids=['landscape', 'portrait'])
+def test_before_and_after_at_kontrollere_are_readable_and_big_enough(running_hub: RunningHub, new_page, viewport):
+    page = open_wall(new_page, running_hub, viewport)
+    column(page, 'doing').locator('.board-card').first.locator('.card-title').tap()
+    expect(page.locator('.card-dialog')).to_be_visible()
+    page.locator('.card-dialog').get_by_role('button', name='Kontrollere').tap()
+    form = page.locator('.readings-form')
+    expect(form).to_be_visible()
+    form.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    assert_readable(page, 'før og etter')
+    page.get_by_role('button', name='Avbryt').tap()
