@@ -45,7 +45,7 @@ async def test_a_value_and_a_goal_made_on_a_wall_screen_offline_reach_the_hub(hu
                                         by='Kari Leder')
         await eventually(lambda: [v.value for v in kiosk.goal_values(UNIT, 'fall')] == [5.0, 4.0], seconds=5)
         assert kiosk.goal_values(UNIT, 'fall')[0].by == 'Kari Leder'
-        assert client_.status.waiting == 0  # what came from the hub is not sent back
+        await eventually(lambda: client_.status.waiting == 0)  # what came from the hub is not sent back
     finally:
         await stop(client_, tasks)
         kiosk.close()

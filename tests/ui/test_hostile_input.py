@@ -16,7 +16,7 @@ from board import admin
 from board.domain import Card, Column, Goal, GoalStatus
 from board.i18n import translator
 from board.ui import auth as auth_module
-from board.ui.card_view import CardView, GoalChip, readable_colour
+from board.ui.card_view import CardView, GoalChip, GoalFace, readable_colour
 from board.ui.theme import NO_GOAL_COLOUR, safe_colour
 from board.users import Grant, needs_rehash
 
@@ -79,7 +79,7 @@ async def test_goal_colours_icons_and_names_from_outside_never_add_a_style_or_an
     @ui.page('/probe')
     def probe() -> None:
         shown['card'] = CardView(hostile_card('kort'), goal, t=t, today=datetime.now(UTC).date())
-        shown['chip'] = GoalChip(goal, t=t)
+        shown['chip'] = GoalChip(goal, GoalFace(GoalStatus.OFF_TRACK), t=t, on_open=lambda _: None)
 
     client = await hub.new_user().open('/probe')
     for element in (shown['card'], shown['chip']):
