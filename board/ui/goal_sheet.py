@@ -29,7 +29,7 @@ from .writes import Attempt, notify_problems
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ['GoalSheet', 'value_week']
+__all__ = ['GoalCharts', 'GoalSheet', 'value_week']
 
 #: the values listed under the chart, newest first (the chart shows them all)
 LISTED_VALUES = 8
@@ -274,3 +274,55 @@ class GoalSheet:
                 self.override_reason.error = self.t(problem.key, **problem.params)
             else:
                 notify_problems(self.t, [problem])
+
+
+class GoalCharts:
+    """Every measured goal of a unit as a run chart, side by side: the leaders' unit page, read before a meeting.
+
+    Kept up to date as values come in (``refresh`` with the goals that changed); a tap on a chart's heading opens
+    the goal as the wall shows it.
+    """
+
+    def __init__(self, *, t: Translator, store: Store, unit_id: str, on_open: Callable[[str], None]) -> None:
+        self.t = t
+        self.store = store
+        self.unit_id = unit_id
+        self.on_open = on_open
+        self.charts: dict[str, tuple[ui.echart, ui.column]] = {}
+        with ui.column().classes('goal-charts w-full gap-2').mark('goal-charts') as self.root:
+            ui.label(t('run_chart.goals_heading')).classes('text-2xl font-bold').props('role=heading aria-level=2')
+            self.grid = ui.element('div').classes('goal-charts-grid w-full')
+        self.refresh(None)
+
+    def refresh(self, goal_ids: set[str] | None) -> None:
+        """Redraw the charts of ``goal_ids`` (None: all); goals new or retired since are added or removed."""
+        goals = [g for g in self.store.goals(self.unit_id) if g.measure is not None]
+        wanted = {g.id for g in goals}
+        if set(self.charts) != wanted:  # a goal measured, added or retired: lay the grid out again
+            self.grid.clear()
+            self.charts = {}
+            goal_ids = None
+            with self.grid:
+                for goal in goals:
+                    with ui.column().classes('goal-chart-cell gap-1').mark(f'goal-chart-{goal.id}'):
+                        ui.button(goal.name, icon='open_in_full', on_click=lambda g=goal.id: self.on_open(g)) \
+                            .props('flat no-caps align=left').classes('text-lg font-semibold')
+                        chart = ui.echart({}).classes('run-chart-small w-full').mark(f'run-chart-{goal.id}')
+                        words = ui.column().classes('gap-0')
+                    self.charts[goal.id] = (chart, words)
+        today = self.store.local_now().date()
+        for goal in goals:
+            if goal_ids is not None and goal.id not in goal_ids:
+                continue
+            chart, words = self.charts[goal.id]
+            values = self.store.goal_values(self.unit_id, goal.id)
+            drawn = run_chart(values)
+            chart.options.clear()
+            chart.options.update(run_chart_options(goal, drawn, self.t, wall=False))
+            chart.update()
+            words.clear()
+            with words:
+                reading = goal_status(goal, values, today)
+                ui.label(f'{self.t(f"goal_status.{reading.status.value}")}: {goal_status_text(reading, self.t)}')
+                for text in signal_texts(drawn, self.t):
+                    ui.label(text).classes('run-chart-signal')

@@ -25,11 +25,13 @@ from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, sum
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv, improvements
+from ..store import Change, GoalChanged, GoalValuesChanged
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
 from .gain_form import no_after_warning
 from .goal_dialog import GoalDialog
+from .goal_sheet import GoalCharts
 from .goal_values_csv import GoalValuesCsv
 from .leader_frame import leader_page, logout_button
 from .live import LiveChanges
@@ -271,6 +273,15 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
     with screen.root:
         ui.label(t('leader.highlight_since', date=since) if since else t('leader.highlight_week')) \
             .classes('highlight-note').move(screen.root, 0)
+        # the goals' run charts under the board, kept up to date as values come in
+        charts = GoalCharts(t=t, store=store, unit_id=unit.id, on_open=screen.open_goal)
+
+    def on_change(change: Change) -> None:
+        if isinstance(change, GoalValuesChanged):
+            charts.refresh({v.goal_id for v in change.values})
+        elif isinstance(change, GoalChanged):
+            charts.refresh({change.goal.id})
+    changes.subscribe(unit.id, on_change)
 
 
 # --- the gains dashboard ------------------------------------------------------------------------------------------

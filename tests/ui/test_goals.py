@@ -12,6 +12,7 @@ from board.domain import GoalStatus, Origin
 from ..conftest import Hub
 from ..factories import UNIT
 from ..helpers import eventually, open_board
+from .test_leaders import logged_in
 
 
 def monday(day: date) -> date:
@@ -128,3 +129,25 @@ async def test_a_value_outside_the_measures_range_is_refused(hub: Hub):
     await user.should_see('Verdien må være mellom 0 og 60 dager.')
     assert store.goal_values(UNIT, 'ventetid') == []
 
+
+
+async def test_the_leaders_unit_page_shows_each_goals_run_chart_kept_up_to_date(hub: Hub):
+    store = hub.store
+    week = monday(store.local_now().date())
+    await hub.do.record_goal_values(UNIT, [('ventetid', week - timedelta(weeks=1), 3.0)])
+    leader = await logged_in(hub, 'kari', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    await leader.should_see('Mål og målinger')
+    chart = leader.find(marker='run-chart-ventetid').elements.pop()
+
+    def plotted() -> list[float]:  # the values' line: a number, or a signal point with its value
+        line = chart.options['series'][0]
+        return [point['value'] if isinstance(point, dict) else point for point in line['data']]
+    assert 3.0 in plotted()
+    # a value entered at the wall reaches the leader's chart without a reload
+    wall = await open_board(hub)
+    wall.find(marker='goal-chip-ventetid').click()
+    for key in ('2', 'comma', '7'):
+        wall.find(marker=f'value-pad-key-{key}').click()
+    wall.find(marker='value-pad-save').click()
+    await eventually(lambda: 2.7 in plotted())
