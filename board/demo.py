@@ -286,7 +286,8 @@ WEEKS_MEASURED = 16
 
 def _weekly_values(goal_id: str, measure: Measure, *, today: date,
                    rng: random.Random) -> list[tuple[str, date, float]]:
-    """A value each Monday since the baseline: moving part of the way towards the target, with week-to-week noise."""
+    """A value each Monday since the baseline until last week (this week's is entered in the demo's meeting):
+    moving part of the way towards the target, with week-to-week noise."""
     start = measure.baseline if measure.baseline is not None else measure.target
     monday = today - timedelta(days=today.weekday())
     values = []
@@ -296,5 +297,5 @@ def _weekly_values(goal_id: str, measure: Measure, *, today: date,
         value = max(0.0, start + (measure.target - start) * progress + noise)
         if measure.highest is not None:
             value = min(value, measure.highest)
-        values.append((goal_id, monday - timedelta(weeks=week - 1), round(value, 1)))
+        values.append((goal_id, monday - timedelta(weeks=week), round(value, 1)))  # up to last week
     return values

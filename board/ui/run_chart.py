@@ -51,6 +51,8 @@ def run_chart_options(goal: Goal, chart: RunChart, t: Translator, *, wall: bool)
         'lineStyle': {'width': 3 if wall else 2},
         'symbol': 'circle',
         'symbolSize': point,
+        # ECharts leaves out points where they crowd; a signal's points must always show
+        'showAllSymbol': True,
         'z': 3,
         'data': [_point(p.value, chart.in_signal(i), point) for i, p in enumerate(chart.points)],
     }]
@@ -73,7 +75,7 @@ def run_chart_options(goal: Goal, chart: RunChart, t: Translator, *, wall: bool)
         'textStyle': {'fontSize': text},
         'legend': {'top': 0, 'data': [s['name'] for s in series], 'textStyle': {'fontSize': text},
                    'itemWidth': 40 if wall else 25, 'itemHeight': 16 if wall else 10},
-        'grid': {'top': 80 if wall else 48, 'left': 16, 'right': 280 if wall else 140, 'bottom': 16,
+        'grid': {'top': 80 if wall else 64, 'left': 16, 'right': 280 if wall else 140, 'bottom': 16,
                  'containLabel': True},
         # drawn on the canvas: no HTML to put any text into
         'tooltip': {'trigger': 'axis', 'renderMode': 'richText', 'textStyle': {'fontSize': text},
