@@ -118,7 +118,7 @@ def meeting(page: Page, tap: Taps) -> None:
         lambda: expect(finished).to_contain_text('årsverk'))
 
     tap.step = 'recognition'
-    tap(page.get_by_role('tab', name='6. Ros'), lambda: expect(page.get_by_label('Ros til')).to_be_visible())
+    tap(page.get_by_role('tab', name='7. Ros'), lambda: expect(page.get_by_label('Ros til')).to_be_visible())
     tap(page.get_by_label('Ros til'))
     page.keyboard.type('Takk til nattevakta for ryddig medisinrom')
     tap(page.get_by_role('button', name='Legg til ros'),

@@ -165,6 +165,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     from nicegui import app, background_tasks, run
 
     from . import sync_api
+    from .escalation import Escalations
     from .ui import access, admin_page, auth, leaders, phone
     logins = auth.Auth(context)
     settings = context.settings
@@ -183,6 +184,9 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
         return app.openapi()
     leaders.register(context, changes, logins)
     admin_page.register(context, logins)
+    escalations = Escalations(context.store)  # a card lifted to the board above appears there; the answer returns
+    app.on_startup(escalations.start)
+    app.on_shutdown(escalations.stop)
 
     async def index_gains() -> None:
         # Read the archives' gains once after the start, so the first leader does not wait for ten years of

@@ -15,18 +15,27 @@ any interleaving of edits on three nodes, delivered in any order, duplicated or 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from .clock import stamp_order
-from .domain import Card, Goal, GoalValue, normalise_card
+from .domain import Card, Goal, GoalValue, LeaderNote, normalise_card
 
-__all__ = ['STAMPED_FIELDS', 'merge_card', 'merge_goal', 'merge_goal_value', 'newest_stamp']
+__all__ = ['LATER_FIELDS', 'STAMPED_FIELDS', 'first_stamped', 'merge_card', 'merge_goal', 'merge_record',
+           'newest_stamp']
 
 #: the fields that carry a stamp; the others are fixed when the card is created
 STAMPED_FIELDS = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
                   'started_at', 'finished_at', 'deleted', 'unseen', 'gain', 'answer', 'answer_note',
-                  'answered_at', 'problem', 'before', 'after', 'whys', 'causes')
+                  'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'whys', 'causes')
+#: the fields added since format 2, stamped only once they have a value (a card written with each of them empty would
+#: carry five stamps for nothing; see ``board.store.codec.SELF_STAMPED``)
+LATER_FIELDS = ('problem', 'before', 'after', 'escalation', 'lifted_from')
 _WHO = ('changed_origin', 'changed_by')  # follow the newest stamp of the card
+
+
+def first_stamped(card: Card) -> list[str]:
+    """The fields a new card's first stamp covers: all but the later fields it leaves empty."""
+    return [name for name in STAMPED_FIELDS if name not in LATER_FIELDS or getattr(card, name)]
 
 
 def merge_card(mine: Card | None, theirs: Card) -> Card:
@@ -77,8 +86,12 @@ def merge_goal(mine: Goal | None, mine_stamp: str, theirs: Goal, their_stamp: st
     return mine, mine_stamp
 
 
-def merge_goal_value(mine: GoalValue | None, theirs: GoalValue) -> GoalValue:
-    """A goal's value for one date: the later stamp wins (equal stamps: decided by the value, the same everywhere).
+R = TypeVar('R', GoalValue, LeaderNote)
+
+
+def merge_record(mine: R | None, theirs: R) -> R:
+    """A record that travels whole with one stamp (a goal's value for one date, a leader's note): the later stamp
+    wins; equal stamps are decided by the content, the same way on every node.
 
     Values of different dates are different records, so two screens entering different weeks offline both keep
     theirs; two entering the same week end with the same one on every node.
@@ -88,9 +101,11 @@ def merge_goal_value(mine: GoalValue | None, theirs: GoalValue) -> GoalValue:
     mine_order, their_order = stamp_order(mine.stamp), stamp_order(theirs.stamp)
     if their_order != mine_order:
         return theirs if their_order > mine_order else mine
-    mine_key, their_key = (mine.deleted, mine.value, mine.origin, mine.by), (theirs.deleted, theirs.value,
-                                                                             theirs.origin, theirs.by)
-    return theirs if repr(their_key) > repr(mine_key) else mine
+    return theirs if _rank(_content(theirs)) > _rank(_content(mine)) else mine
+
+
+def _content(record: GoalValue | LeaderNote) -> tuple[Any, ...]:
+    return tuple(getattr(record, f.name) for f in dataclasses.fields(record) if f.name != 'seq')
 
 
 def newest_stamp(card: Card) -> str:

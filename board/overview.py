@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .clock import stamp_ms
-from .domain import Card, Column, Goal, GoalStatus, Meeting, Unit
+from .domain import Card, Column, EscalationState, Goal, GoalStatus, LeaderNote, Meeting, Unit
 from .gains import GainsSummary
 from .merge import newest_stamp
 
@@ -23,6 +23,10 @@ __all__ = ['NEW_WITHOUT_MEETING', 'UnitOverview', 'changed_since', 'last_change'
 NEW_WITHOUT_MEETING = timedelta(days=7)
 #: a unit whose last meeting is older than this needs attention
 MEETING_OVERDUE = timedelta(days=14)
+#: a card lifted to the board above and not answered for this long counts on the overview
+ESCALATION_UNANSWERED = timedelta(weeks=3)
+#: the answers to a leader's questions stay on the overview this long
+ANSWERS_SHOWN = timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +45,18 @@ class UnitOverview:
     last_activity: datetime | None
     #: no board meeting yet, or none for two weeks
     meeting_late: bool
+    #: cards lifted to the board above more than :data:`ESCALATION_UNANSWERED` ago, still without an answer
+    escalations_unanswered: int = 0
+    #: the leaders' questions the unit's meetings answered lately, newest first (the answer returns to the leader)
+    answers: tuple[LeaderNote, ...] = ()
 
     @property
     def attention(self) -> int:
         """Higher needs a leader's look sooner: overdue work, unanswered ideas, goals off track, no meetings."""
         off_track = sum(1 for g in self.goals if g.status == GoalStatus.OFF_TRACK)
         at_risk = sum(1 for g in self.goals if g.status == GoalStatus.AT_RISK)
-        return 2 * self.overdue + self.waiting_ideas + 3 * off_track + at_risk + (3 if self.meeting_late else 0)
+        return 2 * self.overdue + self.waiting_ideas + 3 * off_track + at_risk + (3 if self.meeting_late else 0) \
+            + 2 * self.escalations_unanswered
 
 
 def last_change(card: Card) -> datetime:
@@ -63,7 +72,10 @@ def changed_since(card: Card, moment: datetime) -> bool:
 
 
 def unit_overview(unit: Unit, cards: Iterable[Card], goals: Iterable[Goal], meetings: list[Meeting],
-                  gains: GainsSummary, *, now: datetime, waiting_weeks: int) -> UnitOverview:
+                  gains: GainsSummary, *, now: datetime, waiting_weeks: int,
+                  notes: Iterable[LeaderNote] = ()) -> UnitOverview:
+    """One unit's tile. ``goals``: as the board shows them now (with the status their values give);
+    ``notes``: the leaders' questions and praise for the unit."""
     today: date = now.date()
     counts = dict.fromkeys(Column, 0)
     waiting = overdue = new = changed = 0
@@ -71,9 +83,13 @@ def unit_overview(unit: Unit, cards: Iterable[Card], goals: Iterable[Goal], meet
     since = last_meeting.ended_at if last_meeting else now - NEW_WITHOUT_MEETING
     waiting_cutoff = now - timedelta(weeks=waiting_weeks)
     latest: datetime | None = None
+    unanswered = 0
     for card in cards:
         if card.deleted:
             continue
+        lifted = card.escalation
+        if lifted is not None and lifted.state == EscalationState.WAITING and lifted.at < now - ESCALATION_UNANSWERED:
+            unanswered += 1
         counts[card.column] += 1
         if card.column == Column.IDEAS and card.answer is None and card.created_at < waiting_cutoff:  # parked: answered
             waiting += 1
@@ -90,4 +106,8 @@ def unit_overview(unit: Unit, cards: Iterable[Card], goals: Iterable[Goal], meet
                         last_meeting=last_meeting, new_since=since, new_cards=new, changed_cards=changed,
                         identified=totals.identified if totals else 0.0,
                         realised=totals.realised if totals else 0.0, last_activity=latest,
-                        meeting_late=last_meeting is None or last_meeting.ended_at < now - MEETING_OVERDUE)
+                        meeting_late=last_meeting is None or last_meeting.ended_at < now - MEETING_OVERDUE,
+                        escalations_unanswered=unanswered,
+                        answers=tuple(sorted((n for n in notes if n.answer and not n.deleted and n.answered_at
+                                              and n.answered_at >= now - ANSWERS_SHOWN),
+                                             key=lambda n: n.answered_at or n.created_at, reverse=True)))

@@ -35,12 +35,29 @@ from . import admin as admin_rules
 from .backup import BackupError, create_backup
 from .clock import stamp_order
 from .devices import Kiosk, hash_secret, new_token
-from .domain import Card, Goal, GoalValue, Origin, RuleViolation, ServiceArea, Unit, gain_change_problems
+from .domain import (
+    Card,
+    EscalationState,
+    Goal,
+    GoalValue,
+    Origin,
+    RuleViolation,
+    ServiceArea,
+    Unit,
+    gain_change_problems,
+)
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
 from .store import MAX_BOARD_CARDS, BoardFull, Change, Store
 from .store.acting import acting_from, wall_source
-from .store.codec import card_to_dict, goal_to_dict, goal_value_to_dict, meeting_to_dict, recognition_to_dict
+from .store.codec import (
+    card_to_dict,
+    goal_to_dict,
+    goal_value_to_dict,
+    leader_note_to_dict,
+    meeting_to_dict,
+    recognition_to_dict,
+)
 from .store.files import FORMAT, FileTooLarge
 from .users import Grant, Sessions, hash_password, password_work
 from .wire import MAX_BODY_BYTES, SEQ_MAX, HeartbeatRequest, Push, PushRefused, RefusedRecord, read_push
@@ -173,7 +190,8 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             'meetings': {'type': 'array', 'items': {'type': 'object'}},
             'recognitions': {'type': 'array', 'items': {'type': 'object'}},
             'goals': {'type': 'array', 'items': {'type': 'object'}},
-            'goal_values': {'type': 'array', 'items': {'type': 'object'}}}}}}}})
+            'goal_values': {'type': 'array', 'items': {'type': 'object'}},
+            'leader_notes': {'type': 'array', 'items': {'type': 'object'}}}}}}}})
     async def sync(unit_id: str, request: Request, device: Annotated[Kiosk, Depends(kiosk_of_unit)]) -> Any:
         """Push the wall screen's changed cards, meetings and recognitions; pull the hub's changes after ``pulled``.
 
@@ -190,10 +208,10 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
         try:
             push = await run_in_threadpool(read_push, body, unit_id, store.goals(unit_id), now=store.now())
             _wall_rules(store, unit_id, push)
-            if push.cards or push.meetings or push.recognitions or push.goals or push.values:
+            if push.cards or push.meetings or push.recognitions or push.goals or push.values or push.notes:
                 with acting_from(wall_source(device.id)):  # the cards' logs name the wall screen
                     await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions,
-                                    goals=push.goals, values=push.values)
+                                    goals=push.goals, values=push.values, notes=push.notes)
         except (BoardFull, PushRefused, RuleViolation, FileTooLarge) as refused:
             if context.metrics is not None:
                 context.metrics.pushes_refused.inc()
@@ -309,6 +327,20 @@ def _wall_rules(store: Store, unit_id: str, push: Push) -> None:
     push.cards[:] = [_as_the_wall_said(store, unit_id, card) for card in push.cards]
     push.goals[:] = [(_goal_as_the_wall_may(store, unit_id, goal), stamp) for goal, stamp in push.goals]
     push.values[:] = [_value_as_the_wall_said(store, unit_id, value) for value in push.values]
+    _notes_as_the_wall_may(store, unit_id, push)
+
+
+def _notes_as_the_wall_may(store: Store, unit_id: str, push: Push) -> None:
+    """A leader writes a note on the hub; a wall screen only answers it or marks it gone through in a meeting:
+    a note the hub does not have, or one whose question, author or time a wall screen changed, is refused."""
+    refused = []
+    for note in push.notes:
+        mine = store.leader_note(unit_id, note.id)
+        if mine is None or (note.kind, note.text, note.by, note.created_at, note.deleted) != (
+                mine.kind, mine.text, mine.by, mine.created_at, mine.deleted):
+            refused.append(RefusedRecord('note', note.id, 'a wall screen only answers a leader\'s note'))
+    if refused:
+        raise PushRefused(refused)
 
 
 def _value_as_the_wall_said(store: Store, unit_id: str, value: GoalValue) -> GoalValue:
@@ -334,12 +366,27 @@ def _as_the_wall_said(store: Store, unit_id: str, card: Card) -> Card:
     """A wall screen has no leaders' logins: a card it says a leader changed or made is the board's, unless that
     is what the hub itself holds (a leader's change that came from the hub and goes back with the card)."""
     mine = store.card_version(unit_id, card.id)
+    card = _lift_as_the_wall_may(mine, card)
     if card.changed_origin == Origin.LEADER and (
             mine is None or (mine.changed_origin, mine.changed_by) != (card.changed_origin, card.changed_by)):
         card = dataclasses.replace(card, changed_origin=Origin.BOARD, changed_by='')
     if card.origin == Origin.LEADER and (mine is None or (mine.origin, mine.created_by) != (card.origin,
                                                                                            card.created_by)):
         card = dataclasses.replace(card, origin=Origin.BOARD, created_by='')
+    return card
+
+
+def _lift_as_the_wall_may(mine: Card | None, card: Card) -> Card:
+    """A wall screen lifts a card (an escalation waiting for an answer); the answer and the mark of a lifted card
+    are the hub's: what a wall screen says of them is replaced by what the hub holds."""
+    hub_lift = mine.lifted_from if mine is not None else None
+    hub_escalation = mine.escalation if mine is not None else None
+    escalation = card.escalation
+    if escalation is not None and escalation != hub_escalation and (
+            escalation.state != EscalationState.WAITING or escalation.answer_note or escalation.answered_at):
+        card = dataclasses.replace(card, escalation=hub_escalation)
+    if card.lifted_from != hub_lift:
+        card = dataclasses.replace(card, lifted_from=hub_lift)
     return card
 
 
@@ -370,4 +417,5 @@ def _changes(context: 'AppContext', unit_id: str, since: int) -> dict[str, Any]:
             'recognitions': [recognition_to_dict(r) for r in recognitions],
             'goals': [{'goal': goal_to_dict(g), 'stamp': stamp} for g, stamp in goals],
             'goal_values': [goal_value_to_dict(v) for v in context.store.values_since(unit_id, since)],
+            'leader_notes': [leader_note_to_dict(n) for n in context.store.notes_since(unit_id, since)],
             'phone_url': context.phone_url(unit_id)}

@@ -30,15 +30,23 @@ import httpx
 import orjson
 
 from .clock import utc_now
-from .domain import Card, Goal, GoalValue, Meeting, Recognition
-from .store import CardChanged, Change, GoalChanged, GoalValuesChanged, RecordsChanged, Store, SyncCursor
+from .domain import Card, Goal, GoalValue, LeaderNote, Meeting, Recognition
+from .store import CardChanged, Change, GoalChanged, GoalValuesChanged, NotesChanged, RecordsChanged, Store, SyncCursor
 from .store.acting import HUB, acting_from
-from .store.codec import card_to_dict, goal_to_dict, goal_value_to_dict, meeting_to_dict, recognition_to_dict
+from .store.codec import (
+    card_to_dict,
+    goal_to_dict,
+    goal_value_to_dict,
+    leader_note_to_dict,
+    meeting_to_dict,
+    recognition_to_dict,
+)
 from .store.files import FORMAT
 from .wire import (
     MAX_BODY_BYTES,
     MAX_GOALS_PER_PUSH,
     MAX_MEETINGS_PER_PUSH,
+    MAX_NOTES_PER_PUSH,
     MAX_RECOGNITIONS_PER_PUSH,
     MAX_RECORDS_PER_PUSH,
     read_changes,
@@ -73,12 +81,14 @@ class GoalRecord:
         return {'goal': goal_to_dict(self.goal), 'stamp': self.stamp}
 
 
-Record = Card | Meeting | Recognition | GoalRecord | GoalValue
-_KIND = {Card: 'card', Meeting: 'meeting', Recognition: 'recognition', GoalRecord: 'goal', GoalValue: 'value'}
+Record = Card | Meeting | Recognition | GoalRecord | GoalValue | LeaderNote
+_KIND = {Card: 'card', Meeting: 'meeting', Recognition: 'recognition', GoalRecord: 'goal', GoalValue: 'value',
+         LeaderNote: 'note'}
 #: where each kind goes in a push
-_KEY = {Card: 'cards', Meeting: 'meetings', Recognition: 'recognitions', GoalRecord: 'goals', GoalValue: 'goal_values'}
+_KEY = {Card: 'cards', Meeting: 'meetings', Recognition: 'recognitions', GoalRecord: 'goals', GoalValue: 'goal_values',
+        LeaderNote: 'leader_notes'}
 _ENCODE = {Card: card_to_dict, Meeting: meeting_to_dict, Recognition: recognition_to_dict,
-           GoalRecord: GoalRecord.as_dict, GoalValue: goal_value_to_dict}
+           GoalRecord: GoalRecord.as_dict, GoalValue: goal_value_to_dict, LeaderNote: leader_note_to_dict}
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +193,7 @@ class SyncClient:
         if chunk:
             self.status.update(waiting=len(waiting))
         body: dict[str, object] = {'format': FORMAT, 'pulled': cursor.pulled, 'cards': [], 'meetings': [],
-                                   'recognitions': [], 'goals': [], 'goal_values': []}
+                                   'recognitions': [], 'goals': [], 'goal_values': [], 'leader_notes': []}
         for record, doc in zip(chunk, encoded, strict=True):
             body[_KEY[type(record)]].append(doc)  # type: ignore[attr-defined]
         response = await client.post(f'/api/v1/units/{self.unit_id}/sync', content=orjson.dumps(body),
@@ -273,10 +283,12 @@ class SyncClient:
                       refused.reason)
         if changes.refused:
             self.status.update(unreadable=self.status.unreadable + len(changes.refused))
-        if changes.cards or changes.meetings or changes.recognitions or changes.goals or changes.values:
+        if changes.cards or changes.meetings or changes.recognitions or changes.goals or changes.values \
+                or changes.notes:
             with acting_from(HUB):  # the cards' logs: taken from the hub (who made the change travels with the card)
                 seqs = await self.store.run(self.store.merge_push, self.unit_id, changes.cards, changes.meetings,
-                                            changes.recognitions, goals=changes.goals, values=changes.values)
+                                            changes.recognitions, goals=changes.goals, values=changes.values,
+                                            notes=changes.notes)
             self._from_hub.update(seqs)
         self.phone_url = changes.phone_url or self.phone_url
         cursor = self.store.sync_cursor(self.unit_id)
@@ -310,7 +322,7 @@ class SyncClient:
 
     def _on_local_change(self, change: Change) -> None:
         seq = change.card.seq if isinstance(change, CardChanged) else (
-            change.seq if isinstance(change, RecordsChanged | GoalChanged | GoalValuesChanged) else None)
+            change.seq if isinstance(change, RecordsChanged | GoalChanged | GoalValuesChanged | NotesChanged) else None)
         if seq is not None and seq not in self._from_hub:
             self._count_waiting()
             self._local_change.set()
@@ -330,7 +342,8 @@ class SyncClient:
         goals, values = self.store.goal_outbox(self.unit_id)
         records: list[Record] = [*self._outbox(), *meetings, *recognitions,
                                  *(GoalRecord(g, stamp, seq) for g, stamp, seq in goals if seq not in self._from_hub),
-                                 *(v for v in values if v.seq not in self._from_hub)]
+                                 *(v for v in values if v.seq not in self._from_hub),
+                                 *(n for n in self.store.note_outbox(self.unit_id) if n.seq not in self._from_hub)]
         # goals first: a card or a value pushed with a goal may name it
         return sorted((r for r in records if (_KIND[type(r)], r.id, r.seq) not in held),
                       key=lambda r: (not isinstance(r, GoalRecord), r.seq))
@@ -351,7 +364,7 @@ def _chunk(records: list[Record]) -> tuple[list[Record], list[dict[str, object]]
     docs: list[dict[str, object]] = []
     size = 0
     room = {Card: MAX_RECORDS_PER_PUSH, Meeting: MAX_MEETINGS_PER_PUSH, Recognition: MAX_RECOGNITIONS_PER_PUSH,
-            GoalRecord: MAX_GOALS_PER_PUSH, GoalValue: MAX_RECORDS_PER_PUSH}
+            GoalRecord: MAX_GOALS_PER_PUSH, GoalValue: MAX_RECORDS_PER_PUSH, LeaderNote: MAX_NOTES_PER_PUSH}
     for record in records[:MAX_RECORDS_PER_PUSH]:
         doc = _ENCODE[type(record)](record)  # type: ignore[operator]
         size += len(orjson.dumps(doc))

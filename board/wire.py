@@ -63,13 +63,16 @@ from .domain import (
     Card,
     Column,
     Direction,
+    EscalationState,
     FishboneHeading,
     GainCategory,
     GainStatus,
     Goal,
     GoalStatus,
     GoalValue,
+    LeaderNote,
     Meeting,
+    NoteKind,
     Origin,
     PdcaStage,
     Problem,
@@ -77,6 +80,7 @@ from .domain import (
     validate_card,
     validate_goal,
     validate_goal_value,
+    validate_leader_note,
     validate_meeting,
     validate_recognition,
 )
@@ -85,6 +89,7 @@ from .store.codec import (
     card_from_dict,
     goal_from_dict,
     goal_value_from_dict,
+    leader_note_from_dict,
     meeting_from_dict,
     recognition_from_dict,
 )
@@ -94,6 +99,7 @@ __all__ = [
     'MAX_CLOCK_AHEAD',
     'MAX_GOALS_PER_PUSH',
     'MAX_MEETINGS_PER_PUSH',
+    'MAX_NOTES_PER_PUSH',
     'MAX_RECOGNITIONS_PER_PUSH',
     'MAX_RECORDS_PER_PUSH',
     'SEQ_MAX',
@@ -119,6 +125,8 @@ MAX_MEETINGS_PER_PUSH = 50
 MAX_RECOGNITIONS_PER_PUSH = 200
 #: goals per push: a unit has a handful
 MAX_GOALS_PER_PUSH = 50
+#: leaders' notes per push: a few a week
+MAX_NOTES_PER_PUSH = 200
 SEQ_MAX = 2**53  # what a JavaScript number and every JSON reader hold exactly
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -224,6 +232,34 @@ class ReadingWire(_Strict):
     goal_id: Id | None = None
 
 
+class EscalationWire(_Strict):
+    to: Id
+    to_name: Name = ''
+    reason: ShortText
+    at: AwareDatetime
+    state: EscalationState = EscalationState.WAITING
+    answer_note: ShortText = ''
+    answered_at: AwareDatetime | None = None
+
+
+class SelfStampedEscalation(_Strict):
+    """A card lifted to the board above, and the answer (format 4), with the stamp of its last change."""
+    escalation: EscalationWire | None = None
+    stamp: Stamp
+
+
+class LiftWire(_Strict):
+    unit_id: Id
+    card_id: Id
+    unit_name: Name
+
+
+class SelfStampedLift(_Strict):
+    """On the board above: where a lifted card came from (format 4), with its stamp."""
+    lift: LiftWire | None = None
+    stamp: Stamp
+
+
 class SelfStampedReading(_Strict):
     """A card's before or after measurement (format 4), with the stamp of its last change (null: cleared)."""
     reading: ReadingWire | None = None
@@ -260,16 +296,21 @@ class CardWire(_Timed):
     #: added in format 4: the measurements before and after the change, each with its own stamp
     before: SelfStampedReading | None = None
     after: SelfStampedReading | None = None
+    escalation: SelfStampedEscalation | None = None
+    lifted_from: SelfStampedLift | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
     seq: Seq = 0
 
     def _times(self) -> Iterable[datetime | None]:
-        return (self.created_at, self.started_at, self.finished_at, self.answered_at)
+        lifted = self.escalation.escalation if self.escalation else None
+        return (self.created_at, self.started_at, self.finished_at, self.answered_at,
+                *((lifted.at, lifted.answered_at) if lifted else ()))
 
     def _stamps(self) -> Iterable[str]:
-        return (*self.stamps.values(), *(field.stamp for field in (self.problem, self.before, self.after) if field))
+        own = (self.problem, self.before, self.after, self.escalation, self.lifted_from)
+        return (*self.stamps.values(), *(field.stamp for field in own if field))
 
     @model_validator(mode='after')
     def _stamps_of_its_fields(self) -> Any:
@@ -343,6 +384,21 @@ class GoalWire(_Strict):
     target: TargetWire | None = None
 
 
+class LeaderNoteWire(_Strict):
+    id: Id
+    unit_id: Id
+    kind: NoteKind
+    text: ShortText
+    by: Name
+    created_at: AwareDatetime
+    answer: ShortText = ''
+    answered_at: AwareDatetime | None = None
+    handled_at: AwareDatetime | None = None
+    deleted: StrictBool = False
+    stamp: Stamp
+    seq: Seq = 0
+
+
 class GoalValueWire(_Strict):
     goal_id: Id
     unit_id: Id
@@ -365,6 +421,8 @@ class _Envelope(_Strict):
     #: from format 4: goals made or edited on the wall, and the goals' values entered there
     goals: Annotated[list[dict[str, Any]], Field(max_length=MAX_GOALS_PER_PUSH)] = []
     goal_values: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS_PER_PUSH)] = []
+    #: leaders' questions and praise, answered or handled in a meeting on the wall
+    leader_notes: Annotated[list[dict[str, Any]], Field(max_length=MAX_NOTES_PER_PUSH)] = []
 
 
 class HeartbeatRequest(_Strict):
@@ -378,7 +436,7 @@ class HeartbeatRequest(_Strict):
 
 
 M = TypeVar('M', bound=_Strict)
-Kind = Literal['card', 'meeting', 'recognition', 'goal', 'value', 'push']
+Kind = Literal['card', 'meeting', 'recognition', 'goal', 'value', 'note', 'push']
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +464,7 @@ class Push:
     recognitions: list[Recognition]
     goals: list[tuple[Goal, str]] = dataclasses.field(default_factory=list)
     values: list[GoalValue] = dataclasses.field(default_factory=list)
+    notes: list[LeaderNote] = dataclasses.field(default_factory=list)
 
 
 def read_push(body: bytes, unit_id: str, goals: Iterable[Goal], *, now: datetime) -> Push:
@@ -441,9 +500,23 @@ def read_push(body: bytes, unit_id: str, goals: Iterable[Goal], *, now: datetime
         _check(refused, 'recognition', recognition.id, validate_recognition(recognition))
         read_recognitions.append(recognition)
     values = _values(reader, envelope.goal_values, goals, today=today + timedelta(days=1))
+    notes = _notes(reader, envelope.leader_notes)
     if refused:
         raise PushRefused(refused)
-    return Push(envelope.pulled, read_cards, read_meetings, read_recognitions, pushed_goals, values)
+    return Push(envelope.pulled, read_cards, read_meetings, read_recognitions, pushed_goals, values, notes)
+
+
+def _notes(reader: _Reader, docs: Iterable[object]) -> list[LeaderNote]:
+    """Leaders' notes, their stamps checked against the receiver's clock like every other stamp."""
+    notes = []
+    latest_ms = int((reader.context['now'] + MAX_CLOCK_AHEAD).timestamp() * 1000)
+    for model in reader.all(docs, LeaderNoteWire, 'note'):
+        note = leader_note_from_dict(model.model_dump(mode='json'))
+        if stamp_ms(note.stamp) > latest_ms or note.created_at > reader.context['now'] + MAX_CLOCK_AHEAD:
+            reader.refused.append(RefusedRecord('note', note.id, 'ahead of the receiver\'s clock'))
+        elif _check(reader.refused, 'note', note.id, validate_leader_note(note)):
+            notes.append(note)
+    return notes
 
 
 def _goals(reader: _Reader, entries: Iterable[object]) -> list[tuple[Goal, str]]:
@@ -491,6 +564,8 @@ class Changes:
     instance: str = ""
     #: the goals' values (from format 4)
     values: list[GoalValue] = dataclasses.field(default_factory=list)
+    #: leaders' questions and praise
+    notes: list[LeaderNote] = dataclasses.field(default_factory=list)
 
 
 def read_changes(body: object, unit_id: str, *, now: datetime, known_goals: Iterable[Goal] = ()) -> Changes:
@@ -514,10 +589,12 @@ def read_changes(body: object, unit_id: str, *, now: datetime, known_goals: Iter
     # has that goal from an earlier answer
     values = _values(reader, _list(body, 'goal_values'), [*known_goals, *(g for g, _ in goals)],
                      today=now.date() + timedelta(days=1))
+    notes = _notes(reader, _list(body, 'leader_notes'))
     phone_url = body.get('phone_url')
     instance = body.get('instance')
     return Changes(seq, cards, goals, meetings, recognitions, phone_url if isinstance(phone_url, str) else '',
-                   tuple(refused), instance if isinstance(instance, str) and len(instance) <= 64 else '', values)
+                   tuple(refused), instance if isinstance(instance, str) and len(instance) <= 64 else '', values,
+                   notes)
 
 
 def _list(body: dict[str, Any], key: str) -> list[Any]:

@@ -32,9 +32,9 @@ __all__ = ['Network', 'add_card_offline', 'cards_in', 'client', 'eventually', 'o
 
 # --- a board on a simulated screen ---------------------------------------------------------------------------------
 
-async def open_board(hub: Hub):
+async def open_board(hub: Hub, unit_id: str = UNIT):
     user = hub.new_user()
-    await user.open(f'/units/{UNIT}')
+    await user.open(f'/units/{unit_id}')
     return user
 
 

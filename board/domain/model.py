@@ -16,11 +16,14 @@ from typing import Any
 
 __all__ = [
     'EDITABLE_FIELDS',
+    'LEADERSHIP_BOARD',
     'Answer',
     'Card',
     'CardFields',
     'Column',
     'Direction',
+    'Escalation',
+    'EscalationState',
     'FishboneHeading',
     'Gain',
     'GainCategory',
@@ -29,8 +32,12 @@ __all__ = [
     'GoalStatus',
     'GoalValue',
     'IsoWeek',
+    'LeaderNote',
+    'Level',
+    'Lift',
     'Measure',
     'Meeting',
+    'NoteKind',
     'Organisation',
     'Origin',
     'PdcaStage',
@@ -40,6 +47,7 @@ __all__ = [
     'RuleViolation',
     'ServiceArea',
     'Unit',
+    'area_board_id',
     'week_start',
 ]
 
@@ -78,6 +86,14 @@ class PdcaStage(StrEnum):
     DO = 'do'
     CHECK = 'check'
     ACT = 'act'
+
+
+class EscalationState(StrEnum):
+    """Where a card lifted to the board above stands: waiting, or that board's answer."""
+    WAITING = 'waiting'
+    TAKEN = 'taken'        # taken into Pågår up there
+    PARKED = 'parked'
+    DECLINED = 'declined'  # with a reason
 
 
 class Origin(StrEnum):
@@ -136,12 +152,34 @@ class ServiceArea:
     name: str
 
 
+class Level(StrEnum):
+    """Where a board hangs: a unit's, a service area's, or the leadership group's (ledergruppa)."""
+    UNIT = 'unit'
+    AREA = 'area'
+    LEADERSHIP = 'leadership'
+
+
+#: the leadership group's board: above every service area's
+LEADERSHIP_BOARD = 'ledergruppa'
+
+
+def area_board_id(area_id: str) -> str:
+    """The id of a service area's board (an id no unit may take, see ``board.store.organisation``)."""
+    return f'omrade-{area_id}'[:63]
+
+
 @dataclass(kw_only=True, frozen=True, slots=True)
 class Unit:
-    """An enhet: a ward, a school, a kindergarten ... Each unit has one board."""
+    """An enhet: a ward, a school, a kindergarten ... Each unit has one board.
+
+    The boards above the units are units too, of another ``level``: one per service area (its leaders' board) and
+    the leadership group's; they are not in ``Organisation.units`` (not counted or listed as units) but in
+    ``Organisation.upper_boards``, derived from the service areas.
+    """
     id: str
     name: str
     service_area_id: str
+    level: Level = Level.UNIT
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)
@@ -151,7 +189,29 @@ class Organisation:
     units: tuple[Unit, ...] = ()
 
     def unit(self, unit_id: str) -> Unit | None:
-        return next((u for u in self.units if u.id == unit_id), None)
+        """A unit, or a board above the units, by its id."""
+        return next((u for u in self.units if u.id == unit_id), None) or next(
+            (u for u in self.upper_boards if u.id == unit_id), None)
+
+    @property
+    def upper_boards(self) -> tuple[Unit, ...]:
+        """The service areas' boards and the leadership group's: where a unit lifts what it cannot solve alone."""
+        areas = tuple(Unit(id=area_board_id(a.id), name=a.name, service_area_id=a.id, level=Level.AREA)
+                      for a in self.service_areas)
+        return (*areas, Unit(id=LEADERSHIP_BOARD, name='Ledergruppa', service_area_id='', level=Level.LEADERSHIP))
+
+    @property
+    def boards(self) -> tuple[Unit, ...]:
+        """Every board: the units' and the ones above them."""
+        return (*self.units, *self.upper_boards)
+
+    def board_above(self, unit: Unit) -> Unit | None:
+        """The next board up: a unit's service area's, then the leadership group's, then none."""
+        if unit.level == Level.UNIT:
+            return self.unit(area_board_id(unit.service_area_id))
+        if unit.level == Level.AREA:
+            return self.unit(LEADERSHIP_BOARD)
+        return None
 
     def service_area(self, area_id: str) -> ServiceArea | None:
         return next((a for a in self.service_areas if a.id == area_id), None)
@@ -230,6 +290,27 @@ class GoalValue:
     @property
     def id(self) -> str:
         return f'{self.goal_id}@{self.on.isoformat()}'
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Escalation:
+    """A card lifted to the board above (*Løft til …*): to which board, why, when, and the answer that came back."""
+    to: str
+    reason: str
+    at: datetime
+    #: the board's name as it was (shown on the card, also on a wall screen that knows no other boards)
+    to_name: str = ''
+    state: EscalationState = EscalationState.WAITING
+    answer_note: str = ''
+    answered_at: datetime | None = None
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Lift:
+    """On the board above: the unit and card a card was lifted from."""
+    unit_id: str
+    card_id: str
+    unit_name: str
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)
@@ -334,6 +415,9 @@ class Card:
     #: the measurement before and after the change (recorded at Kontrollere), to show what it achieved
     before: Reading | None = None
     after: Reading | None = None
+    #: lifted to the board above, and its answer (on the unit's card); where it came from (on the card above)
+    escalation: Escalation | None = None
+    lifted_from: Lift | None = None
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''
@@ -401,6 +485,37 @@ class Meeting:
     @property
     def minutes(self) -> int:
         return round((self.ended_at - self.started_at).total_seconds() / 60)
+
+
+class NoteKind(StrEnum):
+    QUESTION = 'question'  # Spørsmål fra leder: answered in the meeting
+    PRAISE = 'praise'      # Ros fra leder: shown in the meeting
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class LeaderNote:
+    """A leader's question or praise for a unit's next board meeting, and what the meeting said.
+
+    Written by a leader on the hub; the meeting answers a question (or shows the praise) on the wall, and the answer
+    returns to the leader. Travels like a goal value: the later stamp wins.
+    """
+    id: str
+    unit_id: str
+    kind: NoteKind
+    text: str
+    by: str
+    created_at: datetime
+    answer: str = ''
+    answered_at: datetime | None = None
+    #: when the meeting went through it (praise: shown; a question: answered)
+    handled_at: datetime | None = None
+    deleted: bool = False
+    stamp: str = ''
+    seq: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.handled_at is None and not self.deleted
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)

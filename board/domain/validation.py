@@ -20,6 +20,7 @@ from .model import (
     Gain,
     Goal,
     GoalValue,
+    LeaderNote,
     Measure,
     Meeting,
     Problem,
@@ -54,6 +55,7 @@ __all__ = [
     'validate_gain',
     'validate_goal',
     'validate_goal_value',
+    'validate_leader_note',
     'validate_measure',
     'validate_meeting',
     'validate_reading',
@@ -312,10 +314,7 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
         problems += validate_short_text(text, 'causes')
     if card.problem:
         problems += validate_short_text(card.problem, 'problem')
-    for name in ('before', 'after'):
-        reading = getattr(card, name)
-        if reading is not None:
-            problems += validate_reading(reading, goals, today=today + timedelta(days=1), field=name)
+    problems += _later_fields_problems(card, goals, today)
     for name in ('created_by', 'changed_by'):
         text = getattr(card, name)
         if len(text) > NAME_MAX or _CONTROL.search(text):
@@ -340,6 +339,33 @@ def validate_meeting(meeting: Meeting) -> list[Problem]:
         problems.append(Problem('decisions', 'error.too_many', {'max': MEETING_DECISIONS_MAX}))
     if any(len(d) > DECISION_MAX or _CONTROL.search(d) for d in meeting.decisions):
         problems.append(Problem('decisions', 'error.description_too_long', {'max': DECISION_MAX, 'length': 0}))
+    return problems
+
+
+def _later_fields_problems(card: Card, goals: list[Goal], today: date) -> list[Problem]:
+    """The fields added since format 3: the before and after measurements, and a lift to the board above."""
+    problems: list[Problem] = []
+    for name in ('before', 'after'):
+        reading = getattr(card, name)
+        if reading is not None:
+            problems += validate_reading(reading, goals, today=today + timedelta(days=1), field=name)
+    if card.escalation is not None:
+        problems += validate_short_text(card.escalation.reason, 'reason')
+        if not is_valid_id(card.escalation.to):
+            problems.append(Problem('escalation', 'error.bad_id'))
+        if card.escalation.answer_note:
+            problems += validate_short_text(card.escalation.answer_note, 'answer_note')
+    return problems
+
+
+def validate_leader_note(note: LeaderNote) -> list[Problem]:
+    """A leader's question or praise, and the meeting's answer."""
+    problems = [] if is_valid_id(note.id) else [Problem('id', 'error.bad_id')]
+    problems += validate_short_text(note.text, 'text')
+    if note.answer:
+        problems += validate_short_text(note.answer, 'answer')
+    if len(note.by) > NAME_MAX or _CONTROL.search(note.by):
+        problems.append(Problem('by', 'error.name_too_long', {'max': NAME_MAX}))
     return problems
 
 

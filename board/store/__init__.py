@@ -35,6 +35,7 @@ from .changes import (
     Change,
     GoalChanged,
     GoalValuesChanged,
+    NotesChanged,
     OrganisationChanged,
     RecordsChanged,
 )
@@ -56,6 +57,7 @@ __all__ = [
     'DataFileError',
     'GoalChanged',
     'GoalValuesChanged',
+    'NotesChanged',
     'OrganisationChanged',
     'RecordsChanged',
     'Store',

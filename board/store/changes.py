@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain import Card, Goal, GoalValue, Organisation
+from ..domain import Card, Goal, GoalValue, LeaderNote, Organisation
 
-__all__ = ['CardChanged', 'CardsArchived', 'Change', 'GoalChanged', 'GoalValuesChanged', 'OrganisationChanged',
-           'RecordsChanged']
+__all__ = ['CardChanged', 'CardsArchived', 'Change', 'GoalChanged', 'GoalValuesChanged', 'NotesChanged',
+           'OrganisationChanged', 'RecordsChanged']
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,14 @@ class GoalValuesChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class NotesChanged:
+    """A leader's question or praise was written, answered, handled or removed (``notes``: as they are now)."""
+    unit_id: str
+    seq: int
+    notes: tuple[LeaderNote, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CardsArchived:
     unit_id: str
     card_ids: tuple[str, ...]
@@ -51,4 +59,5 @@ class OrganisationChanged:
     organisation: Organisation
 
 
-Change = CardChanged | GoalChanged | GoalValuesChanged | CardsArchived | OrganisationChanged | RecordsChanged
+Change = (CardChanged | GoalChanged | GoalValuesChanged | NotesChanged | CardsArchived | OrganisationChanged
+          | RecordsChanged)

@@ -13,6 +13,8 @@ from ..domain import (
     Card,
     Column,
     Direction,
+    Escalation,
+    EscalationState,
     FishboneHeading,
     Gain,
     GainCategory,
@@ -20,8 +22,11 @@ from ..domain import (
     Goal,
     GoalStatus,
     GoalValue,
+    LeaderNote,
+    Lift,
     Measure,
     Meeting,
+    NoteKind,
     Origin,
     PdcaStage,
     Reading,
@@ -38,6 +43,8 @@ __all__ = [
     'goal_to_dict',
     'goal_value_from_dict',
     'goal_value_to_dict',
+    'leader_note_from_dict',
+    'leader_note_to_dict',
     'log_from_dict',
     'log_to_dict',
     'meeting_from_dict',
@@ -80,6 +87,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         answer=Answer(doc['answer']) if doc.get('answer') else None, answer_note=doc.get('answer_note', ''),
         answered_at=_from_iso(doc.get('answered_at')), problem=_text_of(doc.get('problem')),
         before=_reading_of(doc.get('before')), after=_reading_of(doc.get('after')),
+        escalation=_escalation_of(doc.get('escalation')), lifted_from=_lift_of(doc.get('lifted_from')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
@@ -95,7 +103,8 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
 
 #: the card fields written with their own stamp, and the key that holds the value beside ``stamp``: the problem
 #: statement (format 3) as ``text``, the before and after measurements (format 4) as ``reading`` (null: none)
-SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading'}
+SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading', 'escalation': 'escalation',
+                'lifted_from': 'lift'}
 
 
 def _self_stamped(card: Card) -> dict[str, Any]:
@@ -104,7 +113,37 @@ def _self_stamped(card: Card) -> dict[str, Any]:
 
 
 def _encode_self_stamped(value: Any) -> Any:
-    return reading_to_dict(value) if isinstance(value, Reading) else value
+    if isinstance(value, Reading):
+        return reading_to_dict(value)
+    if isinstance(value, Escalation):
+        return escalation_to_dict(value)
+    if isinstance(value, Lift):
+        return {'unit_id': value.unit_id, 'card_id': value.card_id, 'unit_name': value.unit_name}
+    return value
+
+
+def escalation_to_dict(escalation: Escalation) -> dict[str, Any]:
+    return {'to': escalation.to, 'to_name': escalation.to_name, 'reason': escalation.reason,
+            'at': escalation.at.isoformat(),
+            'state': escalation.state.value, 'answer_note': escalation.answer_note,
+            'answered_at': _iso(escalation.answered_at)}
+
+
+def _escalation_of(value: Any) -> Escalation | None:
+    doc = value.get('escalation') if isinstance(value, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    return Escalation(to=str(doc['to']), to_name=str(doc.get('to_name', '')), reason=str(doc.get('reason', '')),
+                      at=datetime.fromisoformat(doc['at']),
+                      state=EscalationState(doc.get('state', 'waiting')), answer_note=str(doc.get('answer_note', '')),
+                      answered_at=_from_iso(doc.get('answered_at')))
+
+
+def _lift_of(value: Any) -> Lift | None:
+    doc = value.get('lift') if isinstance(value, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    return Lift(unit_id=str(doc['unit_id']), card_id=str(doc['card_id']), unit_name=str(doc.get('unit_name', '')))
 
 
 def _text_of(value: Any) -> str:
@@ -212,6 +251,20 @@ def goal_value_from_dict(doc: dict[str, Any]) -> GoalValue:
                      stamp=str(doc.get('stamp') or ''), seq=int(doc.get('seq', 0)))
 
 
+def leader_note_to_dict(note: LeaderNote) -> dict[str, Any]:
+    return {'id': note.id, 'unit_id': note.unit_id, 'kind': note.kind.value, 'text': note.text, 'by': note.by,
+            'created_at': note.created_at.isoformat(), 'answer': note.answer, 'answered_at': _iso(note.answered_at),
+            'handled_at': _iso(note.handled_at), 'deleted': note.deleted, 'stamp': note.stamp, 'seq': note.seq}
+
+
+def leader_note_from_dict(doc: dict[str, Any]) -> LeaderNote:
+    return LeaderNote(id=doc['id'], unit_id=doc['unit_id'], kind=NoteKind(doc['kind']), text=str(doc['text']),
+                      by=str(doc.get('by', '')), created_at=datetime.fromisoformat(doc['created_at']),
+                      answer=str(doc.get('answer', '')), answered_at=_from_iso(doc.get('answered_at')),
+                      handled_at=_from_iso(doc.get('handled_at')), deleted=bool(doc.get('deleted')),
+                      stamp=str(doc.get('stamp') or ''), seq=int(doc.get('seq', 0)))
+
+
 def _date_iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -280,7 +333,8 @@ def _from_iso(text: str | None) -> datetime | None:
 _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'position', 'goal_id', 'owner', 'due',
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
-                        'answered_at', 'problem', 'before', 'after', 'whys', 'causes', 'stamps', 'seq'})
+                        'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'whys', 'causes',
+                        'stamps', 'seq'})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})
 #: keys never taken as another release's fields: TinyDB's and the files' own

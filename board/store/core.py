@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import dataclasses
+import hashlib
 import logging
 import threading
 import time
@@ -32,11 +33,16 @@ from ..domain import (
     Card,
     CardFields,
     Column,
+    Escalation,
+    EscalationState,
     FishboneHeading,
     Gain,
     Goal,
     GoalValue,
+    LeaderNote,
+    Lift,
     Meeting,
+    NoteKind,
     Organisation,
     Origin,
     Problem,
@@ -66,7 +72,7 @@ from ..domain import (
 )
 from ..domain.changelog import LogEntry, log_entry
 from ..gains import GainEntry, entries_of
-from ..merge import STAMPED_FIELDS, merge_card, merge_goal, merge_goal_value
+from ..merge import STAMPED_FIELDS, first_stamped, merge_card, merge_goal, merge_record
 from ..ordering import spread_keys
 from .acting import current_source
 from .archive import Archive, archivable, deleted_at, leaving
@@ -76,6 +82,7 @@ from .changes import (
     Change,
     GoalChanged,
     GoalValuesChanged,
+    NotesChanged,
     OrganisationChanged,
     RecordsChanged,
 )
@@ -84,7 +91,16 @@ from .kiosks import WallScreens
 from .lock import DataFolderLock
 from .migrations import check_folder, migrate_folder
 from .organisation import OrganisationFile, check_id
-from .unit_board import MAX_BOARD_CARDS, MAX_GOAL_VALUES, MAX_MEETINGS, MAX_RECOGNITIONS, SyncCursor, UnitBoard
+from .unit_board import (
+    MAX_BOARD_CARDS,
+    MAX_GOAL_VALUES,
+    MAX_MEETINGS,
+    MAX_NOTES,
+    MAX_OPEN_NOTES,
+    MAX_RECOGNITIONS,
+    SyncCursor,
+    UnitBoard,
+)
 from .users import Accounts
 
 __all__ = ['POSITION_SPREAD_AT', 'BoardFull', 'Store']
@@ -107,6 +123,11 @@ class BoardFull(RuleViolation):
 
 
 #: what *Angre* puts back of a card as it was before a change at the board (see :meth:`Store.revert_card`)
+def lifted_id(unit_id: str, card_id: str) -> str:
+    """The id of a card lifted from ``unit_id`` on the board above: the same on every node, and a valid id."""
+    return 'l' + hashlib.sha256(f'{unit_id}/{card_id}'.encode()).hexdigest()[:31]
+
+
 REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'quick_win', 'before', 'after', 'column',
                    'deleted')
 
@@ -178,7 +199,8 @@ class Store:
         self._wall_screens = WallScreens(self.folder / 'kiosks.json', lock=self._lock, now=self._now,
                                          has_unit=lambda unit_id: unit_id in self._units)
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
-        self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.units}
+        # the units' boards and the boards above them (a service area's, the leadership group's)
+        self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
 
     def close(self) -> None:
@@ -349,8 +371,15 @@ class Store:
     def add_service_area(self, area: ServiceArea) -> ServiceArea:
         with self._lock:
             self._org().add_service_area(area)
+            self._load_new_boards()
         self._emit(OrganisationChanged(self.organisation))
         return area
+
+    def _load_new_boards(self) -> None:
+        """A new service area has a board of its own (and a new unit its board): open those not open yet."""
+        new = [b.id for b in self.organisation.boards if b.id not in self._units]
+        if new:
+            self._units = {**self._units, **{b: UnitBoard.load(self.folder, b) for b in new}}
 
     def add_unit(self, unit: Unit) -> Unit:
         with self._lock:
@@ -368,7 +397,7 @@ class Store:
         """
         with self._lock:
             new_areas, new_units = self._org().import_organisation(list(areas), list(units))
-            self._units = {**self._units, **{u: UnitBoard.load(self.folder, u) for u in sorted(new_units)}}
+            self._load_new_boards()
         self._emit(OrganisationChanged(self.organisation))
         return len(new_areas), len(new_units)
 
@@ -465,7 +494,7 @@ class Store:
                 if value.unit_id != unit_id:
                     raise ValueError(f'value {value.id} belongs to {value.unit_id}, not {unit_id}')
                 mine = taken.get(value.id) or board.values.get(value.id)
-                winner = merge_goal_value(mine, value)
+                winner = merge_record(mine, value)
                 if winner is not mine and (mine is None or dataclasses.replace(winner, seq=mine.seq) != mine):
                     taken[value.id] = winner
                     self.clock.observe(value.stamp)
@@ -479,6 +508,155 @@ class Store:
             self._emit(GoalValuesChanged(board.unit_id, written[-1].seq, tuple(written)))
         return written
 
+    # --- a leader's question or praise for the next meeting ---
+
+    def leader_notes(self, unit_id: str) -> list[LeaderNote]:
+        """The unit's leaders' questions and praise, oldest first, without removed ones."""
+        return sorted((n for n in self._board(unit_id).notes.values() if not n.deleted), key=lambda n: n.created_at)
+
+    def leader_note(self, unit_id: str, note_id: str) -> LeaderNote | None:
+        return self._board(unit_id).notes.get(note_id)
+
+    def add_leader_note(self, unit_id: str, kind: NoteKind, text: str, *, origin: Origin = Origin.LEADER,
+                        by: str = '') -> LeaderNote:
+        """A leader's *Spørsmål fra leder* or *Ros fra leder*, for the unit's next board meeting."""
+        text = text.strip()
+        problems = validate_short_text(text, 'text')
+        if origin != Origin.LEADER:
+            problems.append(Problem('text', 'error.leaders_only'))
+        if problems:
+            raise RuleViolation(problems)
+        board = self._board(unit_id)
+        with self._transaction(board):
+            if sum(1 for n in board.notes.values() if n.open) >= MAX_OPEN_NOTES:
+                raise RuleViolation([Problem('text', 'error.too_many', {'max': MAX_OPEN_NOTES})])
+            note = LeaderNote(id=uuid.uuid4().hex, unit_id=unit_id, kind=kind, text=text, by=by,
+                              created_at=self.now(), stamp=self.clock.tick())
+            return self._write_notes(board, [note])[0]
+
+    def handle_leader_note(self, unit_id: str, note_id: str, answer: str = '', *, origin: Origin = Origin.BOARD,
+                           by: str = '') -> LeaderNote:
+        """The meeting went through a note: a question answered (``answer``), praise shown."""
+        board = self._board(unit_id)
+        with self._transaction(board):
+            note = board.notes.get(note_id)
+            if note is None or note.deleted:
+                raise RuleViolation([Problem('text', 'error.note_gone')])
+            answer = answer.strip()
+            if note.kind == NoteKind.QUESTION:
+                problems = validate_short_text(answer, 'answer')
+                if problems:
+                    raise RuleViolation(problems)
+            now = self.now()
+            handled = dataclasses.replace(note, answer=answer, answered_at=now if answer else note.answered_at,
+                                          handled_at=now, stamp=self.clock.tick())
+            return self._write_notes(board, [handled])[0]
+
+    def remove_leader_note(self, unit_id: str, note_id: str, *, origin: Origin = Origin.LEADER,
+                           by: str = '') -> LeaderNote | None:
+        board = self._board(unit_id)
+        with self._transaction(board):
+            note = board.notes.get(note_id)
+            if note is None or note.deleted:
+                return note
+            return self._write_notes(board, [dataclasses.replace(note, deleted=True, stamp=self.clock.tick())])[0]
+
+    def merge_leader_notes(self, unit_id: str, notes: Iterable[LeaderNote]) -> list[int]:
+        """Take notes from another node: the later stamp wins. Returns the numbers they got here."""
+        board = self._board(unit_id)
+        with self._transaction(board):
+            taken: dict[str, LeaderNote] = {}
+            for note in notes:
+                if note.unit_id != unit_id:
+                    raise ValueError(f'note {note.id} belongs to {note.unit_id}, not {unit_id}')
+                mine = taken.get(note.id) or board.notes.get(note.id)
+                winner = merge_record(mine, note)
+                if winner is not mine and (mine is None or dataclasses.replace(winner, seq=mine.seq) != mine):
+                    taken[note.id] = winner
+                    self.clock.observe(note.stamp)
+            if len(board.notes) + sum(1 for n in taken if n not in board.notes) > MAX_NOTES:
+                raise RuleViolation([Problem('text', 'error.too_many', {'max': MAX_NOTES})])
+            return [n.seq for n in self._write_notes(board, list(taken.values()))]
+
+    def notes_since(self, unit_id: str, seq: int) -> list[LeaderNote]:
+        return sorted((n for n in self._board(unit_id).notes.values() if n.seq > seq), key=lambda n: n.seq)
+
+    def _write_notes(self, board: UnitBoard, notes: list[LeaderNote]) -> list[LeaderNote]:
+        written = board.write_notes(notes)
+        if written:
+            self._emit(NotesChanged(board.unit_id, written[-1].seq, tuple(written)))
+        return written
+
+    # --- lifting a card to the board above (escalation) ---
+
+    def escalate(self, unit_id: str, card_id: str, reason: str, *, origin: Origin = Origin.BOARD,
+                 by: str = '') -> Card:
+        """*Løft til …*: ask the next board up (the service area's, then the leadership group's) to take a card.
+
+        On a wall screen it waits in the outbox like any change; on the hub the card appears on the board above
+        (``board.escalation``), and that board's answer comes back to this card.
+        """
+        reason = reason.strip()
+        problems = validate_short_text(reason, 'reason')
+        unit = self.organisation.unit(unit_id)
+        above = self.organisation.board_above(unit) if unit is not None else None
+        if above is None:
+            problems.append(Problem('reason', 'error.no_board_above'))
+        if problems:
+            raise RuleViolation(problems)
+        assert above is not None
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            after = dataclasses.replace(before, escalation=Escalation(to=above.id, to_name=above.name, reason=reason,
+                                                                      at=self.now()))
+            return self._commit(board, before, after, origin=origin, by=by)
+
+    def answer_escalation(self, unit_id: str, card_id: str, state: EscalationState, note: str, *,
+                          by: str = '') -> Card | None:
+        """The board above answered a card lifted from here (the hub, when that board decides): None if the card
+        is gone or already holds that answer."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = board.cards.get(card_id)
+            if before is None or before.escalation is None or (
+                    before.escalation.state, before.escalation.answer_note) == (state, note):
+                return None
+            answered = dataclasses.replace(before.escalation, state=state, answer_note=note,
+                                           answered_at=None if state == EscalationState.WAITING else self.now())
+            return self._commit(board, before, dataclasses.replace(before, escalation=answered), origin=Origin.LEADER,
+                                by=by)
+
+    def lifted_card(self, unit_id: str, card: Card) -> Card | None:
+        """Put a card lifted from ``card.unit_id`` on the board ``unit_id`` above it, once (the hub does this)."""
+        source = self.organisation.unit(card.unit_id)
+        copy_id = lifted_id(card.unit_id, card.id)
+        with self._lock:
+            board = self._board(unit_id)
+            if card.escalation is None:
+                return None
+            copy = board.cards.get(copy_id)
+            if copy is not None:  # lifted before: lifted again after a "no" (or "later"), it is asked anew
+                answered = copy.answered_at or (copy.created_at if copy.deleted else None)
+                if (copy.answer is None and not copy.deleted) or answered is None or answered >= card.escalation.at:
+                    return None
+                again = dataclasses.replace(copy, deleted=False, answer=None, answer_note='', answered_at=None,
+                                            unseen=True, title=card.title, description=card.description)
+                return self._commit(board, copy, again)
+            if len(board.cards) >= MAX_BOARD_CARDS:
+                raise BoardFull([copy_id])
+            position, respread = self._place(board.column(Column.IDEAS), 0)
+            name = source.name if source else card.unit_id
+            lifted = Card(id=copy_id, unit_id=unit_id, title=card.title, description=card.description,
+                          position=position, created_by=name, unseen=True, created_at=self.now(),
+                          lifted_from=Lift(unit_id=card.unit_id, card_id=card.id, unit_name=name))
+            return self._commit(board, None, lifted, respread=respread)
+
+    def escalations(self, unit_id: str) -> list[Card]:
+        """The unit's cards lifted to the board above, waiting or answered, oldest first."""
+        return sorted((c for c in self._board(unit_id).cards.values() if c.on_board and c.escalation is not None),
+                      key=lambda c: c.escalation.at if c.escalation else c.created_at)
+
     # --- sync: what the hub and the wall screens exchange ---
 
     def changes_since(self, unit_id: str, seq: int) -> tuple[list[Card], list[tuple[Goal, str]], int]:
@@ -491,6 +669,10 @@ class Store:
     def values_since(self, unit_id: str, seq: int) -> list[GoalValue]:
         """Goal values entered, replaced or deleted after ``seq`` (for sync)."""
         return sorted((v for v in self._board(unit_id).values.values() if v.seq > seq), key=lambda v: v.seq)
+
+    def note_outbox(self, unit_id: str) -> list[LeaderNote]:
+        """Leaders' notes answered or handled on this replica since its last push."""
+        return self.notes_since(unit_id, self._board(unit_id).cursor.pushed)
 
     def goal_outbox(self, unit_id: str) -> tuple[list[tuple[Goal, str, int]], list[GoalValue]]:
         """Goals (with stamp and number) and goal values changed on this replica since its last push."""
@@ -575,7 +757,7 @@ class Store:
 
     def merge_push(self, unit_id: str, cards: Iterable[Card], meetings: Iterable[Meeting] = (),
                    recognitions: Iterable[Recognition] = (), *, goals: Iterable[tuple[Goal, str]] = (),
-                   values: Iterable[GoalValue] = ()) -> list[int]:
+                   values: Iterable[GoalValue] = (), notes: Iterable[LeaderNote] = ()) -> list[int]:
         """What one sync exchange brings: goals first (a card or a value may name a new one), then cards, meetings,
         recognitions and goal values, merged in one durable write.
 
@@ -587,6 +769,7 @@ class Store:
             seqs += [c.seq for c in self.merge_cards(unit_id, cards)]
             seqs += self.merge_records(unit_id, meetings, recognitions)
             seqs += self.merge_goal_values(unit_id, values)
+            seqs += self.merge_leader_notes(unit_id, notes)
         return seqs
 
     def merge_goals(self, unit_id: str, goals: Iterable[tuple[Goal, str]]) -> list[int]:
@@ -778,7 +961,7 @@ class Store:
                     raise ValueError(f'card {card.id} belongs to {card.unit_id}, not {unit_id}')
             archived = self.archive.write_by_year(unit_id, (c for c in cards if archivable(c, cutoff)))
             stamp = self.clock.tick()
-            active = [(None, dataclasses.replace(card, stamps=card.stamps or dict.fromkeys(STAMPED_FIELDS, stamp)))
+            active = [(None, dataclasses.replace(card, stamps=card.stamps or dict.fromkeys(first_stamped(card), stamp)))
                       for card in cards if not archivable(card, cutoff)]
             with self._transaction(board):
                 written = self._write_cards(board, active, logged=False)  # type: ignore[arg-type]
@@ -887,7 +1070,7 @@ class Store:
     def _stamp(self, before: Card | None, after: Card, *, origin: Origin | None, by: str) -> Card | None:
         """The change with the board's rules applied and its changed fields stamped; None if nothing changed."""
         after = normalise_card(after)
-        names = changed_fields(before, after) if before is not None else list(STAMPED_FIELDS)
+        names = changed_fields(before, after) if before is not None else first_stamped(after)
         if before is not None and not names:
             return None
         stamp = self.clock.tick()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from tinydb import Query, TinyDB
 
-from ..domain import Organisation, ServiceArea, Unit, is_valid_id
+from ..domain import LEADERSHIP_BOARD, Organisation, ServiceArea, Unit, area_board_id, is_valid_id
 from .files import AtomicJSONStorage, DataFileError, open_db
 
-__all__ = ['OrganisationFile', 'check_id']
+__all__ = ['OrganisationFile', 'check_id', 'check_unit_id']
 
 
 class OrganisationFile:
@@ -41,7 +41,7 @@ class OrganisationFile:
         self.organisation = _load(self._db)
 
     def add_unit(self, unit: Unit) -> None:
-        check_id(unit.id)
+        check_unit_id(unit.id)
         if self.organisation.service_area(unit.service_area_id) is None:
             raise ValueError(f'unknown service area {unit.service_area_id!r} for unit {unit.id!r}')
         with self._storage().batch():
@@ -51,8 +51,10 @@ class OrganisationFile:
     def import_organisation(self, areas: list[ServiceArea], units: list[Unit]) -> tuple[set[str], set[str]]:
         """Add or rename service areas and units in one write; checks everything first. Returns the new ids."""
         known_areas = {a.id for a in self.organisation.service_areas} | {a.id for a in areas}
-        for item_id in [a.id for a in areas] + [u.id for u in units]:
+        for item_id in [a.id for a in areas]:
             check_id(item_id)
+        for item_id in [u.id for u in units]:
+            check_unit_id(item_id)
         for unit in units:
             if unit.service_area_id not in known_areas:
                 raise ValueError(f'unknown service area {unit.service_area_id!r} for unit {unit.id!r}')
@@ -79,6 +81,13 @@ class OrganisationFile:
 def check_id(value: str) -> None:
     if not is_valid_id(value):
         raise ValueError(f'invalid id {value!r}: use lower-case letters, digits, "-" and "_" (at most 63)')
+
+
+def check_unit_id(value: str) -> None:
+    """A unit's id: a plain id that is not one of the boards above the units (``omrade-<area>``, ``ledergruppa``)."""
+    check_id(value)
+    if value == LEADERSHIP_BOARD or value.startswith(area_board_id('')):
+        raise ValueError(f'the id {value!r} is kept for the boards above the units: choose another')
 
 
 def _unit_doc(unit: Unit) -> dict[str, str]:

@@ -10,15 +10,15 @@ calls inside one :meth:`AtomicJSONStorage.batch` share one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
-from ..domain import Card, Column, Goal, GoalValue, Meeting, Recognition
+from ..domain import Card, Column, Goal, GoalValue, LeaderNote, Meeting, Recognition
 from ..domain.changelog import LogEntry
 from .codec import (
     card_from_dict,
@@ -27,6 +27,8 @@ from .codec import (
     goal_to_dict,
     goal_value_from_dict,
     goal_value_to_dict,
+    leader_note_from_dict,
+    leader_note_to_dict,
     log_from_dict,
     log_to_dict,
     meeting_from_dict,
@@ -49,9 +51,15 @@ MAX_RECOGNITIONS = 5000
 #: a stolen wall-screen token pushes, one unit's writes stay cheap for the writer every unit shares
 MAX_UNIT_FILE_BYTES = 8 * 1024 * 1024
 
+K = TypeVar('K', GoalValue, LeaderNote)
+
 _COLUMN_ORDER = {Column.IDEAS: 0, Column.DOING: 1, Column.DONE: 2}
 #: what a transaction puts back if its write fails (the containers are replaced, never changed)
-_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log', 'values')
+_STATE = ('cards', 'doc_ids', 'goals', 'goal_versions', 'seq', 'cursor', 'meetings', 'recognitions', 'log', 'values',
+          'notes')
+#: leaders' notes a unit keeps (a question and a praise a week for 25 years), and how many may wait at once
+MAX_NOTES = 2500
+MAX_OPEN_NOTES = 50
 #: dated values a unit keeps over all its goals (ten goals measured weekly for 20 years; about 150 bytes each)
 MAX_GOAL_VALUES = 10_000
 #: a card's log keeps its newest entries (a busy card has a few dozen in its life on the board)
@@ -98,6 +106,8 @@ class UnitBoard:
     log: dict[str, tuple[LogEntry, ...]] = dataclasses.field(default_factory=dict)
     #: the goals' dated values by ``GoalValue.id`` (deleted ones too, to restore and to sync)
     values: dict[str, GoalValue] = dataclasses.field(default_factory=dict)
+    #: leaders' questions and praise for the meetings, by id
+    notes: dict[str, LeaderNote] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path, unit_id: str) -> UnitBoard:
@@ -114,6 +124,7 @@ class UnitBoard:
             meetings = sorted((meeting_from_dict(d) for d in db.table('meetings').all()), key=lambda m: m.started_at)
             recognitions = {d['id']: recognition_from_dict(d) for d in db.table('recognitions').all()}
             values = {v.id: v for v in (goal_value_from_dict(d) for d in db.table('goal_values').all())}
+            notes = {n.id: n for n in (leader_note_from_dict(d) for d in db.table('leader_notes').all())}
             log: dict[str, tuple[LogEntry, ...]] = {}
             for doc in db.table('log').all():
                 entry = log_from_dict(doc)
@@ -121,10 +132,11 @@ class UnitBoard:
         except (KeyError, TypeError, ValueError) as error:
             raise DataFileError(path, f'unexpected content: {error!r}') from error
         seq = max([int(meta['seq']) if meta else 0, *(c.seq for c in cards.values()), *(m.seq for m in meetings),
-                   *(r.seq for r in recognitions.values()), *(v.seq for v in values.values())])
+                   *(r.seq for r in recognitions.values()), *(v.seq for v in values.values()),
+                   *(n.seq for n in notes.values())])
         return cls(unit_id=unit_id, db=db, cards=cards, doc_ids={doc['id']: doc.doc_id for doc in docs},
                    goals=goals, goal_versions=versions, seq=seq, cursor=cursor, meetings=meetings,
-                   recognitions=recognitions, log=log, values=values)
+                   recognitions=recognitions, log=log, values=values, notes=notes)
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -229,28 +241,40 @@ class UnitBoard:
 
     def write_values(self, values: list[GoalValue]) -> list[GoalValue]:
         """Number goal values and write them (a new value, or a replaced or deleted one), one table walk."""
-        if not values:
+        numbered = self._write_keyed('goal_values', values, lambda d: f"{d['goal_id']}@{d['on']}", goal_value_to_dict,
+                                     self.values)
+        self.values = {**self.values, **{v.id: v for v in numbered}}
+        return numbered
+
+    def write_notes(self, notes: list[LeaderNote]) -> list[LeaderNote]:
+        """Number leaders' notes and write them (new, answered, handled or removed), one table walk."""
+        numbered = self._write_keyed('leader_notes', notes, lambda d: str(d['id']), leader_note_to_dict, self.notes)
+        self.notes = {**self.notes, **{n.id: n for n in numbered}}
+        return numbered
+
+    def _write_keyed(self, table_name: str, records: list[K], key: Callable[[Mapping[str, Any]], str],
+                     to_dict: Callable[[K], dict[str, Any]], known: Mapping[str, Any]) -> list[K]:
+        """Number records kept by their key and write them: changed ones in place, new ones added, one walk."""
+        if not records:
             return []
-        numbered = [dataclasses.replace(v, seq=self.seq + n) for n, v in enumerate(values, start=1)]
-        by_id = {v.id: goal_value_to_dict(v) for v in numbered}
+        numbered = [dataclasses.replace(r, seq=self.seq + n) for n, r in enumerate(records, start=1)]
+        by_key = {key(doc): doc for doc in (to_dict(r) for r in numbered)}
         replaced: set[str] = set()
 
         def replace(doc: MutableMapping[str, Any]) -> None:
-            value_id = f"{doc['goal_id']}@{doc['on']}"
-            replaced.add(value_id)
+            found = key(doc)
+            replaced.add(found)
             doc.clear()
-            doc.update(by_id[value_id])
+            doc.update(by_key[found])
 
-        table = self.db.table('goal_values')
-        known = [v.id for v in numbered if v.id in self.values]
+        table = self.db.table(table_name)
+        wanted = {k for k in by_key if k in known}
         with self.storage.batch():
-            if known:
-                wanted = set(known)
-                table.update(replace, lambda doc: f"{doc['goal_id']}@{doc['on']}" in wanted)
-            table.insert_multiple(doc for value_id, doc in by_id.items() if value_id not in replaced)
+            if wanted:
+                table.update(replace, lambda doc: key(doc) in wanted)
+            table.insert_multiple(doc for k, doc in by_key.items() if k not in replaced)
             self._write_seq(numbered[-1].seq)
         self.seq = numbered[-1].seq
-        self.values = {**self.values, **{v.id: v for v in numbered}}
         return numbered
 
     def write_records(self, meetings: list[Meeting], recognitions: list[Recognition]) -> list[int]:

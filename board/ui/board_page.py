@@ -34,12 +34,21 @@ from ..domain import (
 )
 from ..overview import changed_since
 from ..qr import POSTER_FORMATS, qr_data_url, qr_poster
-from ..store import CardChanged, CardsArchived, Change, GoalChanged, GoalValuesChanged, RecordsChanged
+from ..store import (
+    CardChanged,
+    CardsArchived,
+    Change,
+    GoalChanged,
+    GoalValuesChanged,
+    NotesChanged,
+    RecordsChanged,
+)
 from ..store.acting import acting_from, address_source, wall_source
 from .card_dialog import CardDialog, Readings
 from .card_log import CardLogDialog
 from .card_view import CardView, GoalChip, GoalFace, show_goal
 from .date_field import next_meeting_day
+from .escalate_dialog import EscalateDialog
 from .goal_dialog import GoalDialog
 from .goal_sheet import GoalSheet
 from .landing import unknown_unit
@@ -139,6 +148,9 @@ class BoardScreen:
         self.card_log: CardLogDialog | None = None  # built on first use
         self.goal_sheet: GoalSheet | None = None  # built on first use
         self.goal_form: GoalDialog | None = None  # built on first use
+        self.escalate_dialog: EscalateDialog | None = None  # built on first use
+        #: the next board up, where a card can be lifted (none above the leadership group)
+        self.above = self.store.organisation.board_above(unit)
         #: the last change at this screen, as (the card before, the card after), while Angre is offered
         self._undo_change: tuple[Card, Card] | None = None
         self._undo_timer: ui.timer | None = None
@@ -188,7 +200,9 @@ class BoardScreen:
                                  full_time_week=self.context.settings.full_time_week,
                                  on_root_causes=self._open_root_causes, leader=self.actor is not wall_actor,
                                  on_log=self._open_log, draft_prefix=f'{self.unit.id}/',
-                                 next_meeting=self._next_meeting)
+                                 next_meeting=self._next_meeting,
+                                 on_escalate=self._open_escalate if self.above is not None else None,
+                                 above=self.above.name if self.above is not None else '')
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
@@ -458,6 +472,21 @@ class BoardScreen:
                 self.goal_form = GoalDialog(self.context, self.unit, self.actor)
         self.goal_form.open_goal(goal)
 
+    def _open_escalate(self, card: Card) -> None:
+        if self.above is None:
+            return
+        if self.escalate_dialog is None:
+            with self.root:
+                self.escalate_dialog = EscalateDialog(t=self.t, above=self.above.name, on_lift=self.escalate)
+        self.dialog.close()
+        self.escalate_dialog.open(self.cards.get(card.id, card))
+
+    async def escalate(self, card_id: str, reason: str) -> list[Problem]:
+        lifted = await self._attempt(self.store.escalate, self.unit.id, card_id, reason)
+        if lifted.ok and self.above is not None:
+            ui.notify(self.t('escalation.lifted', board=self.above.name), type='positive', multi_line=True)
+        return list(lifted.problems)
+
     def _goal_values_changed(self, goal_ids: set[str]) -> None:
         for goal_id in goal_ids:
             goal = self.goals.get(goal_id)
@@ -521,6 +550,8 @@ class BoardScreen:
             self._apply_goal(change.goal)
         elif isinstance(change, GoalValuesChanged):
             self._goal_values_changed({v.goal_id for v in change.values})
+        elif isinstance(change, NotesChanged) and self.meeting is not None:
+            self.meeting.notes_changed()
         elif isinstance(change, CardsArchived):
             for card_id in change.card_ids:
                 self._remove(card_id)

@@ -48,10 +48,14 @@ class CardDialog:
     def __init__(self, *, t: Translator, on_save: Save, on_delete: Delete, today: Callable[[], date],
                  full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None,
                  leader: bool = False, on_log: Callable[[Card], None] | None = None, draft_prefix: str = '',
-                 next_meeting: Callable[[], date | None] | None = None) -> None:
+                 next_meeting: Callable[[], date | None] | None = None,
+                 on_escalate: Callable[[Card], None] | None = None, above: str = '') -> None:
         """``today``: the board's date, in the hub's configured time zone (the store's clock); ``leader``: the
         person may confirm gains (a leader's page), not the wall; ``draft_prefix``: the start of this board's draft
-        keys (``<unit>/``); ``next_meeting``: the day of the unit's next board meeting, if known."""
+        keys (``<unit>/``); ``next_meeting``: the day of the unit's next board meeting, if known; ``on_escalate``
+        and ``above``: lift the card to the board above, named ``above`` (none on the top board)."""
+        self._on_escalate = on_escalate
+        self._above = above
         self._t = t
         self._draft_prefix = draft_prefix
         self._next_meeting = next_meeting
@@ -89,6 +93,7 @@ class CardDialog:
         self.delete_button.set_visibility(card is not None)
         self.root_cause_button.set_visibility(card is not None and self._on_root_causes is not None)
         self.log_button.set_visibility(card is not None and self._on_log is not None)
+        self.escalate_button.set_visibility(card is not None and self._on_escalate is not None)
         self.gain.show(card.gain if card else None, visible=current != Column.IDEAS)
         self.readings.show(card.before if card else None, card.after if card else None, goals,
                            visible=card is not None and readings_shown(current, fields.pdca))
@@ -192,6 +197,9 @@ class CardDialog:
                     self.root_cause_button.props('flat no-caps').classes('touch-button').mark('dialog-root-causes')
                     self.log_button = ui.button(t('log.open'), icon='history', on_click=self._open_log)
                     self.log_button.props('flat no-caps').classes('touch-button').mark('dialog-log')
+                    self.escalate_button = ui.button(t('escalation.lift_to', board=self._above), icon='north',
+                                                     on_click=self._escalate)
+                    self.escalate_button.props('flat no-caps').classes('touch-button').mark('dialog-escalate')
                 with ui.row().classes('gap-3'):
                     ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
                         .classes('touch-button').mark('dialog-cancel')
@@ -275,6 +283,10 @@ class CardDialog:
     def _open_log(self) -> None:
         if self._card is not None and self._on_log is not None:
             self._on_log(self._card)
+
+    def _escalate(self) -> None:
+        if self._card is not None and self._on_escalate is not None:
+            self._on_escalate(self._card)
 
     def _open_root_causes(self) -> None:
         if self._card is not None and self._on_root_causes is not None:

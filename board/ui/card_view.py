@@ -6,6 +6,7 @@ small when 70 screens are connected.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 __all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'GoalFace', 'readable_colour', 'readings_text',
-           'show_goal']
+           'show_goal', 'shown_goals']
 
 
 
@@ -59,7 +60,8 @@ class CardView(ui.element):
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
-                 card.answer, bool(card.whys or card.causes), card.before, card.after)
+                 card.answer, bool(card.whys or card.causes), card.before, card.after, card.escalation,
+                 card.lifted_from)
         if shown == self._shown:
             return
         self._shown = shown
@@ -70,6 +72,17 @@ class CardView(ui.element):
             ui.label(card.title).classes('card-title')
             with ui.element('div').classes('card-meta'):
                 self._meta(card, goal, today)
+
+    def _lift(self, card: Card) -> None:
+        """Lifted from a unit below (on the board above); lifted to the board above, and its answer (on the unit's)."""
+        t = self._t
+        if card.lifted_from is not None:
+            _meta_item('south', t('escalation.lifted_from', unit=card.lifted_from.unit_name)).classes('lift-badge')
+        if card.escalation is not None:
+            escalation = card.escalation
+            text = t(f'escalation.state_{escalation.state.value}', board=escalation.to_name or escalation.to,
+                     note=escalation.answer_note)
+            _meta_item('north', text.rstrip(': ')).classes('lift-badge').mark(f'lift-{card.id}')
 
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
@@ -92,6 +105,7 @@ class CardView(ui.element):
             _meta_item('smartphone', t('card.from_phone'))
         if card.whys or card.causes:
             _meta_item('account_tree', t('root_cause.badge'))
+        self._lift(card)
         if card.answer == Answer.PARKED and card.column == Column.IDEAS:
             _meta_item('local_parking', t('card.parked')).classes('parked-badge')
         if card.column != Column.IDEAS:
@@ -166,6 +180,11 @@ class GoalFace:
         values = store.goal_values(goal.unit_id, goal.id)
         reading = goal_status(goal, values, store.local_now().date())
         return cls(reading.status, values[-1].value if values else None)
+
+
+def shown_goals(store: Store, unit_id: str) -> list[Goal]:
+    """The unit's goals as its board shows them: with the status their values give (or the one set by hand)."""
+    return [dataclasses.replace(g, status=GoalFace.of(store, g).status) for g in store.goals(unit_id)]
 
 
 def show_goal(strip: ui.element, chips: dict[str, GoalChip], goal: Goal, face: GoalFace, *, t: Translator,

@@ -20,20 +20,22 @@ from fastapi.responses import Response
 from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
-from ..domain import Card, Column, Organisation, Origin, Unit
+from ..domain import LEADERSHIP_BOARD, Card, Column, Organisation, Origin, Unit, area_board_id
 from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv, improvements
-from ..store import Change, GoalChanged, GoalValuesChanged
+from ..store import Change, GoalChanged, GoalValuesChanged, NotesChanged
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
+from .card_view import shown_goals
 from .gain_form import no_after_warning
 from .goal_dialog import GoalDialog
 from .goal_sheet import GoalCharts
 from .goal_values_csv import GoalValuesCsv
 from .leader_frame import leader_page, logout_button
+from .leader_notes import LeaderNotes
 from .live import LiveChanges
 from .theme import NORWEGIAN_NUMBER, STATUS_CLASSES, STATUS_ICONS, Heading, attrs, safe_colour
 from .writes import attempt, messages
@@ -162,8 +164,9 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
     organisation = visible_organisation(store.organisation, user)
     summary = _summary(context, organisation, entries)
     now = store.local_now()  # "overdue" and "waiting" are counted in the board's time zone
-    overviews = [unit_overview(u, store.cards(u.id), store.goals(u.id), store.meetings(u.id), summary, now=now,
-                               waiting_weeks=settings.idea_waiting_weeks) for u in organisation.units]
+    overviews = [unit_overview(u, store.cards(u.id), shown_goals(store, u.id), store.meetings(u.id), summary,
+                               now=now, waiting_weeks=settings.idea_waiting_weeks, notes=store.leader_notes(u.id))
+                 for u in organisation.units]
     areas = sorted(organisation.service_areas, key=lambda a: a.name.casefold())
     with leader_page(context, guard, user, '/leder', t('leader.overview'),
                      subtitle=scope_title(context, user, organisation)) as header:
@@ -177,6 +180,10 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
                 .props('no-caps').mark('sort')
             ui.button(t('leader.refresh'), icon='refresh',
                       on_click=lambda: ui.navigate.to(_overview_url(area, sort))).props('flat no-caps')
+        top = store.organisation.unit(LEADERSHIP_BOARD)
+        if top is not None and user.leads(top):
+            ui.link(t('leader.leadership_board'), f'/leder/enheter/{top.id}').classes('big-link') \
+                .mark('leadership-board')
         if not overviews:
             ui.label(t('leader.no_units')).classes('text-xl')
         for service_area in areas:
@@ -189,6 +196,10 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
             with ui.element('section').classes('w-full area-block'):
                 with ui.row().classes('items-baseline gap-4'):
                     Heading(service_area.name, 2)
+                    board = store.organisation.unit(area_board_id(service_area.id))
+                    if board is not None and user.leads(board):
+                        ui.link(t('leader.area_board'), f'/leder/enheter/{board.id}').classes('big-link') \
+                            .mark(f'area-board-{service_area.id}')
                     if totals is not None:
                         ui.label(t('leader.gains_line', identified=t.number(totals.identified),
                                    realised=t.number(totals.realised))).classes('text-lg')
@@ -235,6 +246,10 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
             _fact(t(key, new=item.new_cards, changed=item.changed_cards), 'new_releases')
             _fact(t('leader.gains_line', identified=t.number(item.identified), realised=t.number(item.realised)),
                   'savings')
+            if item.escalations_unanswered:
+                _fact(t('escalation.overdue', count=item.escalations_unanswered), 'north', warn=True)
+            for note in item.answers[:3]:
+                _fact(t('leader.answer', question=note.text, answer=note.answer), 'question_answer')
 
 
 def _fact(text: str, icon: str, *, warn: bool = False) -> None:
@@ -255,6 +270,7 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
         return Origin.LEADER, current.name
 
     goals_dialog = GoalDialog(context, unit, actor)
+    notes: LeaderNotes | None = None
     values_csv = GoalValuesCsv(context, unit, actor)
     screen = BoardScreen(context, changes, unit, actor=actor,
                          highlight_since=meeting.ended_at if meeting else context.store.now() - timedelta(days=7))
@@ -264,6 +280,8 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
             .classes('touch-button').mark('manage-goals')
         ui.button(t('goal_csv.heading'), icon='table_view', on_click=values_csv.open).props('no-caps outline') \
             .classes('touch-button').mark('goal-csv-open')
+        ui.button(t('leader_note.add'), icon='question_answer', on_click=lambda: notes.open() if notes else None) \
+            .props('no-caps outline').classes('touch-button').mark('note-open')
         ui.link(t('leader.overview'), '/leder').classes('big-link')
         ui.link(t('leader.wall_board'), f'/units/{unit.id}').classes('big-link')
         logout_button(context, guard)
@@ -273,11 +291,14 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
     with screen.root:
         ui.label(t('leader.highlight_since', date=since) if since else t('leader.highlight_week')) \
             .classes('highlight-note').move(screen.root, 0)
-        # the goals' run charts under the board, kept up to date as values come in
+        # the leader's questions and praise for the next meeting, and the answers; the goals' run charts
+        notes = LeaderNotes(context, unit, actor)
         charts = GoalCharts(t=t, store=store, unit_id=unit.id, on_open=screen.open_goal)
 
     def on_change(change: Change) -> None:
-        if isinstance(change, GoalValuesChanged):
+        if isinstance(change, NotesChanged) and notes is not None:
+            notes.refresh()
+        elif isinstance(change, GoalValuesChanged):
             charts.refresh({v.goal_id for v in change.values})
         elif isinstance(change, GoalChanged):
             charts.refresh({change.goal.id})

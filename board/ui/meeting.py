@@ -7,7 +7,9 @@
 3. Parked ideas that have waited ``parked_review_weeks`` come back, one by one, with the same three answers.
 4. Work in progress, overdue first: the PDCA stage at a tap, or finished.
 5. Finished work: mark done, record the gain.
-6. Recognition (ros): "catch someone doing something right", shown on the board for the week.
+6. From the leaders: their questions (answered here) and praise (shown here), and the answers of the board above
+   to what the unit lifted to it.
+7. Recognition (ros): "catch someone doing something right", shown on the board for the week.
 
 Everything is done with fingers; text can be typed on the on-screen keyboard or on a phone through the QR code.
 *Avslutt møtet* first shows the summary (duration, how many were there, every decision) to confirm; then the
@@ -28,15 +30,19 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from ..domain import (
+    SHORT_TEXT_MAX,
     Answer,
     Card,
     CardFields,
     Column,
+    EscalationState,
     Gain,
     Goal,
     GoalStatus,
     IsoWeek,
+    LeaderNote,
     Meeting,
+    NoteKind,
     PdcaStage,
     Problem,
     Unit,
@@ -56,7 +62,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STEPS = ('goals', 'ideas', 'parked', 'doing', 'done', 'recognition')
+STEPS = ('goals', 'ideas', 'parked', 'doing', 'done', 'leaders', 'recognition')
 
 
 class MeetingMode:
@@ -148,7 +154,7 @@ class MeetingMode:
         self.panel.clear()
         with self.panel:
             {'goals': self._goals, 'ideas': self._ideas, 'parked': self._parked, 'doing': self._doing,
-             'done': self._done, 'recognition': self._recognition}[step]()
+             'done': self._done, 'leaders': self._leaders, 'recognition': self._recognition}[step]()
 
     def goal_changed(self, goal: Goal) -> None:
         """A goal changed (here, on another screen, by a leader): its chip in the meeting's strip shows it."""
@@ -156,6 +162,11 @@ class MeetingMode:
                           on_open=self.on_open_goal)
         if self.step == 'goals':
             self.show('goals')
+
+    def notes_changed(self) -> None:
+        """A leader's question or praise came (or was handled on another screen): the step shows it."""
+        if self.step == 'leaders':
+            self.show('leaders')
 
     def goal_values_changed(self, goal_ids: set[str]) -> None:
         """Values were entered (here or on another screen): the strip and the step Mål show them."""
@@ -439,8 +450,59 @@ class MeetingMode:
                         ui.label(t('gain.badge', fte=t.number(card.gain.fte(fte), 2))).classes('gain-badge text-xl')
                     ui.button(t('meeting.record_gain'), icon='savings', on_click=lambda c=card: self._gain_dialog(c)) \
                         .props('size=lg no-caps outline').classes('touch-button').mark(f'gain-{card.id}')
+        ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('leaders')) \
+            .props('size=xl flat').classes('touch-button')
+
+    # --- 6. from the leaders: their questions and praise, and the answers to what the unit lifted ---
+
+    def _leaders(self) -> None:
+        t = self.t
+        notes = [n for n in self.store.leader_notes(self.unit.id) if n.open]
+        since = self._since()
+        answers = [c for c in self.store.escalations(self.unit.id) if c.escalation is not None and (
+            c.escalation.state == EscalationState.WAITING or (c.escalation.answered_at or since) >= since)]
+        if not notes and not answers:
+            ui.label(t('meeting.no_leaders')).classes('text-3xl').mark('leaders-none')
+        with ui.column().classes('w-full gap-3'):
+            for note in notes:
+                kind = t(f'leader_note.kind_{note.kind.value}')
+                with ui.column().classes('meeting-row w-full gap-2').mark(f'note-{note.id}'):
+                    ui.label(t('leader_note.from_leader', kind=kind, by=note.by)).classes('text-xl font-semibold')
+                    ui.label(note.text).classes('text-2xl').style('overflow-wrap: anywhere')
+                    if note.kind == NoteKind.QUESTION:
+                        answer = attrs(ui.input(t('leader_note.answer')).props('outlined'),
+                                       {'maxlength': SHORT_TEXT_MAX}).classes('w-full').mark(f'note-answer-{note.id}')
+                        ui.button(t('action.save'), icon='check',
+                                  on_click=lambda n=note, a=answer: self._answer_note(n, a)) \
+                            .props('no-caps size=lg').classes('touch-button').mark(f'note-save-{note.id}')
+                    else:
+                        ui.button(t('leader_note.shown_button'), icon='favorite',
+                                  on_click=lambda n=note: self._answer_note(n, None)) \
+                            .props('no-caps size=lg').classes('touch-button').mark(f'note-shown-{note.id}')
+            for card in answers:
+                escalation = card.escalation
+                assert escalation is not None
+                with ui.row().classes('meeting-row w-full items-center gap-4').mark(f'answer-{card.id}'):
+                    ui.label(card.title).classes('grow text-2xl font-semibold').style('overflow-wrap: anywhere')
+                    ui.label(t(f'escalation.state_{escalation.state.value}', board=escalation.to_name,
+                               note=escalation.answer_note).rstrip(': ')).classes('text-xl lift-badge')
         ui.button(t('meeting.next_step'), icon='arrow_forward', on_click=lambda: self.show('recognition')) \
             .props('size=xl flat').classes('touch-button')
+
+    async def _answer_note(self, note: LeaderNote, answer: ui.input | None) -> None:
+        text = (answer.value or '') if answer is not None else ''
+        if answer is not None:
+            answer.error = None
+        written = await attempt(self.store, self.store.handle_leader_note, self.unit.id, note.id, text)
+        if not written.ok:
+            if answer is not None:
+                answer.error = ' '.join(self.t(p.key, **p.params) for p in written.problems)
+            else:
+                notify_problems(self.t, written.problems)
+            return
+        kind = self.t(f'leader_note.kind_{note.kind.value}')
+        self._decided(f'{kind}: {note.text}' + (f' – {text.strip()}' if text.strip() else ''))
+        self.show('leaders')
 
     def _next_meeting(self) -> date | None:
         last = self.store.last_meeting(self.unit.id)
@@ -483,7 +545,7 @@ class MeetingMode:
                 ui.button(t('action.save'), icon='check', on_click=save).classes('touch-button').mark('gain-save')
         dialog.open()
 
-    # --- 6. recognition ---
+    # --- 7. recognition ---
 
     def _recognition(self) -> None:
         t = self.t

@@ -120,7 +120,7 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
     expect(page.locator('.meeting-row', has_text='Sjekkliste for innkomst')).to_contain_text('0,05 årsverk')
 
     # 6. recognition
-    page.get_by_role('tab', name='6. Ros').tap()
+    page.get_by_role('tab', name='7. Ros').tap()
     page.get_by_label('Ros til').tap()
     osk_type(page, 'Takk til Kari for opplæringen')
     page.get_by_role('button', name='Legg til ros').tap()

@@ -48,7 +48,7 @@ def test_the_board_its_card_form_and_each_meeting_step_are_readable_and_big_enou
     page.get_by_role('button', name='Avbryt').tap()
     expect(page.locator('.card-dialog')).to_have_count(0)
     page.get_by_role('button', name='Tavlemøte').tap()
-    for step in ('1. Mål', '2. Nye ideer', '3. Parkerte ideer', '4. Pågår', '5. Ferdig', '6. Ros'):
+    for step in ('1. Mål', '2. Nye ideer', '3. Parkerte ideer', '4. Pågår', '5. Ferdig', '6. Fra lederne', '7. Ros'):
         page.get_by_role('tab', name=step).tap()
         page.wait_for_timeout(400)
         assert_readable(page, f'meeting step {step}')
