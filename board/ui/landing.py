@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from ..domain import LEADERSHIP_BOARD, area_board_id
 from .theme import Heading, frame
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ def unit_directory(context: AppContext) -> None:
                 for unit in units:
                     with ui.element('li'):
                         ui.link(unit.name, f'/units/{unit.id}').classes('unit-link')
+                with ui.element('li'):  # the area's own board, where its units lift what they cannot solve alone
+                    ui.link(t('landing.area_board', area=area.name), f'/units/{area_board_id(area.id)}') \
+                        .classes('unit-link upper-board-link')
+    with ui.element('section').classes('area-block w-full'):
+        Heading(t('landing.leadership'), 2)
+        ui.link(t('landing.leadership_board'), f'/units/{LEADERSHIP_BOARD}').classes('unit-link upper-board-link')
 
 
 def unknown_unit(context: AppContext, unit_id: str) -> None:
