@@ -27,6 +27,7 @@ from .domain import (
     GoalStatus,
     Measure,
     Meeting,
+    NoteKind,
     Origin,
     PdcaStage,
     ServiceArea,
@@ -190,7 +191,21 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
             store.record_meeting(Meeting(id=f'{unit.id}-demo-meeting', unit_id=unit.id, started_at=started,
                                          ended_at=started + timedelta(minutes=15), present=rng.randint(4, 12),
                                          decisions=(DECISIONS[KINDS[unit.id]],)))
+    _leaders_rhythm(store)
     return True
+
+
+def _leaders_rhythm(store: Store) -> None:
+    """A card lifted to its area's board (the hub puts it there when it starts) and a leader's question waiting
+    for the next meeting, so the demo shows both."""
+    unit = 'solsiden-avd-1'
+    lifted = store.create_card(unit, CardFields(title='Heisen står stille flere ganger i uka',
+                                                description='Beboere i rullestol kommer seg ikke ut.'))
+    store.escalate(unit, lifted.id, 'Bygget eies av kommunen: vi kan ikke bestille reparasjon selv')
+    store.add_leader_note(unit, NoteKind.QUESTION, 'Hvordan går det med fallene etter at dere flyttet rullatorene?',
+                          origin=Origin.LEADER, by='Lise Leder')
+    store.add_leader_note('nav-kontoret', NoteKind.PRAISE, 'Takk for at dere tok imot så mange nye brukere i høst!',
+                          origin=Origin.LEADER, by='Lise Leder')
 
 
 def _gain(rng: random.Random, column: Column, started: date, today: date) -> Gain | None:

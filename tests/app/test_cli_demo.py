@@ -39,7 +39,7 @@ def test_each_demo_unit_has_ideas_of_its_own_kind(tmp_path):
         assert seed_demo(store)
         for unit in store.organisation.units:
             ideas = set(IDEAS[KINDS[unit.id]])
-            titles = {c.title for c in store.cards(unit.id)}
+            titles = {c.title for c in store.cards(unit.id) if c.escalation is None}  # the lift: a problem of its own
             titles |= {c.title for year in store.archive_years(unit.id) for c in store.archived_cards(unit.id, year)}
             assert titles <= ideas, (unit.id, titles - ideas)
         nursing_home = {c.title for c in store.cards('solsiden-avd-1')}
