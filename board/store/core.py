@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
@@ -65,6 +65,7 @@ from ..domain import (
     with_root_causes,
 )
 from ..domain.changelog import LogEntry, log_entry
+from ..domain.meeting_time import MeetingTime
 from ..gains import GainEntry, entries_of
 from ..merge import STAMPED_FIELDS, merge_card, merge_goal, merge_goal_value
 from ..ordering import spread_keys
@@ -360,17 +361,29 @@ class Store:
         self._emit(OrganisationChanged(self.organisation))
         return unit
 
-    def import_organisation(self, areas: Iterable[ServiceArea], units: Iterable[Unit]) -> tuple[int, int]:
-        """Add or rename service areas and units in one write (an import of a municipality's ~70 units).
+    def import_organisation(self, areas: Iterable[ServiceArea], units: Iterable[Unit],
+                            meeting_times: Mapping[str, MeetingTime] | None = None) -> tuple[int, int]:
+        """Add or rename service areas and units in one write (an import of a municipality's ~70 units), with the
+        meeting times the file gives.
 
         Checks everything first: a bad id or an unknown service area changes nothing. Returns how many areas and
         units are new.
         """
         with self._lock:
-            new_areas, new_units = self._org().import_organisation(list(areas), list(units))
+            new_areas, new_units = self._org().import_organisation(list(areas), list(units), meeting_times)
             self._units = {**self._units, **{u: UnitBoard.load(self.folder, u) for u in sorted(new_units)}}
         self._emit(OrganisationChanged(self.organisation))
         return len(new_areas), len(new_units)
+
+    def meeting_time(self, unit_id: str) -> MeetingTime | None:
+        """The unit's weekly board meeting time, if one is set."""
+        return self._organisation.meeting_times.get(unit_id) if self._organisation is not None else None
+
+    def set_meeting_time(self, unit_id: str, meeting_time: MeetingTime | None) -> None:
+        """Set or (``None``) remove a unit's weekly meeting time; raises ValueError for an unknown unit."""
+        with self._lock:
+            self._org().set_meeting_time(unit_id, meeting_time)
+        self._emit(OrganisationChanged(self.organisation))
 
     def rename_organisation(self, name: str) -> None:
         with self._lock:
