@@ -72,7 +72,7 @@ def check_user(store: Store, username: str, *, name: str | None = None, grants: 
 def set_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
              password: str | None = None, disabled: bool | None = None, sessions: Sessions | None = None,
              password_hash: str | None = None, email: str | None = None,
-             brief: BriefChoice | None | Literal['default'] = 'default') -> User:
+             brief: BriefChoice | Literal['default'] | None = 'default') -> User:
     """Create a user (a password is then required) or change one; raises :class:`RuleViolation` for bad input.
 
     ``password_hash`` instead of ``password``: a password the caller has checked with :func:`check_user` and

@@ -26,6 +26,7 @@ from .atomicfile import write_atomic
 from .bodylimit import BodyLimit
 from .context import AppContext
 from .i18n import translator
+from .mailer import CHECK_INTERVAL, Mailer
 from .metrics import CONTENT_TYPE, Metrics
 from .settings import Settings
 from .store import Store
@@ -83,8 +84,9 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
     metrics = Metrics(store, connected_screens=connected_boards, silent_wall_screens=lambda: sum(
         1 for k in store.wall_screens.status() if not k.revoked and k.stale(store.now())))
-    context = AppContext(settings=settings, store=store, t=translator(settings.language),
-                         tokens=None if kiosk else make_tokens(settings), sync=sync, metrics=metrics)
+    t = translator(settings.language)
+    context = AppContext(settings=settings, store=store, t=t, tokens=None if kiosk else make_tokens(settings),
+                         sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t))
     changes = live.LiveChanges(store)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
@@ -195,6 +197,10 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
                 await asyncio.sleep(INDEX_PAUSE)
 
     app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
+    mailer = context.mailer
+    if mailer is not None:  # the leaders' briefs: each minute, what is due goes out (board/mailer.py)
+        app.on_startup(mailer.start)
+        app.timer(CHECK_INTERVAL, mailer.check)
 
 
 def warn_if_open_behind_a_proxy(settings: Settings) -> bool:

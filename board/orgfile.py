@@ -35,8 +35,8 @@ from pathlib import Path
 from .domain import NAME_MAX, ServiceArea, Unit
 from .domain.meeting_time import MeetingTime
 
-__all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'parse_organisation_bytes', 'parse_weekday',
-           'slug']
+__all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'parse_organisation_bytes',
+           'parse_weekday', 'slug']
 
 _ID = re.compile(r'^[a-z0-9][a-z0-9_-]{0,62}$')
 _HEADERS = {

@@ -83,6 +83,7 @@ from .changes import (
 from .files import StoreWriteError, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
+from .mail_log import MailLog
 from .migrations import check_folder, migrate_folder
 from .organisation import OrganisationFile, check_id
 from .unit_board import MAX_BOARD_CARDS, MAX_GOAL_VALUES, MAX_MEETINGS, MAX_RECOGNITIONS, SyncCursor, UnitBoard
@@ -144,6 +145,7 @@ class Store:
         self.archive = Archive(self.folder / 'archive', self.timezone)
         self._wall_screens: WallScreens | None = None
         self._accounts: Accounts | None = None
+        self._mail: MailLog | None = None
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
         #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
@@ -179,6 +181,7 @@ class Store:
         self._wall_screens = WallScreens(self.folder / 'kiosks.json', lock=self._lock, now=self._now,
                                          has_unit=lambda unit_id: unit_id in self._units)
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
+        self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.units}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
 
@@ -191,7 +194,7 @@ class Store:
         with self._lock:
             for board in self._units.values():
                 board.db.close()
-            for part in (self._organisation, self._wall_screens, self._accounts):
+            for part in (self._organisation, self._wall_screens, self._accounts, self._mail):
                 if part is not None:
                     part.close()
             self._folder_lock.release()
@@ -240,6 +243,13 @@ class Store:
         if self._accounts is None:
             raise RuntimeError('store is not open')
         return self._accounts
+
+    @property
+    def mail(self) -> MailLog:
+        """The record of the mails to leaders (the hub's briefs and summaries)."""
+        if self._mail is None:
+            raise RuntimeError('store is not open')
+        return self._mail
 
     # --- reads (memory only, unless they say so) ---
 

@@ -150,6 +150,6 @@ def _user_from_doc(doc: dict[str, Any]) -> User:
 
 def _choice(value: object) -> BriefChoice | None:
     try:
-        return BriefChoice(value) if value else None
+        return BriefChoice(str(value)) if value else None
     except ValueError:  # a choice a newer release added: its default until this release knows it
         return None
