@@ -166,7 +166,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
 
     from nicegui import app, background_tasks, run
 
-    from . import sync_api
+    from . import mail_api, sync_api
     from .ui import access, admin_page, auth, leaders, phone
     logins = auth.Auth(context)
     settings = context.settings
@@ -176,8 +176,9 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     warn_if_open_behind_a_proxy(settings)
     app.include_router(phone.router(context))
     app.include_router(logins.router())
-    app.include_router(sync_api.router(context, signals, write_local_admin(context.settings),
-                                       sessions=logins.sessions))
+    admin_token = write_local_admin(context.settings)
+    app.include_router(sync_api.router(context, signals, admin_token, sessions=logins.sessions))
+    app.include_router(mail_api.router(context.store, admin_token))
 
     @app.get('/openapi.json', include_in_schema=False)
     def openapi() -> dict[str, object]:
