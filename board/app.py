@@ -167,7 +167,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     from nicegui import app, background_tasks, run
 
     from . import mail_api, sync_api
-    from .ui import access, admin_page, auth, leaders, phone
+    from .ui import access, admin_page, auth, leader_mail, leaders, phone
     logins = auth.Auth(context)
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
@@ -186,6 +186,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
         return app.openapi()
     leaders.register(context, changes, logins)
     admin_page.register(context, logins)
+    leader_mail.register(context, logins)
 
     async def index_gains() -> None:
         # Read the archives' gains once after the start, so the first leader does not wait for ten years of

@@ -98,3 +98,21 @@ async def test_a_mail_server_that_cannot_be_reached_is_shown_with_the_reason_and
     assert (await user.http_client.get('/status')).json()['status'] == 'ok'
     await user.open(f'/units/{UNIT}')
     await user.should_see('Avdeling A')
+
+
+async def test_a_leader_chooses_their_own_mail_on_their_pages(hub: Hub):
+    await off_loop(admin.set_user, hub.store, 'kari', name='Kari', grants=[Grant.parse(f'unit:{UNIT}')],
+                   password=PASSWORD)
+    user = hub.new_user()
+    assert (await user.http_client.post('/login', data={'username': 'kari', 'password': PASSWORD})).status_code == 303
+    await user.open('/leder/epost')
+    await user.should_see('Standard for rollen din: Orientering før hvert tavlemøte.')
+    user.find(marker='my-email').type('kari@')
+    user.find(marker='my-mail-save').click()
+    await user.should_see('Skriv en gyldig e-postadresse', retries=20)
+    user.find(marker='my-email').clear().type('kari@kommune.no')
+    user.find(marker='my-brief').elements.pop().value = 'summary'
+    user.find(marker='my-mail-save').click()
+    await eventually(lambda: hub.store.accounts.user('kari').email == 'kari@kommune.no')  # type: ignore[union-attr]
+    kari = hub.store.accounts.user('kari')
+    assert kari is not None and kari.brief_choice.value == 'summary' and kari.grants == (Grant.parse(f'unit:{UNIT}'),)
