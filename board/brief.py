@@ -29,6 +29,7 @@ import jinja2
 
 from .domain import Card, Column, Meeting, Unit
 from .domain.mail import MailKind, mail_key
+from .gains import GainEntry
 from .i18n import Translator
 from .settings import Settings
 from .store import Store
@@ -147,8 +148,9 @@ def due_mails(store: Store, settings: Settings, now: datetime) -> list[DueMail]:
 
 
 def brief_facts(store: Store, settings: Settings, unit: Unit, *, now: datetime, leader: User | None = None,
-                meeting: datetime | None = None) -> BriefFacts:
-    """The facts of one unit for one leader (``leader``: whose questions' answers to include)."""
+                meeting: datetime | None = None, gains: Sequence[GainEntry] | None = None) -> BriefFacts:
+    """The facts of one unit for one leader (``leader``: whose questions' answers to include). ``gains``: every
+    unit's gain entries, read once for many units (else read here)."""
     cards = [c for c in store.cards(unit.id) if c.on_board]
     last = store.last_meeting(unit.id)
     since = last.ended_at if last is not None else now - timedelta(days=7)
@@ -158,15 +160,16 @@ def brief_facts(store: Store, settings: Settings, unit: Unit, *, now: datetime, 
     new = [c for c in ideas if c.created_at > since and c not in waiting]
     today = now.astimezone(settings.zone).date()
     overdue = sorted((c for c in cards if c.is_overdue(today)), key=lambda c: (c.due or today, c.id))
-    gains = sorted((e for e in store.gain_entries() if e.unit_id == unit.id and e.finished and e.realised_on is None),
-                   key=lambda e: (e.identified_on, e.card_id))
+    waiting_gains = sorted((e for e in (store.gain_entries() if gains is None else gains)
+                            if e.unit_id == unit.id and e.finished and e.realised_on is None),
+                           key=lambda e: (e.identified_on, e.card_id))
     base = settings.base_url
     return BriefFacts(
         unit=unit, meeting=meeting.astimezone(settings.zone) if meeting else None,
         new_ideas=tuple(_fact(c, c.created_at.astimezone(settings.zone).date()) for c in _oldest(new)),
         waiting_ideas=tuple(_fact(c, c.created_at.astimezone(settings.zone).date()) for c in _oldest(waiting)),
         overdue=tuple(_fact(c, c.due or today) for c in overdue),
-        gains_waiting=tuple(CardFact(title=e.title, on=e.identified_on) for e in gains),
+        gains_waiting=tuple(CardFact(title=e.title, on=e.identified_on) for e in waiting_gains),
         last_meeting=last, board_url=f'{base}/units/{unit.id}', leader_url=f'{base}/leder/enheter/{unit.id}',
         escalations=escalations_waiting(store, unit, now=now),
         leader_answers=leader_answers(store, unit, leader, now=now) if leader is not None else [])

@@ -191,9 +191,10 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
             store.record_meeting(Meeting(id=f'{unit.id}-demo-meeting', unit_id=unit.id, started_at=started,
                                          ended_at=started + timedelta(minutes=15), present=rng.randint(4, 12),
                                          decisions=(DECISIONS[KINDS[unit.id]],)))
-            # the unit meets that weekday each week, on the hour: the leaders' briefs go the afternoon before
-            local = started.astimezone(store.timezone)
-            store.set_meeting_time(unit.id, MeetingTime(weekday=local.isoweekday(), at=time(local.hour)))
+            # a weekly meeting time (Tuesday to Thursday, morning or after lunch): the leaders' briefs go the
+            # afternoon before, to <data>/outbox-mail/ in the demo
+            number = UNITS.index(unit)
+            store.set_meeting_time(unit.id, MeetingTime(weekday=2 + number % 3, at=time(9 if number % 2 else 13)))
     return True
 
 

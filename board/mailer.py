@@ -29,6 +29,7 @@ from pathlib import Path
 from .atomicfile import write_atomic
 from .brief import DueMail, brief_facts, due_mails, render_mail
 from .domain.mail import MailKind, MailRecord, MailState
+from .gains import GainEntry
 from .i18n import Translator
 from .settings import Settings
 from .store import Store
@@ -164,9 +165,11 @@ class Mailer:
             written = []
             due = due_mails(self.store, self.settings, now)
             written += await self._give_up_passed(due, now)
-            for mail in due:
+            waiting = [m for m in due if (r := self.store.mail.get(m.key)) is None or r.may_try(now)]
+            gains = self.store.gain_entries() if waiting else []  # every unit's, read once for all the mails
+            for mail in waiting:
                 try:
-                    record = await self._send(mail, now)
+                    record = await self._send(mail, now, gains)
                 except Exception:  # one leader's mail never stops the others'
                     log.exception('the mail %s to %s could not be prepared', mail.key, mail.user.username)
                     continue
@@ -174,13 +177,13 @@ class Mailer:
                     written.append(record)
             return written
 
-    async def _send(self, mail: DueMail, now: datetime) -> MailRecord | None:
+    async def _send(self, mail: DueMail, now: datetime, gains: list[GainEntry]) -> MailRecord | None:
         store = self.store
         previous = store.mail.get(mail.key)
         if previous is not None and not previous.may_try(now):
             return None
-        facts = [brief_facts(store, self.settings, unit, now=now, leader=mail.user, meeting=mail.meeting)
-                 for unit in mail.units]
+        facts = [brief_facts(store, self.settings, unit, now=now, leader=mail.user, meeting=mail.meeting,
+                             gains=gains) for unit in mail.units]
         message = render_mail(self.t, self.settings, mail, facts, now=now)
         if previous is None:
             record = MailRecord(key=mail.key, kind=mail.kind, username=mail.user.username,

@@ -303,3 +303,24 @@ async def test_without_a_mail_server_each_mail_is_an_eml_file_named_in_the_log(b
     message = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
     assert message['Subject'] == 'Tavlemøte tirsdag kl. 09:00: Avdeling A'
     assert 'Ny idé om vaktrom' in parts(message)[0]  # type: ignore[arg-type]
+
+
+async def test_the_demo_has_meeting_times_and_leaders_with_addresses_so_its_outbox_fills(tmp_path):
+    from board.demo import demo_logins, seed_demo
+    store = Store(tmp_path / 'demo', now=lambda: MONDAY, timezone=OSLO).open()
+    try:
+        seed_demo(store)
+        demo_logins(store, tmp_path / 'demo' / 'secrets')
+        assert sum(1 for u in store.organisation.units if store.meeting_time(u.id)) >= 6
+        sender = mailer(store, settings_for(store))
+        # the week through: every unit leader's brief the day before each meeting, and the Friday summaries
+        for hours in range(0, 7 * 24, 1):
+            await sender.check(MONDAY + timedelta(hours=hours))
+        written = list((store.folder / OUTBOX_FOLDER).glob('*.eml'))
+        subjects = {email.message_from_bytes(p.read_bytes(), policy=email.policy.default)['Subject'] for p in written}
+        solsiden = [s for s in subjects if s.startswith('Tavlemøte ') and s.endswith('Solsiden sykehjem, avdeling 1')]
+        assert solsiden, subjects
+        assert any(s.startswith('Forbedringstavla uke ') for s in subjects), subjects
+        assert all(r.state == MailState.SENT for r in store.mail.all())
+    finally:
+        store.close()
