@@ -50,7 +50,7 @@ class MailLog:
         with self._lock, self._storage().batch():
             table = self._table()
             cutoff = record.last_try - KEEP
-            old = [d.doc_id for d in table.all() if str(d.get('last_try', '')) < cutoff.isoformat()]
+            old = [d.doc_id for d in table.all() if _older(d, cutoff)]
             if old:
                 table.remove(doc_ids=old)
             table.upsert(_doc(record), Query().key == record.key)
@@ -78,6 +78,13 @@ class MailLog:
 
     def _storage(self) -> AtomicJSONStorage:
         return self._db.storage  # type: ignore[return-value]
+
+
+def _older(doc: dict[str, Any], cutoff: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(doc['last_try']) < cutoff
+    except (KeyError, TypeError, ValueError):
+        return False  # unreadable: left for a person to look at (it is logged when read)
 
 
 def _doc(record: MailRecord) -> dict[str, Any]:

@@ -324,3 +324,14 @@ async def test_the_demo_has_meeting_times_and_leaders_with_addresses_so_its_outb
         assert all(r.state == MailState.SENT for r in store.mail.all())
     finally:
         store.close()
+
+
+async def test_the_record_keeps_three_months_of_mail(board):
+    from board.domain.mail import MailKind, MailRecord
+    old = MailRecord(key='brief:kari:avd-a:2026-06-02', kind=MailKind.BRIEF, username='kari', unit_id=UNIT,
+                     on=date(2026, 6, 2), to='kari@kommune.no', state=MailState.SENT, attempts=1,
+                     first_try=datetime(2026, 6, 1, 15, 0, tzinfo=OSLO), last_try=datetime(2026, 6, 1, 15, 0,
+                                                                                          tzinfo=OSLO))
+    await board.run(board.mail.put, old)
+    await mailer(board, settings_for(board)).check(MONDAY)
+    assert [r.key for r in board.mail.all()] == [f'brief:kari:{UNIT}:2026-12-01']
