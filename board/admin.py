@@ -7,20 +7,30 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from .devices import PAIRING_CODE_LIFETIME, PairingCode, hash_secret, new_pairing_code
 from .domain import Problem, RuleViolation
 from .orgfile import OrganisationFile
 from .store import Store
-from .users import Grant, Scope, Sessions, User, hash_password, validate_password, validate_username
+from .users import (
+    BriefChoice,
+    Grant,
+    Scope,
+    Sessions,
+    User,
+    hash_password,
+    validate_email,
+    validate_password,
+    validate_username,
+)
 
-__all__ = ['check_grants', 'check_user', 'import_organisation', 'issue_pairing_code', 'set_user']
+__all__ = ['check_grants', 'check_user', 'import_organisation', 'issue_pairing_code', 'set_mail_choice', 'set_user']
 
 
 def import_organisation(store: Store, parsed: OrganisationFile) -> tuple[int, int]:
     """Add or rename the file's service areas and units (existing boards keep their cards). Returns what is new."""
-    added = store.import_organisation(parsed.areas, parsed.units)
+    added = store.import_organisation(parsed.areas, parsed.units, parsed.meeting_times)
     if parsed.name:
         store.rename_organisation(parsed.name)
     return added
@@ -38,7 +48,7 @@ def check_grants(store: Store, grants: Sequence[Grant]) -> list[Problem]:
 
 
 def check_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
-               password: str | None = None, has_password: bool = False) -> list[Problem]:
+               password: str | None = None, has_password: bool = False, email: str | None = None) -> list[Problem]:
     """What is wrong with creating or changing this user (memory only: cheap enough for the event loop).
 
     ``has_password``: a password comes already hashed (so a new user has one, though ``password`` is None).
@@ -54,23 +64,28 @@ def check_user(store: Store, username: str, *, name: str | None = None, grants: 
         problems += check_grants(store, grants)
     if name is not None and not name.strip():
         problems.append(Problem('name', 'error.name_empty'))
+    if email is not None:
+        problems += validate_email(email.strip())
     return problems
 
 
 def set_user(store: Store, username: str, *, name: str | None = None, grants: Sequence[Grant] | None = None,
              password: str | None = None, disabled: bool | None = None, sessions: Sessions | None = None,
-             password_hash: str | None = None) -> User:
+             password_hash: str | None = None, email: str | None = None,
+             brief: BriefChoice | Literal['default'] | None = 'default') -> User:
     """Create a user (a password is then required) or change one; raises :class:`RuleViolation` for bad input.
 
     ``password_hash`` instead of ``password``: a password the caller has checked with :func:`check_user` and
     hashed itself, off the store's writer (the admin page does; Argon2 takes about half a second).
+    ``email`` ('' removes it) and ``brief`` (the leader's choice of mail; None: the default for their roles;
+    'default' here: leave it as it is) change the leader's mail.
     A changed password, role or a disabled account ends that user's logins at once: the stored ones in the same
     write as the change (so also when no hub runs), and those of the running hub in ``sessions``.
     """
     username = username.strip().casefold()
     existing = store.accounts.user(username)
     problems = check_user(store, username, name=name, grants=grants, password=password,
-                          has_password=password_hash is not None)
+                          has_password=password_hash is not None, email=email)
     if problems:
         raise RuleViolation(problems)
     user = existing or User(username=username, name='', password_hash='')
@@ -81,6 +96,10 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
         changes['grants'] = tuple(dict.fromkeys(grants))
     if disabled is not None:
         changes['disabled'] = disabled
+    if email is not None:
+        changes['email'] = email.strip()
+    if brief != 'default':
+        changes['brief'] = brief
     if password is not None:
         changes['password_hash'] = hash_password(password)
     elif password_hash is not None:
@@ -94,6 +113,18 @@ def set_user(store: Store, username: str, *, name: str | None = None, grants: Se
     if sessions is not None and ends_logins:
         sessions.end_all([username])
     return updated
+
+
+def set_mail_choice(store: Store, username: str, *, email: str, brief: BriefChoice | None) -> User:
+    """A leader changes their own e-mail address and choice of mail (on their pages); nothing else of the account.
+    Raises :class:`RuleViolation` for a bad address, ``KeyError`` for an unknown user."""
+    user = store.accounts.user(username)
+    if user is None:
+        raise KeyError(username)
+    problems = validate_email(email.strip())
+    if problems:
+        raise RuleViolation(problems)
+    return store.accounts.save(dataclasses.replace(user, email=email.strip(), brief=brief))
 
 
 def issue_pairing_code(store: Store, unit_id: str) -> dict[str, Any]:

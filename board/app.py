@@ -26,6 +26,7 @@ from .atomicfile import write_atomic
 from .bodylimit import BodyLimit
 from .context import AppContext
 from .i18n import translator
+from .mailer import CHECK_INTERVAL, Mailer
 from .metrics import CONTENT_TYPE, Metrics
 from .settings import Settings
 from .store import Store
@@ -83,8 +84,9 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     sync = SyncClient(store, kiosk, version=VERSION, phone_url=phone_url) if kiosk else None
     metrics = Metrics(store, connected_screens=connected_boards, silent_wall_screens=lambda: sum(
         1 for k in store.wall_screens.status() if not k.revoked and k.stale(store.now())))
-    context = AppContext(settings=settings, store=store, t=translator(settings.language),
-                         tokens=None if kiosk else make_tokens(settings), sync=sync, metrics=metrics)
+    t = translator(settings.language)
+    context = AppContext(settings=settings, store=store, t=t, tokens=None if kiosk else make_tokens(settings),
+                         sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t))
     changes = live.LiveChanges(store)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
@@ -164,9 +166,9 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
 
     from nicegui import app, background_tasks, run
 
-    from . import sync_api
+    from . import mail_api, sync_api
     from .escalation import Escalations
-    from .ui import access, admin_page, auth, leaders, phone
+    from .ui import access, admin_page, auth, leader_mail, leaders, phone
     logins = auth.Auth(context)
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
@@ -175,8 +177,9 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     warn_if_open_behind_a_proxy(settings)
     app.include_router(phone.router(context))
     app.include_router(logins.router())
-    app.include_router(sync_api.router(context, signals, write_local_admin(context.settings),
-                                       sessions=logins.sessions))
+    admin_token = write_local_admin(context.settings)
+    app.include_router(sync_api.router(context, signals, admin_token, sessions=logins.sessions))
+    app.include_router(mail_api.router(context.store, admin_token))
 
     @app.get('/openapi.json', include_in_schema=False)
     def openapi() -> dict[str, object]:
@@ -187,6 +190,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     escalations = Escalations(context.store)  # a card lifted to the board above appears there; the answer returns
     app.on_startup(escalations.start)
     app.on_shutdown(escalations.stop)
+    leader_mail.register(context, logins)
 
     async def index_gains() -> None:
         # Read the archives' gains once after the start, so the first leader does not wait for ten years of
@@ -199,6 +203,10 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
                 await asyncio.sleep(INDEX_PAUSE)
 
     app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
+    mailer = context.mailer
+    if mailer is not None:  # the leaders' briefs: each minute, what is due goes out (board/mailer.py)
+        app.on_startup(mailer.start)
+        app.timer(CHECK_INTERVAL, mailer.check)
 
 
 def warn_if_open_behind_a_proxy(settings: Settings) -> bool:

@@ -16,7 +16,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .app import make_tokens
 from .backup import BackupError
@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
                            'replaces the roles)')
     user.add_argument('--password-stdin', action='store_true',
                       help='read the new password from standard input (otherwise asked for, if new)')
+    user.add_argument('--email', help="the leader's e-mail address for the brief or weekly summary ('' removes it)")
+    user.add_argument('--brief', choices=('brief', 'summary', 'none', 'default'),
+                      help='what the leader gets by e-mail: the brief before each meeting of their units, a weekly '
+                           'summary by unit, nothing, or the default for their roles (unit leaders: brief; area and '
+                           'organisation leaders: summary)')
     state = user.add_mutually_exclusive_group()
     state.add_argument('--disable', action='store_true', help='the account can no longer log in')
     state.add_argument('--enable', action='store_true', help='the account can log in again')
@@ -254,7 +259,13 @@ def import_org(settings: Settings, args: argparse.Namespace) -> None:
 
     body = {'name': parsed.name, 'service_areas': [{'id': a.id, 'name': a.name} for a in parsed.areas],
             'units': [{'id': u.id, 'name': u.name, 'service_area_id': u.service_area_id} for u in parsed.units]}
-    answer = _here_or_through_hub(settings, here, '/api/v1/admin/organisation', body)
+    try:
+        answer = here()
+    except DataFolderBusy as busy:  # the hub runs: ask it (the organisation, then the meeting times)
+        answer = _ask_running_hub(settings, '/api/v1/admin/organisation', body, busy)
+        if parsed.meeting_times:
+            _ask_running_hub(settings, '/api/v1/admin/meeting-times', {'times': {
+                unit: {'weekday': m.weekday, 'at': m.clock} for unit, m in parsed.meeting_times.items()}}, busy)
     print(f'Imported {len(parsed.areas)} service areas ({answer["new_service_areas"]} new) and {len(parsed.units)} '
           f'units ({answer["new_units"]} new). Boards that existed keep their cards.')
     for unit in parsed.units:
@@ -265,7 +276,7 @@ def set_user(settings: Settings, args: argparse.Namespace) -> None:
     import getpass
 
     from .admin import set_user as change_user
-    from .users import Grant
+    from .users import BriefChoice, Grant
     try:
         grants = None if args.roles is None else [Grant.parse(r) for r in args.roles]
     except ValueError as error:
@@ -279,17 +290,29 @@ def set_user(settings: Settings, args: argparse.Namespace) -> None:
         if getpass.getpass('Again: ') != password:
             raise CommandError('the two passwords differ; nothing was changed')
 
+    brief: BriefChoice | Literal['default'] | None = 'default'  # 'default' here: leave it as it is
+    if args.brief is not None:
+        brief = None if args.brief == 'default' else BriefChoice(args.brief)
+
     def here() -> Answer:
         with Store(settings.data_dir) as store:
             user = change_user(store, args.username, name=args.name, grants=grants, password=password,
-                               disabled=disabled)
-        return {'username': user.username, 'roles': [str(g) for g in user.grants], 'disabled': user.disabled}
+                               disabled=disabled, email=args.email, brief=brief)
+        return {'username': user.username, 'roles': [str(g) for g in user.grants], 'disabled': user.disabled,
+                'email': user.email, 'mail': user.brief_choice.value}
 
-    answer = _here_or_through_hub(settings, here, '/api/v1/admin/users', {
-        'username': args.username, 'name': args.name, 'roles': args.roles, 'password': password,
-        'disabled': disabled})
+    try:
+        answer = here()
+    except DataFolderBusy as busy:  # the hub runs: ask it (the account, then the mail: two admin calls)
+        answer = _ask_running_hub(settings, '/api/v1/admin/users', {
+            'username': args.username, 'name': args.name, 'roles': args.roles, 'password': password,
+            'disabled': disabled}, busy)
+        if args.email is not None or args.brief is not None:
+            answer |= _ask_running_hub(settings, '/api/v1/admin/user-mail', {
+                'username': args.username, 'email': args.email, 'brief': args.brief}, busy)
     print(f'Saved {args.username.strip().casefold()}: roles {", ".join(answer["roles"]) or "(none: cannot log in)"}'
-          + (' (disabled)' if disabled else ''))
+          + (' (disabled)' if disabled else '')
+          + (f'; e-mail {answer.get("email") or "(none)"}, gets: {answer["mail"]}' if 'mail' in answer else ''))
 
 
 def list_users(settings: Settings, args: argparse.Namespace) -> None:

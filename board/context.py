@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .i18n import Translator
+from .mailer import Mailer
 from .metrics import Metrics
 from .settings import Settings
 from .store import Store
@@ -25,6 +26,8 @@ class AppContext:
     sync: SyncClient | None = None
     #: the figures for monitoring (/metrics); None in a test that builds a context by hand
     metrics: Metrics | None = None
+    #: the leaders' briefs and summaries (the hub only)
+    mailer: Mailer | None = None
 
     def phone_url(self, unit_id: str) -> str:
         """The address in the unit's QR code: the phone page with the unit's current token ('' if not known)."""

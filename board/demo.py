@@ -10,7 +10,7 @@ import json
 import random
 import secrets
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from .domain import (
     ServiceArea,
     Unit,
 )
+from .domain.meeting_time import MeetingTime
 from .ordering import keys_after
 from .store import Store
 from .users import Grant, Scope, User, hash_password
@@ -191,6 +192,10 @@ def seed_demo(store: Store, *, today: date | None = None, seed: int = 2012) -> b
             store.record_meeting(Meeting(id=f'{unit.id}-demo-meeting', unit_id=unit.id, started_at=started,
                                          ended_at=started + timedelta(minutes=15), present=rng.randint(4, 12),
                                          decisions=(DECISIONS[KINDS[unit.id]],)))
+            # a weekly meeting time (Tuesday to Thursday, morning or after lunch): the leaders' briefs go the
+            # afternoon before, to <data>/outbox-mail/ in the demo
+            number = UNITS.index(unit)
+            store.set_meeting_time(unit.id, MeetingTime(weekday=2 + number % 3, at=time(9 if number % 2 else 13)))
     _leaders_rhythm(store)
     return True
 
@@ -284,7 +289,9 @@ def demo_logins(store: Store, secrets_dir: Path) -> list[tuple[str, str]]:
     logins = []
     for username, name, grant in DEMO_USERS:
         password = '-'.join(secrets.choice(_WORDS) for _ in range(3)) + f'-{secrets.randbelow(100)}'
-        store.accounts.save(User(username=username, name=name, password_hash=hash_password(password), grants=(grant,)))
+        # an address in the reserved .example domain: the demo writes its mails to <data>/outbox-mail/ (no server)
+        store.accounts.save(User(username=username, name=name, password_hash=hash_password(password), grants=(grant,),
+                                 email=f'{username}@kommune.example' if grant.scope != Scope.ADMIN else ''))
         logins.append((username, password))
     secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_atomic(path, json.dumps(logins).encode(), mode=0o600)

@@ -7,14 +7,17 @@ CSV, as exported from Excel or the HR system (``;``, ``,`` or tab; UTF-8 with or
     Oppvekst;Nordby skole
 
 Optional columns ``tjenesteområde_id`` and ``enhet_id`` give the ids used in addresses (``/units/<enhet_id>``);
-without them ids are made from the names (``solsiden-sykehjem-avdeling-2``). English headers (``service_area``,
-``unit``, ``service_area_id``, ``unit_id``) work too. TOML::
+without them ids are made from the names (``solsiden-sykehjem-avdeling-2``). Optional columns ``møtedag`` (the
+weekday: ``tirsdag``, ``tir`` or 1-7 from Monday) and ``møtetid`` (``09:00``) give the unit's weekly board meeting,
+which the leaders' brief is sent before; an empty cell leaves the unit's meeting time as it is. English headers
+(``service_area``, ``unit``, ``service_area_id``, ``unit_id``, ``meeting_day``, ``meeting_time``) work too. TOML::
 
     name = "Eksempel kommune"
     [[service_areas]]
     id = "helse"
     name = "Helse og omsorg"
-    units = [{ id = "solsiden-2", name = "Solsiden sykehjem, avdeling 2" }]
+    units = [{ id = "solsiden-2", name = "Solsiden sykehjem, avdeling 2", meeting_day = "tirsdag",
+               meeting_time = "09:00" }]
 
 Every problem is reported with its line (CSV) or place (TOML), and nothing is imported while any remains.
 """
@@ -30,8 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .domain import NAME_MAX, ServiceArea, Unit
+from .domain.meeting_time import MeetingTime
 
-__all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'parse_organisation_bytes', 'slug']
+__all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'parse_organisation_bytes',
+           'parse_weekday', 'slug']
 
 _ID = re.compile(r'^[a-z0-9][a-z0-9_-]{0,62}$')
 _HEADERS = {
@@ -39,7 +44,14 @@ _HEADERS = {
     'area_id': ('tjenesteområde_id', 'tjenesteomrade_id', 'service_area_id'),
     'unit': ('enhet', 'unit', 'navn', 'name'),
     'unit_id': ('enhet_id', 'unit_id', 'id'),
+    'meeting_day': ('møtedag', 'motedag', 'meeting_day', 'meeting day'),
+    'meeting_time': ('møtetid', 'motetid', 'meeting_time', 'meeting time'),
 }
+#: weekdays as people write them, Norwegian and English, whole or the first three letters (ISO numbers: Monday 1)
+_WEEKDAYS = {name: number for number, names in enumerate(
+    (('mandag', 'monday'), ('tirsdag', 'tuesday'), ('onsdag', 'wednesday'), ('torsdag', 'thursday'),
+     ('fredag', 'friday'), ('lørdag', 'lordag', 'saturday'), ('søndag', 'sondag', 'sunday')), start=1)
+    for whole in names for name in (whole, whole[:3])}
 
 
 class OrganisationFileError(ValueError):
@@ -53,6 +65,27 @@ class OrganisationFile:
     name: str = ''
     areas: list[ServiceArea] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
+    #: the weekly meeting time of the units that give one
+    meeting_times: dict[str, MeetingTime] = field(default_factory=dict)
+
+
+def parse_weekday(text: object) -> int:
+    """An ISO weekday (1 Monday ... 7 Sunday) from ``tirsdag``, ``tir``, ``Tuesday`` or ``2``; raises ValueError."""
+    word = str(text).strip().casefold().rstrip('.')
+    if word.isdigit() and 1 <= int(word) <= 7:
+        return int(word)
+    if word in _WEEKDAYS:
+        return _WEEKDAYS[word]
+    raise ValueError(f'meeting day {text!r}: write a weekday such as "tirsdag" (or 1-7 from Monday)')
+
+
+def _meeting_time(day: object, at: object) -> MeetingTime | None:
+    """The unit's meeting time from its optional day and time (None if both are empty); raises ValueError."""
+    if not str(day or '').strip() and not str(at or '').strip():
+        return None
+    if not str(day or '').strip() or not str(at or '').strip():
+        raise ValueError('a meeting time needs both the day (møtedag) and the time (møtetid, such as "09:00")')
+    return MeetingTime.parse(parse_weekday(day), str(at))
 
 
 def slug(text: str) -> str:
@@ -107,6 +140,13 @@ def _parse_csv(raw: bytes) -> OrganisationFile:
         area = ServiceArea(id=cell(row, 'area_id') or slug(area_name), name=area_name)
         unit = Unit(id=cell(row, 'unit_id') or slug(unit_name), name=unit_name, service_area_id=area.id)
         problems += [f'line {number}: {p}' for p in _check(area, unit)]
+        try:
+            meeting = _meeting_time(cell(row, 'meeting_day'), cell(row, 'meeting_time'))
+        except ValueError as error:
+            problems.append(f'line {number}: {error}')
+        else:
+            if meeting is not None:
+                result.meeting_times[unit.id] = meeting
         if areas.setdefault(area.id, area).name != area.name:
             problems.append(f'line {number}: service area id {area.id!r} is used for two names')
         result.units.append(unit)
@@ -138,6 +178,13 @@ def _parse_toml(raw: bytes) -> OrganisationFile:
             unit = Unit(id=str(unit_item.get('id') or slug(unit_item['name'])), name=str(unit_item['name']),
                         service_area_id=area.id)
             problems += [f'{area.name}, unit {unit_number}: {p}' for p in _check(area, unit)]
+            try:
+                meeting = _meeting_time(unit_item.get('meeting_day'), unit_item.get('meeting_time'))
+            except ValueError as error:
+                problems.append(f'{area.name}, unit {unit_number}: {error}')
+            else:
+                if meeting is not None:
+                    result.meeting_times[unit.id] = meeting
             result.units.append(unit)
     problems += _duplicates(result.units)
     if problems:

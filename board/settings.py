@@ -36,6 +36,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 
@@ -171,6 +172,7 @@ Weeks = Annotated[Whole, Field(ge=1)]
 MeetingMinutes = Annotated[Whole, Field(ge=5, le=60)]
 ClockTime = Annotated[time | None, BeforeValidator(_clock_time)]
 Weekday = Annotated[Whole, Field(ge=1, le=7)]
+TimeOfDay = Annotated[time, BeforeValidator(_clock_time)]
 Network = Annotated[str, BeforeValidator(_network)]
 Role = Annotated[str, BeforeValidator(_role)]
 Roles = Annotated[tuple[Role, ...], BeforeValidator(_roles)]
@@ -311,6 +313,35 @@ class Settings(_Table):
     #: signing in with the municipality's identity provider (Entra ID): the table [board.oidc] (none: local
     #: accounts only)
     oidc: Annotated[OidcSettings | None, BeforeValidator(_oidc_table)] = None
+
+    #: the brief before each unit's meeting is sent the day before at this time (the board's time zone)
+    brief_time: TimeOfDay = time(15, 0)
+    #: area and organisation leaders' weekly summary: ISO weekday (5: Friday) and time
+    summary_weekday: Weekday = 5
+    summary_time: TimeOfDay = time(12, 0)
+    #: the mails give counts and links only, never a card's text (cards may hold sensitive text)
+    brief_counts_only: bool = False
+    #: the municipality's mail server; empty: no mail is sent, each would-be mail is written to
+    #: <data_dir>/outbox-mail/ as an .eml file (the demo). The password is never here: it is read from
+    #: <data_dir>/secrets/smtp_password or the environment variable BOARD_SMTP_PASSWORD
+    smtp_host: str = ''
+    smtp_port: Annotated[Whole, Field(ge=1, le=65535)] = 587
+    #: upgrade the connection with STARTTLS before logging in (port 587); off only for a relay on the local network
+    smtp_starttls: bool = True
+    #: the user name for the mail server; empty: send without logging in (a relay that trusts the hub's address)
+    smtp_user: str = ''
+    #: the sender of the mails, e.g. "Forbedringstavla <forbedringstavla@kommune.no>"
+    mail_from: str = 'Forbedringstavla <forbedringstavla@localhost>'
+
+    @model_validator(mode='before')
+    @classmethod
+    def _no_password_here(cls, values: Any) -> Any:
+        if isinstance(values, Mapping) and 'smtp_password' in values:
+            raise _Nested('smtp_password' + (f' ({where})' if (where := (_origins.get() or {}).get('smtp_password'))
+                                             else '') + ': the mail server\'s password never goes in the settings '
+                          'file; put it in <data_dir>/secrets/smtp_password (readable by the hub\'s user only) or the '
+                          'environment variable BOARD_SMTP_PASSWORD')
+        return values
 
     @field_validator('oidc')
     @classmethod
@@ -485,6 +516,8 @@ def _unknown(model: type[_Table], names: list[str], origins: Mapping[str, str]) 
 def _problem(model: type[_Table], error: Mapping[str, Any], values: Mapping[str, Any],
              origins: Mapping[str, str]) -> str:
     location = error['loc']
+    if not location and isinstance((error.get('ctx') or {}).get('error'), _Nested):
+        return str(error['ctx']['error'])
     if not location:
         return f'[{model.table}]: {error["msg"]}'
     name = str(location[0])
@@ -565,7 +598,7 @@ def _kind(annotation: Any, constraints: Sequence[Any], *, plural: bool) -> str:
     return ' '.join(part for part in (words, low, high) if part)
 
 
-_SECRETS = {'token_secret'}  # never shown in a message
+_SECRETS = {'token_secret', 'smtp_password'}  # never shown in a message
 
 
 def _shown(value: object) -> str:

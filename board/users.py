@@ -33,8 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .clock import utc_now
 from .domain import Organisation, Problem, Unit
 
-__all__ = ['PASSWORD_MIN', 'PROVIDER_PREFIX', 'Grant', 'Scope', 'Session', 'Sessions', 'User', 'hash_password',
-           'password_work', 'session_key', 'validate_password', 'validate_username', 'verify_password']
+__all__ = ['PASSWORD_MIN', 'PROVIDER_PREFIX', 'BriefChoice', 'Grant', 'Scope', 'Session', 'Sessions', 'User',
+           'hash_password', 'password_work', 'session_key', 'validate_email', 'validate_password', 'validate_username',
+           'verify_password']
 
 P = ParamSpec('P')
 T = TypeVar('T')
@@ -52,6 +53,10 @@ async def password_work(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwar
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 _USERNAME = re.compile(r'^[a-z0-9][a-z0-9._@-]{1,63}$')
+#: an e-mail address as a municipality's leaders have them: one @, a dot in the domain, no spaces or brackets (the
+#: address goes into a mail header: nothing that could end it or add another)
+_EMAIL = re.compile(r'^[A-Za-z0-9.!#$%&\'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$')
+EMAIL_MAX = 254
 #: the user names of people who sign in with the municipality's identity provider (``oidc:kari@kommune.no``): a
 #: local account's name never has a ":", so no local account can become one of them, nor one of them a local one
 PROVIDER_PREFIX = 'oidc:'
@@ -65,6 +70,14 @@ class Scope(StrEnum):
     ORGANISATION = 'organisation'
     AREA = 'area'
     UNIT = 'unit'
+
+
+class BriefChoice(StrEnum):
+    """What a leader gets by e-mail: the brief before each meeting of each unit they lead, a weekly summary by unit,
+    or nothing."""
+    BRIEF = 'brief'
+    SUMMARY = 'summary'
+    NONE = 'none'
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,31 @@ class User:
     subject: str = ''
     #: staff from the identity provider (``staff_groups``): may open the boards on the hub, with or without a role
     staff: bool = False
+    #: where the brief or the weekly summary goes ('' for none: the admin page lists leaders without one)
+    email: str = ''
+    #: the leader's own choice of mail; None: the default for their roles (see :attr:`brief_choice`)
+    brief: BriefChoice | None = None
+
+    @property
+    def brief_choice(self) -> BriefChoice:
+        """The leader's choice, or the default: a leader of single units gets the brief before each meeting, an
+        area or organisation leader the weekly summary, an admin without a leader's role nothing."""
+        if self.brief is not None:
+            return self.brief
+        if any(g.scope in (Scope.ORGANISATION, Scope.AREA) for g in self.grants):
+            return BriefChoice.SUMMARY
+        if any(g.scope == Scope.UNIT for g in self.grants):
+            return BriefChoice.BRIEF
+        return BriefChoice.NONE
+
+    def led_units(self, organisation: Organisation) -> list[Unit]:
+        """The units this person leads as a leader (an admin's role alone leads none): what their mail is about."""
+        if self.disabled:
+            return []
+        leading = [g for g in self.grants if g.scope != Scope.ADMIN]
+        return [u for u in organisation.units if any(
+            g.scope == Scope.ORGANISATION or (g.scope == Scope.AREA and g.target == u.service_area_id)
+            or (g.scope == Scope.UNIT and g.target == u.id) for g in leading)]
 
     @property
     def from_provider(self) -> bool:
@@ -134,6 +172,13 @@ class User:
 def validate_username(username: str) -> list[Problem]:
     if not _USERNAME.match(username):
         return [Problem('username', 'error.username')]
+    return []
+
+
+def validate_email(email: str) -> list[Problem]:
+    """'' (none) or one plausible address."""
+    if email and (len(email) > EMAIL_MAX or not _EMAIL.match(email)):
+        return [Problem('email', 'error.email')]
     return []
 
 

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
@@ -71,6 +71,7 @@ from ..domain import (
     with_root_causes,
 )
 from ..domain.changelog import LogEntry, log_entry
+from ..domain.meeting_time import MeetingTime
 from ..gains import GainEntry, entries_of
 from ..merge import STAMPED_FIELDS, first_stamped, merge_card, merge_goal, merge_record
 from ..ordering import spread_keys
@@ -89,6 +90,7 @@ from .changes import (
 from .files import StoreWriteError, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
+from .mail_log import MailLog
 from .migrations import check_folder, migrate_folder
 from .organisation import OrganisationFile, check_id
 from .unit_board import (
@@ -164,6 +166,7 @@ class Store:
         self.archive = Archive(self.folder / 'archive', self.timezone)
         self._wall_screens: WallScreens | None = None
         self._accounts: Accounts | None = None
+        self._mail: MailLog | None = None
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
         #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
@@ -199,6 +202,7 @@ class Store:
         self._wall_screens = WallScreens(self.folder / 'kiosks.json', lock=self._lock, now=self._now,
                                          has_unit=lambda unit_id: unit_id in self._units)
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
+        self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
         # the units' boards and the boards above them (a service area's, the leadership group's)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
@@ -212,7 +216,7 @@ class Store:
         with self._lock:
             for board in self._units.values():
                 board.db.close()
-            for part in (self._organisation, self._wall_screens, self._accounts):
+            for part in (self._organisation, self._wall_screens, self._accounts, self._mail):
                 if part is not None:
                     part.close()
             self._folder_lock.release()
@@ -261,6 +265,13 @@ class Store:
         if self._accounts is None:
             raise RuntimeError('store is not open')
         return self._accounts
+
+    @property
+    def mail(self) -> MailLog:
+        """The record of the mails to leaders (the hub's briefs and summaries)."""
+        if self._mail is None:
+            raise RuntimeError('store is not open')
+        return self._mail
 
     # --- reads (memory only, unless they say so) ---
 
@@ -389,17 +400,29 @@ class Store:
         self._emit(OrganisationChanged(self.organisation))
         return unit
 
-    def import_organisation(self, areas: Iterable[ServiceArea], units: Iterable[Unit]) -> tuple[int, int]:
-        """Add or rename service areas and units in one write (an import of a municipality's ~70 units).
+    def import_organisation(self, areas: Iterable[ServiceArea], units: Iterable[Unit],
+                            meeting_times: Mapping[str, MeetingTime] | None = None) -> tuple[int, int]:
+        """Add or rename service areas and units in one write (an import of a municipality's ~70 units), with the
+        meeting times the file gives.
 
         Checks everything first: a bad id or an unknown service area changes nothing. Returns how many areas and
         units are new.
         """
         with self._lock:
-            new_areas, new_units = self._org().import_organisation(list(areas), list(units))
+            new_areas, new_units = self._org().import_organisation(list(areas), list(units), meeting_times)
             self._load_new_boards()
         self._emit(OrganisationChanged(self.organisation))
         return len(new_areas), len(new_units)
+
+    def meeting_time(self, unit_id: str) -> MeetingTime | None:
+        """The unit's weekly board meeting time, if one is set."""
+        return self._organisation.meeting_times.get(unit_id) if self._organisation is not None else None
+
+    def set_meeting_time(self, unit_id: str, meeting_time: MeetingTime | None) -> None:
+        """Set or (``None``) remove a unit's weekly meeting time; raises ValueError for an unknown unit."""
+        with self._lock:
+            self._org().set_meeting_time(unit_id, meeting_time)
+        self._emit(OrganisationChanged(self.organisation))
 
     def rename_organisation(self, name: str) -> None:
         with self._lock:

@@ -35,7 +35,7 @@ __all__ = ['FORMAT', 'STEPS', 'NewerFormat', 'check_folder', 'data_files', 'form
 log = logging.getLogger(__name__)
 
 Data = dict[str, Any]
-#: from version N to N + 1, for a file of a kind ('organisation', 'unit', 'archive', 'kiosks', 'users',
+#: from version N to N + 1, for a file of a kind ('organisation', 'unit', 'archive', 'kiosks', 'users', 'mail',
 #: 'revocations'): a function of the file's JSON that returns the new JSON
 STEPS: dict[int, Callable[[str, Data], Data]] = {}
 
@@ -98,7 +98,8 @@ STEPS[3] = _step_3_to_4
 def data_files(folder: Path) -> list[tuple[Path, str]]:
     """Every data file of a data folder, with its kind."""
     found = [(folder / 'organisation.json', 'organisation'), (folder / 'kiosks.json', 'kiosks'),
-             (folder / 'users.json', 'users'), (folder / 'secrets' / 'revocations.json', 'revocations')]
+             (folder / 'users.json', 'users'), (folder / 'mail.json', 'mail'),
+             (folder / 'secrets' / 'revocations.json', 'revocations')]
     found += [(path, 'unit') for path in sorted((folder / 'units').glob('*.json'))]
     found += [(path, 'archive') for path in sorted((folder / 'archive').glob('*/*.json'))]
     return [(path, kind) for path, kind in found if path.is_file()]

@@ -1,16 +1,25 @@
-"""The organisation (``organisation.json``): its name, service areas and units."""
+"""The organisation (``organisation.json``): its name, service areas and units, and each unit's meeting time.
+
+The meeting times are a table of their own (``meeting_times``: unit id, ISO weekday, ``HH:MM``), added after
+format 4 without a format step: an older release ignores the table and keeps it as it is.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from tinydb import Query, TinyDB
 
 from ..domain import LEADERSHIP_BOARD, Organisation, ServiceArea, Unit, area_board_id, is_valid_id
+from ..domain.meeting_time import MeetingTime
 from .files import AtomicJSONStorage, DataFileError, open_db
 
 __all__ = ['OrganisationFile', 'check_id', 'check_unit_id']
+
+log = logging.getLogger(__name__)
 
 
 class OrganisationFile:
@@ -19,6 +28,8 @@ class OrganisationFile:
     def __init__(self, path: Path) -> None:
         self._db: TinyDB = open_db(path)
         self.organisation = _load(self._db)
+        #: each unit's weekly meeting time, where one is set
+        self.meeting_times: dict[str, MeetingTime] = _meeting_times(self._db)
         found = self._db.table('organisation').get(Query().key == 'instance')
         #: this data folder's identity; a restore gives it a new one, so wall screens know to sync anew
         self.instance: str = found['id'] if isinstance(found, dict) else ''
@@ -48,8 +59,10 @@ class OrganisationFile:
             self._db.table('units').upsert(_unit_doc(unit), Query().id == unit.id)
         self.organisation = _load(self._db)
 
-    def import_organisation(self, areas: list[ServiceArea], units: list[Unit]) -> tuple[set[str], set[str]]:
-        """Add or rename service areas and units in one write; checks everything first. Returns the new ids."""
+    def import_organisation(self, areas: list[ServiceArea], units: list[Unit],
+                            meeting_times: Mapping[str, MeetingTime] | None = None) -> tuple[set[str], set[str]]:
+        """Add or rename service areas and units (and set the meeting times given) in one write; checks everything
+        first. Returns the new ids."""
         known_areas = {a.id for a in self.organisation.service_areas} | {a.id for a in areas}
         for item_id in [a.id for a in areas]:
             check_id(item_id)
@@ -65,8 +78,27 @@ class OrganisationFile:
                 self._db.table('service_areas').upsert({'id': area.id, 'name': area.name}, Query().id == area.id)
             for unit in units:
                 self._db.table('units').upsert(_unit_doc(unit), Query().id == unit.id)
+            for unit_id, meeting_time in (meeting_times or {}).items():
+                self._put_meeting_time(unit_id, meeting_time)
         self.organisation = _load(self._db)
+        self.meeting_times = _meeting_times(self._db)
         return {a.id for a in areas} - before_areas, {u.id for u in units} - before_units
+
+    def set_meeting_time(self, unit_id: str, meeting_time: MeetingTime | None) -> None:
+        """Set or (``None``) remove a unit's weekly meeting time."""
+        if self.organisation.unit(unit_id) is None:
+            raise ValueError(f'unknown unit {unit_id!r}')
+        with self._storage().batch():
+            self._put_meeting_time(unit_id, meeting_time)
+        self.meeting_times = _meeting_times(self._db)
+
+    def _put_meeting_time(self, unit_id: str, meeting_time: MeetingTime | None) -> None:
+        table = self._db.table('meeting_times')
+        if meeting_time is None:
+            table.remove(Query().unit_id == unit_id)
+        else:
+            table.upsert({'unit_id': unit_id, 'weekday': meeting_time.weekday, 'at': meeting_time.clock},
+                         Query().unit_id == unit_id)
 
     def rename(self, name: str) -> None:
         with self._storage().batch():
@@ -104,3 +136,13 @@ def _load(db: TinyDB) -> Organisation:
         raise DataFileError(Path(db.storage.path), f'unexpected content: {error!r}') from error  # type: ignore[attr-defined]
     name = meta['name'] if isinstance(meta, dict) else ''
     return Organisation(name=name, service_areas=areas, units=units)
+
+
+def _meeting_times(db: TinyDB) -> dict[str, MeetingTime]:
+    found = {}
+    for doc in db.table('meeting_times').all():
+        try:
+            found[str(doc['unit_id'])] = MeetingTime.parse(doc['weekday'], doc['at'])
+        except (KeyError, TypeError, ValueError) as error:  # one bad record never stops the hub
+            log.warning('a meeting time in organisation.json cannot be read (%s): %r; it is ignored', error, doc)
+    return found

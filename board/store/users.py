@@ -19,7 +19,7 @@ from typing import Any
 
 from tinydb import Query, TinyDB
 
-from ..users import Grant, Session, User
+from ..users import BriefChoice, Grant, Session, User
 from .files import AtomicJSONStorage, open_db
 
 __all__ = ['MAX_SESSIONS_PER_USER', 'Accounts']
@@ -134,10 +134,22 @@ def _user_doc(user: User) -> dict[str, Any]:
     if user.subject:  # only a person from the identity provider has these; a local account's record is as before
         doc['subject'] = user.subject
         doc['staff'] = user.staff
+    # the e-mail address and the choice of mail are new keys: an older record reads as none and the default, and
+    # an older release keeps them (TinyDB's upsert updates the keys it knows), so no format step is needed
+    doc['email'] = user.email
+    doc['brief'] = user.brief.value if user.brief is not None else None
     return doc
 
 
 def _user_from_doc(doc: dict[str, Any]) -> User:
     return User(username=doc['username'], name=doc.get('name', ''), password_hash=doc['password_hash'],
                 grants=tuple(Grant.parse(g) for g in doc.get('grants', [])), disabled=bool(doc.get('disabled')),
-                subject=str(doc.get('subject', '')), staff=bool(doc.get('staff')))
+                subject=str(doc.get('subject', '')), staff=bool(doc.get('staff')), email=str(doc.get('email') or ''),
+                brief=_choice(doc.get('brief')))
+
+
+def _choice(value: object) -> BriefChoice | None:
+    try:
+        return BriefChoice(str(value)) if value else None
+    except ValueError:  # a choice a newer release added: its default until this release knows it
+        return None

@@ -1,5 +1,5 @@
-"""The admin page ``/admin``: service areas and units (and their import), users and roles, wall screens, and
-recent failed logins.
+"""The admin page ``/admin``: service areas and units (and their import, and their meeting times), users and roles
+(and their e-mail), wall screens, the leaders' mail (``admin_mail``) and recent failed logins.
 
 Only for admins; every action checks the admin's login again on the server when it runs. The rules are those of
 ``board.admin``, the same as the CLI's.
@@ -23,6 +23,7 @@ from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisatio
 from ..store.files import FORMAT
 from ..users import Grant, Scope, User, hash_password, password_work
 from ..version import VERSION
+from . import admin_mail
 from .auth import Auth, Guard, forbidden, to_login
 from .leader_frame import leader_page
 from .writes import LOGIN_ENDED, attempt, messages, notify_problems
@@ -73,6 +74,7 @@ class AdminPage:
                 units_tab = ui.tab(t('admin.tab_units')).mark('tab-units')
                 users_tab = ui.tab(t('admin.tab_users')).mark('tab-users')
                 screens_tab = ui.tab(t('admin.tab_screens')).mark('tab-screens')
+                mail_tab = ui.tab(t('admin_mail.tab')).mark('tab-mail')
                 logins_tab = ui.tab(t('admin.tab_logins')).mark('tab-logins')
             with ui.tab_panels(tabs, value=units_tab).classes('w-full'):
                 with ui.tab_panel(units_tab):
@@ -84,6 +86,9 @@ class AdminPage:
                 with ui.tab_panel(screens_tab):
                     self.screens_panel = ui.column().classes('w-full gap-3')
                     self.show_screens()
+                with ui.tab_panel(mail_tab):
+                    self.mail_panel = ui.column().classes('w-full gap-3')
+                    self.show_mail()
                 with ui.tab_panel(logins_tab):
                     self.logins_panel = ui.column().classes('w-full gap-3')
                     self.show_failed_logins()
@@ -136,6 +141,10 @@ class AdminPage:
                                  'address': f'/units/{unit.id}'})
             ui.table(columns=_columns(t, ('area', 'unit', 'id', 'address')), rows=rows, row_key='id',
                      pagination=50).classes('w-full').mark('units-table')
+            admin_mail.show_meeting_times(self.context, self.allowed, self.show_units)
+
+    def show_mail(self) -> None:
+        admin_mail.show_mail(self.context, self.mail_panel)
 
     async def _add_area(self, name: str | None) -> None:
         name = (name or '').strip()
@@ -213,6 +222,9 @@ class AdminPage:
                     ui.label(user.username).classes('min-w-[10rem]')
                     ui.label(', '.join(self._grant_label(g) for g in user.grants) or t('admin.no_roles')) \
                         .classes('grow')
+                    if user.is_leader:
+                        ui.label(user.email or t('admin_mail.no_email')) \
+                            .classes('' if user.email else 'fact-warn').mark(f'user-email-{user.username}')
                     if user.disabled:
                         ui.label(t('admin.disabled')).classes('fact-warn')
                     ui.button(t('goal.edit'), icon='edit', on_click=lambda u=user: self.edit_user(u)) \
@@ -252,6 +264,7 @@ class AdminPage:
             password = ui.input(t('admin.password_new') if user else t('admin.password'), password=True,
                                 password_toggle_button=True).props('outlined autocomplete=new-password') \
                 .classes('w-full').mark('user-password')
+            email, choice = admin_mail.user_mail_fields(self.context, user)
             disabled = ui.checkbox(t('admin.disable'), value=user.disabled if user else False).mark('user-disabled')
             error = ui.label().classes('field-error').props('role=alert')
 
@@ -262,7 +275,7 @@ class AdminPage:
                 chosen = [Grant.parse(g) for g in grants.value or []]
                 new_password = password.value or None
                 problems = admin.check_user(self.store, username.value or '', name=name.value or '', grants=chosen,
-                                            password=new_password)
+                                            password=new_password, email=email.value or '')
                 if problems:
                     error.text = ' '.join(t(p.key, **p.params) for p in problems)
                     return
@@ -271,13 +284,15 @@ class AdminPage:
                 written = await attempt(
                     self.store, admin.set_user, self.store, username.value or '', name=name.value or '',
                     grants=chosen, password_hash=hashed, disabled=bool(disabled.value),
-                    sessions=self.guard.auth.sessions, allowed=self.allowed)
+                    sessions=self.guard.auth.sessions, email=email.value or '',
+                    brief=admin_mail.chosen(choice.value), allowed=self.allowed)
                 if not written.ok:
                     error.text = ' '.join(messages(t, written.problems))
                     return
                 log.info('%s saved user %s', self.user.username, username.value)
                 dialog.close()
                 self.show_users()
+                self.show_mail()
 
             with ui.row().classes('w-full justify-end gap-3'):
                 ui.button(t('action.cancel'), on_click=dialog.close).props('flat').classes('touch-button')

@@ -37,7 +37,8 @@ def leader_nav(context: AppContext, guard: Guard, user: User, current: str) -> N
     """The leaders' menu: overview, gains, admin (for admins), who is logged in, log out."""
     t = context.t
     with attrs(ui.element('nav').classes('leader-nav w-full'), {'aria-label': t('leader.menu')}):
-        for path, key in (('/leder', 'leader.overview'), ('/leder/gevinster', 'gains.heading')):
+        for path, key in (('/leder', 'leader.overview'), ('/leder/gevinster', 'gains.heading'),
+                          ('/leder/epost', 'leader_mail.heading')):
             link = ui.link(t(key), path).classes('nav-link')
             if path == current:
                 link.props('aria-current=page').classes('nav-current')

@@ -20,7 +20,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ('store', ('board.store',)),
     ('services', ('board.wire', 'board.oidc', 'board.sync_api', 'board.sync_client', 'board.tokens', 'board.reports',
                   'board.report_pdf', 'board.goal_words', 'board.qr', 'board.backup', 'board.admin', 'board.demo',
-                  'board.context', 'board.metrics', 'board.goal_csv', 'board.escalation')),
+                  'board.context', 'board.metrics', 'board.goal_csv', 'board.brief', 'board.mailer', 'board.mail_api',
+                  'board.escalation')),
     ('ui', ('board.ui',)),
     ('app', ('board.app', 'board.cli')),
 ]
