@@ -37,6 +37,7 @@ from board.domain import (
 )
 from board.merge import STAMPED_FIELDS, merge_card
 from board.store import Store
+from board.store.codec import card_from_dict, card_to_dict
 
 UNIT = 'avd-a'
 NODES = ('hub', 'kioska', 'kioskb')
@@ -306,3 +307,25 @@ def test_what_a_person_sets_replaces_a_held_value():
     assert move_card(staged, Column.DOING, position='V', now=T0).pdca == PdcaStage.PLAN
     assert changed_fields(staged, move_card(staged, Column.DOING, position='V', now=T0)) == [
         'column', 'pdca', 'started_at']
+
+
+def test_held_values_are_written_under_their_own_keys_and_count_only_with_their_fields_stamp():
+    stamp, later = '1800000000005-00000-hub', '1800000000009-00000-kioska'
+    created = Card(id='c', unit_id=UNIT, title='t', created_at=T0,
+                   stamps=dict.fromkeys(STAMPED_FIELDS, '1800000000000-00000-hub'))
+    card = settle_card(dataclasses.replace(
+        created, gain=GAIN, answer=Answer.DECLINED, answer_note='Ikke nå', answered_at=T0, column=Column.DOING,
+        started_at=T0,
+        pdca=PdcaStage.DO, stamps=created.stamps | dict.fromkeys(('gain', 'answer', 'answer_note', 'answered_at'),
+                                                                stamp)))
+    assert set(card.held) == {'answer', 'answer_note', 'answered_at'}
+    doc = card_to_dict(card)
+    assert doc['held_answer'] == {'value': 'declined', 'stamp': stamp} and 'held_answer' not in doc['stamps']
+    assert card_from_dict(doc) == card
+    # an older release changed the answer since and passed the key on as it was: it no longer counts
+    assert card_from_dict(doc | {'stamps': doc['stamps'] | {'answer': later}}).held.keys() == {
+        'answer_note', 'answered_at'}
+    # a held gain larger than an older release takes for an unknown key is not written held
+    idea = settle_card(dataclasses.replace(created, gain=dataclasses.replace(GAIN, note='🙂' * 1000),
+                                           stamps=created.stamps | {'gain': stamp}))
+    assert idea.gain is None and 'gain' in idea.held and 'held_gain' not in card_to_dict(idea)
