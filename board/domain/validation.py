@@ -323,6 +323,7 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
             problems.append(Problem(name, 'error.name_too_long', {'max': NAME_MAX}))
     return problems
 
+
 def _held_problems(card: Card, today: date) -> list[Problem]:
     """Values the board's rules keep off the card for now (``Card.held``), checked as if the card showed them."""
     problems: list[Problem] = []
@@ -332,6 +333,7 @@ def _held_problems(card: Card, today: date) -> list[Problem]:
     if note is not None and note.value:
         problems += validate_short_text(note.value, 'answer_note')
     return problems
+
 
 MEETING_PRESENT_MAX = 500
 

@@ -31,6 +31,7 @@ from ..domain import (
     PdcaStage,
     Reading,
     Recognition,
+    settle_card,
 )
 from ..domain.changelog import LogAction, LogEntry
 
@@ -166,7 +167,8 @@ def _with_held(card: Card, doc: dict[str, Any]) -> Card:
         entry = doc.get(key)
         if isinstance(entry, dict) and entry.get('stamp') and entry['stamp'] == card.stamps.get(name):
             held[name] = Held(_decode_held(name, entry.get('value')), str(entry['stamp']), getattr(card, name))
-    return dataclasses.replace(card, held=held) if held else card
+    # what the card shows follows from its values as written: a release before it may have moved the card since
+    return settle_card(dataclasses.replace(card, held=held)) if held else card
 
 
 def _encode_held(value: Any) -> Any:

@@ -325,6 +325,11 @@ def test_held_values_are_written_under_their_own_keys_and_count_only_with_their_
     # an older release changed the answer since and passed the key on as it was: it no longer counts
     assert card_from_dict(doc | {'stamps': doc['stamps'] | {'answer': later}}).held.keys() == {
         'answer_note', 'answered_at'}
+    # an older release (which keeps the key and passes it on) moved the card back to Ideer: the answer shows
+    moved = card_from_dict(doc | {'column': 'ideas', 'started_at': None, 'finished_at': None, 'pdca': None,
+                                  'stamps': doc['stamps'] | dict.fromkeys(('column', 'started_at', 'pdca'), later)})
+    assert (moved.answer, moved.answer_note, moved.answered_at, moved.held.keys()) == (
+        Answer.DECLINED, 'Ikke nå', T0, {'gain'})
     # a held gain larger than an older release takes for an unknown key is not written held
     idea = settle_card(dataclasses.replace(created, gain=dataclasses.replace(GAIN, note='🙂' * 1000),
                                            stamps=created.stamps | {'gain': stamp}))
