@@ -8,8 +8,17 @@ totally ordered (time, counter, then node id). A move stamps all the fields it c
 and finish times, PDCA stage) with one stamp, so they travel together. A delete is the field ``deleted`` set to
 true; nothing sets it back, so a tombstone always wins over edits made elsewhere.
 
-The merge is commutative, associative and idempotent; the property tests in ``tests/test_merge.py`` check that
-any interleaving of edits on three nodes, delivered in any order, duplicated or delayed, converges.
+The merge works on the values *as written*: a value the board's rules keep off a card (an answer that came while
+the card was in Pågår, a stage on an idea) is held with its stamp (``Card.held``, see
+:func:`board.domain.normalise_card`) and merged like any other. Why this converges: every write of a field gets a
+fresh stamp, unique to the node and the tick, and a value always travels with the stamp of its write (held or
+shown, never changed without a new stamp), so a field's stamp names one value on every node. Merging takes, per
+field, the (stamp, value) with the later stamp: the maximum in a total order, which is commutative, associative
+and idempotent. What the card shows is then one pure function of those values (:func:`board.domain.settle_card`),
+the same on every node that has seen the same writes, in whatever order, how often or how late.
+
+The property tests in ``tests/domain/test_merge.py`` check that any interleaving of edits on three nodes,
+delivered in any order, duplicated or delayed, converges.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import dataclasses
 from typing import Any, TypeVar
 
 from .clock import stamp_order
-from .domain import Card, Goal, GoalValue, LeaderNote, normalise_card
+from .domain import HELD_FIELDS, Card, Goal, GoalValue, LeaderNote, raw_value, settle_card
 
 __all__ = ['LATER_FIELDS', 'STAMPED_FIELDS', 'first_stamped', 'merge_card', 'merge_goal', 'merge_record',
            'newest_stamp']
@@ -41,12 +50,14 @@ def first_stamped(card: Card) -> list[str]:
 def merge_card(mine: Card | None, theirs: Card) -> Card:
     """The card that results from both versions; ``seq`` is left as in ``mine`` (the caller numbers it).
 
-    Per field the later stamp wins (compared as numbers). Equal stamps with different values (which only the
-    normalisation below can produce) are decided by the value, so the result never depends on which side is
-    "mine". Then :func:`board.domain.normalise_card` restores the board's rules, the same way on every node.
+    Per field the later stamp wins (compared as numbers), with the value as written (held or shown). Equal stamps
+    name the same write, so the value is the same, except where an older release passed a card on without the
+    value it held (it shows what its rules allowed): then the held value, which is the one written, wins, and
+    other ties are decided by the value, so the result never depends on which side is "mine". Then
+    :func:`board.domain.settle_card` shows what the board's rules allow, the same way on every node.
     """
     if mine is None:
-        return normalise_card(theirs)
+        return settle_card(theirs)
     if mine.id != theirs.id:
         raise ValueError(f'cannot merge different cards {mine.id} and {theirs.id}')
     values: dict[str, Any] = {}
@@ -56,27 +67,23 @@ def merge_card(mine: Card | None, theirs: Card) -> Card:
                               if name in STAMPED_FIELDS or name in others}
     for name in (*STAMPED_FIELDS, *others):
         my_stamp, their_stamp = mine.stamps.get(name, ''), theirs.stamps.get(name, '')
-        mine_order, their_order = stamp_order(my_stamp), stamp_order(their_stamp)
         mine_value, their_value = _value(mine, name), _value(theirs, name)
-        if their_order > mine_order:
-            winner = theirs
-        elif their_order < mine_order:
-            winner = mine
-        else:
-            winner = theirs if mine_value != their_value and _rank(their_value) > _rank(mine_value) else mine
+        mine_key = (stamp_order(my_stamp), _holds(mine, name), _rank(mine_value))
+        their_key = (stamp_order(their_stamp), _holds(theirs, name), _rank(their_value))
+        winner = theirs if their_key > mine_key else mine
         if name in others:
             if name in winner.extra:
                 extra[name] = winner.extra[name]
         else:
-            values[name] = getattr(winner, name)
+            values[name] = their_value if winner is theirs else mine_value
         if winner is theirs and their_stamp:
             stamps[name] = their_stamp
     values['extra'] = extra
     # deleted is a field like the others: a card restored (from Slettet, or by Angre) after its deletion comes back
     # everywhere; a deletion after the restore wins again
-    newest = theirs if stamp_order(newest_stamp(theirs)) > stamp_order(newest_stamp(mine)) else mine
+    newest = theirs if _who_key(theirs) > _who_key(mine) else mine
     values.update({name: getattr(newest, name) for name in _WHO})
-    return normalise_card(dataclasses.replace(mine, **values, stamps=stamps))
+    return settle_card(dataclasses.replace(mine, **values, stamps=stamps, held={}))
 
 
 def merge_goal(mine: Goal | None, mine_stamp: str, theirs: Goal, their_stamp: str) -> tuple[Goal, str]:
@@ -114,7 +121,19 @@ def newest_stamp(card: Card) -> str:
 
 
 def _value(card: Card, name: str) -> Any:
-    return getattr(card, name) if name in STAMPED_FIELDS else card.extra.get(name)
+    """A field's value as written (held or shown), or the value of a field of another release."""
+    return raw_value(card, name) if name in STAMPED_FIELDS else card.extra.get(name)
+
+
+def _holds(card: Card, name: str) -> bool:
+    """Whether ``card`` holds the field's value as written (see :func:`merge_card` for why it counts)."""
+    return name in HELD_FIELDS and name in card.held and card.held[name].stamp == card.stamps.get(name)
+
+
+def _who_key(card: Card) -> tuple[Any, ...]:
+    """Who changed the card last follows its newest stamp; the same stamp with another name (which only a hub's
+    correction of a wall screen's claim produces) is decided by the name, the same way on every node."""
+    return (stamp_order(newest_stamp(card)), _rank((card.changed_origin, card.changed_by)))
 
 
 def _rank(value: Any) -> str:

@@ -45,6 +45,7 @@ from .domain import (
     ServiceArea,
     Unit,
     gain_change_problems,
+    raw_value,
 )
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
@@ -306,7 +307,8 @@ def _leaders_gains_kept(store: Store, unit_id: str, push: Push) -> None:
     """A wall screen records identified gains; realised ones, kroner and gains of over an årsverk are leaders'.
 
     Only a gain changed on the wall (its stamp newer than the hub's) is judged: a leader's confirmation that came
-    from the hub and goes back with the card is the hub's own.
+    from the hub and goes back with the card is the hub's own. The gains as written are judged, held ones too (an
+    idea shows none, but one held would show when the card goes to Pågår).
     """
     refused = []
     for card in push.cards:
@@ -314,7 +316,8 @@ def _leaders_gains_kept(store: Store, unit_id: str, push: Push) -> None:
         ours = mine.stamps.get('gain', '') if mine is not None else ''
         if stamp_order(card.stamps.get('gain', '')) <= stamp_order(ours):
             continue
-        problems = gain_change_problems(mine.gain if mine else None, card.gain, full_time_week=store.full_time_week)
+        problems = gain_change_problems(raw_value(mine, 'gain') if mine else None, raw_value(card, 'gain'),
+                                        full_time_week=store.full_time_week)
         if problems:
             refused.append(RefusedRecord('card', card.id, f'gain: {problems[0].key}'))
     if refused:

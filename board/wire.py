@@ -266,6 +266,37 @@ class SelfStampedReading(_Strict):
     stamp: Stamp
 
 
+class HeldStage(_Strict):
+    """A PDCA stage the board's rules keep off the card for now, with the stamp of its write (``board.domain.Held``;
+    as it travels: ``board.store.codec.HELD_KEYS``)."""
+    value: PdcaStage | None = None
+    stamp: Stamp
+
+
+class HeldTime(_Strict):
+    """A start, finish or answer time the rules keep off the card, with its stamp."""
+    value: AwareDatetime | None = None
+    stamp: Stamp
+
+
+class HeldGain(_Strict):
+    """A gain the rules keep off the card (an idea has none), with its stamp: checked as any gain."""
+    value: GainWire | None = None
+    stamp: Stamp
+
+
+class HeldAnswer(_Strict):
+    """The meeting's answer the rules keep off the card (it is not an idea now), with its stamp."""
+    value: Answer | None = None
+    stamp: Stamp
+
+
+class HeldNote(_Strict):
+    """The answer's note the rules keep off the card, with its stamp."""
+    value: ShortText = ''
+    stamp: Stamp
+
+
 class CardWire(_Timed):
     id: Id
     unit_id: Id
@@ -302,15 +333,29 @@ class CardWire(_Timed):
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
     seq: Seq = 0
+    #: values the board's rules keep off the card, each with the stamp of its write (``board.domain.Held``)
+    held_pdca: HeldStage | None = None
+    held_started_at: HeldTime | None = None
+    held_finished_at: HeldTime | None = None
+    held_gain: HeldGain | None = None
+    held_answer: HeldAnswer | None = None
+    held_answer_note: HeldNote | None = None
+    held_answered_at: HeldTime | None = None
+
+    def _held(self) -> tuple[HeldStage | HeldTime | HeldGain | HeldAnswer | HeldNote | None, ...]:
+        return (self.held_pdca, self.held_started_at, self.held_finished_at, self.held_gain, self.held_answer,
+                self.held_answer_note, self.held_answered_at)
 
     def _times(self) -> Iterable[datetime | None]:
         lifted = self.escalation.escalation if self.escalation else None
-        return (self.created_at, self.started_at, self.finished_at, self.answered_at,
+        held = (h.value for h in (self.held_started_at, self.held_finished_at, self.held_answered_at) if h)
+        return (self.created_at, self.started_at, self.finished_at, self.answered_at, *held,
                 *((lifted.at, lifted.answered_at) if lifted else ()))
 
     def _stamps(self) -> Iterable[str]:
         own = (self.problem, self.before, self.after, self.escalation, self.lifted_from)
-        return (*self.stamps.values(), *(field.stamp for field in own if field))
+        return (*self.stamps.values(), *(field.stamp for field in own if field),
+                *(held.stamp for held in self._held() if held))
 
     @model_validator(mode='after')
     def _stamps_of_its_fields(self) -> Any:

@@ -31,6 +31,7 @@ __all__ = [
     'Goal',
     'GoalStatus',
     'GoalValue',
+    'Held',
     'IsoWeek',
     'LeaderNote',
     'Level',
@@ -388,6 +389,20 @@ class CardFields:
                                    owner=self.owner.strip())
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A card field's value as last written, which the board's rules keep off the card for now.
+
+    Merging two versions of a card field by field can give a combination the rules do not allow (an answer on a
+    card in Pågår, a stage on an idea): the card then shows what the rules allow (``shown``), and the value as
+    written waits here with the ``stamp`` of its write, to be merged like any value and shown again when the rules
+    allow it (see ``board.domain.rules.normalise_card``). Valid only while ``stamp`` is the field's stamp.
+    """
+    value: Any
+    stamp: str
+    shown: Any
+
+
 @dataclass(kw_only=True, frozen=True, slots=True)
 class Card:
     id: str
@@ -432,9 +447,11 @@ class Card:
     deleted: bool = False
     #: per-field hybrid-logical-clock stamps of the last change, for field-level merging in sync
     stamps: Mapping[str, str] = field(default_factory=dict)
-    #: the unit's change sequence number of this card's last change
+    #: values as written that the board's rules keep off the card for now, by field name (see :class:`Held`)
+    held: Mapping[str, Held] = field(default_factory=dict)
     #: fields a newer release added that this one does not know: kept as they came and passed on
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the unit's change sequence number of this card's last change
     seq: int = 0
 
     @property

@@ -20,6 +20,7 @@ from .model import (
     Gain,
     GainStatus,
     Goal,
+    Held,
     Origin,
     PdcaStage,
     Problem,
@@ -37,6 +38,7 @@ from .validation import (
 )
 
 __all__ = [
+    'HELD_FIELDS',
     'answered',
     'changed_fields',
     'confirmed',
@@ -47,6 +49,8 @@ __all__ = [
     'new_card',
     'normalise_card',
     'position_at',
+    'raw_value',
+    'settle_card',
     'with_gain',
     'with_readings',
     'with_root_causes',
@@ -87,48 +91,82 @@ def move_card(card: Card, to: Column, *, position: str, now: datetime) -> Card:
     else:  # back to ideas
         changes['started_at'] = None
         changes['finished_at'] = None
-    return normalise_card(dataclasses.replace(card, **changes))
+    return normalise_card(dataclasses.replace(card, **changes, held=_letting_go(card, changes)))
+
+
+#: the fields the board's rules may keep off a card (see :func:`normalise_card`), all of them stamped
+HELD_FIELDS = ('pdca', 'started_at', 'finished_at', 'gain', 'answer', 'answer_note', 'answered_at')
 
 
 def normalise_card(card: Card) -> Card:
-    """The card with the board's rules restored, whatever combination of fields a merge produced.
+    """The card with the board's rules restored, whatever combination of fields a merge or a change produced.
 
     Two nodes may change related fields apart: the hub moves a card back to Ideer while a wall screen, offline,
-    sets its PDCA stage. Merging field by field then gives an idea at stage Kontrollere. This function, applied
-    after every merge and every local change on every node, decides such a card the same way everywhere, from the
-    card's own values only (so all nodes still converge to the same card). The column always wins:
+    sets its PDCA stage. Merging field by field then gives an idea at stage Kontrollere. The card shows what the
+    rules allow, decided from the card's own values only, the same way on every node. The column always wins:
 
     - a PDCA stage only in Pågår (Planlegge if a card in Pågår has none);
     - no start or finish time in Ideer; a start in Pågår and Ferdig, a finish only in Ferdig (a missing time is
       taken from the card's creation, which never changes, so every node fills in the same one);
     - a gain only in Pågår and Ferdig;
     - an answer (parked, declined) only on an idea, with its note and time only together with an answer.
+
+    A value a merge brought that the rules keep off the card is not lost: it stays in ``card.held`` with its
+    stamp (see :func:`settle_card`), so that merging stays a function of the values as written, whatever the order
+    they arrive in. What a change made here leaves of such a value: a held field the change did not touch (it
+    still shows what it showed) keeps its held value; a field it wrote, and every field not held, gets the value
+    the card shows now (a person's change is what the board showed them, as it always was).
     """
+    kept = {name: entry.value for name, entry in card.held.items()
+            if name in HELD_FIELDS and entry.stamp == card.stamps.get(name) and getattr(card, name) == entry.shown}
+    settled = _settled(dataclasses.replace(card, **kept, held={}), kept)
+    if settled.held == card.held and all(getattr(settled, n) == getattr(card, n) for n in HELD_FIELDS):
+        return card
+    return settled
+
+
+def settle_card(card: Card) -> Card:
+    """The card as its values as written say: each field shows what the board's rules allow, and a value they keep
+    off the card is held with its stamp. A pure function of the card's values as written (:func:`raw_value`), so
+    two nodes with the same values and stamps show the same card; the merge ends with it (``board.merge``)."""
+    written = {name: raw_value(card, name) for name in HELD_FIELDS if name in card.held}
+    return _settled(dataclasses.replace(card, **written, held={}), HELD_FIELDS)
+
+
+def raw_value(card: Card, name: str) -> Any:
+    """A field's value as last written: the one the card shows, or the one the rules hold back (see ``Held``)."""
+    entry = card.held.get(name)
+    return entry.value if entry is not None and entry.stamp == card.stamps.get(name) else getattr(card, name)
+
+
+def _settled(card: Card, hold: Iterable[str]) -> Card:
+    """``card`` (values as written, nothing held) showing what the rules allow; of the fields in ``hold``, a value
+    the rules keep off the card is held with its stamp (a field without a stamp cannot be held)."""
+    shown = _allowed(card)
+    held = {name: Held(getattr(card, name), card.stamps[name], shown[name]) for name in HELD_FIELDS
+            if name in hold and shown[name] != getattr(card, name) and card.stamps.get(name)}
+    changes = {name: value for name, value in shown.items() if getattr(card, name) != value}
+    return dataclasses.replace(card, **changes, held=held) if changes or held else card
+
+
+def _allowed(card: Card) -> dict[str, Any]:
+    """What the board's rules let ``card`` show in each of :data:`HELD_FIELDS`."""
     column = card.column
-    changes: dict[str, Any] = {}
+    ideas, answered_idea = column == Column.IDEAS, column == Column.IDEAS and card.answer is not None
+    return {
+        'pdca': (card.pdca or PdcaStage.PLAN) if column == Column.DOING else None,
+        'started_at': None if ideas else card.started_at or card.created_at,
+        'finished_at': (card.finished_at or card.created_at) if column == Column.DONE else None,
+        'gain': None if ideas else card.gain,
+        'answer': card.answer if answered_idea else None,
+        'answer_note': card.answer_note if answered_idea else '',
+        'answered_at': (card.answered_at or card.created_at) if answered_idea else None,
+    }
 
-    def want(name: str, value: Any) -> None:
-        if getattr(card, name) != value:
-            changes[name] = value
 
-    if column == Column.DOING:
-        want('pdca', card.pdca or PdcaStage.PLAN)
-    else:
-        want('pdca', None)
-    if column == Column.IDEAS:
-        want('started_at', None)
-        want('finished_at', None)
-        want('gain', None)
-    else:
-        want('started_at', card.started_at or card.created_at)
-        want('finished_at', (card.finished_at or card.created_at) if column == Column.DONE else None)
-    if column != Column.IDEAS or card.answer is None:
-        want('answer', None)
-        want('answer_note', '')
-        want('answered_at', None)
-    elif card.answered_at is None:
-        want('answered_at', card.created_at)
-    return dataclasses.replace(card, **changes) if changes else card
+def _letting_go(card: Card, written: Iterable[str]) -> dict[str, Held]:
+    """The card's held values without those of the fields a change writes: what a person sets is what counts."""
+    return {name: entry for name, entry in card.held.items() if name not in written}
 
 
 def new_card(*, card_id: str, unit_id: str, fields: CardFields, goals: Iterable[Goal], column: Column,
@@ -165,7 +203,8 @@ def answered(card: Card, answer: Answer, note: str, now: datetime) -> Card:
         raise RuleViolation([Problem('answer', 'error.answer_not_idea')])
     if answer == Answer.DECLINED or note:
         _raise(validate_short_text(note, 'answer_note'))
-    return dataclasses.replace(card, answer=answer, answer_note=note, answered_at=now, unseen=False)
+    return dataclasses.replace(card, answer=answer, answer_note=note, answered_at=now, unseen=False,
+                               held=_letting_go(card, ('answer', 'answer_note', 'answered_at')))
 
 
 def with_root_causes(card: Card, whys: Iterable[str], causes: Iterable[tuple[FishboneHeading, str]], *,
@@ -222,7 +261,7 @@ def with_gain(card: Card, gain: Gain | None, today: date, *, leader: bool = True
         _raise(validate_gain(gain, card.column, today))
     if not leader:
         _raise(gain_change_problems(card.gain, gain, full_time_week=full_time_week))
-    return dataclasses.replace(card, gain=gain)
+    return dataclasses.replace(card, gain=gain, held=_letting_go(card, ('gain',)))
 
 
 def gain_change_problems(before: Gain | None, after: Gain | None, *, full_time_week: float) -> list[Problem]:
@@ -263,9 +302,13 @@ def _raise(problems: list[Problem]) -> None:
 
 
 def changed_fields(before: Card, after: Card) -> list[str]:
-    """Names of the fields that differ, for stamping and for the UI to update only what changed."""
+    """Names of the fields whose value as written differs (:func:`raw_value`): what a change stamps.
+
+    A held value the change left as it was keeps its stamp, even where the card now shows it (a card taken back
+    to Ideer shows an answer the meeting gave while it was in Pågår elsewhere): the answer is the meeting's.
+    """
     return [f.name for f in dataclasses.fields(Card)
-            if f.name not in ('stamps', 'seq') and getattr(before, f.name) != getattr(after, f.name)]
+            if f.name not in ('stamps', 'seq', 'held') and raw_value(before, f.name) != raw_value(after, f.name)]
 
 
 def position_at(ordered: list[Card], index: int) -> str:

@@ -306,6 +306,7 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
                                   today + timedelta(days=1))
     if card.answer == Answer.DECLINED or card.answer_note:
         problems += validate_short_text(card.answer_note, 'answer_note')
+    problems += _held_problems(card, today)
     if len(card.whys) > WHY_MAX:
         problems.append(Problem('whys', 'error.too_many', {'max': WHY_MAX}))
     if len(card.causes) > CAUSE_MAX:
@@ -320,6 +321,18 @@ def validate_card(card: Card, goals: Iterable[Goal], *, today: date) -> list[Pro
         if len(text) > NAME_MAX or _CONTROL.search(text):
             problems.append(Problem(name, 'error.name_too_long', {'max': NAME_MAX}))
     return problems
+
+
+def _held_problems(card: Card, today: date) -> list[Problem]:
+    """Values the board's rules keep off the card for now (``Card.held``), checked as if the card showed them."""
+    problems: list[Problem] = []
+    gain, note = card.held.get('gain'), card.held.get('answer_note')
+    if gain is not None and gain.value is not None:
+        problems += validate_gain(gain.value, Column.DOING, today + timedelta(days=1))
+    if note is not None and note.value:
+        problems += validate_short_text(note.value, 'answer_note')
+    return problems
+
 
 MEETING_PRESENT_MAX = 500
 

@@ -5,10 +5,14 @@ One format for both means a card read from a file, sent to a wall screen and wri
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from ..domain import (
+    HELD_FIELDS,
     Answer,
     Card,
     Column,
@@ -22,6 +26,7 @@ from ..domain import (
     Goal,
     GoalStatus,
     GoalValue,
+    Held,
     LeaderNote,
     Lift,
     Measure,
@@ -31,6 +36,7 @@ from ..domain import (
     PdcaStage,
     Reading,
     Recognition,
+    settle_card,
 )
 from ..domain.changelog import LogAction, LogEntry
 
@@ -69,11 +75,11 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         'causes': [[heading.value, text] for heading, text in card.causes],
         'stamps': {name: stamp for name, stamp in card.stamps.items() if name not in SELF_STAMPED},
         'seq': card.seq,
-    } | _self_stamped(card) | _extra(card.extra, _CARD_KEYS)
+    } | _self_stamped(card) | _held(card) | _extra(card.extra, _CARD_KEYS)
 
 
 def card_from_dict(doc: dict[str, Any]) -> Card:
-    return Card(
+    card = Card(
         id=doc['id'], unit_id=doc['unit_id'], title=doc['title'], description=doc.get('description', ''),
         column=Column(doc['column']), position=doc['position'], goal_id=doc.get('goal_id'),
         owner=doc.get('owner', ''), due=date.fromisoformat(doc['due']) if doc.get('due') else None,
@@ -93,6 +99,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
         extra=_unknown(doc, _CARD_KEYS),
     )
+    return _with_held(card, doc)
 
 
 # --- fields added after format 2 carry their own stamp ------------------------------------------------------------
@@ -168,6 +175,57 @@ def reading_from_dict(doc: dict[str, Any]) -> Reading:
 def _stamps_of_self_stamped(doc: dict[str, Any]) -> dict[str, str]:
     return {name: str(value['stamp']) for name in SELF_STAMPED
             if isinstance(value := doc.get(name), dict) and value.get('stamp')}
+
+
+# --- values the board's rules hold back (see ``board.domain.Held``) ---------------------------------------------------
+# A value the rules keep off a card is written with the stamp of its write under its own key, ``held_<field>``,
+# as ``{"value": ..., "stamp": ...}``: a release before it passes over (format 1) or keeps and passes on (format 3)
+# a key it does not know, and names no stamp for it in ``stamps``. It counts only while its stamp is the field's:
+# an older release that changed the field since (and passed the key on as it was) has made it stale: left out.
+
+#: the key each held field is written under
+HELD_KEYS = {name: f'held_{name}' for name in HELD_FIELDS}
+#: the largest a held value may be as JSON: an older release refuses an unknown key larger than this (a gain with a
+#: long note of emoji could be); such a value is not written held, the card shows what it shows, as before
+HELD_MAX_BYTES = 4096
+
+
+def _held(card: Card) -> dict[str, Any]:
+    written = {}
+    for name, entry in card.held.items():
+        if name in HELD_KEYS and entry.stamp and entry.stamp == card.stamps.get(name):
+            value = {'value': _encode_held(entry.value), 'stamp': entry.stamp}
+            if len(orjson.dumps(value)) <= HELD_MAX_BYTES:
+                written[HELD_KEYS[name]] = value
+    return written
+
+
+def _with_held(card: Card, doc: dict[str, Any]) -> Card:
+    held = {}
+    for name, key in HELD_KEYS.items():
+        entry = doc.get(key)
+        if isinstance(entry, dict) and entry.get('stamp') and entry['stamp'] == card.stamps.get(name):
+            held[name] = Held(_decode_held(name, entry.get('value')), str(entry['stamp']), getattr(card, name))
+    # what the card shows follows from its values as written: a release before it may have moved the card since
+    return settle_card(dataclasses.replace(card, held=held)) if held else card
+
+
+def _encode_held(value: Any) -> Any:
+    if isinstance(value, Gain):
+        return gain_to_dict(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value.value if isinstance(value, (PdcaStage, Answer)) else value
+
+
+def _decode_held(name: str, value: Any) -> Any:
+    if name == 'answer_note':
+        return str(value or '')
+    if not value:
+        return None
+    if name == 'gain':
+        return gain_from_dict(value)
+    return PdcaStage(value) if name == 'pdca' else Answer(value) if name == 'answer' else datetime.fromisoformat(value)
 
 
 def gain_to_dict(gain: Gain) -> dict[str, Any]:
@@ -334,7 +392,7 @@ _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'posi
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
                         'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'whys', 'causes',
-                        'stamps', 'seq'})
+                        'stamps', 'seq', *HELD_KEYS.values()})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})
 #: keys never taken as another release's fields: TinyDB's and the files' own

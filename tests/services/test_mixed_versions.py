@@ -7,11 +7,14 @@ processes on 127.0.0.1 beside this release's.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import subprocess
 import tarfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,8 +22,9 @@ import orjson
 import pytest
 
 from bench.hubprocess import RunningHub, start_hub, start_kiosk, stop_hub
-from board.domain import Card
-from board.store.codec import card_to_dict
+from board.domain import Answer, Card, Column, PdcaStage, settle_card
+from board.merge import STAMPED_FIELDS, merge_card
+from board.store.codec import card_from_dict, card_to_dict
 from board.store.files import FORMAT
 
 from ..conftest import Hub
@@ -152,3 +156,61 @@ async def test_a_stamp_for_a_field_the_card_does_not_have_is_refused(hub: Hub):
     assert response.status_code == 422
     assert 'finnes_ikke' in json.dumps(response.json())
 
+
+
+# --- values the rules hold back travel through older releases ---------------------------------------------------------
+
+FORMAT_3_RELEASE = '1d0e885'  # the commit before format 4: the release of format 3
+
+
+@pytest.fixture(scope='module')
+def format_3_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The format-3 release's ``board`` package, from the repository's history (skipped where it has none)."""
+    folder = tmp_path_factory.mktemp('format-3-release')
+    root = Path(__file__).resolve().parents[2]
+    archive = subprocess.run(['git', 'archive', FORMAT_3_RELEASE, 'board'], cwd=root, capture_output=True,
+                             check=False)
+    if archive.returncode != 0:
+        pytest.skip(f'the format-3 release ({FORMAT_3_RELEASE}) is not in this repository\'s history')
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter='data')
+    return folder
+
+
+def held_card() -> Card:
+    """A card of this release in Pågår holding the meeting's answer (it came while the card was moved there)."""
+    now = datetime.now(UTC) - timedelta(seconds=5)
+    stamp = f'{int(now.timestamp() * 1000):013d}-00000-kioskny'
+    answered_stamp = f'{int(now.timestamp() * 1000) + 1:013d}-00000-hub'
+    stamps = dict.fromkeys(STAMPED_FIELDS, stamp) | dict.fromkeys(('answer', 'answered_at'), answered_stamp)
+    return settle_card(Card(id='holdt', unit_id=UNIT, title='Holdt svar', column=Column.DOING, created_at=now,
+                            started_at=now, pdca=PdcaStage.PLAN, answer=Answer.PARKED, answered_at=now,
+                            stamps=stamps))
+
+
+@pytest.mark.parametrize('release', ['format-1', 'format-3'])
+def test_a_card_holding_values_is_read_by_an_older_release_and_comes_back_without_losing_them(
+        request, previous_release, release):
+    card = held_card()
+    assert (card.answer, set(card.held)) == (None, {'answer', 'answered_at'})
+    folder = previous_release if release == 'format-1' else request.getfixturevalue('format_3_release')
+    doc = card_to_dict(card)
+    # the older release reads it as a wall screen's push and as the hub's answer, and writes it back as it keeps it
+    back = with_release(folder, f'''
+import json
+from datetime import UTC, datetime
+from board.store.codec import card_to_dict
+from board.wire import read_changes, read_push
+doc = json.loads({json.dumps(json.dumps(doc))})
+pushed = read_push(json.dumps({{'pulled': 0, 'cards': [doc]}}).encode(), {UNIT!r}, [], now=datetime.now(UTC))
+answer = read_changes({{'seq': 1, 'cards': [doc]}}, {UNIT!r}, now=datetime.now(UTC))
+assert not answer.refused and [c.id for c in answer.cards] == ['holdt'], answer.refused
+print(json.dumps(card_to_dict(pushed.cards[0])))
+''')
+    returned = card_from_dict(json.loads(back))
+    assert (returned.column, returned.answer, returned.stamps['answer']) == (Column.DOING, None,
+                                                                             card.stamps['answer'])
+    # format 3 keeps the held keys and passes them on; format 1 drops them, and merging keeps this side's
+    assert set(returned.held) == ({'answer', 'answered_at'} if release == 'format-3' else set())
+    assert dataclasses.replace(merge_card(card, returned), seq=0) == dataclasses.replace(card, seq=0)
+    assert dataclasses.replace(merge_card(returned, card), seq=0) == dataclasses.replace(card, seq=0)

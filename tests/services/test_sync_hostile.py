@@ -96,7 +96,28 @@ HOSTILE_CARDS: dict[str, dict | Callable[[], dict]] = {
     'position key too long': a_card(position='0' * 64 + '1'),
     # a due date the wall screens' model refuses must not be stored by the hub either
     'due date in 2101': a_card(due='2101-01-15'),
+    # values the rules keep off a card (held, each with its stamp) are read as strictly as the card's own
+    'held stage unknown': a_card(held_pdca={'value': 'later', 'stamp': now_stamp()}),
+    'held stamp malformed': a_card(held_answer={'value': 'parked', 'stamp': 'zz'}),
+    'held gain out of range': a_card(held_gain={'value': {'categories': ['quality'], 'hours_per_week': 1e9,
+                                                          'identified_on': '2026-11-20'}, 'stamp': now_stamp()}),
+    'held answer note too long': a_card(held_answer_note={'value': 'x' * 301, 'stamp': now_stamp()}),
+    'held time naive': a_card(held_started_at={'value': '2026-11-20T10:00:00', 'stamp': now_stamp()}),
+    'held time in the future': lambda: a_card(held_answered_at={
+        'value': (datetime.now(UTC) + timedelta(hours=2)).isoformat(), 'stamp': now_stamp()}),
+    'held stamp ten minutes ahead': lambda: a_card(held_pdca={'value': 'check',
+                                                              'stamp': now_stamp(ahead_ms=10 * 60_000)}),
+    'held gain note with control characters': lambda: held_gain_card(note='Hei\x1b[31m'),
 }
+
+
+def held_gain_card(**gain: object) -> dict:
+    """An idea holding a gain (as a merge leaves one): the gain's stamp is the field's, so it counts."""
+    stamp = now_stamp()
+    card = a_card(stamps={'title': stamp, 'column': stamp, 'gain': stamp})
+    return card | {'held_gain': {'value': {'categories': ['quality'], 'hours_per_week': 3,
+                                           'identified_on': datetime.now(UTC).date().isoformat()} | gain,
+                                 'stamp': stamp}}
 
 
 @pytest.mark.parametrize('name', list(HOSTILE_CARDS))
@@ -338,3 +359,15 @@ async def test_a_wall_screen_cannot_confirm_a_gain_but_a_leaders_confirmation_tr
     assert (await push(hub, token, echoed)).status_code == 200
     kept = hub.store.card(UNIT, card['id'])
     assert kept is not None and kept.gain is not None and kept.gain.realised and kept.title == 'Nytt navn fra veggen'
+
+
+async def test_a_wall_screen_cannot_confirm_a_gain_by_holding_it_on_an_idea(hub: Hub):
+    """A gain held on an idea shows when the card goes to Pågår: the leaders' gain rules judge it like one shown."""
+    token = await pair(hub)
+    today = datetime.now(UTC).date().isoformat()
+    refused = await push(hub, token, held_gain_card(status='realised', realised_on=today, confirmed_by='Kari'))
+    assert refused.status_code == 422
+    assert 'gain_leader_only' in refused.json()['detail']['refused'][0]['reason']
+    assert (await push(hub, token, held_gain_card())).status_code == 200
+    kept = hub.store.card_version(UNIT, 'kort1')
+    assert kept is not None and kept.gain is None and kept.held['gain'].value.hours_per_week == 3
