@@ -1,8 +1,8 @@
 """Mixed versions during an upgrade: a wall screen a release behind the hub (and a hub a release behind a wall
 screen) keep syncing both ways; fields one side does not know are kept and passed on, never dropped.
 
-The previous release is ``tests/data/format-1/release.tar.gz`` (its ``board`` package as it was), run as real
-processes on 127.0.0.1 beside this release's.
+The previous releases are ``tests/data/format-N/release.tar.gz`` (each one's ``board`` package as it was), run as
+real processes on 127.0.0.1 beside this release's.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import orjson
 import pytest
 
 from bench.hubprocess import RunningHub, start_hub, start_kiosk, stop_hub
-from board.domain import Card
+from board.domain import Card, Direction
+from board.store import Store
 from board.store.codec import card_to_dict
 from board.store.files import FORMAT
 
@@ -27,33 +28,66 @@ from ..conftest import Hub
 from ..factories import UNIT
 from ..helpers import add_card_offline, client, pair, phone_idea, restart_wall, titles, wait_for, with_release
 
-PREVIOUS = Path(__file__).resolve().parents[1] / 'data' / 'format-1' / 'release.tar.gz'
+DATA = Path(__file__).resolve().parents[1] / 'data'
+#: the release before this one (format 3), and the first release, from before data files said their format.
+#: Format 3 is the pairing every upgrade to this release goes through. Format 1 stays beside it: a wall screen that
+#: missed upgrades (one of seventy, switched off for months) must still sync, and its side of the exchange takes
+#: other paths than format 3's: it sends no format, its answers carry no format or hub instance (read as format 1),
+#: and this release's cards and goals reach it with two formats' worth of fields it does not know. Each pairing is
+#: two real processes, a few seconds, under the slow mark.
+RELEASES = {'format-1': DATA / 'format-1' / 'release.tar.gz', 'format-3': DATA / 'format-3' / 'release.tar.gz'}
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope='module')
-def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp('previous-release')
-    with tarfile.open(PREVIOUS) as archive:
-        archive.extractall(folder, filter='data')
-    return folder
+def previous_releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each previous release's package, unpacked once for the module."""
+    folders = {}
+    for name, tarball in RELEASES.items():
+        folder = tmp_path_factory.mktemp(f'release-{name}')
+        with tarfile.open(tarball) as archive:
+            archive.extractall(folder, filter='data')
+        folders[name] = folder
+    return folders
 
 
-def hub_data(folder: Path, release: Path | None) -> str:
-    """A hub's data folder made by the given release: the test organisation; returns a wall screen's pairing code."""
+#: the test organisation as a previous release makes it (``tests.factories`` is this release's): its goal has a
+#: target, the measure of releases before format 4
+_SEED_OF_A_PREVIOUS_RELEASE = '''
+from board.domain import Goal, GoalStatus, ServiceArea, Target, Unit
+from board.store import Store
+store = Store(folder).open()
+store.rename_organisation('Testkommune')
+store.add_service_area(ServiceArea(id='helse', name='Helse og omsorg'))
+store.add_unit(Unit(id=unit, name='Avdeling A', service_area_id='helse'))
+store.save_goal(Goal(id='ventetid', unit_id=unit, name='Kortere ventetid', colour='#0072B2', icon='schedule',
+                     status=GoalStatus.AT_RISK, position='a', target=Target(unit='dager', current=3.1, target=2)))
+store.save_goal(Goal(id='trivsel', unit_id=unit, name='Trivsel', colour='#009E73', icon='favorite',
+                     status=GoalStatus.ON_TRACK, position='b'))
+'''
+
+
+def hub_data(folder: Path, release: Path | None, codes: int = 1) -> list[str]:
+    """A hub's data folder made by the given release (``None``: this one): the test organisation; returns
+    ``codes`` pairing codes for wall screens."""
+    seed = _SEED_OF_A_PREVIOUS_RELEASE if release else '''
+from tests.factories import seeded_store
+store = seeded_store(folder)
+'''
+    # the repository's root goes last on the path, so that ``board`` is the given release's
     return with_release(release, f'''
 from pathlib import Path
 import sys
-sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
-from tests.factories import seeded_store, UNIT
-store = seeded_store(Path({str(folder)!r}))
+sys.path.append({str(Path(__file__).resolve().parents[2])!r})
+folder, unit = Path({str(folder)!r}), {UNIT!r}
+{seed}
 try:
     from board.admin import issue_pairing_code
 except ImportError:
     from board.sync_api import issue_pairing_code
-print(issue_pairing_code(store, UNIT)['code'])
+print(' '.join(issue_pairing_code(store, unit)['code'] for _ in range({codes})))
 store.close()
-''')
+''').split()
 
 
 @pytest.fixture
@@ -65,13 +99,15 @@ def stops() -> Iterator[list[RunningHub]]:
             stop_hub(process)
 
 
-@pytest.mark.parametrize('hub_release,wall_release', [('this', 'previous'), ('previous', 'this')],
-                         ids=['new hub, old wall screen', 'old hub, new wall screen'])
-def test_a_hub_and_a_wall_screen_a_release_apart_keep_syncing_both_ways(tmp_path, previous_release, stops,
+@pytest.mark.parametrize('hub_release,wall_release', [
+    pairing for previous in RELEASES for pairing in (
+        pytest.param(None, previous, id=f'new hub, wall screen of {previous}'),
+        pytest.param(previous, None, id=f'hub of {previous}, new wall screen'))])
+def test_a_hub_and_a_wall_screen_a_release_apart_keep_syncing_both_ways(tmp_path, previous_releases, stops,
                                                                          hub_release, wall_release):
-    releases = {'this': None, 'previous': previous_release}
+    releases: dict[str | None, Path | None] = {None: None, **previous_releases}
     hub_folder = tmp_path / 'hub' / 'data'
-    code = hub_data(hub_folder, releases[hub_release])
+    [code] = hub_data(hub_folder, releases[hub_release])
     hub = start_hub(hub_folder, release=releases[hub_release])
     stops.append(hub)
     wall_folder = tmp_path / 'wall' / 'data'
@@ -92,6 +128,12 @@ def test_a_hub_and_a_wall_screen_a_release_apart_keep_syncing_both_ways(tmp_path
     stop_hub(hub)
     assert {'Fra mobilen til huben', 'Laget på veggen'} <= titles(hub_folder)
     assert {'Fra mobilen til huben', 'Laget på veggen'} <= titles(wall_folder)
+    # the goal went from the hub to the wall too, its measure as a target for a release before format 4
+    for folder in (hub_folder, wall_folder):
+        with Store(folder, read_only=True) as store:
+            goal = store.goal(UNIT, 'ventetid')
+        assert goal is not None and goal.measure is not None, folder
+        assert (goal.measure.better, goal.measure.target, goal.measure.baseline) == (Direction.DOWN, 2, 3.1)
 
 
 # --- fields a newer release added -------------------------------------------------------------------------------------
