@@ -7,11 +7,13 @@ real processes on 127.0.0.1 beside this release's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tarfile
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,14 +21,26 @@ import orjson
 import pytest
 
 from bench.hubprocess import RunningHub, start_hub, start_kiosk, stop_hub
-from board.domain import Card, Direction
+from board.domain import Card, CardFields, Direction, Goal, Measure, Reading, ServiceArea, Unit
 from board.store import Store
 from board.store.codec import card_to_dict
 from board.store.files import FORMAT
+from board.sync_client import KioskCredentials, SyncClient
 
 from ..conftest import Hub
 from ..factories import UNIT
-from ..helpers import add_card_offline, client, pair, phone_idea, restart_wall, titles, wait_for, with_release
+from ..helpers import (
+    add_card_offline,
+    client,
+    eventually,
+    pair,
+    phone_idea,
+    restart_wall,
+    stop,
+    titles,
+    wait_for,
+    with_release,
+)
 
 DATA = Path(__file__).resolve().parents[1] / 'data'
 #: the release before this one (format 3), and the first release, from before data files said their format.
@@ -194,3 +208,127 @@ async def test_a_stamp_for_a_field_the_card_does_not_have_is_refused(hub: Hub):
     assert response.status_code == 422
     assert 'finnes_ikke' in json.dumps(response.json())
 
+
+
+# --- this release's wall screens with a hub of format 3 (the hub is upgraded last, or late) ------------------------
+
+@asynccontextmanager
+async def wall_screen(hub_url: str, code: str, folder: Path) -> AsyncIterator[tuple[Store, SyncClient]]:
+    """A wall screen of this release, paired with the hub at ``hub_url``: its replica and its sync client, running
+    here (the hub is the real process)."""
+    async with httpx.AsyncClient(base_url=hub_url, timeout=10) as http:
+        paired = (await http.post('/api/v1/pair', json={'code': code, 'unit_id': UNIT})).raise_for_status().json()
+    store = await asyncio.to_thread(lambda: Store(folder, node_id=paired['kiosk_id']).open())
+    await asyncio.to_thread(store.add_service_area, ServiceArea(id='helse', name='Helse og omsorg'))
+    await asyncio.to_thread(store.add_unit, Unit(id=UNIT, name='Avdeling A', service_area_id='helse'))
+    credentials = KioskCredentials(hub_url=hub_url, unit_id=UNIT, kiosk_id=paired['kiosk_id'], token=paired['token'])
+    sync = SyncClient(store, credentials, version='test')
+    tasks = sync.start()
+    try:
+        yield store, sync
+    finally:
+        await stop(sync, tasks)
+        await asyncio.to_thread(store.close)
+
+
+def hub_has(folder: Path, look: Callable[[Store], object]) -> object:
+    """What the hub's data folder holds (read while it runs: each file is written whole)."""
+    with Store(folder, read_only=True) as store:
+        return look(store)
+
+
+async def upgraded(hub: RunningHub) -> RunningHub:
+    """The hub stopped and started again by this release, on its data folder and port (it migrates the folder)."""
+    await asyncio.to_thread(stop_hub, hub)
+    return await asyncio.to_thread(start_hub, hub.data_dir, hub.port)
+
+
+async def test_a_cards_before_and_after_pass_through_a_hub_of_format_3_and_an_edit_is_settled_by_the_upgrade(
+        tmp_path, previous_releases, stops):
+    """A format-3 hub keeps a card's before and after (format 4) as fields it does not know, under their own keys,
+    and passes them on: they arrive intact. It merges such a field without its stamp, though (the stamp is inside
+    the value, where it does not look): when the field changes, the hub keeps whichever value sorts higher as text,
+    so an edited reading can stay behind on the hub and the other wall screens while the screen that made it shows
+    it. The upgraded hub takes the screens' whole boards again and settles it by the stamps."""
+    release = previous_releases['format-3']
+    hub_folder = tmp_path / 'hub' / 'data'
+    first, second = hub_data(hub_folder, release, codes=2)
+    hub = await asyncio.to_thread(start_hub, hub_folder, release=release)
+    stops.append(hub)
+    today = date.today()
+    before = Reading(value=3.4, unit='dager', on=today - timedelta(days=40), note='Før tiltaket', goal_id='ventetid')
+    after = Reading(value=2.6, unit='dager', on=today - timedelta(days=2), goal_id='ventetid')
+    lower = Reading(value=2.0, unit='dager', on=today - timedelta(days=1), goal_id='ventetid')  # '2.0' < '2.6'
+    async with wall_screen(hub.url, first, tmp_path / 'a') as (a, _), \
+            wall_screen(hub.url, second, tmp_path / 'b') as (b, _):
+        await eventually(lambda: a.goal(UNIT, 'ventetid') is not None, seconds=10)  # the hub's goal, with a target
+        card = await a.run(a.create_card, UNIT, CardFields(title='Med før og etter'))
+        await a.run(a.set_readings, UNIT, card.id, before, after)
+
+        def readings(store: Store) -> tuple[Reading | None, Reading | None] | None:
+            found = store.card(UNIT, card.id)
+            return None if found is None else (found.before, found.after)
+
+        def title_on_b(title: str) -> bool:
+            found = b.card(UNIT, card.id)
+            return found is not None and found.title == title
+
+        await eventually(lambda: readings(b) == (before, after), seconds=10)
+        assert hub_has(hub_folder, readings) == (before, after)
+        # a later edit on B (of a field the hub knows) is merged there with the readings kept, and comes back
+        await b.run(b.edit_card, UNIT, card.id, CardFields(title='Endret på B'))
+        await eventually(lambda: a.card(UNIT, card.id).title == 'Endret på B', seconds=10)  # type: ignore
+        assert readings(a) == (before, after)
+        # the after reading edited on A, to a value that sorts lower: the format-3 hub keeps the one it had
+        await a.run(a.set_readings, UNIT, card.id, before, lower)
+        await a.run(a.edit_card, UNIT, card.id, CardFields(title='Endret på A'))  # to know the push has gone
+        await eventually(lambda: title_on_b('Endret på A'), seconds=10)
+        assert readings(a) == (before, lower)
+        assert readings(b) == (before, after) and hub_has(hub_folder, readings) == (before, after)
+        # the hub upgraded: A notices the hub's new format, pushes its board again, and the later stamp wins
+        hub = await upgraded(hub)
+        stops.append(hub)
+        await eventually(lambda: readings(b) == (before, lower), seconds=20)
+        assert hub_has(hub_folder, readings) == (before, lower) and readings(a) == (before, lower)
+
+
+async def test_goal_values_entered_while_the_hub_is_of_format_3_reach_it_once_it_is_upgraded(
+        tmp_path, previous_releases, stops):
+    """What a wall screen of this release does with goals and values while its hub is a release behind.
+
+    The format-3 hub reads a push without its ``goals`` and ``goal_values`` (its envelope ignores keys it does not
+    know), takes the rest and answers as usual, so the wall screen's pushed cursor passes them: they are not
+    waiting and not sent again. They stay on that wall screen (its board and run chart show them); the hub and
+    the other wall screens do not get them. The answer says format 3, which the wall screen keeps in its sync
+    cursor; once the upgraded hub answers with format 4, the wall screen pushes its whole board again, and the
+    values and the goal made on it reach the hub and the other screens.
+    """
+    release = previous_releases['format-3']
+    hub_folder = tmp_path / 'hub' / 'data'
+    first, second = hub_data(hub_folder, release, codes=2)
+    hub = await asyncio.to_thread(start_hub, hub_folder, release=release)
+    stops.append(hub)
+    week = date.today() - timedelta(days=date.today().weekday() + 7)
+    async with wall_screen(hub.url, first, tmp_path / 'a') as (a, sync_a), \
+            wall_screen(hub.url, second, tmp_path / 'b') as (b, _):
+        await eventually(lambda: a.goal(UNIT, 'ventetid') is not None, seconds=10)
+        goal = a.goal(UNIT, 'ventetid')
+        assert goal is not None and goal.measure is not None  # the hub's target, read as a measure
+        await a.run(a.record_goal_values, UNIT, [('ventetid', week, 2.6)])
+        await a.run(a.edit_goal, Goal(id='fall', unit_id=UNIT, name='Færre fall', colour='#0072B2',
+                                      measure=Measure(unit='fall/mnd', better=Direction.DOWN, target=2)))
+        marker = await a.run(a.create_card, UNIT, CardFields(title='Etter målingen'))  # to know the push has gone
+        await eventually(lambda: b.card(UNIT, marker.id) is not None, seconds=10)
+        await eventually(lambda: sync_a.status.waiting == 0 and a.goal_outbox(UNIT) == ([], []))
+        assert a.sync_cursor(UNIT).hub_format == 3
+        assert [v.value for v in a.goal_values(UNIT, 'ventetid')] == [2.6] and a.goal(UNIT, 'fall') is not None
+        assert b.goal_values(UNIT, 'ventetid') == [] and b.goal(UNIT, 'fall') is None
+        assert hub_has(hub_folder, lambda store: (store.all_goal_values(UNIT), store.goal(UNIT, 'fall'))) == (
+            [], None)
+        hub = await upgraded(hub)
+        stops.append(hub)
+        await eventually(lambda: [v.value for v in b.goal_values(UNIT, 'ventetid')] == [2.6], seconds=20)
+        await eventually(lambda: b.goal(UNIT, 'fall') is not None, seconds=5)
+        assert [(v.goal_id, v.on, v.value) for v in hub_has(hub_folder, lambda s: s.all_goal_values(UNIT))] == [
+            ('ventetid', week, 2.6)]
+        assert a.sync_cursor(UNIT).hub_format == FORMAT
