@@ -275,7 +275,7 @@ class SyncClient:
                         'older hub ignored what its format did not have, such as goals and values entered here)',
                         cursor.hub_format, changes.format)
             await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                                 dataclasses.replace(cursor, pushed=0, hub_format=changes.format))
+                                 dataclasses.replace(cursor, pushed=0, refused=(), hub_format=changes.format))
             return True
         if (changes.instance and changes.instance != cursor.hub_instance) or changes.format != cursor.hub_format:
             await self.store.run(self.store.set_sync_cursor, self.unit_id, dataclasses.replace(
@@ -366,7 +366,9 @@ def _hub_upgraded(before: int, now: int) -> bool:
     answers as if they were taken, so the pushed cursor passes them. They stay on this screen; once the hub says a
     newer format, this screen pushes its whole board again (as after a restored hub; every record merges by its
     stamps, so what the hub has is unchanged), and the goals and values reach it. A card field the older hub kept
-    without its stamp (format 4's before and after) is merged by its stamp again on the way.
+    without its stamp (format 4's before and after) is merged by its stamp again on the way. The changes the older
+    hub refused are offered again too (e.g. a card naming a goal made on this screen, which that hub never got):
+    the upgraded hub judges them anew, and holds back here only what it refuses itself.
     """
     return 0 < before < FORMAT and now > before
 

@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from board.domain import Direction, Goal, GoalValue, Measure, Origin
+from board.domain import CardFields, Direction, Goal, GoalValue, Measure, Origin
 from board.store.codec import goal_to_dict, goal_value_to_dict
 from board.store.files import FORMAT
 
@@ -181,6 +181,28 @@ async def test_values_and_goals_pushed_to_a_hub_a_release_behind_reach_it_once_i
         assert goal is not None and goal.name == 'Færre fall'
         await eventually(lambda: client_.status.waiting == 0 and kiosk.sync_cursor(UNIT).hub_format == FORMAT)
         assert kiosk.sync_cursor(UNIT).pushed > 0  # the whole board went once; after that the cursor moves on
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()
+
+
+async def test_a_change_the_older_hub_refused_is_offered_again_once_it_is_upgraded(hub: Hub, tmp_path):
+    """A card naming a goal made on the wall screen is refused by a hub of format 3 (it never got the goal): held
+    back here, as any refused change. The upgraded hub gets the goal and judges the card anew."""
+    network = HubOfFormat3(hub._transport)
+    network.down = True
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        card = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Om fall'))
+        await kiosk.run(kiosk.set_sync_cursor, UNIT, dataclasses.replace(
+            kiosk.sync_cursor(UNIT), refused=(('card', card.id, card.seq),), hub_format=3))  # as that hub left it
+        network.down = False
+        await eventually(lambda: client_.status.online and client_.status.refused == 1, seconds=5)
+        assert hub.store.card(UNIT, card.id) is None
+        network.format = FORMAT
+        await hub.do.create_card(UNIT, CardFields(title='Fra huben'))  # its answer wakes the wall screen
+        await eventually(lambda: hub.store.card(UNIT, card.id) is not None, seconds=5)
+        await eventually(lambda: client_.status.refused == 0 and kiosk.sync_cursor(UNIT).refused == ())
     finally:
         await stop(client_, tasks)
         kiosk.close()
