@@ -9,6 +9,10 @@ The outbox is not a separate queue: it is "cards whose sequence number is above 
 durable store, so it survives a restart or a power cut. Cursors move only after the hub has answered. The outbox
 goes in pushes of at most 500 records and well under the hub's 1 MB limit, oldest first.
 
+A hub of an older format ignores the records its format does not have (goals and goal values before format 4); the
+client remembers the format the hub answers with, and when that rises from below its own it pushes its whole board
+again, so they reach the upgraded hub (:func:`_hub_upgraded`).
+
 A change the hub refuses (422, naming the record: it broke a rule, or this screen's clock is more than five
 minutes ahead) is kept here and held back, so the rest still syncs; the board shows "n endringer avvist av huben"
 and the heartbeat tells the hub's admin page. A later change of the same record is offered again.
@@ -209,7 +213,7 @@ class SyncClient:
         refused = tuple(entry for entry in latest.refused if (entry[0], entry[1]) not in sent)
         pushed = max(latest.pushed, pushed_up_to)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                             SyncCursor(pushed=pushed, pulled=latest.pulled, refused=refused))
+                             dataclasses.replace(latest, pushed=pushed, refused=refused))
         # the hub's changes at or below the pushed cursor are out of the outbox for good: forget them
         self._from_hub = {seq for seq in self._from_hub if seq > pushed}
         self._count_waiting()
@@ -234,7 +238,7 @@ class SyncClient:
         refused = tuple(e for e in latest.refused if (e[0], e[1]) not in keys) + tuple(
             (_KIND[type(r)], r.id, r.seq) for r in held)
         await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                             SyncCursor(pushed=latest.pushed, pulled=latest.pulled, refused=refused))
+                             dataclasses.replace(latest, refused=refused))
         self._count_waiting()
 
     async def _listen(self, client: httpx.AsyncClient) -> None:
@@ -261,7 +265,8 @@ class SyncClient:
 
         Returns True if the hub's data folder was restored since the last exchange: then the cursors start again
         from nothing, so this screen pushes its whole board (the hub may have lost what it had) and reads the
-        hub's anew.
+        hub's anew. Also True if the hub was upgraded from a format older than this screen's (see
+        :func:`_hub_upgraded`): then this screen pushes its whole board again, and reads on from where it was.
         """
         changes = read_changes(body, self.unit_id, now=utc_now(),
                                known_goals=self.store.goals(self.unit_id, retired=True))
@@ -273,11 +278,18 @@ class SyncClient:
                         'board again and reads the hub anew')
             self._from_hub = set()
             await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                                 SyncCursor(hub_instance=changes.instance))
+                                 SyncCursor(hub_instance=changes.instance, hub_format=changes.format))
             return True
-        if changes.instance and changes.instance != cursor.hub_instance:
+        if _hub_upgraded(cursor.hub_format, changes.format):
+            log.warning('the hub was upgraded from format %d to %d: this screen sends its whole board again (the '
+                        'older hub ignored what its format did not have, such as goals and values entered here)',
+                        cursor.hub_format, changes.format)
             await self.store.run(self.store.set_sync_cursor, self.unit_id,
-                                 dataclasses.replace(cursor, hub_instance=changes.instance))
+                                 dataclasses.replace(cursor, pushed=0, refused=(), hub_format=changes.format))
+            return True
+        if (changes.instance and changes.instance != cursor.hub_instance) or changes.format != cursor.hub_format:
+            await self.store.run(self.store.set_sync_cursor, self.unit_id, dataclasses.replace(
+                cursor, hub_instance=changes.instance or cursor.hub_instance, hub_format=changes.format))
         for refused in changes.refused:
             log.error('a %s from the hub could not be read and was left out: %s (%s)', refused.kind, refused.id,
                       refused.reason)
@@ -356,6 +368,22 @@ class SyncClient:
         return httpx.AsyncClient(base_url=self.credentials.hub_url, transport=self._transport,
                                  headers={'Authorization': f'Bearer {self.credentials.token}'},
                                  timeout=httpx.Timeout(10.0, read=LONG_POLL + 10))
+
+
+def _hub_upgraded(before: int, now: int) -> bool:
+    """Whether a hub that said format ``before`` (0: not known) in an earlier answer, and ``now`` in this one, was
+    upgraded from a format older than this screen's.
+
+    A hub of an older format ignores what its format does not have: a hub of format 3 takes a push's cards (their
+    fields it does not know kept and passed on, see ``board.wire``) but not its ``goals`` and ``goal_values``, and
+    answers as if they were taken, so the pushed cursor passes them. They stay on this screen; once the hub says a
+    newer format, this screen pushes its whole board again (as after a restored hub; every record merges by its
+    stamps, so what the hub has is unchanged), and the goals and values reach it. A card field the older hub kept
+    without its stamp (format 4's before and after) is merged by its stamp again on the way. The changes the older
+    hub refused are offered again too (e.g. a card naming a goal made on this screen, which that hub never got):
+    the upgraded hub judges them anew, and holds back here only what it refuses itself.
+    """
+    return 0 < before < FORMAT and now > before
 
 
 def _chunk(records: list[Record]) -> tuple[list[Record], list[dict[str, object]]]:

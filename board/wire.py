@@ -611,6 +611,8 @@ class Changes:
     values: list[GoalValue] = dataclasses.field(default_factory=list)
     #: leaders' questions and praise
     notes: list[LeaderNote] = dataclasses.field(default_factory=list)
+    #: the hub's data format (a hub of the release before formats says none: 1)
+    format: int = 1
 
 
 def read_changes(body: object, unit_id: str, *, now: datetime, known_goals: Iterable[Goal] = ()) -> Changes:
@@ -637,9 +639,12 @@ def read_changes(body: object, unit_id: str, *, now: datetime, known_goals: Iter
     notes = _notes(reader, _list(body, 'leader_notes'))
     phone_url = body.get('phone_url')
     instance = body.get('instance')
+    hub_format = body.get('format')
     return Changes(seq, cards, goals, meetings, recognitions, phone_url if isinstance(phone_url, str) else '',
                    tuple(refused), instance if isinstance(instance, str) and len(instance) <= 64 else '', values,
-                   notes)
+                   notes,
+                   hub_format if isinstance(hub_format, int) and not isinstance(hub_format, bool)
+                   and 1 <= hub_format <= 10_000 else 1)
 
 
 def _list(body: dict[str, Any], key: str) -> list[Any]:

@@ -80,12 +80,14 @@ class SyncCursor:
     refused: tuple[tuple[str, str, int], ...] = ()
     #: the hub's data folder these numbers belong to (``Store.instance``): a restored hub has a new one
     hub_instance: str = ''
+    #: the data format the hub said in its last answer (0: not known yet); see ``board.sync_client``
+    hub_format: int = 0
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> SyncCursor:
         return cls(pushed=int(doc.get('pushed', 0)), pulled=int(doc.get('pulled', 0)),
                    refused=tuple((str(k), str(i), int(s)) for k, i, s in doc.get('refused', ())),
-                   hub_instance=str(doc.get('hub_instance', '')))
+                   hub_instance=str(doc.get('hub_instance', '')), hub_format=int(doc.get('hub_format', 0)))
 
 
 @dataclass(kw_only=True)

@@ -149,6 +149,10 @@ def test_signals_stay_when_a_constant_is_added(values, constant):
 
 @given(numbers)
 def test_reversing_the_series_swaps_the_trends_and_keeps_the_shifts(values):
+    # equal neighbours are skipped from the front, so where a trend starts among them depends on the direction
+    # of reading (-1, -1, 0, 1, 2, 3 rises from the first -1; read backwards it falls to the second): without them
+    # the rules read the same both ways
+    values = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
     last = len(values) - 1
     expected = sorted(((kind, last - end, last - start, rising if kind == SHIFT else not rising)
                        for kind, start, end, rising in signals(*values)), key=lambda s: (s[1], s[0].value))

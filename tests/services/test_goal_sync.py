@@ -8,10 +8,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
+import httpx
 import orjson
+import pytest
 
-from board.domain import Direction, Goal, GoalValue, Measure, Origin
+from board.domain import CardFields, Direction, Goal, GoalValue, Measure, Origin
 from board.store.codec import goal_to_dict, goal_value_to_dict
+from board.store.files import FORMAT
 
 from ..conftest import Hub
 from ..factories import UNIT
@@ -122,3 +125,97 @@ async def test_a_goal_with_a_bad_measure_is_refused(hub: Hub):
     response = await push(hub, token, goals=[{'goal': goal_to_dict(bad), 'stamp': now_stamp()}])
     assert response.status_code == 422
     assert hub.store.goal(UNIT, 'ventetid') == goal
+
+
+# --- a hub a release behind: it ignores goals and values in a push --------------------------------------------------
+
+class HubOfFormat3(Network):
+    """The hub's app as a hub of the format-3 release takes and answers a sync: it reads a push without its
+    ``goals`` and ``goal_values`` (its envelope ignores keys it does not know) and answers in format 3, without goal
+    values. ``format = FORMAT``: the hub has been upgraded (the same data, now answered in full)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        super().__init__(inner)
+        self.format = 3
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        syncing = request.url.path.endswith(('/sync', '/changes'))
+        if self.format >= FORMAT or not syncing:
+            return await super().handle_async_request(request)
+        if request.method == 'POST':
+            body = orjson.loads(await request.aread())
+            body.pop('goals', None)
+            body.pop('goal_values', None)
+            request = httpx.Request(request.method, request.url, content=orjson.dumps(body), headers=[
+                (name, value) for name, value in request.headers.items() if name.lower() != 'content-length'])
+        response = await super().handle_async_request(request)
+        if response.status_code != 200:
+            return response
+        answer = orjson.loads(await response.aread())
+        answer.pop('goal_values', None)
+        return httpx.Response(200, json=answer | {'format': self.format})
+
+
+async def test_values_and_goals_pushed_to_a_hub_a_release_behind_reach_it_once_it_is_upgraded(hub: Hub, tmp_path):
+    network = HubOfFormat3(hub._transport)
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    week = monday(kiosk.local_now().date())
+    try:
+        await kiosk.run(kiosk.edit_goal, Goal(id='fall', unit_id=UNIT, name='Færre fall', colour='#0072B2',
+                                              measure=Measure(unit='fall/mnd', better=Direction.DOWN, target=2)))
+        await kiosk.run(kiosk.record_goal_values, UNIT, [('ventetid', week, 2.6)])
+        # the older hub answers as if it took them: they leave the outbox, and the hub has none of them
+        await eventually(lambda: kiosk.goal_outbox(UNIT) == ([], []) and client_.status.waiting == 0, seconds=5)
+        assert kiosk.sync_cursor(UNIT).hub_format == 3
+        assert hub.store.goal_values(UNIT, 'ventetid') == [] and hub.store.goal(UNIT, 'fall') is None
+        # they stay on the wall screen, and are shown there
+        assert [v.value for v in kiosk.goal_values(UNIT, 'ventetid')] == [2.6]
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()  # the wall screen restarts meanwhile: what it knows of the hub's format is in its files
+    network.format = FORMAT  # the hub is upgraded
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        await eventually(lambda: [v.value for v in hub.store.goal_values(UNIT, 'ventetid')] == [2.6], seconds=5)
+        goal = hub.store.goal(UNIT, 'fall')
+        assert goal is not None and goal.name == 'Færre fall'
+        await eventually(lambda: client_.status.waiting == 0 and kiosk.sync_cursor(UNIT).hub_format == FORMAT)
+        assert kiosk.sync_cursor(UNIT).pushed > 0  # the whole board went once; after that the cursor moves on
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()
+
+
+async def test_a_change_the_older_hub_refused_is_offered_again_once_it_is_upgraded(hub: Hub, tmp_path):
+    """A card naming a goal made on the wall screen is refused by a hub of format 3 (it never got the goal): held
+    back here, as any refused change. The upgraded hub gets the goal and judges the card anew."""
+    network = HubOfFormat3(hub._transport)
+    network.down = True
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        card = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Om fall'))
+        await kiosk.run(kiosk.set_sync_cursor, UNIT, dataclasses.replace(
+            kiosk.sync_cursor(UNIT), refused=(('card', card.id, card.seq),), hub_format=3))  # as that hub left it
+        network.down = False
+        await eventually(lambda: client_.status.online and client_.status.refused == 1, seconds=5)
+        assert hub.store.card(UNIT, card.id) is None
+        network.format = FORMAT
+        await hub.do.create_card(UNIT, CardFields(title='Fra huben'))  # its answer wakes the wall screen
+        await eventually(lambda: hub.store.card(UNIT, card.id) is not None, seconds=5)
+        await eventually(lambda: client_.status.refused == 0 and kiosk.sync_cursor(UNIT).refused == ())
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()
+
+
+@pytest.mark.parametrize(('before', 'now', 'again'), [
+    (0, FORMAT, False),           # first answer: nothing is known to have been ignored
+    (3, FORMAT, True),            # a format-3 hub upgraded: goals and values pushed to it were ignored
+    (1, 3, True),                 # upgraded, though still older than this screen: it may know more now
+    (FORMAT, FORMAT, False),
+    (FORMAT, FORMAT + 1, False),  # a hub newer than this screen took everything this screen sent
+    (3, 3, False),
+])
+def test_the_whole_board_goes_again_only_when_a_hub_older_than_the_wall_is_upgraded(before, now, again):
+    from board.sync_client import _hub_upgraded
+    assert _hub_upgraded(before, now) is again

@@ -9,17 +9,19 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
 from board.app import make_tokens
+from board.domain import Direction
 from board.settings import Settings
 from board.store import Store
 from board.store import migrations as migrations_module
 from board.store.files import FORMAT
-from board.store.migrations import NewerFormat, data_files, format_of
+from board.store.migrations import NewerFormat, data_files, format_of, migrate_folder, stamp_format
 from board.sync_client import KioskCredentials, SyncClient
 
 from ..conftest import Hub, off_loop
@@ -27,9 +29,11 @@ from ..helpers import Network, eventually, stop
 
 FORMAT_1 = Path(__file__).resolve().parents[1] / 'data' / 'format-1'
 FORMAT_2 = Path(__file__).resolve().parents[1] / 'data' / 'format-2'
-#: both folders have format 1's secrets and wall screen
+FORMAT_3 = Path(__file__).resolve().parents[1] / 'data' / 'format-3'
+#: every folder has format 1's secrets and wall screen
 FORMAT_1_SECRET = 'format-1 token secret, at least 16 bytes'
-RELEASED = [pytest.param(FORMAT_1, 1, id='format-1'), pytest.param(FORMAT_2, 2, id='format-2')]
+RELEASED = [pytest.param(FORMAT_1, 1, id='format-1'), pytest.param(FORMAT_2, 2, id='format-2'),
+            pytest.param(FORMAT_3, 3, id='format-3')]
 
 
 def copy_of(folder: Path, tmp_path: Path) -> Path:
@@ -118,7 +122,8 @@ def test_a_file_from_a_newer_release_stops_the_start_and_is_left_as_it_is(tmp_pa
 
 
 @pytest.mark.parametrize('folder', [pytest.param(FORMAT_1, marks=pytest.mark.data_folder(FORMAT_1), id='format-1'),
-                                    pytest.param(FORMAT_2, marks=pytest.mark.data_folder(FORMAT_2), id='format-2')])
+                                    pytest.param(FORMAT_2, marks=pytest.mark.data_folder(FORMAT_2), id='format-2'),
+                                    pytest.param(FORMAT_3, marks=pytest.mark.data_folder(FORMAT_3), id='format-3')])
 @pytest.mark.settings(token_secret=FORMAT_1_SECRET)
 async def test_an_upgraded_hub_serves_its_boards_and_its_wall_screen_syncs(hub: Hub, tmp_path, folder: Path):
     manifest = json.loads((folder / 'manifest.json').read_text())
@@ -140,6 +145,9 @@ async def test_an_upgraded_hub_serves_its_boards_and_its_wall_screen_syncs(hub: 
             await eventually(lambda: len(wall.changes_since('solsiden-avd-1', 0)[0]) == expected, seconds=10)
             assert {m.id for m in wall.meetings('solsiden-avd-1')} == set(
                 manifest['units']['solsiden-avd-1']['meetings'])
+            # its goals too, measured as the hub's are (a goal of format 3 or older: its target made a measure)
+            assert {g.id: g.measure for g in wall.goals('solsiden-avd-1')} == {
+                g.id: g.measure for g in hub.store.goals('solsiden-avd-1')}
         finally:
             await stop(client, tasks)
     finally:
@@ -174,3 +182,87 @@ def test_format_2_keeps_its_logs_bin_and_provider_logins_and_cards_get_an_empty_
         assert store.accounts.sessions()
     raw = orjson.loads((data / 'units' / 'solsiden-avd-1.json').read_bytes())
     assert not any('problem' in doc for doc in raw['cards'].values())  # written only once someone writes one
+
+
+#: the goals of format-3's folder with a target, as format 4 must measure them: (unit, goal) -> (unit of measure,
+#: direction, target, baseline); the target says the direction: below the current value, lower is better
+FORMAT_3_MEASURES = {
+    ('solsiden-avd-1', 'mal-v0'): ('min/dag', 'up', 60.0, 42.0),
+    ('solsiden-avd-1', 'mal-w1'): ('fall/mnd', 'down', 2.0, 5.0),
+    ('hjemmetjenesten-nord', 'mal-v0'): ('t/uke', 'down', 50.0, 61.0),
+    ('bakken-skole', 'mal-w1'): ('t/uke', 'up', 5.0, 3.0),
+    ('nav-kontoret', 'mal-v0'): ('dager', 'down', 2.0, 3.1),
+    ('nav-kontoret', 'mal-f3-ned'): ('%', 'down', 2.5, 14.5),
+    ('solsiden-avd-2', 'mal-w1'): ('%', 'down', 7.0, 9.4),
+    ('teknisk-drift', 'mal-v0'): ('dager', 'down', 3.0, 4.0),
+    ('teknisk-drift', 'mal-f3-opp'): ('tiltak/mnd', 'up', 20.0, 12.0),
+    # already at the target: nothing says which way is better, so the step takes "higher is better"
+    ('tusenfryd-barnehage', 'mal-f3-lik'): ('%', 'up', 5.0, 5.0),
+}
+
+
+def test_the_step_to_format_4_turns_each_goals_target_into_a_measure_and_changes_nothing_else(tmp_path):
+    data = copy_of(FORMAT_3, tmp_path)
+    originals = {path.relative_to(data): (kind, path.read_bytes()) for path, kind in data_files(data)}
+    assert {format_of(kind, orjson.loads(raw)) for kind, raw in originals.values()} == {3}
+    assert len(migrate_folder(data, now=datetime(2026, 11, 27, 8, 0, tzinfo=UTC))) == len(originals)
+    # the files as they were, byte for byte, in the migrations folder
+    [backup] = (data / 'migrations').iterdir()
+    assert backup.name == f'20261127-080000-format-3-to-{FORMAT}'
+    assert {p.relative_to(backup): p.read_bytes() for p in backup.rglob('*.json')} == {
+        path: raw for path, (_, raw) in originals.items()}
+    measured = {}
+    for path, (kind, raw) in originals.items():
+        before = orjson.loads(raw)
+        after = migrations_module.STEPS[3](kind, before)
+        written = after
+        for step in range(4, FORMAT):  # what later formats add comes after this step
+            written = migrations_module.STEPS[step](kind, written)
+        assert orjson.loads((data / path).read_bytes()) == stamp_format(kind, written), path
+        if kind != 'unit':  # only a unit's goals change: every other file is as it was
+            assert after == before, path
+            continue
+        assert after | {'goals': None} == before | {'goals': None}, path
+        assert after['goals'].keys() == before['goals'].keys()
+        for doc_id, goal in after['goals'].items():
+            old = before['goals'][doc_id]
+            if old['target'] is None:
+                assert goal == old, (path, goal['id'])  # no target, no measure
+                continue
+            assert {k: v for k, v in goal.items() if k != 'measure'} == old  # the old target stays beside it
+            measure = goal['measure']
+            assert (measure['baseline_on'], measure['target_on'], measure['lowest'], measure['highest']) == \
+                (None, None, None, None)
+            measured[(goal['unit_id'], goal['id'])] = (measure['unit'], measure['better'], measure['target'],
+                                                       measure['baseline'])
+    assert measured == FORMAT_3_MEASURES  # every goal with a target, and only those
+
+
+def test_format_4_reads_the_migrated_format_3_folder_with_no_goal_values_and_everything_kept(tmp_path):
+    data = copy_of(FORMAT_3, tmp_path)
+    manifest = json.loads((FORMAT_3 / 'manifest.json').read_text())
+    with Store(data) as store:
+        assert holdings(store) == manifest
+        for unit in store.organisation.units:
+            assert store.all_goal_values(unit.id) == [] and store.values_since(unit.id, 0) == []
+            for goal in store.goals(unit.id):
+                expected = FORMAT_3_MEASURES.get((unit.id, goal.id))
+                if expected is None:
+                    assert goal.measure is None, goal
+                    continue
+                assert goal.measure is not None and not goal.retired
+                assert (goal.measure.unit, goal.measure.better, goal.measure.target, goal.measure.baseline) == \
+                    (expected[0], Direction(expected[1]), expected[2], expected[3])
+                if expected[2] != expected[3]:  # the baseline is short of the target, the target reaches it
+                    assert goal.measure.reached(expected[2]) and not goal.measure.reached(expected[3])
+            assert all(c.before is None and c.after is None for c in store.cards(unit.id))
+        unit = 'solsiden-avd-1'
+        stated = next(c for c in store.cards(unit) if c.title == 'Kort med problemformulering (format 3)')
+        assert stated.problem == 'Sengetøy mangler på lageret tre netter i uka'
+        assert stated.whys == ('Fordi dørene til lageret står åpne', 'Fordi låsen er ødelagt')
+        assert len(stated.causes) == 2
+        # a format-4 folder now: a migrated goal takes values
+        store.record_goal_values('teknisk-drift', [('mal-f3-opp', date(2026, 11, 23), 14.0)])
+    with Store(data, read_only=True) as store:
+        assert [(v.goal_id, v.on, v.value) for v in store.all_goal_values('teknisk-drift')] == [
+            ('mal-f3-opp', date(2026, 11, 23), 14.0)]
