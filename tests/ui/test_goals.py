@@ -72,6 +72,7 @@ async def test_a_deleted_value_can_be_restored(hub: Hub):
     user.find(marker='goal-chip-ventetid').click()
     user.find(marker=f'delete-value-{day.isoformat()}').click()
     await eventually(lambda: store.goal_values(UNIT, 'ventetid') == [])
+    await user.should_see(marker=f'restore-value-{day.isoformat()}')  # the sheet hears of the change a moment later
     user.find(marker=f'restore-value-{day.isoformat()}').click()
     await eventually(lambda: [v.value for v in store.goal_values(UNIT, 'ventetid')] == [2.8])
 
