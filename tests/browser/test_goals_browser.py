@@ -256,3 +256,44 @@ def test_the_goal_sheet_and_the_meetings_pad_are_readable_and_big_enough(goal_hu
     assert offenders == [], 'meeting pad: ' + '\n  '.join(offenders)
     pad.get_by_role('button', name='Avbryt').tap()
     expect(pad).to_have_count(0)
+
+
+#: counts the charts' draws from here on: NiceGUI's echart component draws in ``update_chart`` (once the chart is
+#: made); charts mounted later are made from the same component definition, patched here
+COUNT_DRAWS = """el => {
+  window.chartDraws = 0;
+  const methods = getElement(el).$options.methods;
+  const draw = methods.update_chart;
+  methods.update_chart = function (...args) {
+    if (this.chart) window.chartDraws += 1;
+    return draw.apply(this, args);
+  };
+}"""
+
+
+def test_each_open_draws_the_chart_once_and_a_quick_reopen_shows_the_goal_opened(goal_hub: RunningHub, new_page):
+    page = new_page(**WALL)
+    open_board(page, goal_hub.board_url(UNIT))
+    sheet = open_goal(page, 'Færre fall')
+    wait_for_points(page, sheet.locator('.nicegui-echart'), len(SHIFT_VALUES))
+    sheet.locator('.nicegui-echart').evaluate(COUNT_DRAWS)
+    sheet.get_by_role('button', name='Lukk').tap()
+    expect(sheet).to_have_count(0)
+    page.wait_for_timeout(500)
+
+    sheet = open_goal(page, 'Færre fall')
+    wait_for_points(page, sheet.locator('.nicegui-echart'), len(SHIFT_VALUES))
+    page.wait_for_timeout(500)
+    assert page.evaluate('window.chartDraws') == 1  # drawn by mounting; not once more by NiceGUI's update call
+
+    # closed, and at once another goal (a click straight on its chip while the sheet still fades out, where a
+    # finger could not reach it yet): the chart shows that goal, not the one before
+    sheet.get_by_role('button', name='Lukk').tap()
+    page.get_by_role('button', name='Åpne målet Kortere ventetid').dispatch_event('click')
+    expect(sheet.get_by_role('heading', name='Kortere ventetid')).to_be_visible()
+    page.wait_for_function(
+        f"el => {{ const c = ({READ_CHART})(el); return c && c.series[0].data.length !== {len(SHIFT_VALUES)}; }}",
+        arg=sheet.locator('.nicegui-echart').element_handle(), timeout=5000)
+    unit = sheet.locator('.nicegui-echart').evaluate('el => getElement(el).chart.getOption().yAxis[0].name')
+    assert unit == 'dager'
+    expect(sheet.locator('.run-chart-signal')).not_to_contain_text('Skift')
