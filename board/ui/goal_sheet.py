@@ -29,7 +29,7 @@ from .writes import Attempt, notify_problems
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ['GoalCharts', 'GoalSheet', 'value_week']
+__all__ = ['GoalCharts', 'GoalSheet', 'SheetChart', 'value_week']
 
 #: the values listed under the chart, newest first (the chart shows them all)
 LISTED_VALUES = 8
@@ -42,6 +42,28 @@ Write = Callable[..., Awaitable[Attempt[Any]]]
 def value_week(day: date) -> date:
     """A weekly value is dated the Monday of its week: entering this week's value again replaces it."""
     return day - timedelta(days=day.weekday())
+
+
+class SheetChart(ui.echart):
+    """The goal sheet's chart, drawn once each time the sheet opens.
+
+    NiceGUI asks an echart to draw (``update_chart``) after every update of its element. When the same update also
+    mounts it, as when the sheet opens, the chart is not made yet and the request is retried 10 ms later, after
+    mounting has drawn it: every open drew the chart twice (a third of an open's time, bench/goal_chart.py). Here
+    an update only sends the options, which mounting draws; ``show`` asks for a draw when the chart is on screen.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self._update_method = None  # NiceGUI's own call after each update (a private attribute of its Element)
+
+    def show(self, options: dict[str, Any], *, mounted: bool) -> None:
+        """Show ``options``; ``mounted``: the chart may be on screen now (drawing it when it is not costs time only)."""
+        self.options.clear()
+        self.options.update(options)
+        self.update()
+        if mounted:
+            self.run_method('update_chart')
 
 
 class GoalSheet:
@@ -61,11 +83,13 @@ class GoalSheet:
         self.on_edit = on_edit
         self.goal_id: str | None = None
         self.day: date | None = None  # the value's date; None: this week's Monday
+        #: the sheet's content may be in the browser: from opening until Quasar says it is hidden (and unmounted)
+        self.mounted = False
         self._build()
 
     def _build(self) -> None:
         t = self.t
-        with ui.dialog().props('maximized') as self.dialog, \
+        with ui.dialog().props('maximized').on('hide', self._hidden) as self.dialog, \
                 ui.card().classes('goal-sheet w-full h-full gap-3').mark('goal-sheet'):
             with ui.row(wrap=False).classes('w-full items-center gap-4'):
                 self.icon = ui.icon('flag', size='2.5rem').props('aria-hidden=true')
@@ -82,7 +106,7 @@ class GoalSheet:
                     .props('no-caps flat size=lg').classes('touch-button').mark('goal-sheet-override')
             with ui.element('div').classes('goal-sheet-body w-full'):
                 with ui.column().classes('goal-sheet-chart gap-2'):
-                    self.chart = ui.echart({}).classes('run-chart w-full').mark('run-chart')
+                    self.chart = SheetChart().classes('run-chart w-full').mark('run-chart')
                     self.signals = attrs(ui.column().classes('run-chart-signals gap-1'),
                                          {'role': 'status', 'aria-live': 'polite'}).mark('run-chart-signals')
                     self.values_list = ui.column().classes('goal-values w-full gap-1').mark('goal-values')
@@ -131,6 +155,10 @@ class GoalSheet:
                                (measure.target, measure.baseline) if measure else ())))
         self.show()
         self.dialog.open()
+        self.mounted = True
+
+    def _hidden(self) -> None:
+        self.mounted = False
 
     def show(self) -> None:
         """Show the goal as it is now (also when it changed on another screen while open)."""
@@ -151,10 +179,7 @@ class GoalSheet:
         self.status.text = t(f'goal_status.{status}')
         self.status_why.text = goal_status_text(reading, t)
         chart = run_chart(values)
-        options = run_chart_options(goal, chart, t, wall=self.wall)
-        self.chart.options.clear()
-        self.chart.options.update(options)
-        self.chart.update()
+        self.chart.show(run_chart_options(goal, chart, t, wall=self.wall), mounted=self.mounted)
         self.signals.clear()
         with self.signals:
             for text in signal_texts(chart, t):
