@@ -380,8 +380,9 @@ def _as_the_wall_said(store: Store, unit_id: str, card: Card) -> Card:
 
 
 def _lift_as_the_wall_may(mine: Card | None, card: Card) -> Card:
-    """A wall screen lifts a card (an escalation waiting for an answer); the answer and the mark of a lifted card
-    are the hub's: what a wall screen says of them is replaced by what the hub holds."""
+    """A wall screen lifts a card (an escalation waiting for an answer) and shares one; the answer, the mark of a
+    lifted card or a suggestion, and who took a shared card into use are the hub's: what a wall screen says of them
+    is replaced by what the hub holds."""
     hub_lift = mine.lifted_from if mine is not None else None
     hub_escalation = mine.escalation if mine is not None else None
     escalation = card.escalation
@@ -390,6 +391,11 @@ def _lift_as_the_wall_may(mine: Card | None, card: Card) -> Card:
         card = dataclasses.replace(card, escalation=hub_escalation)
     if card.lifted_from != hub_lift:
         card = dataclasses.replace(card, lifted_from=hub_lift)
+    # where a suggestion came from, and which units took a shared card into use, are the hub's too
+    hub_suggested = mine.suggested_from if mine is not None else None
+    hub_adopted = mine.adopted_by if mine is not None else ()
+    if (card.suggested_from, card.adopted_by) != (hub_suggested, hub_adopted):
+        card = dataclasses.replace(card, suggested_from=hub_suggested, adopted_by=hub_adopted)
     return card
 
 

@@ -50,6 +50,7 @@ from .domain import (
     ICON_PATTERN,
     ID_PATTERN,
     LATEST_DATE,
+    MAX_SHARED,
     MEETING_DECISIONS_MAX,
     MEETING_PRESENT_MAX,
     NAME_MAX,
@@ -260,6 +261,12 @@ class SelfStampedLift(_Strict):
     stamp: Stamp
 
 
+class SelfStampedUnits(_Strict):
+    """The units a card was shared with, or that took it into use (format 4), with the stamp of its last change."""
+    units: Annotated[list[Id], Field(max_length=MAX_SHARED)] = []
+    stamp: Stamp
+
+
 class SelfStampedReading(_Strict):
     """A card's before or after measurement (format 4), with the stamp of its last change (null: cleared)."""
     reading: ReadingWire | None = None
@@ -329,6 +336,9 @@ class CardWire(_Timed):
     after: SelfStampedReading | None = None
     escalation: SelfStampedEscalation | None = None
     lifted_from: SelfStampedLift | None = None
+    shared_to: SelfStampedUnits | None = None
+    adopted_by: SelfStampedUnits | None = None
+    suggested_from: SelfStampedLift | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
@@ -353,7 +363,8 @@ class CardWire(_Timed):
                 *((lifted.at, lifted.answered_at) if lifted else ()))
 
     def _stamps(self) -> Iterable[str]:
-        own = (self.problem, self.before, self.after, self.escalation, self.lifted_from)
+        own = (self.problem, self.before, self.after, self.escalation, self.lifted_from, self.shared_to,
+               self.adopted_by, self.suggested_from)
         return (*self.stamps.values(), *(field.stamp for field in own if field),
                 *(held.stamp for held in self._held() if held))
 

@@ -433,6 +433,11 @@ class Card:
     #: lifted to the board above, and its answer (on the unit's card); where it came from (on the card above)
     escalation: Escalation | None = None
     lifted_from: Lift | None = None
+    #: spreading what works: the units a finished card was shared with (*Del med andre enheter*), those that took
+    #: it into use (kept by the hub), and on a unit's copy, where the suggestion came from (*Forslag fra …*)
+    shared_to: tuple[str, ...] = ()
+    adopted_by: tuple[str, ...] = ()
+    suggested_from: Lift | None = None
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''

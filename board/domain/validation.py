@@ -40,6 +40,7 @@ __all__ = [
     'ICON_PATTERN',
     'ID_PATTERN',
     'LATEST_DATE',
+    'MAX_SHARED',
     'MEETING_DECISIONS_MAX',
     'MEETING_PRESENT_MAX',
     'NAME_MAX',
@@ -336,6 +337,9 @@ def _held_problems(card: Card, today: date) -> list[Problem]:
 
 MEETING_PRESENT_MAX = 500
 
+#: a finished card is shared with at most this many units (a municipality has about 70)
+MAX_SHARED = 200
+
 MEETING_DECISIONS_MAX = 200
 
 DECISION_MAX = 1000
@@ -362,6 +366,10 @@ def _later_fields_problems(card: Card, goals: list[Goal], today: date) -> list[P
         reading = getattr(card, name)
         if reading is not None:
             problems += validate_reading(reading, goals, today=today + timedelta(days=1), field=name)
+    for name in ('shared_to', 'adopted_by'):
+        units = getattr(card, name)
+        if len(units) > MAX_SHARED or not all(is_valid_id(u) for u in units):
+            problems.append(Problem(name, 'error.bad_id'))
     if card.escalation is not None:
         problems += validate_short_text(card.escalation.reason, 'reason')
         if not is_valid_id(card.escalation.to):

@@ -94,6 +94,8 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         answered_at=_from_iso(doc.get('answered_at')), problem=_text_of(doc.get('problem')),
         before=_reading_of(doc.get('before')), after=_reading_of(doc.get('after')),
         escalation=_escalation_of(doc.get('escalation')), lifted_from=_lift_of(doc.get('lifted_from')),
+        shared_to=_units_of(doc.get('shared_to')), adopted_by=_units_of(doc.get('adopted_by')),
+        suggested_from=_lift_of(doc.get('suggested_from')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
@@ -111,7 +113,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
 #: the card fields written with their own stamp, and the key that holds the value beside ``stamp``: the problem
 #: statement (format 3) as ``text``, the before and after measurements (format 4) as ``reading`` (null: none)
 SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading', 'escalation': 'escalation',
-                'lifted_from': 'lift'}
+                'lifted_from': 'lift', 'shared_to': 'units', 'adopted_by': 'units', 'suggested_from': 'lift'}
 
 
 def _self_stamped(card: Card) -> dict[str, Any]:
@@ -126,6 +128,8 @@ def _encode_self_stamped(value: Any) -> Any:
         return escalation_to_dict(value)
     if isinstance(value, Lift):
         return {'unit_id': value.unit_id, 'card_id': value.card_id, 'unit_name': value.unit_name}
+    if isinstance(value, tuple):
+        return list(value)
     return value
 
 
@@ -144,6 +148,11 @@ def _escalation_of(value: Any) -> Escalation | None:
                       at=datetime.fromisoformat(doc['at']),
                       state=EscalationState(doc.get('state', 'waiting')), answer_note=str(doc.get('answer_note', '')),
                       answered_at=_from_iso(doc.get('answered_at')))
+
+
+def _units_of(value: Any) -> tuple[str, ...]:
+    units = value.get('units') if isinstance(value, dict) else None
+    return tuple(str(u) for u in units) if isinstance(units, list) else ()
 
 
 def _lift_of(value: Any) -> Lift | None:
@@ -391,7 +400,8 @@ def _from_iso(text: str | None) -> datetime | None:
 _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'position', 'goal_id', 'owner', 'due',
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
-                        'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'whys', 'causes',
+                        'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'shared_to',
+                        'adopted_by', 'suggested_from', 'whys', 'causes',
                         'stamps', 'seq', *HELD_KEYS.values()})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from ..clock import HybridClock, utc_now
 from ..domain import (
     FULL_TIME_WEEK,
+    MAX_SHARED,
     Answer,
     Card,
     CardFields,
@@ -125,6 +126,11 @@ class BoardFull(RuleViolation):
 
 
 #: what *Angre* puts back of a card as it was before a change at the board (see :meth:`Store.revert_card`)
+def suggestion_id(unit_id: str, from_unit: str, card_id: str) -> str:
+    """The id of a card shared from ``from_unit`` among the ideas of ``unit_id``: the same on every node."""
+    return 's' + hashlib.sha256(f'{unit_id}/{from_unit}/{card_id}'.encode()).hexdigest()[:31]
+
+
 def lifted_id(unit_id: str, card_id: str) -> str:
     """The id of a card lifted from ``unit_id`` on the board above: the same on every node, and a valid id."""
     return 'l' + hashlib.sha256(f'{unit_id}/{card_id}'.encode()).hexdigest()[:31]
@@ -674,6 +680,59 @@ class Store:
                           position=position, created_by=name, unseen=True, created_at=self.now(),
                           lifted_from=Lift(unit_id=card.unit_id, card_id=card.id, unit_name=name))
             return self._commit(board, None, lifted, respread=respread)
+
+    # --- spreading what works ---
+
+    def share_card(self, unit_id: str, card_id: str, to_units: Iterable[str], *, origin: Origin = Origin.BOARD,
+                   by: str = '') -> Card:
+        """*Del med andre enheter*: suggest a finished card to other units; on the hub it appears among their ideas as
+        *Forslag fra …* (``board.escalation``). Sharing again with more units adds them."""
+        wanted = list(dict.fromkeys(to_units))
+        units = {u.id for u in self.organisation.units}
+        problems = []
+        if not wanted:
+            problems.append(Problem('shared_to', 'error.share_none'))
+        if any(u not in units or u == unit_id for u in wanted):
+            problems.append(Problem('shared_to', 'error.share_unknown'))
+        if problems:
+            raise RuleViolation(problems)
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            if before.column != Column.DONE:
+                raise RuleViolation([Problem('shared_to', 'error.share_not_done')])
+            shared = tuple(sorted(set(before.shared_to) | set(wanted)))
+            if len(shared) > MAX_SHARED:
+                raise RuleViolation([Problem('shared_to', 'error.too_many', {'max': MAX_SHARED})])
+            return self._commit(board, before, dataclasses.replace(before, shared_to=shared), origin=origin, by=by)
+
+    def suggested_card(self, unit_id: str, card: Card) -> Card | None:
+        """Put a card shared from ``card.unit_id`` among the ideas of unit ``unit_id``, once (the hub does this)."""
+        source = self.organisation.unit(card.unit_id)
+        copy_id = suggestion_id(unit_id, card.unit_id, card.id)
+        with self._lock:
+            board = self._board(unit_id)
+            if copy_id in board.cards:
+                return None
+            if len(board.cards) >= MAX_BOARD_CARDS:
+                raise BoardFull([copy_id])
+            position, respread = self._place(board.column(Column.IDEAS), 0)
+            name = source.name if source else card.unit_id
+            suggestion = Card(id=copy_id, unit_id=unit_id, title=card.title, description=card.description,
+                              position=position, created_by=name, unseen=True, created_at=self.now(),
+                              suggested_from=Lift(unit_id=card.unit_id, card_id=card.id, unit_name=name))
+            return self._commit(board, None, suggestion, respread=respread)
+
+    def set_adopted(self, unit_id: str, card_id: str, adopter: str, adopted: bool) -> Card | None:
+        """Record on a shared card whether unit ``adopter`` took it into use (the hub, when that unit decides)."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = board.cards.get(card_id)
+            if before is None or (adopter in before.adopted_by) == adopted:
+                return None
+            adopters = set(before.adopted_by) | {adopter} if adopted else set(before.adopted_by) - {adopter}
+            return self._commit(board, before, dataclasses.replace(before, adopted_by=tuple(sorted(adopters))),
+                                origin=Origin.BOARD, by='')
 
     def escalations(self, unit_id: str) -> list[Card]:
         """The unit's cards lifted to the board above, waiting or answered, oldest first."""

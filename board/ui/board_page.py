@@ -48,7 +48,7 @@ from .card_dialog import CardDialog, Readings
 from .card_log import CardLogDialog
 from .card_view import CardView, GoalChip, GoalFace, show_goal
 from .date_field import next_meeting_day
-from .escalate_dialog import EscalateDialog
+from .escalate_dialog import EscalateDialog, ShareDialog
 from .goal_dialog import GoalDialog
 from .goal_sheet import GoalSheet
 from .landing import unknown_unit
@@ -149,6 +149,7 @@ class BoardScreen:
         self.goal_sheet: GoalSheet | None = None  # built on first use
         self.goal_form: GoalDialog | None = None  # built on first use
         self.escalate_dialog: EscalateDialog | None = None  # built on first use
+        self.share_dialog: ShareDialog | None = None  # built on first use
         #: the next board up, where a card can be lifted (none above the leadership group)
         self.above = self.store.organisation.board_above(unit)
         #: the last change at this screen, as (the card before, the card after), while Angre is offered
@@ -202,7 +203,8 @@ class BoardScreen:
                                  on_log=self._open_log, draft_prefix=f'{self.unit.id}/',
                                  next_meeting=self._next_meeting,
                                  on_escalate=self._open_escalate if self.above is not None else None,
-                                 above=self.above.name if self.above is not None else '')
+                                 above=self.above.name if self.above is not None else '',
+                                 on_share=self._open_share if len(self.store.organisation.units) > 1 else None)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
@@ -480,6 +482,21 @@ class BoardScreen:
                 self.escalate_dialog = EscalateDialog(t=self.t, above=self.above.name, on_lift=self.escalate)
         self.dialog.close()
         self.escalate_dialog.open(self.cards.get(card.id, card))
+
+    def _open_share(self, card: Card) -> None:
+        if self.share_dialog is None:
+            with self.root:
+                self.share_dialog = ShareDialog(t=self.t, organisation=self.store.organisation, unit=self.unit,
+                                                on_share=self.share)
+        self.dialog.close()
+        self.share_dialog.open(self.cards.get(card.id, card))
+
+    async def share(self, card_id: str, units: list[str]) -> list[Problem]:
+        shared = await self._attempt(self.store.share_card, self.unit.id, card_id, units)
+        if shared.ok:
+            key = 'share.done_one' if len(units) == 1 else 'share.done'
+            ui.notify(self.t(key, count=len(units)), type='positive', multi_line=True)
+        return list(shared.problems)
 
     async def escalate(self, card_id: str, reason: str) -> list[Problem]:
         lifted = await self._attempt(self.store.escalate, self.unit.id, card_id, reason)

@@ -49,13 +49,15 @@ class CardDialog:
                  full_time_week: float = 37.5, on_root_causes: Callable[[Card], None] | None = None,
                  leader: bool = False, on_log: Callable[[Card], None] | None = None, draft_prefix: str = '',
                  next_meeting: Callable[[], date | None] | None = None,
-                 on_escalate: Callable[[Card], None] | None = None, above: str = '') -> None:
+                 on_escalate: Callable[[Card], None] | None = None, above: str = '',
+                 on_share: Callable[[Card], None] | None = None) -> None:
         """``today``: the board's date, in the hub's configured time zone (the store's clock); ``leader``: the
         person may confirm gains (a leader's page), not the wall; ``draft_prefix``: the start of this board's draft
         keys (``<unit>/``); ``next_meeting``: the day of the unit's next board meeting, if known; ``on_escalate``
         and ``above``: lift the card to the board above, named ``above`` (none on the top board)."""
         self._on_escalate = on_escalate
         self._above = above
+        self._on_share = on_share
         self._t = t
         self._draft_prefix = draft_prefix
         self._next_meeting = next_meeting
@@ -94,6 +96,7 @@ class CardDialog:
         self.root_cause_button.set_visibility(card is not None and self._on_root_causes is not None)
         self.log_button.set_visibility(card is not None and self._on_log is not None)
         self.escalate_button.set_visibility(card is not None and self._on_escalate is not None)
+        self.share_button.set_visibility(card is not None and card.column == Column.DONE and self._on_share is not None)
         self.gain.show(card.gain if card else None, visible=current != Column.IDEAS)
         self.readings.show(card.before if card else None, card.after if card else None, goals,
                            visible=card is not None and readings_shown(current, fields.pdca))
@@ -187,24 +190,7 @@ class CardDialog:
             self.gain.enabled.on_value_change(self._warn_no_after)
             self.readings.sides['after'].value.on_value_change(self._warn_no_after)
             self.general_error = ui.label().classes('text-lg').style('color: var(--overdue)').props('role=alert')
-            with ui.row().classes('w-full justify-between pt-2'):
-                with ui.row().classes('gap-3'):
-                    self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
-                    self.delete_button.props('flat no-caps color=grey-9').classes('touch-button') \
-                        .mark('dialog-delete')
-                    self.root_cause_button = ui.button(t('root_cause.open'), icon='account_tree',
-                                                       on_click=self._open_root_causes)
-                    self.root_cause_button.props('flat no-caps').classes('touch-button').mark('dialog-root-causes')
-                    self.log_button = ui.button(t('log.open'), icon='history', on_click=self._open_log)
-                    self.log_button.props('flat no-caps').classes('touch-button').mark('dialog-log')
-                    self.escalate_button = ui.button(t('escalation.lift_to', board=self._above), icon='north',
-                                                     on_click=self._escalate)
-                    self.escalate_button.props('flat no-caps').classes('touch-button').mark('dialog-escalate')
-                with ui.row().classes('gap-3'):
-                    ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
-                        .classes('touch-button').mark('dialog-cancel')
-                    self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
-                    self.save_button.classes('touch-button').mark('dialog-save')
+            self._build_actions()
         self.title.on('keydown.enter', self._save)
         for element in (self.title, self.description, self.goal, self.owner, self.due.input, self.quick_win,
                         self.column, self.pdca, self.gain.enabled, *self.readings.inputs()):
@@ -283,6 +269,34 @@ class CardDialog:
     def _open_log(self) -> None:
         if self._card is not None and self._on_log is not None:
             self._on_log(self._card)
+
+    def _build_actions(self) -> None:
+        """Delete, the card's tools (root causes, log, lift, share), cancel and save."""
+        t = self._t
+        with ui.row().classes('w-full justify-between pt-2'):
+            with ui.row().classes('gap-3'):
+                self.delete_button = ui.button(t('action.delete'), icon='delete', on_click=self._confirm_delete)
+                self.delete_button.props('flat no-caps color=grey-9').classes('touch-button') \
+                    .mark('dialog-delete')
+                self.root_cause_button = ui.button(t('root_cause.open'), icon='account_tree',
+                                                   on_click=self._open_root_causes)
+                self.root_cause_button.props('flat no-caps').classes('touch-button').mark('dialog-root-causes')
+                self.log_button = ui.button(t('log.open'), icon='history', on_click=self._open_log)
+                self.log_button.props('flat no-caps').classes('touch-button').mark('dialog-log')
+                self.escalate_button = ui.button(t('escalation.lift_to', board=self._above), icon='north',
+                                                 on_click=self._escalate)
+                self.escalate_button.props('flat no-caps').classes('touch-button').mark('dialog-escalate')
+                self.share_button = ui.button(t('share.open'), icon='share', on_click=self._share)
+                self.share_button.props('flat no-caps').classes('touch-button').mark('dialog-share')
+            with ui.row().classes('gap-3'):
+                ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
+                    .classes('touch-button').mark('dialog-cancel')
+                self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
+                self.save_button.classes('touch-button').mark('dialog-save')
+
+    def _share(self) -> None:
+        if self._card is not None and self._on_share is not None:
+            self._on_share(self._card)
 
     def _escalate(self) -> None:
         if self._card is not None and self._on_escalate is not None:

@@ -61,7 +61,7 @@ class CardView(ui.element):
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
                  card.answer, bool(card.whys or card.causes), card.before, card.after, card.escalation,
-                 card.lifted_from)
+                 card.lifted_from, card.shared_to, card.adopted_by, card.suggested_from)
         if shown == self._shown:
             return
         self._shown = shown
@@ -83,6 +83,15 @@ class CardView(ui.element):
             text = t(f'escalation.state_{escalation.state.value}', board=escalation.to_name or escalation.to,
                      note=escalation.answer_note)
             _meta_item('north', text.rstrip(': ')).classes('lift-badge').mark(f'lift-{card.id}')
+        if card.suggested_from is not None:
+            _meta_item('lightbulb', t('share.suggested_from', unit=card.suggested_from.unit_name)).classes('lift-badge')
+        if card.adopted_by:
+            adopted = len(card.adopted_by)
+            _meta_item('share', t(_counted('share.adopted', adopted), count=adopted)).classes('lift-badge') \
+                .mark(f'adopted-{card.id}')
+        elif card.shared_to:
+            shared = len(card.shared_to)
+            _meta_item('share', t(_counted('share.shared', shared), count=shared)).classes('lift-badge')
 
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
@@ -214,6 +223,11 @@ def readings_text(t: Translator, card: Card) -> str:
         return t('reading.badge_before', before=t.number(before.value, 2), unit=before.unit).strip()
     assert after is not None
     return t('reading.badge_after', after=t.number(after.value, 2), unit=after.unit).strip()
+
+
+def _counted(key: str, count: int) -> str:
+    """The message for one (``<key>_one``: "1 enhet") or for several."""
+    return f'{key}_one' if count == 1 else key
 
 
 def _meta_item(icon: str, text: str) -> ui.label:

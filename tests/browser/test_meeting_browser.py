@@ -72,10 +72,17 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
         page.get_by_role('button', name='En til til stede').tap()
     expect(page.locator('.meeting-present')).to_have_text('6')
 
-    # 1. the goals: a status at a tap, and the goal strip stays in view
-    goal_row = page.locator('.meeting-row', has_text='Kortere ventetid')
+    # 1. the goals: this week's value on the number pad, a status at a tap for a goal without a measure, and the
+    # goal strip stays in view
+    page.locator('.meeting-row', has_text='Kortere ventetid').get_by_role('button', name='Legg inn uke').tap()
+    pad = page.locator('.pad-dialog')
+    for key in ('2', ',', '5'):
+        pad.get_by_role('button', name=key, exact=True).tap()
+    pad.get_by_role('button', name='Lagre').tap()
+    expect(page.locator('.meeting-goals .goal-chip', has_text='Kortere ventetid')).to_contain_text('Nå 2,5')
+    goal_row = page.locator('.meeting-row', has_text='Trivsel')
     goal_row.get_by_role('button', name='Ikke på sporet').tap()
-    expect(page.locator('.meeting-goals .goal-chip', has_text='Kortere ventetid')).to_contain_text('Ikke på sporet')
+    expect(page.locator('.meeting-goals .goal-chip', has_text='Trivsel')).to_contain_text('Ikke på sporet')
     page.get_by_role('tab', name='2. Nye ideer').tap()
 
     # 2. every new idea gets an answer (the one typed on the keyboard above included)
@@ -129,10 +136,11 @@ def test_a_whole_board_meeting_with_fingers(meeting_hub: RunningHub, wall_page: 
     # the end: a summary to confirm, then the record stays on the screen until it is closed
     page.get_by_role('button', name='Avslutt møtet').tap()
     summary = page.locator('.q-dialog', has_text='Avslutte tavlemøtet?')
-    expect(summary).to_contain_text('6 til stede, 9 beslutninger')
-    expect(summary).to_contain_text('Mål «Kortere ventetid»: Ikke på sporet')
+    expect(summary).to_contain_text('6 til stede, 10 beslutninger')
+    expect(summary).to_contain_text('Kortere ventetid: 2,5 dager i uke')
+    expect(summary).to_contain_text('Mål «Trivsel»: Ikke på sporet')
     summary.get_by_role('button', name='Avslutt og lagre').tap()
-    expect(page.get_by_text('Tavlemøtet er lagret:')).to_contain_text('6 til stede, 9 beslutninger')
+    expect(page.get_by_text('Tavlemøtet er lagret:')).to_contain_text('6 til stede, 10 beslutninger')
     expect(page.get_by_role('heading', name='Referat')).to_be_visible()
     page.get_by_role('button', name='Lukk referatet').tap()
     expect(page.locator('.recognition-strip')).to_contain_text('Takk til Kari for opplæringen')

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import orjson
 
-from board.domain import Answer, CardFields, Escalation, EscalationState, Lift, NoteKind, Origin, area_board_id
+from board.domain import Answer, CardFields, Column, Escalation, EscalationState, Lift, NoteKind, Origin, area_board_id
 from board.store.codec import card_to_dict, leader_note_to_dict
-from board.store.core import lifted_id
+from board.store.core import lifted_id, suggestion_id
 
 from ..conftest import Hub
-from ..factories import UNIT
+from ..factories import OTHER_UNIT, UNIT
 from ..helpers import Network, client, eventually, pair, start_kiosk, stop
 
 AREA_BOARD = area_board_id('helse')
@@ -100,3 +100,33 @@ async def test_a_wall_screen_only_answers_a_leaders_note(hub: Hub):
     kept = hub.store.leader_note(UNIT, note.id)
     assert kept is not None and kept.text == 'Godt jobba med sjekklista' and not kept.open
     assert Origin.LEADER  # the note stays the leader's
+
+
+async def test_a_wall_screen_cannot_forge_who_took_a_shared_card_into_use_or_where_a_suggestion_came_from(hub: Hub):
+    token = await pair(hub)
+    card = await hub.do.create_card(UNIT, CardFields(title='Ny vaktbok'))
+    forged = dataclasses.replace(
+        card, adopted_by=('skole-b',), suggested_from=Lift(unit_id='skole-b', card_id='x1', unit_name='Skole B'),
+        stamps={**card.stamps, 'adopted_by': stamp(), 'suggested_from': stamp(), 'title': stamp()})
+    assert (await push(hub, token, cards=[card_to_dict(forged)])).status_code == 200
+    kept = hub.store.card(UNIT, card.id)
+    assert kept is not None and kept.adopted_by == () and kept.suggested_from is None
+
+
+async def test_a_card_shared_on_a_wall_screen_offline_reaches_the_other_unit(hub: Hub, tmp_path):
+    network = Network(hub._transport)
+    network.down = True
+    kiosk, client_, tasks = await start_kiosk(hub, tmp_path / 'kiosk', network)
+    try:
+        card = await kiosk.run(kiosk.create_card, UNIT, CardFields(title='Fast plass for rullatorene'),
+                               column=Column.DOING)
+        await kiosk.run(kiosk.move_card, UNIT, card.id, Column.DONE, 0)
+        await kiosk.run(kiosk.share_card, UNIT, card.id, [OTHER_UNIT])
+        network.down = False
+        copy_id = suggestion_id(OTHER_UNIT, UNIT, card.id)
+        await eventually(lambda: hub.store.card(OTHER_UNIT, copy_id) is not None, seconds=5)
+        await hub.do.move_card(OTHER_UNIT, copy_id, Column.DOING, 0)
+        await eventually(lambda: kiosk.card(UNIT, card.id).adopted_by == (OTHER_UNIT,), seconds=5)  # type: ignore[union-attr]
+    finally:
+        await stop(client_, tasks)
+        kiosk.close()
