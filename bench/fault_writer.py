@@ -33,6 +33,31 @@ def ours(folder: Path) -> None:
             print(f'{card_id} {number}', flush=True)
 
 
+def grouped(folder: Path) -> None:
+    """Writes to three units, 20 at a time through the store's writer with group commit (as phones send)."""
+    import asyncio
+
+    from board.domain import CardFields, ServiceArea, Unit
+    from board.store import Store
+    store = Store(folder).open()
+    units = ['storm', 'storm2', 'storm3']
+    if store.unit('storm') is None:
+        store.add_service_area(ServiceArea(id='test', name='Test'))
+        for unit in units:
+            store.add_unit(Unit(id=unit, name=unit, service_area_id='test'))
+
+    async def one(unit: str) -> None:
+        number = time.monotonic_ns()
+        card = await store.run_grouped(unit, store.create_card, unit,
+                                       CardFields(title=f'n {number}', description='x' * 1500))
+        print(f'{card.id} {number}', flush=True)
+
+    async def burst() -> None:
+        while True:
+            await asyncio.gather(*(one(units[i % 3]) for i in range(20)))
+    asyncio.run(burst())
+
+
 def plain(folder: Path) -> None:
     from tinydb import TinyDB
     folder.mkdir(parents=True, exist_ok=True)
@@ -50,4 +75,4 @@ def plain(folder: Path) -> None:
 
 
 if __name__ == '__main__':
-    {'ours': ours, 'plain': plain}[sys.argv[1]](Path(sys.argv[2]))
+    {'ours': ours, 'grouped': grouped, 'plain': plain}[sys.argv[1]](Path(sys.argv[2]))

@@ -37,8 +37,9 @@ class KillStorm:
     killed_after_ms: list[float]
 
     def row(self) -> Row:
-        name = 'board store (atomic, fsync)' if self.kind == 'ours' else 'plain TinyDB JSONStorage'
-        ours = self.kind == 'ours'
+        name = {'ours': 'board store (atomic, fsync)', 'grouped': 'board store, group commit'}.get(
+            self.kind, 'plain TinyDB JSONStorage')
+        ours = self.kind in ('ours', 'grouped')
         return Row(figure=f'SIGKILL during writes: {name}', target='0 broken files, 0 lost writes' if ours
                    else 'baseline', samples=self.killed_after_ms,
                    passed=(self.broken == 0 and self.lost == 0) if ours else None,
@@ -83,14 +84,15 @@ def kill_storm(kind: str, rounds: int, *, seed: int = 7) -> KillStorm:
 
 def _load(kind: str, folder: Path) -> dict[str, int] | None:
     """What the files hold now (record -> number), or None if they do not load."""
-    if kind == 'ours':
+    if kind in ('ours', 'grouped'):
         from board.store import DataFileError, Store
         try:
             store = Store(folder).open()
         except DataFileError:
             return None
         try:
-            return {c.id: int(c.title.split()[1]) for c in store.cards('storm')} if store.unit('storm') else {}
+            return {c.id: int(c.title.split()[1]) for unit in ('storm', 'storm2', 'storm3') if store.unit(unit)
+                    for c in store.cards(unit)}
         finally:
             store.close()
     path = folder / 'plain.json'
@@ -112,7 +114,8 @@ def main() -> int:
     from . import fault_live
     started = time.monotonic()
     rows = fault_live.hub_kill_storm(rounds=args.kills)
-    rows += [kill_storm('ours', args.kills).row(), kill_storm('plain', args.kills).row()]
+    rows += [kill_storm('ours', args.kills).row(), kill_storm('grouped', args.kills).row(),
+             kill_storm('plain', args.kills).row()]
     rows += fault_live.full_disk()
     rows += fault_live.hub_restart(boards=args.boards)
     rows += fault_live.soak(updates=args.soak)

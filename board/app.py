@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week,
-                  deleted_days=settings.deleted_days).open()
+                  deleted_days=settings.deleted_days, group_commit=settings.group_commit).open()
     # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
     guard_event_loop(True)
     # messages read from 3 m: at the top, and for 10 s (a problem stays until closed: ui.writes.notify_problems);

@@ -271,6 +271,9 @@ class Settings(_Table):
     #: deleted cards stay under *Slettet* in Historikk this many days, where they can be restored; then their
     #: content goes to the unit's archive (``archive/<unit>/deleted.json``), never just away
     deleted_days: Annotated[Whole, Field(ge=1, le=3650)] = 90
+    #: writes of units that reach the hub at the same moment (a burst of phone ideas, wall screens' pushes) share one
+    #: durable write; off: each write is made durable on its own (a benchmark's comparison)
+    group_commit: bool = True
     #: a parked idea comes back to the board meeting's agenda (*Parkerte ideer*) after this many weeks
     parked_review_weeks: Weeks = 4
     #: this node's id in change stamps ("hub" on the hub, the unit's kiosk id on a wall screen)

@@ -211,8 +211,9 @@ def router(context: 'AppContext', signals: ChangeSignals, admin_token: str,
             _wall_rules(store, unit_id, push)
             if push.cards or push.meetings or push.recognitions or push.goals or push.values or push.notes:
                 with acting_from(wall_source(device.id)):  # the cards' logs name the wall screen
-                    await store.run(store.merge_push, unit_id, push.cards, push.meetings, push.recognitions,
-                                    goals=push.goals, values=push.values, notes=push.notes)
+                    await store.run_grouped(unit_id, store.merge_push, unit_id, push.cards, push.meetings,
+                                            push.recognitions, goals=push.goals, values=push.values,
+                                            notes=push.notes)
         except (BoardFull, PushRefused, RuleViolation, FileTooLarge) as refused:
             if context.metrics is not None:
                 context.metrics.pushes_refused.inc()

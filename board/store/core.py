@@ -14,16 +14,19 @@ import contextvars
 import dataclasses
 import hashlib
 import logging
+import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from ..clock import HybridClock, utc_now
@@ -88,7 +91,7 @@ from .changes import (
     OrganisationChanged,
     RecordsChanged,
 )
-from .files import StoreWriteError, remove_stale_temporary_files, snapshot_files
+from .files import StoreWriteError, group_commit, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
 from .mail_log import MailLog
@@ -140,17 +143,112 @@ REVERTED_FIELDS = ('title', 'description', 'goal_id', 'owner', 'due', 'pdca', 'q
                    'deleted')
 
 
+@dataclass(slots=True)
+class _Job:
+    """A write waiting for the store's writer: for which unit if it may join a group, and its answer."""
+    unit_id: str | None
+    context: contextvars.Context
+    call: Callable[[], object]
+    future: Future[object] = dataclasses.field(default_factory=Future)
+
+
+#: a write for a unit waits this long for others to share its durable write (a burst arrives within milliseconds)
+GROUP_WINDOW = 0.003
+#: at most this many writes share one durable write
+GROUP_MAX = 64
+
+
+class Writer:
+    """The store's single writer thread: every change runs here, one at a time, so the event loop never waits.
+
+    With group commit, writes for units (:meth:`Store.run_grouped`) that arrive within :data:`GROUP_WINDOW` of each
+    other run one after the other and are then made durable together: every unit file they changed is written and
+    fsynced side by side and each folder fsynced once (``board.atomicfile.write_atomic_many``), and only then is any
+    of them answered or told to the screens. A change that fails cleanly (a rule it breaks) is refused alone; one that
+    fails half-way undoes the group in memory, and its writes are made again one by one. Any other write runs alone,
+    in the order it came.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name='board-store-writer', daemon=True)
+        self._thread.start()
+
+    def put(self, job: _Job) -> None:
+        self._queue.put(job)
+
+    def waiting(self) -> int:
+        return self._queue.qsize()
+
+    def stop(self) -> None:
+        """Finish the writes queued, then end the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        backlog: deque[_Job | None] = deque()
+        while True:
+            job = backlog.popleft() if backlog else self._queue.get()
+            if job is None:
+                return
+            if job.unit_id is None:
+                _run_alone(job)
+                continue
+            group = [job]
+            deadline = time.monotonic() + GROUP_WINDOW
+            while len(group) < GROUP_MAX:
+                try:
+                    following = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if following is None or following.unit_id is None:
+                    backlog.append(following)  # runs after the group, in the order it came
+                    break
+                group.append(following)
+            if len(group) == 1:
+                _run_alone(job)
+                continue
+            try:
+                again = self.store._run_group(group)
+            except BaseException as error:  # the group could not even start (an unknown unit): answer everyone
+                log.exception('a group of %d writes failed', len(group))
+                for waiting in group:
+                    if not waiting.future.done():
+                        waiting.future.set_exception(error)
+                continue
+            for one in again:
+                _run_alone(one)
+
+
+def _answer(job: _Job, value: object, error: BaseException | None) -> None:
+    if error is not None:
+        job.future.set_exception(error)
+    else:
+        job.future.set_result(value)
+
+
+def _run_alone(job: _Job) -> None:
+    try:
+        job.future.set_result(job.context.run(job.call))
+    except BaseException as error:
+        job.future.set_exception(error)
+
+
 class Store:
     """All units' boards. ``with Store(folder) as store:``, or :meth:`open` and :meth:`close`."""
 
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
                  now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None,
                  read_only: bool = False, timezone: tzinfo | None = None,
-                 full_time_week: float = FULL_TIME_WEEK, deleted_days: int = 90) -> None:
+                 full_time_week: float = FULL_TIME_WEEK, deleted_days: int = 90, group_commit: bool = True) -> None:
         """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub).
 
         ``full_time_week``: hours of one årsverk; a gain above it on one card is a leader's to record.
+        ``group_commit``: changes of units that reach the writer within a few milliseconds of each other through
+        :meth:`run_grouped` are made durable together (see :class:`Writer`).
         """
+        self.group_commit = group_commit
         self.folder = Path(folder)
         self.full_time_week = full_time_week
         self.read_only = read_only
@@ -163,7 +261,7 @@ class Store:
         self.timezone = timezone or ZoneInfo('Europe/Oslo')
         self.clock = clock or HybridClock(node_id)
         self._lock = threading.RLock()
-        self._writer: ThreadPoolExecutor | None = None
+        self._writer: Writer | None = None
         self._subscribers: list[Callable[[Change], None]] = []
         #: changes of a transaction under way, told to the subscribers once it is on disk (see _transaction)
         self._pending = threading.local()
@@ -211,14 +309,14 @@ class Store:
         self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
         # the units' boards and the boards above them (a service area's, the leadership group's)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix='board-store-writer')
+        self._writer = Writer(self)
 
     def close(self) -> None:
         """Finish the writes under way, then close the files and release the data folder."""
         writer, self._writer = self._writer, None
         if writer is not None:
             # outside the lock: a write still running (the archiving at start, say) needs it to finish
-            writer.shutdown(wait=True)
+            writer.stop()
         with self._lock:
             for board in self._units.values():
                 board.db.close()
@@ -236,13 +334,22 @@ class Store:
 
     async def run(self, write: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a write on the store's single writer thread, so the event loop never waits for the disk."""
-        if self._writer is None:
+        return await self._submit(None, partial(write, *args, **kwargs))
+
+    async def run_grouped(self, unit_id: str, write: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Like :meth:`run`, for a write that changes unit ``unit_id``'s board only: one that arrives with others
+        within a few milliseconds shares their durable write (a burst of phone ideas, pushes of wall screens)."""
+        return await self._submit(unit_id if self.group_commit else None, partial(write, *args, **kwargs))
+
+    async def _submit(self, unit_id: str | None, write: Callable[[], T]) -> T:
+        writer = self._writer
+        if writer is None:
             raise RuntimeError('store is not open')
+        # the caller's context goes along: from where a change is made (board.store.acting) is read there
+        job = _Job(unit_id, contextvars.copy_context(), write)
+        writer.put(job)
         try:
-            # the caller's context goes along: from where a change is made (board.store.acting) is read there
-            context = contextvars.copy_context()
-            return await asyncio.get_running_loop().run_in_executor(
-                self._writer, partial(context.run, write, *args, **kwargs))
+            return cast(T, await asyncio.wrap_future(job.future))
         except StoreWriteError as error:
             self.write_errors += 1
             self.last_write_error = (self.now(), str(error))
@@ -251,7 +358,53 @@ class Store:
     def writes_waiting(self) -> int:
         """Writes queued for the writer thread now (monitoring: a growing queue means the disk cannot keep up)."""
         writer = self._writer
-        return writer._work_queue.qsize() if writer is not None else 0
+        return writer.waiting() if writer is not None else 0
+
+    # --- group commit: the writer's side (see Writer) ---
+
+    def _run_group(self, jobs: list[_Job]) -> list[_Job]:
+        """Make the jobs' changes one after the other, then durable together; answer each job. Returns the jobs to
+        make one by one instead (all of them, if one failed half-way)."""
+        with self._lock:
+            boards = {job.unit_id: self._board(job.unit_id) for job in jobs if job.unit_id is not None}
+            saved = {unit_id: board.state() for unit_id, board in boards.items()}
+            self._pending.changes = []
+            outcomes: list[tuple[_Job, object, BaseException | None]] = []
+            try:
+                with group_commit() as group:
+                    for job in jobs:
+                        mark = len(self._pending.changes)
+                        writes = {unit_id: board.storage.writes for unit_id, board in boards.items()}
+                        try:
+                            outcomes.append((job, job.context.run(job.call), None))
+                        except Exception as error:  # answered to the job's caller, like a write made alone
+                            del self._pending.changes[mark:]
+                            wrote = any(board.storage.writes != writes[u] for u, board in boards.items())
+                            if wrote or group.spoilt:
+                                group.spoilt = True
+                                break
+                            outcomes.append((job, None, error))
+                    if group.spoilt:  # undo every change of the group in memory; the files were not touched
+                        for unit_id, board in boards.items():
+                            board.restore(saved[unit_id])
+                        for storage in group.storages.values():
+                            storage.forget()
+                        return jobs
+                    written = group.commit()
+            finally:
+                changes, self._pending.changes = self._pending.changes, None
+            failed = {unit_id for unit_id, board in boards.items()
+                      if written.get(id(board.storage)) is not None}
+            for unit_id in failed:  # memory must never run ahead of the disk
+                boards[unit_id].restore(saved[unit_id])
+        for change in changes:
+            if getattr(change, 'unit_id', None) not in failed:
+                self._emit(change)
+        for job, value, refusal in outcomes:
+            _answer(job, value, refusal or (written.get(id(boards[job.unit_id].storage)) if job.unit_id in boards
+                                            else None))
+        return []
+
 
     def subscribe(self, callback: Callable[[Change], None]) -> None:
         """Call ``callback`` after every committed change (on the writer's thread: hand it over, do not block)."""

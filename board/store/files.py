@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,11 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document
 
-from ..atomicfile import TEMPORARY_PATTERN, write_atomic
+from ..atomicfile import TEMPORARY_PATTERN, write_atomic, write_atomic_many
 
 __all__ = ['FORMAT', 'SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge',
-           'StoreWriteError', 'document', 'guard_event_loop', 'open_db', 'remove_stale_temporary_files',
-           'snapshot_files']
+           'GroupCommit', 'StoreWriteError', 'current_group', 'document', 'group_commit', 'guard_event_loop', 'open_db',
+           'remove_stale_temporary_files', 'snapshot_files']
 
 log = logging.getLogger('board.store')
 
@@ -59,6 +60,66 @@ class FileTooLarge(StoreWriteError):
         self.size = size
         self.limit = limit
         super().__init__(path, OSError(f'{size} bytes, more than the limit of {limit}'))
+
+
+class GroupCommit:
+    """Several changes made one after the other on the store's writer, made durable together (``group_commit``).
+
+    While a group is open on a thread, a storage's write is kept in memory and the storage joins the group; at the
+    end, :meth:`commit` writes every file the group changed, side by side (``write_atomic_many``). A change that
+    fails after writing part of itself marks the group ``spoilt``: the store then undoes the group in memory and
+    makes its changes one by one.
+    """
+
+    def __init__(self) -> None:
+        self.storages: dict[int, AtomicJSONStorage] = {}
+        self.spoilt = False
+
+    def add(self, storage: AtomicJSONStorage) -> None:
+        self.storages[id(storage)] = storage
+
+    def joined(self) -> set[int]:
+        return set(self.storages)
+
+    def commit(self) -> dict[int, StoreWriteError | None]:
+        """Write every changed file durably; per storage, None or why its change did not reach the disk (its memory
+        is then dropped, so it reads the file as it is)."""
+        result: dict[int, StoreWriteError | None] = {}
+        pending: list[tuple[AtomicJSONStorage, bytes]] = []
+        for key, storage in self.storages.items():
+            refuse_on_event_loop(storage.path)
+            try:
+                pending.append((storage, storage.payload()))
+            except StoreWriteError as error:
+                result[key] = error
+        written = write_atomic_many([(storage.path, payload, 0o640) for storage, payload in pending])
+        for storage, _ in pending:
+            failure = written[storage.path]
+            if failure is not None:
+                storage.forget()  # memory must never run ahead of the disk
+                log.error('write of %s failed: %s', storage.path, failure)
+                result[id(storage)] = StoreWriteError(storage.path, failure)
+            else:
+                result[id(storage)] = None
+        return result
+
+
+_groups = threading.local()
+
+
+def current_group() -> GroupCommit | None:
+    return getattr(_groups, 'group', None)
+
+
+@contextlib.contextmanager
+def group_commit() -> Iterator[GroupCommit]:
+    """Open a group on this thread (see :class:`GroupCommit`); the caller commits it."""
+    group = GroupCommit()
+    _groups.group = group
+    try:
+        yield group
+    finally:
+        _groups.group = None
 
 
 class EventLoopWriteError(RuntimeError):
@@ -107,6 +168,8 @@ class AtomicJSONStorage(Storage):
         self._data: dict[str, Any] | None = None
         self._depth = 0
         self._dirty = False
+        #: how many writes this storage has taken (a group commit tells by it whether a failed change wrote)
+        self.writes = 0
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
@@ -126,8 +189,11 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, Any]) -> None:
         data['_format'] = {'1': {'version': FORMAT}}  # every file says which format wrote it
         self._data = data
+        self.writes += 1
         if self._depth:
             self._dirty = True
+        elif (group := current_group()) is not None:
+            group.add(self)
         else:
             self._flush()
 
@@ -135,29 +201,52 @@ class AtomicJSONStorage(Storage):
     def batch(self) -> Iterator[None]:
         """Collect the writes inside the block into one durable file write at its end."""
         self._depth += 1
+        writes = self.writes
         try:
             yield
         except BaseException:
             self._depth -= 1
-            if self._depth == 0 and self._dirty:
+            group = current_group()
+            if group is not None and self.writes != writes:
+                group.spoilt = True  # a change failed half-way in a group: the group is undone and made one by one
+            elif self._depth == 0 and self._dirty and group is None:
                 self._data, self._dirty = None, False  # drop the half-made change; the file still has the old state
             raise
         self._depth -= 1
         if self._depth == 0 and self._dirty:
-            self._flush()
+            group = current_group()
+            if group is not None:
+                self._dirty = False
+                group.add(self)
+            else:
+                self._flush()
 
     def close(self) -> None:
         pass
+
+    def payload(self) -> bytes:
+        """The file's content as it will be written; raises :class:`FileTooLarge` (dropping the change) or
+        :class:`StoreWriteError`."""
+        try:
+            payload = orjson.dumps(self._data)  # orjson: about 14x faster than json for a board
+        except TypeError as error:  # content orjson cannot encode (validation keeps it out)
+            self._data = None
+            raise StoreWriteError(self.path, error) from error
+        if self.max_bytes is not None and len(payload) > self.max_bytes:
+            self._data = None
+            log.warning('write of %s refused: %d bytes, more than %d', self.path, len(payload), self.max_bytes)
+            raise FileTooLarge(self.path, len(payload), self.max_bytes)
+        return payload
+
+    def forget(self) -> None:
+        """Drop what is in memory: the next read takes the file as it is on disk."""
+        self._data, self._dirty = None, False
 
     def _flush(self) -> None:
         refuse_on_event_loop(self.path)
         self._dirty = False
         try:
-            payload = orjson.dumps(self._data)  # orjson: about 14x faster than json for a board
-            if self.max_bytes is not None and len(payload) > self.max_bytes:
-                self._data = None
-                log.warning('write of %s refused: %d bytes, more than %d', self.path, len(payload), self.max_bytes)
-                raise FileTooLarge(self.path, len(payload), self.max_bytes)
+            payload = self.payload()
             write_atomic(self.path, payload)
         except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
             self._data = None  # memory must never run ahead of the disk

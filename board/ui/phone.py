@@ -119,7 +119,8 @@ def router(context: AppContext) -> APIRouter:
 
         budgets.take(sources)  # counted before the write: ideas sent at the same moment are counted too
         store = context.store
-        sent = await attempt(store, store.create_card, unit.id, fields, origin=Origin.PHONE, created_by=values['name'])
+        sent = await attempt(store, store.create_card, unit.id, fields, origin=Origin.PHONE, created_by=values['name'],
+                             grouped=unit.id)
         if not sent.ok:
             budgets.give_back(sources)
         if sent.problems == (WRITE_FAILED,):

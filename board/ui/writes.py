@@ -43,15 +43,19 @@ class Attempt(Generic[T]):
 
 
 async def attempt(store: Store, write: Callable[..., T], /, *args: object,
-                  allowed: Callable[[], object] | None = None, **kwargs: object) -> Attempt[T]:
+                  allowed: Callable[[], object] | None = None, grouped: str | None = None,
+                  **kwargs: object) -> Attempt[T]:
     """Run ``write`` on the store's writer if ``allowed()`` (checked again now, on the server), and say how it went.
 
     ``allowed``: for leaders' and admins' pages, the check of the login behind the page (its result must be
-    truthy); boards on the wall pass nothing.
+    truthy); boards on the wall pass nothing. ``grouped``: the unit whose board alone the write changes, so it may
+    share a durable write with others arriving at the same moment (``Store.run_grouped``).
     """
     if allowed is not None and not allowed():
         return Attempt(problems=(LOGIN_ENDED,))
     try:
+        if grouped is not None:
+            return Attempt(await store.run_grouped(grouped, write, *args, **kwargs))
         return Attempt(await store.run(write, *args, **kwargs))
     except RuleViolation as refused:
         return Attempt(problems=refused.problems)

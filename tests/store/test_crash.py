@@ -11,8 +11,9 @@ ROUNDS = 40
 
 
 @pytest.mark.slow
-def test_sigkill_during_a_write_burst_loses_no_acknowledged_write():
-    storm = kill_storm('ours', ROUNDS)
+@pytest.mark.parametrize('kind', ['ours', 'grouped'])
+def test_sigkill_during_a_write_burst_loses_no_acknowledged_write(kind):
+    storm = kill_storm(kind, ROUNDS)
     assert len(storm.killed_after_ms) == ROUNDS
     assert storm.acknowledged > ROUNDS  # the kills landed while writing
     assert (storm.broken, storm.lost) == (0, 0), storm.row().note

@@ -1,0 +1,122 @@
+"""Group commit (issue 18): writes for units that reach the writer at the same moment share one durable write,
+every acknowledgement still after its data is on disk; a refused write is refused alone; a disk that fails one
+unit's file fails that unit's writes only, and nothing of them stays in memory or reaches the screens; a write that
+fails half-way makes the group run one by one."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from board import atomicfile
+from board.domain import CardFields, RuleViolation
+from board.store import Store, StoreWriteError
+from board.store import files as store_files
+
+from ..factories import OTHER_UNIT, UNIT, seeded_store
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many files each group commit wrote (one entry per durable write of a group)."""
+    calls: list[int] = []
+    original = atomicfile.write_atomic_many
+
+    def counting(files: list[tuple[Path, bytes, int]]) -> dict[Path, OSError | None]:
+        calls.append(len(files))
+        return original(files)
+    monkeypatch.setattr(store_files, 'write_atomic_many', counting)
+    return calls
+
+
+async def test_a_burst_of_writes_shares_durable_writes_and_every_one_is_on_disk(tmp_path, counted):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    heard: list[object] = []
+    store.subscribe(heard.append)
+    try:
+        cards = await asyncio.gather(*(
+            store.run_grouped(unit, store.create_card, unit, CardFields(title=f'Idé {i}'))
+            for i, unit in enumerate([UNIT, OTHER_UNIT] * 30)))
+    finally:
+        await asyncio.to_thread(store.close)
+    assert len({c.id for c in cards}) == 60
+    assert counted and sum(counted) < 60  # fewer durable writes than changes
+    assert len(heard) == 60  # every change told once, after it was on disk
+    again = await asyncio.to_thread(lambda: Store(tmp_path / 'data').open())
+    try:
+        assert len(again.cards(UNIT)) == 30 and len(again.cards(OTHER_UNIT)) == 30
+    finally:
+        await asyncio.to_thread(again.close)
+
+
+async def test_a_refused_write_is_refused_alone(tmp_path, counted):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    try:
+        results = await asyncio.gather(
+            *(store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title=title))
+              for title in ('Første', '   ', 'Tredje')), return_exceptions=True)
+    finally:
+        await asyncio.to_thread(store.close)
+    assert isinstance(results[1], RuleViolation)
+    assert [getattr(r, 'title', None) for r in results] == ['Første', None, 'Tredje']
+    again = await asyncio.to_thread(lambda: Store(tmp_path / 'data').open())
+    try:
+        assert sorted(c.title for c in again.cards(UNIT)) == ['Første', 'Tredje']
+    finally:
+        await asyncio.to_thread(again.close)
+
+
+async def test_a_disk_failing_one_units_file_fails_that_units_writes_only(tmp_path, monkeypatch):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    original = atomicfile.write_atomic_many
+
+    def failing(files: list[tuple[Path, bytes, int]]) -> dict[Path, OSError | None]:
+        kept = [f for f in files if f[0].name != f'{UNIT}.json']
+        result = original(kept) if kept else {}
+        return result | {f[0]: OSError(28, 'No space left on device') for f in files if f[0].name == f'{UNIT}.json'}
+    monkeypatch.setattr(store_files, 'write_atomic_many', failing)
+    heard: list[object] = []
+    store.subscribe(heard.append)
+    try:
+        results = await asyncio.gather(*(
+            store.run_grouped(unit, store.create_card, unit, CardFields(title=f'Idé {i}'))
+            for i, unit in enumerate([UNIT, OTHER_UNIT] * 3)), return_exceptions=True)
+        assert [isinstance(r, StoreWriteError) for r in results] == [True, False] * 3
+        assert store.cards(UNIT) == []  # memory never runs ahead of the disk
+        assert len(store.cards(OTHER_UNIT)) == 3
+        assert {getattr(c, 'unit_id', None) for c in heard} == {OTHER_UNIT}
+        monkeypatch.setattr(store_files, 'write_atomic_many', original)
+        card = await store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Etter'))
+        assert [c.id for c in store.cards(UNIT)] == [card.id]  # writing works again when the disk does
+    finally:
+        await asyncio.to_thread(store.close)
+
+
+async def test_a_write_that_fails_half_way_makes_the_group_run_one_by_one(tmp_path):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+
+    def half_way(unit_id: str) -> None:
+        store.create_card(unit_id, CardFields(title='Halvveis'))
+        raise ValueError('a fault after writing')
+    try:
+        results = await asyncio.gather(
+            store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Før')),
+            store.run_grouped(UNIT, half_way, UNIT),
+            store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Etter')), return_exceptions=True)
+        assert isinstance(results[1], ValueError)
+        # made one by one, the fault's own card was written before it failed: as without group commit
+        assert sorted(c.title for c in store.cards(UNIT)) == ['Etter', 'Før', 'Halvveis']
+    finally:
+        await asyncio.to_thread(store.close)
+
+
+async def test_without_group_commit_each_write_is_durable_on_its_own(tmp_path, counted):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data', group_commit=False)
+    try:
+        await asyncio.gather(*(store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title=f'Idé {i}'))
+                               for i in range(10)))
+    finally:
+        await asyncio.to_thread(store.close)
+    assert counted == []  # never a group
