@@ -201,6 +201,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
             for year in store.archive_years(unit.id):
                 await run.io_bound(store.index_archive, unit.id, year)
                 await asyncio.sleep(INDEX_PAUSE)
+        await run.io_bound(store.archive.save_index)  # the next start has them at once
 
     app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
     mailer = context.mailer

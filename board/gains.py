@@ -101,13 +101,17 @@ def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
     return entries
 
 
+#: the kinds of gain, as a tuple: iterating the enum itself costs more than the roll-up's arithmetic
+_KINDS = tuple(GainCategory)
+
+
 @dataclass(slots=True)
 class Totals:
     """Årsverk identified and realised, in total and by category; kroner realised; how many gains."""
     identified: float = 0.0
     realised: float = 0.0
-    identified_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(GainCategory, 0.0))
-    realised_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(GainCategory, 0.0))
+    identified_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0.0))
+    realised_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0.0))
     amount_realised: int = 0
     count: int = 0
 
@@ -157,10 +161,16 @@ def summarise(entries: Iterable[GainEntry], organisation: Organisation, *, full_
         realised = entry.realised_on in period
         if not (identified or realised):
             continue
-        targets = [whole, units.setdefault(entry.unit_id, Totals())]
+        unit = units.get(entry.unit_id)
+        if unit is None:
+            unit = units[entry.unit_id] = Totals()
+        targets = [whole, unit]
         area_id = area_of.get(entry.unit_id)
         if area_id is not None:
-            targets.append(areas.setdefault(area_id, Totals()))
+            area = areas.get(area_id)
+            if area is None:
+                area = areas[area_id] = Totals()
+            targets.append(area)
         for totals in targets:
             totals.add(fte, entry.categories, realised=realised, identified=identified, amount=entry.amount_nok)
         if identified:

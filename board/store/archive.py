@@ -10,22 +10,39 @@ years of history per request.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 import orjson
 from tinydb import Query
 
+from ..atomicfile import write_atomic
 from ..clock import stamp_ms
-from ..domain import Answer, Card, Column
+from ..domain import Answer, Card, Column, GainCategory
 from ..domain.changelog import LogEntry
 from ..gains import GainEntry, entries_of
 from ..merge import newest_stamp
 from .codec import card_from_dict, card_to_dict, log_to_dict
 from .files import AtomicJSONStorage, DataFileError, open_db
 
-__all__ = ['Archive', 'archivable', 'archive_year', 'deleted_at', 'leaving']
+__all__ = ['INDEX_FILE', 'Archive', 'archivable', 'archive_year', 'deleted_at', 'leaving']
+
+#: the archives' gains index, kept beside them (a cache: removed or broken, it is built again)
+INDEX_FILE = 'gains-index.json'
+
+
+def _entry(doc: dict[str, Any]) -> GainEntry:
+    """A gain entry as the index keeps it (orjson writes the dataclass as an object)."""
+    return GainEntry(unit_id=doc['unit_id'], card_id=doc['card_id'], title=doc['title'],
+                     categories=tuple(GainCategory(c) for c in doc['categories']),
+                     hours_per_week=float(doc['hours_per_week']),
+                     identified_on=date.fromisoformat(doc['identified_on']),
+                     realised_on=date.fromisoformat(doc['realised_on']) if doc.get('realised_on') else None,
+                     confirmed_by=str(doc.get('confirmed_by', '')), amount_nok=doc.get('amount_nok'),
+                     finished=bool(doc.get('finished')), measured_after=bool(doc.get('measured_after')))
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +53,9 @@ class Archive:
     def __init__(self, folder: Path, timezone: tzinfo) -> None:
         self.folder = folder
         self.timezone = timezone
-        self._gain_cache: dict[Path, tuple[tuple[int, int], list[GainEntry]]] = {}
+        self._index_lock = threading.Lock()
+        self._gain_cache: dict[Path, tuple[tuple[int, int], list[GainEntry]]] = self._load_index()
+        self._index_dirty = False
 
     def path(self, unit_id: str, year: int) -> Path:
         return self.folder / unit_id / f'{year}.json'
@@ -118,6 +137,7 @@ class Archive:
                     entries.extend(self._gains_of(self.path(unit_id, year)))
                 except DataFileError:
                     log.exception('the gains of unit %s in %d are left out', unit_id, year)
+        self.save_index()
         return entries
 
     def index(self, unit_id: str, year: int) -> int:
@@ -127,6 +147,37 @@ class Archive:
         except DataFileError:
             log.exception('the gains of unit %s in %d cannot be indexed', unit_id, year)
             return 0
+
+    # the index is kept on disk too (``archive/gains-index.json``), so that a hub that starts has ten years of gains at
+    # once instead of reading every archive again: each file's entry says which version of the file it was read from
+    # (its time and size), and a file that changed since is read again
+
+    def _load_index(self) -> dict[Path, tuple[tuple[int, int], list[GainEntry]]]:
+        path = self.folder / INDEX_FILE
+        try:
+            data = orjson.loads(path.read_bytes())
+            return {self.folder / name: ((int(mtime), int(size)), [_entry(e) for e in entries])
+                    for name, (mtime, size, entries) in data['files'].items()}
+        except FileNotFoundError:
+            return {}
+        except (ValueError, KeyError, TypeError) as error:  # a cache: read the archives again, and say so
+            log.warning('the gains index %s cannot be read (%s): the archives are read again', path, error)
+            return {}
+
+    def save_index(self) -> bool:
+        """Write the gains index if it changed since it was read or last written (off the event loop)."""
+        with self._index_lock:
+            if not self._index_dirty:
+                return False
+            self._index_dirty = False
+            files = {str(path.relative_to(self.folder)): [key[0], key[1], entries]
+                     for path, (key, entries) in list(self._gain_cache.items()) if path.is_relative_to(self.folder)}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            write_atomic(self.folder / INDEX_FILE, orjson.dumps({'files': files}))
+        except OSError as error:
+            log.warning('the gains index could not be written (%s); it is built again at the next start', error)
+        return True
 
     def _gains_of(self, path: Path) -> list[GainEntry]:
         try:
@@ -145,6 +196,7 @@ class Archive:
         except (ValueError, KeyError, TypeError) as error:
             raise DataFileError(path, f'unexpected content: {error!r}') from error
         self._gain_cache[path] = (key, gains)
+        self._index_dirty = True
         return gains
 
 

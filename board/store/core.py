@@ -221,6 +221,13 @@ class Writer:
                 _run_alone(one)
 
 
+def _gain_changed(change: CardChanged) -> bool:
+    before, after = change.previous, change.card
+    if before is None:
+        return after.gain is not None
+    return (before.gain, before.deleted, before.column) != (after.gain, after.deleted, after.column)
+
+
 def _answer(job: _Job, value: object, error: BaseException | None) -> None:
     if error is not None:
         job.future.set_exception(error)
@@ -274,6 +281,8 @@ class Store:
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
         #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
+        #: grows with every change of a gain (or of the organisation): what the leaders' cached roll-ups are keyed by
+        self.gains_version = 0
         self.write_errors = 0
         self.last_write_error: tuple[datetime, str] | None = None
 
@@ -1380,6 +1389,8 @@ class Store:
             pending.append(change)
             return
         self.last_change = time.monotonic()
+        if isinstance(change, OrganisationChanged) or (isinstance(change, CardChanged) and _gain_changed(change)):
+            self.gains_version += 1  # the leaders' roll-ups computed before are out of date
         for callback in list(self._subscribers):
             try:
                 callback(change)

@@ -137,9 +137,24 @@ def active_units(context: AppContext, units: tuple[Unit, ...], now: datetime) ->
 
 def _summary(context: AppContext, organisation: Organisation, entries: list[GainEntry],
              period: Period = ALL_TIME) -> GainsSummary:
+    """The roll-up of the gains of ``organisation``'s units, kept until a gain changes anywhere (the store's
+    ``gains_version``): the overview at 08:00, opened by a whole leadership group, rolls up once."""
+    store = context.store
     unit_ids = {u.id for u in organisation.units}
-    return summarise((e for e in entries if e.unit_id in unit_ids), organisation,
-                     full_time_week=context.settings.full_time_week, period=period)
+    key = (store.folder, store.instance, store.gains_version, len(entries), organisation, period,
+           context.settings.full_time_week)
+    cached = _SUMMARIES.get(key)
+    if cached is None:
+        cached = summarise((e for e in entries if e.unit_id in unit_ids), organisation,
+                           full_time_week=context.settings.full_time_week, period=period)
+        if len(_SUMMARIES) >= 32:
+            _SUMMARIES.clear()
+        _SUMMARIES[key] = cached
+    return cached
+
+
+#: recent roll-ups, by what they were made from (see :func:`_summary`)
+_SUMMARIES: dict[tuple[object, ...], GainsSummary] = {}
 
 
 def period_options(t: Translator, years: list[int]) -> dict[str, str]:
@@ -160,13 +175,11 @@ def _download(filename: str) -> dict[str, str]:
 
 def build_overview(context: AppContext, guard: Guard, user: User, entries: list[GainEntry], *, area: str,
                    sort: str) -> None:
-    t, store, settings = context.t, context.store, context.settings
+    t, store = context.t, context.store
     organisation = visible_organisation(store.organisation, user)
     summary = _summary(context, organisation, entries)
     now = store.local_now()  # "overdue" and "waiting" are counted in the board's time zone
-    overviews = [unit_overview(u, store.cards(u.id), shown_goals(store, u.id), store.meetings(u.id), summary,
-                               now=now, waiting_weeks=settings.idea_waiting_weeks, notes=store.leader_notes(u.id))
-                 for u in organisation.units]
+    overviews = [_unit_overview(context, u, summary, now) for u in organisation.units]
     areas = sorted(organisation.service_areas, key=lambda a: a.name.casefold())
     with leader_page(context, guard, user, '/leder', t('leader.overview'),
                      subtitle=scope_title(context, user, organisation)) as header:
@@ -206,6 +219,26 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
                 with ui.element('div').classes('overview-grid'):
                     for item in group:
                         _unit_tile(context, item)
+
+
+def _unit_overview(context: AppContext, unit: Unit, summary: GainsSummary, now: datetime) -> UnitOverview:
+    """One unit's tile, kept until the unit changes (its sequence number), the day turns or a gain changes."""
+    store = context.store
+    key = (store.folder, store.instance, unit, store.seq(unit.id), now.date(), now.hour, store.gains_version,
+           id(summary))
+    cached = _TILES.get((store.folder, unit.id))
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    tile = unit_overview(unit, store.cards(unit.id), shown_goals(store, unit.id), store.meetings(unit.id), summary,
+                         now=now, waiting_weeks=context.settings.idea_waiting_weeks, notes=store.leader_notes(unit.id))
+    if len(_TILES) > 2000:
+        _TILES.clear()
+    _TILES[(store.folder, unit.id)] = (key, tile)
+    return tile
+
+
+#: each unit's last tile, by what it was made from (see :func:`_unit_overview`)
+_TILES: dict[tuple[object, str], tuple[tuple[object, ...], UnitOverview]] = {}
 
 
 def _overview_url(area: str, sort: str) -> str:

@@ -120,3 +120,26 @@ async def test_without_group_commit_each_write_is_durable_on_its_own(tmp_path, c
     finally:
         await asyncio.to_thread(store.close)
     assert counted == []  # never a group
+
+
+def test_the_archives_gains_index_is_kept_on_disk_for_the_next_start(tmp_path, caplog):
+    from bench.store_writes import build_history
+    from board.store.archive import INDEX_FILE
+    store = build_history(tmp_path / 'data', 5_000, gain_share=0.25)  # 31 of each unit's 71 in the archives
+    first = sorted((e.unit_id, e.card_id) for e in store.gain_entries())
+    store.close()
+    index = tmp_path / 'data' / 'archive' / INDEX_FILE
+    assert index.exists()
+    again = Store(tmp_path / 'data').open()
+    try:
+        assert again.archive._gain_cache  # the start has them without reading an archive
+        assert sorted((e.unit_id, e.card_id) for e in again.gain_entries()) == first
+    finally:
+        again.close()
+    index.write_text('not json')  # a cache: broken, it is built again
+    third = Store(tmp_path / 'data').open()
+    try:
+        assert sorted((e.unit_id, e.card_id) for e in third.gain_entries()) == first
+        assert 'cannot be read' in caplog.text
+    finally:
+        third.close()
