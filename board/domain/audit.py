@@ -22,7 +22,7 @@ from ..clock import stamp_order
 from .model import Card, Column, Goal, GoalValue, Meeting, Problem, RuleViolation
 from .validation import _CONTROL, SHORT_TEXT_MAX, TITLE_MAX
 
-__all__ = ['INTERVAL_MONTHS', 'ITEMS_MAX', 'NOTE_MAX', 'Audit', 'AuditDue', 'AuditKind', 'AutoCheck',
+__all__ = ['INTERVAL_MONTHS', 'ITEMS_MAX', 'ITEM_TEXT_MAX', 'NOTE_MAX', 'Audit', 'AuditDue', 'AuditKind', 'AutoCheck',
            'ChecklistItem', 'DueState', 'Finding', 'ItemAnswer', 'Verdict', 'add_months', 'automatic_answers',
            'default_items', 'default_period', 'due', 'finding_title', 'merge_answers', 'months_of', 'parse_verdict',
            'score', 'validate_item_text', 'validate_note', 'weeks_of']
