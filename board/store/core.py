@@ -205,7 +205,7 @@ class Store:
                                          has_unit=lambda unit_id: unit_id in self._units)
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
         self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
-        self._audits = Audits(self.folder / 'audits.json', lock=self._lock, now=self._now, clock=self.clock,
+        self._audits = Audits(self.folder, lock=self._lock, now=self._now, clock=self.clock,
                               has_unit=lambda unit_id: unit_id in self._units)
         # the units' boards and the boards above them (a service area's, the leadership group's)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
