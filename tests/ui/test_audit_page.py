@@ -139,3 +139,19 @@ async def test_audits_due_and_overdue_show_on_the_overview_and_in_the_report(hub
     assert 'Revisjoner' in text and 'Avdeling A' in text
     assert 'Rita Revisor' in text
     assert 'Tavla er oppdatert' in text  # the finding
+
+
+async def test_stored_text_is_shown_as_text_never_as_markup(hub: Hub):
+    markup = '<img src=x onerror="alert(1)"> Tavla er <b>ryddig</b>'
+    await hub.do.audits.add_item(AuditKind.INTERNAL, markup)
+    audit_id = await started(hub, auditor='<script>alert(2)</script>')
+    item = next(i for i in hub.store.audits.get(audit_id).items if i.text == markup)
+    await hub.do.audits.answer(audit_id, item.id, Verdict.PARTLY, '<i>delvis</i>', by='<u>Rita</u>')
+    user = await logged_in(hub, 'rita', f'unit:{UNIT}')
+    await user.open(f'/leder/revisjon/{UNIT}?audit={audit_id}')
+    [label] = [e for e in user.find(marker=f'audit-item-{item.id}').elements.pop().descendants()
+               if getattr(e, 'text', None) == markup]
+    assert label.tag == 'div' and not any(type(e).__name__ == 'Html' for e in user.find(
+        marker='audit-checklist').elements.pop().descendants())
+    await user.should_see('Svart av <u>Rita</u>')
+    await user.should_see(content='<script>alert(2)</script>')
