@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 import pytest
 
 from board.audits import audits_due, finding_to_card, start_audit
@@ -167,3 +168,18 @@ def test_due_and_overdue_from_the_last_audit_of_each_kind(store: Store):
     assert [d.state for d in audits_due(store, UNIT, date(2026, 11, 10))] == [DueState.OK, DueState.OK]
     assert [d.state for d in audits_due(store, UNIT, date(2026, 12, 3))] == [DueState.OVERDUE, DueState.OK]
     assert audits_due(store, OTHER_UNIT, date(2026, 12, 3))[0].last is None  # each unit its own
+
+
+def test_an_unreadable_audit_is_left_out_and_the_others_kept(store: Store, caplog: pytest.LogCaptureFixture):
+    audit = start_audit(store, T, UNIT, AuditKind.INTERNAL, auditor='Rita', waiting_weeks=3, period=NOVEMBER)
+    store.audits.answer(audit.id, 'board', Verdict.YES, by='Rita')
+    store.close()
+    path = store.folder / 'audits' / f'{UNIT}.json'
+    data = orjson.loads(path.read_bytes())
+    data['audits']['99'] = {'id': 'broken', 'unit_id': UNIT, 'kind': 'weekly'}
+    data['answers']['99'] = {'audit_id': audit.id, 'item_id': 'pdca', 'verdict': 'kanskje', 'stamp': 'x'}
+    path.write_bytes(orjson.dumps(data))
+    with Store(store.folder) as reopened:
+        [kept] = reopened.audits.all(UNIT)
+        assert kept.id == audit.id and set(kept.answers) == {*audit.answers, 'board'}
+    assert 'cannot be read' in caplog.text
