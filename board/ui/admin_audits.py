@@ -1,6 +1,6 @@
 """The admin page's *Revisjon* tab: the checklists new audits get, internal (monthly) and external (half-yearly).
 
-An admin adds, renames and removes items; the lists are kept in ``audits.json`` (``store.audits``). An audit
+An admin adds, renames and removes items; the lists are kept in ``audit_templates.json`` (``store.audits``). An audit
 already started keeps the items it was started with.
 """
 
