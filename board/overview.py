@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from .clock import stamp_ms
 from .domain import Card, Column, EscalationState, Goal, GoalStatus, LeaderNote, Meeting, Unit
+from .domain.audit import AuditDue, DueState
 from .gains import GainsSummary
 from .merge import newest_stamp
 
@@ -49,6 +50,13 @@ class UnitOverview:
     escalations_unanswered: int = 0
     #: the leaders' questions the unit's meetings answered lately, newest first (the answer returns to the leader)
     answers: tuple[LeaderNote, ...] = ()
+    #: the next internal and external audit (revisjon), each in good time, due or overdue
+    audits: tuple[AuditDue, ...] = ()
+
+    @property
+    def audits_shown(self) -> tuple[AuditDue, ...]:
+        """The audits a leader should see on the tile: those due or overdue."""
+        return tuple(a for a in self.audits if a.state != DueState.OK)
 
     @property
     def attention(self) -> int:
@@ -56,7 +64,7 @@ class UnitOverview:
         off_track = sum(1 for g in self.goals if g.status == GoalStatus.OFF_TRACK)
         at_risk = sum(1 for g in self.goals if g.status == GoalStatus.AT_RISK)
         return 2 * self.overdue + self.waiting_ideas + 3 * off_track + at_risk + (3 if self.meeting_late else 0) \
-            + 2 * self.escalations_unanswered
+            + 2 * self.escalations_unanswered + sum(1 for a in self.audits if a.state == DueState.OVERDUE)
 
 
 def last_change(card: Card) -> datetime:
@@ -73,9 +81,9 @@ def changed_since(card: Card, moment: datetime) -> bool:
 
 def unit_overview(unit: Unit, cards: Iterable[Card], goals: Iterable[Goal], meetings: list[Meeting],
                   gains: GainsSummary, *, now: datetime, waiting_weeks: int,
-                  notes: Iterable[LeaderNote] = ()) -> UnitOverview:
+                  notes: Iterable[LeaderNote] = (), audits: Iterable[AuditDue] = ()) -> UnitOverview:
     """One unit's tile. ``goals``: as the board shows them now (with the status their values give);
-    ``notes``: the leaders' questions and praise for the unit."""
+    ``notes``: the leaders' questions and praise for the unit; ``audits``: when its next audits are due."""
     today: date = now.date()
     counts = dict.fromkeys(Column, 0)
     waiting = overdue = new = changed = 0
@@ -107,7 +115,7 @@ def unit_overview(unit: Unit, cards: Iterable[Card], goals: Iterable[Goal], meet
                         identified=totals.identified if totals else 0.0,
                         realised=totals.realised if totals else 0.0, last_activity=latest,
                         meeting_late=last_meeting is None or last_meeting.ended_at < now - MEETING_OVERDUE,
-                        escalations_unanswered=unanswered,
+                        escalations_unanswered=unanswered, audits=tuple(audits),
                         answers=tuple(sorted((n for n in notes if n.answer and not n.deleted and n.answered_at
                                               and n.answered_at >= now - ANSWERS_SHOWN),
                                              key=lambda n: n.answered_at or n.created_at, reverse=True)))

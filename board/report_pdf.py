@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, tzinfo
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .assets import FONT_BOLD, FONT_REGULAR
 from .domain import Direction, GainCategory, Goal, GoalValue, Reading, RunChart, goal_status, run_chart
+from .domain.audit import Audit, score
 from .gains import GainsSummary, Period
 from .goal_words import goal_status_text, short_date, signal_texts
 from .i18n import Translator
@@ -35,9 +36,11 @@ CHART_HEIGHT = 72
 
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
                largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = (),
-               measured: Sequence[Improvement] = ()) -> bytes:
+               measured: Sequence[Improvement] = (), audits: Sequence[tuple[str, Sequence[Audit]]] = (),
+               zone: tzinfo | None = None) -> bytes:
     """The report. ``goals``: the unit's goals with their values, shown when the report covers one unit;
-    ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``)."""
+    ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``);
+    ``audits``: each unit's name with its last audits (``zone``: where their dates are read)."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -96,6 +99,7 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
         pdf.set_font('DejaVu', '', 12)
         pdf.multi_cell(0, 7, t('report.none_realised'), new_x='LMARGIN', new_y='NEXT')
     _before_and_after(pdf, t, measured)
+    _audits_section(pdf, t, audits, zone)
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
@@ -241,6 +245,30 @@ def _before_and_after(pdf: _Report, t: Translator, measured: Sequence[Improvemen
     rows = [[m.title, m.unit, _reading(t, m.before), _reading(t, m.after), _change(t, m)] for m in measured]
     pdf.table_of([t('report.card'), t('report.unit'), t('report.before'), t('report.after'), t('report.change')],
                  rows, (36, 22, 18, 18, 16))
+
+
+def _audits_section(pdf: _Report, t: Translator, audits: Sequence[tuple[str, Sequence[Audit]]],
+                    zone: tzinfo | None) -> None:
+    """Each unit's last audits (revisjoner): kind, date, auditor, score and the findings (items answered Nei or
+    Delvis)."""
+    pdf.heading(t('audit.report_heading'))
+    rows = []
+    for unit_name, unit_audits in audits:
+        for audit in unit_audits:
+            value = score(audit)
+            findings = [i.text for i in audit.findings]
+            shown = '\n'.join(findings[:5]) + ('\n…' if len(findings) > 5 else '')
+            rows.append([unit_name, t(f'audit.kind_{audit.kind.value}_short'),
+                         t.date(audit.created_at.astimezone(zone).date() if zone else audit.created_at.date()),
+                         audit.auditor, '' if value is None else f'{t.number(value * 100, 0)} %', shown])
+    pdf.set_font('DejaVu', '', 12)
+    if not rows:
+        pdf.multi_cell(0, 7, t('audit.report_none'), new_x='LMARGIN', new_y='NEXT')
+        return
+    pdf.table_of([t('audit.report_unit'), t('audit.report_kind'), t('audit.report_date'), t('audit.auditor'),
+                  t('audit.report_score'), t('audit.report_findings')], rows, (22, 12, 14, 18, 10, 40))
+    pdf.set_font('DejaVu', '', 9)
+    pdf.multi_cell(0, 5, t('audit.report_method'), new_x='LMARGIN', new_y='NEXT')
 
 
 def _reading(t: Translator, reading: Reading | None) -> str:

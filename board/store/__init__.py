@@ -6,6 +6,7 @@ Layout of the data folder::
     units/<unit-id>.json         one unit's active board: its cards, goals, meetings, recognitions and change
                                  sequence number
     archive/<unit-id>/<year>.json finished cards that have left the board, by the year they were finished
+    audits/<unit-id>.json        the unit's audits (revisjoner) and their answers (hub only)
 
 Why it looks like this:
 
@@ -25,7 +26,8 @@ Why it looks like this:
 The rooms: ``files`` (atomic, durable TinyDB storage; the errors a person must see), ``lock`` (one writing process
 per data folder), ``codec`` (cards and goals as JSON, for the files and the sync API), ``unit_board`` (one unit's
 file), ``archive`` (the yearly files and the gains index), ``organisation``, ``kiosks`` (``store.wall_screens``),
-``users`` (``store.accounts``), ``changes`` (what subscribers hear) and ``core`` (:class:`Store`, the facade that
+``users`` (``store.accounts``), ``audits`` (``store.audits``: the units' audits and their checklists, on the hub
+only), ``changes`` (what subscribers hear) and ``core`` (:class:`Store`, the facade that
 numbers, stamps, writes in transactions and tells).
 """
 

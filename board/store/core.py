@@ -81,6 +81,7 @@ from ..merge import STAMPED_FIELDS, first_stamped, merge_card, merge_goal, merge
 from ..ordering import spread_keys
 from .acting import current_source
 from .archive import Archive, archivable, deleted_at, leaving
+from .audits import Audits
 from .changes import (
     CardChanged,
     CardsArchived,
@@ -278,6 +279,7 @@ class Store:
         self._wall_screens: WallScreens | None = None
         self._accounts: Accounts | None = None
         self._mail: MailLog | None = None
+        self._audits: Audits | None = None
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
         #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
@@ -316,6 +318,8 @@ class Store:
                                          has_unit=lambda unit_id: unit_id in self._units)
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
         self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
+        self._audits = Audits(self.folder, lock=self._lock, now=self._now, clock=self.clock,
+                              has_unit=lambda unit_id: unit_id in self._units)
         # the units' boards and the boards above them (a service area's, the leadership group's)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
         self._writer = Writer(self)
@@ -329,7 +333,7 @@ class Store:
         with self._lock:
             for board in self._units.values():
                 board.db.close()
-            for part in (self._organisation, self._wall_screens, self._accounts, self._mail):
+            for part in (self._organisation, self._wall_screens, self._accounts, self._mail, self._audits):
                 if part is not None:
                     part.close()
             self._folder_lock.release()
@@ -440,6 +444,13 @@ class Store:
         if self._mail is None:
             raise RuntimeError('store is not open')
         return self._mail
+
+    @property
+    def audits(self) -> Audits:
+        """The units' audits (revisjoner) and their checklists: on the hub only, never synced."""
+        if self._audits is None:
+            raise RuntimeError('store is not open')
+        return self._audits
 
     # --- reads (memory only, unless they say so) ---
 

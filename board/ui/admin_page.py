@@ -1,5 +1,6 @@
 """The admin page ``/admin``: service areas and units (and their import, and their meeting times), users and roles
-(and their e-mail), wall screens, the leaders' mail (``admin_mail``) and recent failed logins.
+(and their e-mail), wall screens, the leaders' mail (``admin_mail``), the audit checklists (``admin_audits``) and
+recent failed logins.
 
 Only for admins; every action checks the admin's login again on the server when it runs. The rules are those of
 ``board.admin``, the same as the CLI's.
@@ -23,7 +24,7 @@ from ..orgfile import OrganisationFile, OrganisationFileError, parse_organisatio
 from ..store.files import FORMAT
 from ..users import Grant, Scope, User, hash_password, password_work
 from ..version import VERSION
-from . import admin_mail
+from . import admin_audits, admin_mail
 from .auth import Auth, Guard, forbidden, to_login
 from .leader_frame import leader_page
 from .writes import LOGIN_ENDED, attempt, messages, notify_problems
@@ -75,6 +76,7 @@ class AdminPage:
                 users_tab = ui.tab(t('admin.tab_users')).mark('tab-users')
                 screens_tab = ui.tab(t('admin.tab_screens')).mark('tab-screens')
                 mail_tab = ui.tab(t('admin_mail.tab')).mark('tab-mail')
+                audits_tab = ui.tab(t('audit.heading')).mark('tab-audits')
                 logins_tab = ui.tab(t('admin.tab_logins')).mark('tab-logins')
             with ui.tab_panels(tabs, value=units_tab).classes('w-full'):
                 with ui.tab_panel(units_tab):
@@ -89,6 +91,9 @@ class AdminPage:
                 with ui.tab_panel(mail_tab):
                     self.mail_panel = ui.column().classes('w-full gap-3')
                     self.show_mail()
+                with ui.tab_panel(audits_tab):
+                    self.audits_panel = ui.column().classes('w-full gap-3')
+                    admin_audits.show_templates(self.context, self.audits_panel, self.allowed)
                 with ui.tab_panel(logins_tab):
                     self.logins_panel = ui.column().classes('w-full gap-3')
                     self.show_failed_logins()

@@ -20,13 +20,16 @@ from fastapi.responses import Response
 from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
+from ..audits import audits_due
 from ..domain import LEADERSHIP_BOARD, Card, Column, Organisation, Origin, Unit, area_board_id
+from ..domain.audit import Audit, AuditKind, DueState
 from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv, improvements
 from ..store import Change, GoalChanged, GoalValuesChanged, NotesChanged
 from ..users import User
+from .audit_page import due_text
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
 from .card_view import shown_goals
@@ -224,13 +227,15 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
 def _unit_overview(context: AppContext, unit: Unit, summary: GainsSummary, now: datetime) -> UnitOverview:
     """One unit's tile, kept until the unit changes (its sequence number), the day turns or a gain changes."""
     store = context.store
+    audits = audits_due(store, unit.id, now.date())
     key = (store.folder, store.instance, unit, store.seq(unit.id), now.date(), now.hour, store.gains_version,
-           id(summary))
+           id(summary), audits)
     cached = _TILES.get((store.folder, unit.id))
     if cached is not None and cached[0] == key:
         return cached[1]
     tile = unit_overview(unit, store.cards(unit.id), shown_goals(store, unit.id), store.meetings(unit.id), summary,
-                         now=now, waiting_weeks=context.settings.idea_waiting_weeks, notes=store.leader_notes(unit.id))
+                         now=now, waiting_weeks=context.settings.idea_waiting_weeks, notes=store.leader_notes(unit.id),
+                         audits=audits)
     if len(_TILES) > 2000:
         _TILES.clear()
     _TILES[(store.folder, unit.id)] = (key, tile)
@@ -283,6 +288,11 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
                 _fact(t('escalation.overdue', count=item.escalations_unanswered), 'north', warn=True)
             for note in item.answers[:3]:
                 _fact(t('leader.answer', question=note.text, answer=note.answer), 'question_answer')
+            for audit in item.audits_shown:
+                _fact(due_text(context, audit), 'fact_check', warn=audit.state == DueState.OVERDUE)
+        if item.audits_shown:
+            ui.link(t('audit.open'), f'/leder/revisjon/{item.unit.id}').classes('big-link') \
+                .mark(f'audit-link-{item.unit.id}')
 
 
 def _fact(text: str, icon: str, *, warn: bool = False) -> None:
@@ -316,6 +326,7 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
         ui.button(t('leader_note.add'), icon='question_answer', on_click=lambda: notes.open() if notes else None) \
             .props('no-caps outline').classes('touch-button').mark('note-open')
         ui.link(t('leader.overview'), '/leder').classes('big-link')
+        ui.link(t('audit.open'), f'/leder/revisjon/{unit.id}').classes('big-link').mark('audit-open')
         ui.link(t('leader.wall_board'), f'/units/{unit.id}').classes('big-link')
         logout_button(context, guard)
 
@@ -531,7 +542,18 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
         if len(organisation.units) == 1 else []
     measured = improvements(_cards_of(context, organisation), organisation, period)
     return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals,
-                      measured=measured)
+                      measured=measured, audits=_last_audits(context, organisation), zone=store.timezone)
+
+
+def _last_audits(context: AppContext, organisation: Organisation) -> list[tuple[str, list[Audit]]]:
+    """Each unit's last audit of each kind, newest first (units without audits are left out)."""
+    found = []
+    for unit in organisation.units:
+        audits = context.store.audits.all(unit.id)
+        last = [a for a in (next((a for a in audits if a.kind == kind), None) for kind in AuditKind) if a is not None]
+        if last:
+            found.append((unit.name, sorted(last, key=lambda a: a.created_at, reverse=True)))
+    return found
 
 
 def _cards_of(context: AppContext, organisation: Organisation) -> list[Card]:

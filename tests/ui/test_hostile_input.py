@@ -122,7 +122,7 @@ async def test_every_page_has_its_security_headers(hub: Hub):
         assert response.status_code == 200, path
         assert_page_headers(response)
     leader = (await log_in(hub, 'it')).http_client
-    for path in ('/leder', '/leder/gevinster', f'/leder/enheter/{UNIT}', '/admin'):
+    for path in ('/leder', '/leder/gevinster', f'/leder/enheter/{UNIT}', f'/leder/revisjon/{UNIT}', '/admin'):
         response = await leader.get(path)
         assert response.status_code == 200, path
         assert_page_headers(response)
