@@ -260,6 +260,17 @@ class SelfStampedLift(_Strict):
     stamp: Stamp
 
 
+class VsaTagWire(_Strict):
+    id: Id
+    name: Name
+
+
+class SelfStampedVsa(_Strict):
+    """The value stream analysis an improvement came from (added after format 4), with its stamp (null: none)."""
+    tag: VsaTagWire | None = None
+    stamp: Stamp
+
+
 class SelfStampedReading(_Strict):
     """A card's before or after measurement (format 4), with the stamp of its last change (null: cleared)."""
     reading: ReadingWire | None = None
@@ -329,6 +340,7 @@ class CardWire(_Timed):
     after: SelfStampedReading | None = None
     escalation: SelfStampedEscalation | None = None
     lifted_from: SelfStampedLift | None = None
+    vsa: SelfStampedVsa | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
@@ -353,7 +365,7 @@ class CardWire(_Timed):
                 *((lifted.at, lifted.answered_at) if lifted else ()))
 
     def _stamps(self) -> Iterable[str]:
-        own = (self.problem, self.before, self.after, self.escalation, self.lifted_from)
+        own = (self.problem, self.before, self.after, self.escalation, self.lifted_from, self.vsa)
         return (*self.stamps.values(), *(field.stamp for field in own if field),
                 *(held.stamp for held in self._held() if held))
 
