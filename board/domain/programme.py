@@ -2,8 +2,8 @@
 
 Rollout: a unit starts with preparation (forberedelse), then four days of training (opplæring), then coaching
 before or after its board meetings (veiledning), and is evaluated after the introduction period (evaluert). A new
-leader in a unit means new training: the unit is flagged (*Ny leder – ny opplæring*) until a training date on or
-after the change is recorded.
+leader in a unit means new training: the unit is flagged (*Ny leder – ny opplæring*) until the date of a new
+training on or after the change is recorded (``retrained_on``; the phase and its dates stay as they were).
 
 **Which units count as trained** ("N av M enheter har fått opplæring", as the municipality reports it): a unit in
 *veiledning* or *evaluert*, that is, one that has been through the training. A unit in *opplæring* is being trained
@@ -61,7 +61,8 @@ _CONTROL = re.compile(r'[\x00-\x1f\x7f\ud800-\udfff]')
 @dataclass(kw_only=True, frozen=True, slots=True)
 class UnitRollout:
     """A unit's place in the rollout: its phase, the date each phase began, staff trained, its coach (veileder),
-    its leader, and since when it waits for new training after a new leader (None: not waiting)."""
+    its leader, since when it waits for new training after a new leader (None: not waiting), and when the last
+    new training was held."""
     unit_id: str
     phase: Phase = Phase.PREPARATION
     dates: Mapping[Phase, date] = field(default_factory=dict)
@@ -70,6 +71,7 @@ class UnitRollout:
     leader: str = ''
     leader_since: date | None = None
     retrain_since: date | None = None
+    retrained_on: date | None = None
 
     @property
     def has_training(self) -> bool:
@@ -80,9 +82,8 @@ class UnitRollout:
         return self.retrain_since is not None
 
     def settled(self) -> UnitRollout:
-        """The flag of a new leader is cleared once a training date on or after the change is recorded."""
-        training = self.dates.get(Phase.TRAINING)
-        if self.retrain_since is not None and training is not None and training >= self.retrain_since:
+        """The flag of a new leader is cleared once a new training on or after the change is recorded."""
+        if self.retrain_since is not None and self.retrained_on is not None and self.retrained_on >= self.retrain_since:
             return dataclasses.replace(self, retrain_since=None)
         return self
 
@@ -100,7 +101,7 @@ def validate_rollout(rollout: UnitRollout, previous: UnitRollout | None, *, toda
         text = getattr(rollout, name)
         if len(text) > NAME_MAX or _CONTROL.search(text):
             problems.append(Problem(name, 'error.name_too_long', {'max': NAME_MAX}))
-    for day in (rollout.leader_since, rollout.retrain_since):
+    for day in (rollout.leader_since, rollout.retrain_since, rollout.retrained_on):
         if day is not None and day > today:
             problems.append(Problem('leader_since', 'error.date_in_future'))
             break
