@@ -17,7 +17,8 @@ from fpdf.fonts import FontFace
 
 from .assets import FONT_BOLD, FONT_REGULAR
 from .domain import Direction, GainCategory, Goal, GoalValue, Reading, RunChart, goal_status, run_chart
-from .gains import GainsSummary, Period
+from .domain.programme import RolloutFigures
+from .gains import VSA_TARGET, GainSource, GainsSummary, Period, Totals
 from .goal_words import goal_status_text, short_date, signal_texts
 from .i18n import Translator
 from .reports import Improvement, ReportScope, change
@@ -35,9 +36,10 @@ CHART_HEIGHT = 72
 
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
                largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = (),
-               measured: Sequence[Improvement] = ()) -> bytes:
+               measured: Sequence[Improvement] = (), rollout: RolloutFigures | None = None) -> bytes:
     """The report. ``goals``: the unit's goals with their values, shown when the report covers one unit;
-    ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``)."""
+    ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``);
+    ``rollout``: how many of the units have had training (``board.domain.programme.rollout_figures``)."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -66,6 +68,9 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     rows = [[t(f'gain_category.{c.value}'), n(whole.identified_by_category[c], 2), n(whole.realised_by_category[c], 2)]
             for c in GainCategory]
     pdf.table_of([t('report.category'), t('report.identified'), t('report.realised')], rows, (50, 25, 25))
+    if rollout is not None:
+        _rollout_section(pdf, t, rollout)
+    _sources_section(pdf, t, whole)
 
     pdf.heading(t('report.per_area'))
     rows = [[a.name, str(len(org.units_in(a.id))), n(summary.areas[a.id].identified, 2),
@@ -231,6 +236,32 @@ def _ticks(values: Sequence[float], count: int = 5) -> list[float]:
     first = math.floor(low / step) * step
     last = math.ceil(high / step) * step
     return [round(first + i * step, 10) for i in range(round((last - first) / step) + 1)]
+def _rollout_section(pdf: _Report, t: Translator, rollout: RolloutFigures) -> None:
+    """Rollout and training, as the municipality reports it: "N av M enheter har fått opplæring"."""
+    pdf.heading(t('report.rollout'))
+    pdf.set_font('DejaVu', '', 12)
+    line = t('rollout.figure', trained=rollout.trained, units=rollout.units)
+    if rollout.new_training:
+        line = f'{line} {t("rollout.figure_new", count=rollout.new_training)}'
+    pdf.multi_cell(0, 7, line, new_x='LMARGIN', new_y='NEXT')
+    pdf.multi_cell(0, 7, t('report.staff_trained', count=rollout.staff_trained), new_x='LMARGIN', new_y='NEXT')
+    pdf.set_font('DejaVu', '', 9)
+    pdf.multi_cell(0, 5, t('rollout.counts_help'), new_x='LMARGIN', new_y='NEXT')
+
+
+def _sources_section(pdf: _Report, t: Translator, whole: Totals) -> None:
+    """Where the gains come from, and the share of value stream analyses against the aim."""
+    n = t.number
+    pdf.heading(t('gains.by_source'))
+    rows = [[t(f'gain_source.{s.value}'), n(whole.identified_by_source[s], 2), n(whole.realised_by_source[s], 2)]
+            for s in GainSource]
+    pdf.table_of([t('report.source'), t('report.identified'), t('report.realised')], rows, (50, 25, 25))
+    share = whole.vsa_share
+    pdf.set_font('DejaVu', '', 12)
+    pdf.multi_cell(0, 7, t('gains.vsa_target', target=n(VSA_TARGET * 100, 0),
+                           actual=n(share * 100, 0) if share is not None else '–'), new_x='LMARGIN', new_y='NEXT')
+
+
 def _before_and_after(pdf: _Report, t: Translator, measured: Sequence[Improvement]) -> None:
     """Improvements with what was measured before and after: the measured change behind the årsverk."""
     pdf.heading(t('report.before_after'))

@@ -452,7 +452,7 @@ class Store:
         with self._lock:
             for rollout in rollouts:
                 if rollout.unit_id not in {u.id for u in self.organisation.units}:  # units only, not boards above
-                    raise RuleViolation([Problem('unit_id', 'error.unknown_unit')])
+                    raise RuleViolation([Problem('unit_id', 'error.unknown_unit', {'id': rollout.unit_id})])
                 previous = self._org().programme.rollouts.get(rollout.unit_id)
                 kept = dataclasses.replace(rollout, leader=previous.leader, leader_since=previous.leader_since,
                                            retrain_since=previous.retrain_since) if previous else rollout
@@ -471,7 +471,7 @@ class Store:
         problems = [] if leader else [Problem('leader', 'error.name_empty')]
         with self._lock:
             if unit_id not in {u.id for u in self.organisation.units}:
-                raise RuleViolation([Problem('unit_id', 'error.unknown_unit')])
+                raise RuleViolation([Problem('unit_id', 'error.unknown_unit', {'id': unit_id})])
             previous = self.rollout(unit_id)
             changed = dataclasses.replace(previous, leader=leader, leader_since=since, retrain_since=since)
             problems += validate_rollout(changed, previous, today=self.local_now().date())
