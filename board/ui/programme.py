@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,21 @@ def register(context: AppContext, auth: Auth) -> None:
             return to_login(request)
         build_vsa(context, auth.guard(request), user)
         return None
+
+
+def _once(handler: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """A save that runs once at a time: a double tap records one analysis (or one new leader's task), not two."""
+    busy: list[bool] = []
+
+    async def run_once() -> None:
+        if busy:
+            return
+        busy.append(True)
+        try:
+            await handler()
+        finally:
+            busy.clear()
+    return run_once
 
 
 def _day(text: object) -> date | None:
@@ -168,6 +184,7 @@ def _leader_dialog(context: AppContext, guard: Guard, unit: Unit | None) -> None
             .props('outlined type=date').mark('leader-since')
         error = ui.label().classes('field-error').props('role=alert').mark('leader-error')
 
+        @_once
         async def save() -> None:
             day = _day(since.value)
             if day is None:
@@ -221,6 +238,7 @@ def build_vsa(context: AppContext, guard: Guard, user: User) -> None:
             .mark('vsa-improvements')
         error = ui.label().classes('field-error').props('role=alert').mark('vsa-error')
 
+        @_once
         async def save() -> None:
             day = _day(on.value)
             if day is None:
