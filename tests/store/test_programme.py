@@ -168,3 +168,26 @@ def test_a_tag_is_validated_like_any_field_from_a_wall_screen(store: Store):
     assert not validate_card(_card(vsa=VsaTag(id='v1', name='Innkomst')), [], today=D)
     created = store.create_card(UNIT, CardFields(title='Uten analyse'))
     assert 'vsa' not in card_to_dict(created)  # an untagged card carries no key an older release would see
+
+
+def test_the_organisation_file_brings_the_rollout(store: Store):
+    from board import admin
+    from board.orgfile import OrganisationFileError, parse_organisation_bytes
+    csv_text = ('tjenesteområde;enhet;enhet_id;fase;forberedelse;opplæring;veiledning;evaluert;opplært;veileder\n'
+                'Helse og omsorg;Avdeling A;avd-a;veiledning;02.03.2026;2026-03-16;2026-03-23;;14;Kari Veileder\n'
+                'Oppvekst;Skole B;skole-b;;;;;;;\n')
+    parsed = parse_organisation_bytes(csv_text.encode(), 'org.csv')
+    assert list(parsed.rollouts) == [UNIT]
+    admin.import_organisation(store, parsed)
+    rollout = store.rollout(UNIT)
+    assert (rollout.phase, rollout.trained, rollout.coach) == (Phase.COACHING, 14, 'Kari Veileder')
+    assert rollout.dates[Phase.PREPARATION] == date(2026, 3, 2)
+    with pytest.raises(OrganisationFileError) as bad:
+        parse_organisation_bytes(csv_text.replace('veiledning;02', 'ferdig;02').encode(), 'org.csv')
+    assert 'line 2: phase' in str(bad.value)
+    # a phase out of order in the file imports nothing, not even a new unit
+    wrong = ('tjenesteområde;enhet;enhet_id;fase;forberedelse;opplæring\n'
+             'Oppvekst;Ny skole;ny-skole;opplæring;2026-03-16;2026-03-02\n')
+    with pytest.raises(RuleViolation):
+        admin.import_organisation(store, parse_organisation_bytes(wrong.encode(), 'org.csv'))
+    assert store.unit('ny-skole') is None
