@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -146,7 +147,7 @@ def _rollout_dialog(context: AppContext, guard: Guard, unit: Unit | None) -> Non
 
         async def save() -> None:
             number = trained.value
-            if number is None or float(number) != int(number):
+            if not isinstance(number, (int, float)) or not math.isfinite(number) or number != int(number):
                 error.text = t('error.rollout_trained', max='')
                 return
             bad = [p for p, field in dates.items() if field.value and _day(field.value) is None]

@@ -150,3 +150,9 @@ async def test_the_dashboard_splits_the_gains_by_source_against_the_aim(hub: Hub
     response = await user.http_client.get('/leder/rapport.pdf')
     text = ' '.join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert 'Hvor gevinstene kommer fra' in text and 'Verdistrømanalyse' in text and 'Nå: 50 %.' in text
+
+
+async def test_the_programme_pages_need_a_login(hub: Hub):
+    for path in ('/leder/utrulling', '/leder/verdistrom'):
+        response = await hub.new_user().http_client.get(path)
+        assert response.status_code == 303 and response.headers['location'] == f'/login?next={path}'
