@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from .devices import PAIRING_CODE_LIFETIME, PairingCode, hash_secret, new_pairing_code
 from .domain import Problem, RuleViolation
+from .domain.programme import validate_rollout
 from .orgfile import OrganisationFile
 from .store import Store
 from .users import (
@@ -30,7 +31,15 @@ __all__ = ['check_grants', 'check_user', 'import_organisation', 'issue_pairing_c
 
 def import_organisation(store: Store, parsed: OrganisationFile) -> tuple[int, int]:
     """Add or rename the file's service areas and units (existing boards keep their cards). Returns what is new."""
+    if parsed.rollouts:  # checked before anything is imported: a wrong phase or date imports nothing
+        today = store.local_now().date()
+        problems = [p for r in parsed.rollouts.values()
+                    for p in validate_rollout(r, store.rollouts().get(r.unit_id), today=today)]
+        if problems:
+            raise RuleViolation(problems)
     added = store.import_organisation(parsed.areas, parsed.units, parsed.meeting_times)
+    if parsed.rollouts:
+        store.set_rollouts(parsed.rollouts.values())
     if parsed.name:
         store.rename_organisation(parsed.name)
     return added

@@ -168,7 +168,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
 
     from . import mail_api, sync_api
     from .escalation import Escalations
-    from .ui import access, admin_page, audit_page, auth, leader_mail, leaders, phone
+    from .ui import access, admin_page, audit_page, auth, leader_mail, leaders, phone, programme
     logins = auth.Auth(context)
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
@@ -187,6 +187,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
         return app.openapi()
     leaders.register(context, changes, logins)
     audit_page.register(context, logins)
+    programme.register(context, logins)  # the rollout and the value stream analyses
     admin_page.register(context, logins)
     escalations = Escalations(context.store)  # a card lifted to the board above appears there; the answer returns
     app.on_startup(escalations.start)

@@ -8,6 +8,10 @@ reports ("46,3 årsverk identified, 33,1 realised").
 A gain with several categories is split evenly between them in the split by category, so the categories add up
 to the total instead of counting one improvement two or three times.
 
+Where a gain was found (its *source*: the board, a phone, a citizen, a value stream analysis) is derived from its
+card, not stored with the gain (see :func:`gain_source`): a new key inside a card's ``gain`` would be dropped by an
+older release's strict wire models in a mixed-version sync, and the card already says where it came from.
+
 Plain Python: no store, no UI. The report and the dashboard take :class:`GainEntry` values from the store.
 """
 
@@ -17,11 +21,45 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
-from .domain import Card, Column, GainCategory, Organisation
+from .domain import Card, Column, GainCategory, Organisation, Origin
 
-__all__ = ['ALL_TIME', 'GainEntry', 'GainsSummary', 'Period', 'Quarter', 'Totals', 'entries_of', 'parse_period',
-           'quarter_of', 'summarise']
+__all__ = ['ALL_TIME', 'CITIZEN_MARK', 'VSA_TARGET', 'GainEntry', 'GainSource', 'GainsSummary', 'Period', 'Quarter',
+           'Totals', 'entries_of', 'gain_source', 'parse_period', 'quarter_of', 'summarise']
+
+
+class GainSource(StrEnum):
+    """Where an improvement (and so its gain) was found."""
+    BOARD = 'board'        # tavle: at the board or its meeting
+    PHONE = 'phone'        # mobil: an idea sent from a phone
+    CITIZEN = 'citizen'    # innbygger: an idea from a citizen, service user or relative
+    VSA = 'vsa'            # verdistrømanalyse: an improvement from a value stream analysis
+
+
+#: the municipality's aim: about 80 % of the gains (årsverk identified) found through value stream analyses
+VSA_TARGET = 0.8
+
+#: the hook for citizens' ideas: a card with this attribute set to a true value (a field of ``Card``, or a key of
+#: its ``extra`` while the field is a newer release's) came from a citizen. The citizens' ideas feature marks its
+#: cards so; nothing else needs to change here.
+CITIZEN_MARK = 'from_citizen'
+
+
+def gain_source(card: Card) -> GainSource:
+    """Where the card's improvement came from, derived from the card itself.
+
+    A value stream analysis wins over everything (an idea from a phone that an analysis took up counts for the
+    analysis; the analysis is where the gain was worked out); then a citizen's idea (:data:`CITIZEN_MARK`); then an
+    idea sent from a phone (``Origin.PHONE``); otherwise the board.
+    """
+    if card.vsa is not None:
+        return GainSource.VSA
+    if getattr(card, CITIZEN_MARK, None) or card.extra.get(CITIZEN_MARK):
+        return GainSource.CITIZEN
+    if card.origin == Origin.PHONE:
+        return GainSource.PHONE
+    return GainSource.BOARD
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +123,8 @@ class GainEntry:
     finished: bool = False
     #: the card has an *etter* measurement: what the change achieved is measured, not only estimated
     measured_after: bool = False
+    #: where the improvement was found (:func:`gain_source`)
+    source: GainSource = GainSource.BOARD
 
 
 def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
@@ -97,7 +137,7 @@ def entries_of(cards: Iterable[Card]) -> list[GainEntry]:
         entries.append(GainEntry(card.unit_id, card.id, card.title, gain.categories, gain.hours_per_week,
                                  gain.identified_on, gain.realised_on if gain.realised else None,
                                  gain.confirmed_by, gain.amount_nok, card.column == Column.DONE,
-                                 card.after is not None))
+                                 card.after is not None, gain_source(card)))
     return entries
 
 
@@ -114,20 +154,30 @@ class Totals:
     realised_by_category: dict[GainCategory, float] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0.0))
     amount_realised: int = 0
     count: int = 0
+    identified_by_source: dict[GainSource, float] = field(default_factory=lambda: dict.fromkeys(GainSource, 0.0))
+    realised_by_source: dict[GainSource, float] = field(default_factory=lambda: dict.fromkeys(GainSource, 0.0))
 
     def add(self, fte: float, categories: tuple[GainCategory, ...], *, realised: bool, identified: bool,
-            amount: int | None) -> None:
+            amount: int | None, source: GainSource = GainSource.BOARD) -> None:
         share = fte / len(categories) if categories else 0.0
         if identified:
             self.identified += fte
             self.count += 1
+            self.identified_by_source[source] += fte
             for category in categories:
                 self.identified_by_category[category] += share
         if realised:
             self.realised += fte
             self.amount_realised += amount or 0
+            self.realised_by_source[source] += fte
             for category in categories:
                 self.realised_by_category[category] += share
+
+    @property
+    def vsa_share(self) -> float | None:
+        """The share of the årsverk identified that value stream analyses found (None: nothing identified), to set
+        against :data:`VSA_TARGET`."""
+        return self.identified_by_source[GainSource.VSA] / self.identified if self.identified > 0 else None
 
 
 @dataclass(slots=True)
@@ -172,7 +222,8 @@ def summarise(entries: Iterable[GainEntry], organisation: Organisation, *, full_
                 area = areas[area_id] = Totals()
             targets.append(area)
         for totals in targets:
-            totals.add(fte, entry.categories, realised=realised, identified=identified, amount=entry.amount_nok)
+            totals.add(fte, entry.categories, realised=realised, identified=identified, amount=entry.amount_nok,
+                       source=entry.source)
         if identified:
             quarters[quarter_of(entry.identified_on)][0] += fte
         if realised and entry.realised_on is not None:

@@ -10,7 +10,13 @@ Optional columns ``tjenesteområde_id`` and ``enhet_id`` give the ids used in ad
 without them ids are made from the names (``solsiden-sykehjem-avdeling-2``). Optional columns ``møtedag`` (the
 weekday: ``tirsdag``, ``tir`` or 1-7 from Monday) and ``møtetid`` (``09:00``) give the unit's weekly board meeting,
 which the leaders' brief is sent before; an empty cell leaves the unit's meeting time as it is. English headers
-(``service_area``, ``unit``, ``service_area_id``, ``unit_id``, ``meeting_day``, ``meeting_time``) work too. TOML::
+(``service_area``, ``unit``, ``service_area_id``, ``unit_id``, ``meeting_day``, ``meeting_time``) work too.
+
+The rollout (CSV only) may come in the same file: ``fase`` (forberedelse, opplæring, veiledning, evaluert), the date
+each phase began in the columns ``forberedelse``, ``opplæring``, ``veiledning`` and ``evaluert`` (``2026-03-02`` or
+``02.03.2026``), ``opplært`` (staff trained) and ``veileder`` (the coach); a row with none of them leaves the unit's
+rollout as it is. English: ``phase``, ``preparation``, ``training``, ``coaching``, ``evaluated``, ``trained``,
+``coach``. The rollout is checked as on the rollout page (phases in order, no dates in the future). TOML::
 
     name = "Eksempel kommune"
     [[service_areas]]
@@ -30,10 +36,12 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .domain import NAME_MAX, ServiceArea, Unit
 from .domain.meeting_time import MeetingTime
+from .domain.programme import Phase, UnitRollout
 
 __all__ = ['OrganisationFile', 'OrganisationFileError', 'parse_organisation', 'parse_organisation_bytes',
            'parse_weekday', 'slug']
@@ -46,7 +54,19 @@ _HEADERS = {
     'unit_id': ('enhet_id', 'unit_id', 'id'),
     'meeting_day': ('møtedag', 'motedag', 'meeting_day', 'meeting day'),
     'meeting_time': ('møtetid', 'motetid', 'meeting_time', 'meeting time'),
+    'phase': ('fase', 'phase'),
+    'date_preparation': ('forberedelse', 'preparation'),
+    'date_training': ('opplæring', 'opplaering', 'training'),
+    'date_coaching': ('veiledning', 'coaching'),
+    'date_evaluated': ('evaluert', 'evaluated'),
+    'trained': ('opplært', 'opplaert', 'trained'),
+    'coach': ('veileder', 'coach'),
 }
+_ROLLOUT_KEYS = ('phase', 'date_preparation', 'date_training', 'date_coaching', 'date_evaluated', 'trained', 'coach')
+#: the phases as people write them
+_PHASES = {name: phase for phase, names in (
+    (Phase.PREPARATION, ('forberedelse', 'preparation')), (Phase.TRAINING, ('opplæring', 'opplaering', 'training')),
+    (Phase.COACHING, ('veiledning', 'coaching')), (Phase.EVALUATED, ('evaluert', 'evaluated'))) for name in names}
 #: weekdays as people write them, Norwegian and English, whole or the first three letters (ISO numbers: Monday 1)
 _WEEKDAYS = {name: number for number, names in enumerate(
     (('mandag', 'monday'), ('tirsdag', 'tuesday'), ('onsdag', 'wednesday'), ('torsdag', 'thursday'),
@@ -67,6 +87,8 @@ class OrganisationFile:
     units: list[Unit] = field(default_factory=list)
     #: the weekly meeting time of the units that give one
     meeting_times: dict[str, MeetingTime] = field(default_factory=dict)
+    #: the rollout of the units that give one (CSV), checked against the store when imported (``board.admin``)
+    rollouts: dict[str, UnitRollout] = field(default_factory=dict)
 
 
 def parse_weekday(text: object) -> int:
@@ -86,6 +108,31 @@ def _meeting_time(day: object, at: object) -> MeetingTime | None:
     if not str(day or '').strip() or not str(at or '').strip():
         raise ValueError('a meeting time needs both the day (møtedag) and the time (møtetid, such as "09:00")')
     return MeetingTime.parse(parse_weekday(day), str(at))
+
+
+def _date(text: str) -> date:
+    text = text.strip()
+    if re.fullmatch(r'\d{1,2}\.\d{1,2}\.\d{4}', text):
+        day, month, year = (int(p) for p in text.split('.'))
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+def _rollout(unit_id: str, cells: dict[str, str]) -> UnitRollout | None:
+    """A unit's rollout from its row's cells (None if it gives none); raises ValueError."""
+    if not any(cells.values()):
+        return None
+    phase = _PHASES.get(cells['phase'].casefold())
+    if phase is None:
+        raise ValueError(f'phase {cells["phase"]!r}: write forberedelse, opplæring, veiledning or evaluert')
+    try:
+        dates = {p: _date(cells[f'date_{p.value}']) for p in Phase if cells[f'date_{p.value}']}
+    except ValueError as error:
+        raise ValueError(f'a phase date cannot be read ({error}): write 2026-03-02 or 02.03.2026') from None
+    trained = cells['trained'] or '0'
+    if not trained.isdigit():
+        raise ValueError(f'staff trained {trained!r}: write a whole number of 0 or more')
+    return UnitRollout(unit_id=unit_id, phase=phase, dates=dates, trained=int(trained), coach=cells['coach'])
 
 
 def slug(text: str) -> str:
@@ -140,13 +187,7 @@ def _parse_csv(raw: bytes) -> OrganisationFile:
         area = ServiceArea(id=cell(row, 'area_id') or slug(area_name), name=area_name)
         unit = Unit(id=cell(row, 'unit_id') or slug(unit_name), name=unit_name, service_area_id=area.id)
         problems += [f'line {number}: {p}' for p in _check(area, unit)]
-        try:
-            meeting = _meeting_time(cell(row, 'meeting_day'), cell(row, 'meeting_time'))
-        except ValueError as error:
-            problems.append(f'line {number}: {error}')
-        else:
-            if meeting is not None:
-                result.meeting_times[unit.id] = meeting
+        problems += [f'line {number}: {p}' for p in _row_extras(result, unit.id, {k: cell(row, k) for k in _HEADERS})]
         if areas.setdefault(area.id, area).name != area.name:
             problems.append(f'line {number}: service area id {area.id!r} is used for two names')
         result.units.append(unit)
@@ -157,6 +198,26 @@ def _parse_csv(raw: bytes) -> OrganisationFile:
     if not result.units:
         raise OrganisationFileError(['the file has no units'])
     return result
+
+
+def _row_extras(result: OrganisationFile, unit_id: str, cells: dict[str, str]) -> list[str]:
+    """A CSV row's meeting time and rollout into ``result``; the problems with them."""
+    problems = []
+    try:
+        meeting = _meeting_time(cells['meeting_day'], cells['meeting_time'])
+    except ValueError as error:
+        problems.append(str(error))
+    else:
+        if meeting is not None:
+            result.meeting_times[unit_id] = meeting
+    try:
+        rollout = _rollout(unit_id, {key: cells[key] for key in _ROLLOUT_KEYS})
+    except ValueError as error:
+        problems.append(str(error))
+    else:
+        if rollout is not None:
+            result.rollouts[unit_id] = rollout
+    return problems
 
 
 def _parse_toml(raw: bytes) -> OrganisationFile:

@@ -16,9 +16,10 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .assets import FONT_BOLD, FONT_REGULAR
-from .domain import Direction, GainCategory, Goal, GoalValue, Reading, RunChart, goal_status, run_chart
+from .domain import Direction, GainCategory, Goal, GoalValue, Organisation, Reading, RunChart, goal_status, run_chart
 from .domain.audit import Audit, score
-from .gains import GainsSummary, Period
+from .domain.programme import RolloutFigures
+from .gains import VSA_TARGET, GainSource, GainsSummary, Period, Totals
 from .goal_words import goal_status_text, short_date, signal_texts
 from .i18n import Translator
 from .reports import Improvement, ReportScope, change
@@ -37,10 +38,11 @@ CHART_HEIGHT = 72
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
                largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = (),
                measured: Sequence[Improvement] = (), audits: Sequence[tuple[str, Sequence[Audit]]] = (),
-               zone: tzinfo | None = None) -> bytes:
+               zone: tzinfo | None = None, rollout: RolloutFigures | None = None) -> bytes:
     """The report. ``goals``: the unit's goals with their values, shown when the report covers one unit;
     ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``);
-    ``audits``: each unit's name with its last audits (``zone``: where their dates are read)."""
+    ``audits``: each unit's name with its last audits (``zone``: where their dates are read); ``rollout``: how many
+    of the units have had training (``board.domain.programme.rollout_figures``)."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -69,7 +71,24 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     rows = [[t(f'gain_category.{c.value}'), n(whole.identified_by_category[c], 2), n(whole.realised_by_category[c], 2)]
             for c in GainCategory]
     pdf.table_of([t('report.category'), t('report.identified'), t('report.realised')], rows, (50, 25, 25))
+    if rollout is not None:
+        _rollout_section(pdf, t, rollout)
+    _sources_section(pdf, t, whole)
 
+    _tables(pdf, t, summary, org, largest)
+    _before_and_after(pdf, t, measured)
+    _audits_section(pdf, t, audits, zone)
+    pdf.ln(4)
+    pdf.set_font('DejaVu', '', 9)
+    pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
+    if len(org.units) == 1:
+        _goals_section(pdf, goals, t, generated)
+    return bytes(pdf.output())
+
+
+def _tables(pdf: _Report, t: Translator, summary: GainsSummary, org: Organisation, largest: int) -> None:
+    """Per service area, per unit, and the largest realised gains."""
+    n = t.number
     pdf.heading(t('report.per_area'))
     rows = [[a.name, str(len(org.units_in(a.id))), n(summary.areas[a.id].identified, 2),
              n(summary.areas[a.id].realised, 2)]
@@ -98,14 +117,6 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     else:
         pdf.set_font('DejaVu', '', 12)
         pdf.multi_cell(0, 7, t('report.none_realised'), new_x='LMARGIN', new_y='NEXT')
-    _before_and_after(pdf, t, measured)
-    _audits_section(pdf, t, audits, zone)
-    pdf.ln(4)
-    pdf.set_font('DejaVu', '', 9)
-    pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
-    if len(org.units) == 1:
-        _goals_section(pdf, goals, t, generated)
-    return bytes(pdf.output())
 
 
 def _goals_section(pdf: _Report, goals: Sequence[tuple[Goal, Sequence[GoalValue]]], t: Translator,
@@ -235,6 +246,32 @@ def _ticks(values: Sequence[float], count: int = 5) -> list[float]:
     first = math.floor(low / step) * step
     last = math.ceil(high / step) * step
     return [round(first + i * step, 10) for i in range(round((last - first) / step) + 1)]
+def _rollout_section(pdf: _Report, t: Translator, rollout: RolloutFigures) -> None:
+    """Rollout and training, as the municipality reports it: "N av M enheter har fått opplæring"."""
+    pdf.heading(t('report.rollout'))
+    pdf.set_font('DejaVu', '', 12)
+    line = t('rollout.figure', trained=rollout.trained, units=rollout.units)
+    if rollout.new_training:
+        line = f'{line} {t("rollout.figure_new", count=rollout.new_training)}'
+    pdf.multi_cell(0, 7, line, new_x='LMARGIN', new_y='NEXT')
+    pdf.multi_cell(0, 7, t('report.staff_trained', count=rollout.staff_trained), new_x='LMARGIN', new_y='NEXT')
+    pdf.set_font('DejaVu', '', 9)
+    pdf.multi_cell(0, 5, t('rollout.counts_help'), new_x='LMARGIN', new_y='NEXT')
+
+
+def _sources_section(pdf: _Report, t: Translator, whole: Totals) -> None:
+    """Where the gains come from, and the share of value stream analyses against the aim."""
+    n = t.number
+    pdf.heading(t('gains.by_source'))
+    rows = [[t(f'gain_source.{s.value}'), n(whole.identified_by_source[s], 2), n(whole.realised_by_source[s], 2)]
+            for s in GainSource]
+    pdf.table_of([t('report.source'), t('report.identified'), t('report.realised')], rows, (50, 25, 25))
+    share = whole.vsa_share
+    pdf.set_font('DejaVu', '', 12)
+    pdf.multi_cell(0, 7, t('gains.vsa_target', target=n(VSA_TARGET * 100, 0),
+                           actual=n(share * 100, 0) if share is not None else '–'), new_x='LMARGIN', new_y='NEXT')
+
+
 def _before_and_after(pdf: _Report, t: Translator, measured: Sequence[Improvement]) -> None:
     """Improvements with what was measured before and after: the measured change behind the årsverk."""
     pdf.heading(t('report.before_after'))

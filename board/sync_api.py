@@ -397,6 +397,10 @@ def _lift_as_the_wall_may(mine: Card | None, card: Card) -> Card:
     hub_adopted = mine.adopted_by if mine is not None else ()
     if (card.suggested_from, card.adopted_by) != (hub_suggested, hub_adopted):
         card = dataclasses.replace(card, suggested_from=hub_suggested, adopted_by=hub_adopted)
+    # so is the value stream analysis an improvement came from: it counts in the leaders' share of gains from them
+    hub_vsa = mine.vsa if mine is not None else None
+    if card.vsa != hub_vsa:
+        card = dataclasses.replace(card, vsa=hub_vsa)
     return card
 
 

@@ -267,6 +267,17 @@ class SelfStampedUnits(_Strict):
     stamp: Stamp
 
 
+class VsaTagWire(_Strict):
+    id: Id
+    name: Name
+
+
+class SelfStampedVsa(_Strict):
+    """The value stream analysis an improvement came from (added after format 4), with its stamp (null: none)."""
+    tag: VsaTagWire | None = None
+    stamp: Stamp
+
+
 class SelfStampedReading(_Strict):
     """A card's before or after measurement (format 4), with the stamp of its last change (null: cleared)."""
     reading: ReadingWire | None = None
@@ -339,6 +350,7 @@ class CardWire(_Timed):
     shared_to: SelfStampedUnits | None = None
     adopted_by: SelfStampedUnits | None = None
     suggested_from: SelfStampedLift | None = None
+    vsa: SelfStampedVsa | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
@@ -364,7 +376,7 @@ class CardWire(_Timed):
 
     def _stamps(self) -> Iterable[str]:
         own = (self.problem, self.before, self.after, self.escalation, self.lifted_from, self.shared_to,
-               self.adopted_by, self.suggested_from)
+               self.adopted_by, self.suggested_from, self.vsa)
         return (*self.stamps.values(), *(field.stamp for field in own if field),
                 *(held.stamp for held in self._held() if held))
 

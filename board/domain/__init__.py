@@ -40,6 +40,7 @@ from .model import (
     RuleViolation,
     ServiceArea,
     Unit,
+    VsaTag,
     area_board_id,
     week_start,
 )
@@ -171,6 +172,7 @@ __all__ = [
     'SignalKind',
     'StatusReading',
     'Unit',
+    'VsaTag',
     'answered',
     'area_board_id',
     'changed_fields',

@@ -48,6 +48,7 @@ __all__ = [
     'RuleViolation',
     'ServiceArea',
     'Unit',
+    'VsaTag',
     'area_board_id',
     'week_start',
 ]
@@ -315,6 +316,14 @@ class Lift:
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)
+class VsaTag:
+    """The value stream analysis (verdistrømanalyse) an improvement came from: its id on the hub and its name as it
+    was (shown on the card, also on a wall screen that knows no analyses; see ``board.domain.vsa``)."""
+    id: str
+    name: str
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
 class Reading:
     """A measurement on a card: *før* (before) or *etter* (after) the change, optionally of one of the goals."""
     value: float
@@ -438,6 +447,8 @@ class Card:
     shared_to: tuple[str, ...] = ()
     adopted_by: tuple[str, ...] = ()
     suggested_from: Lift | None = None
+    #: the value stream analysis the improvement came from (its gain counts as found by a verdistrømanalyse)
+    vsa: VsaTag | None = None
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''

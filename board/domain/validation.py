@@ -360,7 +360,8 @@ def validate_meeting(meeting: Meeting) -> list[Problem]:
 
 
 def _later_fields_problems(card: Card, goals: list[Goal], today: date) -> list[Problem]:
-    """The fields added since format 3: the before and after measurements, and a lift to the board above."""
+    """The fields added since format 3: the before and after measurements, a lift to the board above, and the value
+    stream analysis an improvement came from."""
     problems: list[Problem] = []
     for name in ('before', 'after'):
         reading = getattr(card, name)
@@ -376,6 +377,11 @@ def _later_fields_problems(card: Card, goals: list[Goal], today: date) -> list[P
             problems.append(Problem('escalation', 'error.bad_id'))
         if card.escalation.answer_note:
             problems += validate_short_text(card.escalation.answer_note, 'answer_note')
+    if card.vsa is not None:
+        if not is_valid_id(card.vsa.id):
+            problems.append(Problem('vsa', 'error.bad_id'))
+        if not card.vsa.name.strip() or len(card.vsa.name) > NAME_MAX or _CONTROL.search(card.vsa.name):
+            problems.append(Problem('vsa', 'error.name_too_long', {'max': NAME_MAX}))
     return problems
 
 

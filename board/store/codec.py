@@ -36,6 +36,7 @@ from ..domain import (
     PdcaStage,
     Reading,
     Recognition,
+    VsaTag,
     settle_card,
 )
 from ..domain.changelog import LogAction, LogEntry
@@ -96,6 +97,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         escalation=_escalation_of(doc.get('escalation')), lifted_from=_lift_of(doc.get('lifted_from')),
         shared_to=_units_of(doc.get('shared_to')), adopted_by=_units_of(doc.get('adopted_by')),
         suggested_from=_lift_of(doc.get('suggested_from')),
+        vsa=_vsa_of(doc.get('vsa')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
@@ -113,7 +115,8 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
 #: the card fields written with their own stamp, and the key that holds the value beside ``stamp``: the problem
 #: statement (format 3) as ``text``, the before and after measurements (format 4) as ``reading`` (null: none)
 SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading', 'escalation': 'escalation',
-                'lifted_from': 'lift', 'shared_to': 'units', 'adopted_by': 'units', 'suggested_from': 'lift'}
+                'lifted_from': 'lift', 'shared_to': 'units', 'adopted_by': 'units', 'suggested_from': 'lift',
+                'vsa': 'tag'}
 
 
 def _self_stamped(card: Card) -> dict[str, Any]:
@@ -130,6 +133,8 @@ def _encode_self_stamped(value: Any) -> Any:
         return {'unit_id': value.unit_id, 'card_id': value.card_id, 'unit_name': value.unit_name}
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, VsaTag):
+        return {'id': value.id, 'name': value.name}
     return value
 
 
@@ -160,6 +165,14 @@ def _lift_of(value: Any) -> Lift | None:
     if not isinstance(doc, dict):
         return None
     return Lift(unit_id=str(doc['unit_id']), card_id=str(doc['card_id']), unit_name=str(doc.get('unit_name', '')))
+
+
+def _vsa_of(value: Any) -> VsaTag | None:
+    """The value stream analysis a card came from (``{"tag": {"id", "name"}, "stamp"}``; tag null: untagged)."""
+    doc = value.get('tag') if isinstance(value, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    return VsaTag(id=str(doc['id']), name=str(doc.get('name', '')))
 
 
 def _text_of(value: Any) -> str:
@@ -401,7 +414,7 @@ _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'posi
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
                         'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'shared_to',
-                        'adopted_by', 'suggested_from', 'whys', 'causes',
+                        'adopted_by', 'suggested_from', 'vsa', 'whys', 'causes',
                         'stamps', 'seq', *HELD_KEYS.values()})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})

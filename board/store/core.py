@@ -55,6 +55,7 @@ from ..domain import (
     RuleViolation,
     ServiceArea,
     Unit,
+    VsaTag,
     answered,
     changed_fields,
     confirmed,
@@ -76,6 +77,7 @@ from ..domain import (
 )
 from ..domain.changelog import LogEntry, log_entry
 from ..domain.meeting_time import MeetingTime
+from ..domain.programme import UnitRollout, ValueStreamAnalysis, validate_rollout, validate_vsa
 from ..gains import GainEntry, entries_of
 from ..merge import STAMPED_FIELDS, first_stamped, merge_card, merge_goal, merge_record
 from ..ordering import spread_keys
@@ -607,6 +609,106 @@ class Store:
         with self._lock:
             self._org().rename(name)
         self._emit(OrganisationChanged(self.organisation))
+
+    # --- the programme: rollout and training, value stream analyses (``board.domain.programme``) ---
+
+    def rollouts(self) -> dict[str, UnitRollout]:
+        """Each unit's rollout, by unit id (a unit not in it has not started: forberedelse, no dates)."""
+        return dict(self._org().programme.rollouts)
+
+    def rollout(self, unit_id: str) -> UnitRollout:
+        return self._org().programme.rollouts.get(unit_id) or UnitRollout(unit_id=unit_id)
+
+    def set_rollout(self, rollout: UnitRollout) -> UnitRollout:
+        """Record a unit's phase, dates, staff trained and coach (the leader and its flag stay as they are: see
+        :meth:`record_new_leader`). Raises :class:`RuleViolation`, and stores nothing, for bad input."""
+        return self.set_rollouts([rollout])[0]
+
+    def set_rollouts(self, rollouts: Iterable[UnitRollout]) -> list[UnitRollout]:
+        """Several units' rollouts in one write (an import): all checked first, nothing stored if one is wrong."""
+        today = self.local_now().date()
+        settled = []
+        with self._lock:
+            for rollout in rollouts:
+                if rollout.unit_id not in {u.id for u in self.organisation.units}:  # units only, not boards above
+                    raise RuleViolation([Problem('unit_id', 'error.unknown_unit', {'id': rollout.unit_id})])
+                previous = self._org().programme.rollouts.get(rollout.unit_id)
+                kept = dataclasses.replace(rollout, leader=previous.leader, leader_since=previous.leader_since,
+                                           retrain_since=previous.retrain_since) if previous else rollout
+                kept = dataclasses.replace(kept, coach=kept.coach.strip())
+                problems = validate_rollout(kept, previous, today=today)
+                if problems:
+                    raise RuleViolation(problems)
+                settled.append(kept.settled())
+            self._org().programme.put_rollouts(settled)
+        return settled
+
+    def record_new_leader(self, unit_id: str, leader: str, since: date, *, by: str = '') -> tuple[UnitRollout, Card]:
+        """A unit has a new leader: the unit is flagged *Ny leder – ny opplæring* and a training task goes on its
+        board, in Pågår (the unit follows it up in its meetings like any task, and a wall screen shows it)."""
+        leader = leader.strip()
+        problems = [] if leader else [Problem('leader', 'error.name_empty')]
+        with self._lock:
+            if unit_id not in {u.id for u in self.organisation.units}:
+                raise RuleViolation([Problem('unit_id', 'error.unknown_unit', {'id': unit_id})])
+            previous = self.rollout(unit_id)
+            changed = dataclasses.replace(previous, leader=leader, leader_since=since, retrain_since=since)
+            problems += validate_rollout(changed, previous, today=self.local_now().date())
+            if problems:
+                raise RuleViolation(problems)
+            fields = CardFields(title=self.training_task_title, description=self.training_task_text, owner=leader)
+            card = self.create_card(unit_id, fields, origin=Origin.LEADER, created_by=by, column=Column.DOING)
+            self._org().programme.put_rollouts([changed])
+        return changed, card
+
+    #: the training task's title and text (Norwegian: the board's language); the UI may set them from its translator
+    training_task_title = 'Ny leder – ny opplæring'
+    training_task_text = ('Enheten har fått ny leder. Avtal ny opplæring i forbedringsarbeidet med veilederen, '
+                          'og registrer datoen på utrullingssiden.')
+
+    def value_stream_analyses(self) -> list[ValueStreamAnalysis]:
+        """The analyses recorded, newest first."""
+        return sorted(self._org().programme.analyses.values(), key=lambda v: (v.on, v.id), reverse=True)
+
+    def record_vsa(self, vsa: ValueStreamAnalysis, improvements: Sequence[tuple[str, str]], *,
+                   by: str = '') -> list[Card]:
+        """Record a value stream analysis and put each improvement (unit id, title) as an idea on that unit's board,
+        tagged with the analysis. Everything is checked first (and every board's room): bad input stores nothing."""
+        vsa = dataclasses.replace(vsa, name=vsa.name.strip(), created_by=by, created_at=self.now(),
+                                  participants=tuple(p.strip() for p in vsa.participants if p.strip()))
+        items = [(unit_id, title.strip()) for unit_id, title in improvements]
+        problems = validate_vsa(vsa, self.organisation, today=self.local_now().date(), improvements=items)
+        if problems:
+            raise RuleViolation(problems)
+        tag = VsaTag(id=vsa.id, name=vsa.name)
+        with self._lock:
+            for unit_id in {u for u, _ in items}:
+                board = self._board(unit_id)
+                if len(board.cards) + sum(u == unit_id for u, _ in items) > MAX_BOARD_CARDS:
+                    raise BoardFull([unit_id])
+            self._org().programme.put_analysis(vsa)
+            cards = []
+            for unit_id, title in items:
+                board = self._board(unit_id)
+                position, respread = self._place(board.column(Column.IDEAS), 0)
+                card = new_card(card_id=uuid.uuid4().hex, unit_id=unit_id, fields=CardFields(title=title),
+                                goals=board.goals.values(), column=Column.IDEAS, position=position,
+                                origin=Origin.LEADER, created_by=by, now=self.now())
+                cards.append(self._commit(board, None, dataclasses.replace(card, vsa=tag), respread=respread))
+        return cards
+
+    def tag_with_vsa(self, unit_id: str, card_id: str, vsa_id: str | None, *, by: str = '') -> Card:
+        """Tag a card with an analysis recorded here (or, ``None``, untag it)."""
+        with self._lock:
+            board = self._board(unit_id)
+            before = self._existing(board, card_id)
+            tag = None
+            if vsa_id is not None:
+                found = self._org().programme.analyses.get(vsa_id)
+                if found is None:
+                    raise RuleViolation([Problem('vsa', 'error.vsa_unknown')])
+                tag = VsaTag(id=found.id, name=found.name)
+            return self._commit(board, before, dataclasses.replace(before, vsa=tag), origin=Origin.LEADER, by=by)
 
     # --- writes: goals ---
 

@@ -16,6 +16,7 @@ from tinydb import Query, TinyDB
 from ..domain import LEADERSHIP_BOARD, Organisation, ServiceArea, Unit, area_board_id, is_valid_id
 from ..domain.meeting_time import MeetingTime
 from .files import AtomicJSONStorage, DataFileError, open_db
+from .programme import ProgrammeTables
 
 __all__ = ['OrganisationFile', 'check_id', 'check_unit_id']
 
@@ -30,6 +31,8 @@ class OrganisationFile:
         self.organisation = _load(self._db)
         #: each unit's weekly meeting time, where one is set
         self.meeting_times: dict[str, MeetingTime] = _meeting_times(self._db)
+        #: the programme's tables: each unit's rollout, the value stream analyses (``board.store.programme``)
+        self.programme = ProgrammeTables(self._db, lambda: self._storage().batch())
         found = self._db.table('organisation').get(Query().key == 'instance')
         #: this data folder's identity; a restore gives it a new one, so wall screens know to sync anew
         self.instance: str = found['id'] if isinstance(found, dict) else ''

@@ -61,7 +61,7 @@ class CardView(ui.element):
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
                  card.answer, bool(card.whys or card.causes), card.before, card.after, card.escalation,
-                 card.lifted_from, card.shared_to, card.adopted_by, card.suggested_from)
+                 card.lifted_from, card.shared_to, card.adopted_by, card.suggested_from, card.vsa)
         if shown == self._shown:
             return
         self._shown = shown
@@ -78,6 +78,8 @@ class CardView(ui.element):
         t = self._t
         if card.lifted_from is not None:
             _meta_item('south', t('escalation.lifted_from', unit=card.lifted_from.unit_name)).classes('lift-badge')
+        if card.vsa is not None:
+            _meta_item('account_tree', t('vsa.card_badge', name=card.vsa.name)).mark(f'vsa-{card.id}')
         if card.escalation is not None:
             escalation = card.escalation
             text = t(f'escalation.state_{escalation.state.value}', board=escalation.to_name or escalation.to,

@@ -38,6 +38,7 @@ def leader_nav(context: AppContext, guard: Guard, user: User, current: str) -> N
     t = context.t
     with attrs(ui.element('nav').classes('leader-nav w-full'), {'aria-label': t('leader.menu')}):
         for path, key in (('/leder', 'leader.overview'), ('/leder/gevinster', 'gains.heading'),
+                          ('/leder/utrulling', 'rollout.heading'), ('/leder/verdistrom', 'vsa.heading'),
                           ('/leder/epost', 'leader_mail.heading')):
             link = ui.link(t(key), path).classes('nav-link')
             if path == current:

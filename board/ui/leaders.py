@@ -23,7 +23,18 @@ from nicegui.elements.mixins.text_element import TextElement
 from ..audits import audits_due
 from ..domain import LEADERSHIP_BOARD, Card, Column, Organisation, Origin, Unit, area_board_id
 from ..domain.audit import Audit, AuditKind, DueState
-from ..gains import ALL_TIME, GainEntry, GainsSummary, Period, parse_period, summarise
+from ..domain.programme import UnitRollout, rollout_figures
+from ..gains import (
+    ALL_TIME,
+    VSA_TARGET,
+    GainEntry,
+    GainSource,
+    GainsSummary,
+    Period,
+    Totals,
+    parse_period,
+    summarise,
+)
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv, improvements
@@ -160,6 +171,14 @@ def _summary(context: AppContext, organisation: Organisation, entries: list[Gain
 _SUMMARIES: dict[tuple[object, ...], GainsSummary] = {}
 
 
+def rollout_line(t: Translator, organisation: Organisation, rollouts: dict[str, UnitRollout]) -> str:
+    """"N av M enheter har fått opplæring" (units only; see ``board.domain.programme``), with the units waiting for
+    new training after a new leader."""
+    figures = rollout_figures(organisation, rollouts)
+    line = t('rollout.figure', trained=figures.trained, units=figures.units)
+    return f'{line} {t("rollout.figure_new", count=figures.new_training)}' if figures.new_training else line
+
+
 def period_options(t: Translator, years: list[int]) -> dict[str, str]:
     """All time; then per year (newest first) the year, its half-years and its quarters."""
     options = {'': t('gains.all_years')}
@@ -196,6 +215,9 @@ def build_overview(context: AppContext, guard: Guard, user: User, entries: list[
                 .props('no-caps').mark('sort')
             ui.button(t('leader.refresh'), icon='refresh',
                       on_click=lambda: ui.navigate.to(_overview_url(area, sort))).props('flat no-caps')
+        with ui.row().classes('items-baseline gap-4'):
+            ui.label(rollout_line(t, organisation, store.rollouts())).classes('text-xl').mark('rollout-figure')
+            ui.link(t('rollout.open'), '/leder/utrulling').classes('big-link')
         top = store.organisation.unit(LEADERSHIP_BOARD)
         if top is not None and user.leads(top):
             ui.link(t('leader.leadership_board'), f'/leder/enheter/{top.id}').classes('big-link') \
@@ -413,6 +435,7 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
                          'data': [round(v[1], 2) for _, v in quarters]},
                     ],
                 }).classes('w-full h-80').mark('quarter-chart')
+        _by_source(t, whole)
         Heading(t('gains.per_area'), 2)
         area_rows = [{'area': a.name, 'units': len(organisation.units_in(a.id)),
                       'identified': n(summary.areas[a.id].identified, 2),
@@ -432,6 +455,22 @@ def build_gains(context: AppContext, guard: Guard, user: User, entries: list[Gai
         ui.table(columns=_columns(t, ('unit', 'area', 'count', 'identified', 'realised')), row_key='unit',
                  rows=rows, pagination=25).classes('w-full').mark('unit-table')
         _awaiting_confirmation(context, guard, organisation, entries)
+
+
+def _by_source(t: Translator, whole: Totals) -> None:
+    """Where the gains come from (tavle, mobil, innbygger, verdistrømanalyse), and the share found by value stream
+    analyses against the municipality's aim of about 80 %."""
+    n = t.number
+    with ui.card().classes('w-full').mark('source-block'):
+        Heading(t('gains.by_source'), 2)
+        ui.table(columns=_columns(t, ('source', 'identified', 'realised')), row_key='source',
+                 rows=[{'source': t(f'gain_source.{s.value}'), 'identified': n(whole.identified_by_source[s], 2),
+                        'realised': n(whole.realised_by_source[s], 2)} for s in GainSource]
+                 ).props('flat').mark('source-table')
+        share = whole.vsa_share
+        ui.label(t('gains.vsa_target', target=n(VSA_TARGET * 100, 0),
+                   actual=n(share * 100, 0) if share is not None else '–')).classes('text-lg font-semibold') \
+            .mark('vsa-share')
 
 
 def _awaiting_confirmation(context: AppContext, guard: Guard, organisation: Organisation,
@@ -514,7 +553,7 @@ def _kpi(label: str, value: str, unit: str, marker: str) -> None:
 
 def _columns(t: Translator, names: tuple[str, ...]) -> list[dict[str, object]]:
     return [{'name': name, 'field': name, 'label': t(f'gains.col_{name}'),
-             'align': 'left' if name in ('unit', 'area', 'category') else 'right'} for name in names]
+             'align': 'left' if name in ('unit', 'area', 'category', 'source') else 'right'} for name in names]
 
 
 # --- reports ------------------------------------------------------------------------------------------------------
@@ -542,7 +581,8 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
         if len(organisation.units) == 1 else []
     measured = improvements(_cards_of(context, organisation), organisation, period)
     return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals,
-                      measured=measured, audits=_last_audits(context, organisation), zone=store.timezone)
+                      measured=measured, audits=_last_audits(context, organisation), zone=store.timezone,
+                      rollout=rollout_figures(organisation, store.rollouts()))
 
 
 def _last_audits(context: AppContext, organisation: Organisation) -> list[tuple[str, list[Audit]]]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
 import json
-import subprocess
 import tarfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -229,23 +227,6 @@ async def test_a_stamp_for_a_field_the_card_does_not_have_is_refused(hub: Hub):
 
 # --- values the rules hold back travel through older releases ---------------------------------------------------------
 
-FORMAT_3_RELEASE = '1d0e885'  # the commit before format 4: the release of format 3
-
-
-@pytest.fixture(scope='module')
-def format_3_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The format-3 release's ``board`` package, from the repository's history (skipped where it has none)."""
-    folder = tmp_path_factory.mktemp('format-3-release')
-    root = Path(__file__).resolve().parents[2]
-    archive = subprocess.run(['git', 'archive', FORMAT_3_RELEASE, 'board'], cwd=root, capture_output=True,
-                             check=False)
-    if archive.returncode != 0:
-        pytest.skip(f'the format-3 release ({FORMAT_3_RELEASE}) is not in this repository\'s history')
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(folder, filter='data')
-    return folder
-
-
 def held_card() -> Card:
     """A card of this release in Pågår holding the meeting's answer (it came while the card was moved there)."""
     now = datetime.now(UTC) - timedelta(seconds=5)
@@ -259,10 +240,10 @@ def held_card() -> Card:
 
 @pytest.mark.parametrize('release', ['format-1', 'format-3'])
 def test_a_card_holding_values_is_read_by_an_older_release_and_comes_back_without_losing_them(
-        request, previous_release, release):
+        previous_releases, release):
     card = held_card()
     assert (card.answer, set(card.held)) == (None, {'answer', 'answered_at'})
-    folder = previous_release if release == 'format-1' else request.getfixturevalue('format_3_release')
+    folder = previous_releases[release]
     doc = card_to_dict(card)
     # the older release reads it as a wall screen's push and as the hub's answer, and writes it back as it keeps it
     back = with_release(folder, f'''
