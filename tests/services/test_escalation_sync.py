@@ -10,7 +10,18 @@ from datetime import UTC, datetime
 
 import orjson
 
-from board.domain import Answer, CardFields, Column, Escalation, EscalationState, Lift, NoteKind, Origin, area_board_id
+from board.domain import (
+    Answer,
+    CardFields,
+    Column,
+    Escalation,
+    EscalationState,
+    Lift,
+    NoteKind,
+    Origin,
+    VsaTag,
+    area_board_id,
+)
 from board.store.codec import card_to_dict, leader_note_to_dict
 from board.store.core import lifted_id, suggestion_id
 
@@ -130,3 +141,13 @@ async def test_a_card_shared_on_a_wall_screen_offline_reaches_the_other_unit(hub
     finally:
         await stop(client_, tasks)
         kiosk.close()
+
+
+async def test_a_wall_screen_cannot_tag_a_card_with_a_value_stream_analysis(hub: Hub):
+    token = await pair(hub)
+    card = await hub.do.create_card(UNIT, CardFields(title='Ny vaktbok'))
+    forged = dataclasses.replace(card, vsa=VsaTag(id='vsa1', name='Påfunnet analyse'),
+                                 stamps={**card.stamps, 'vsa': stamp(), 'title': stamp()})
+    assert (await push(hub, token, cards=[card_to_dict(forged)])).status_code == 200
+    kept = hub.store.card(UNIT, card.id)
+    assert kept is not None and kept.vsa is None  # it would count in the leaders' share of gains from analyses
