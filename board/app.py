@@ -56,6 +56,10 @@ MIN_GAP = 60.0
 MAX_GAP = 900.0
 #: seconds between two archive files read into the gains index after a start
 INDEX_PAUSE = 0.05
+#: seconds a stopping hub waits for requests still running: a wall screen's long-poll (board.sync_api) waits up to
+#: 30 s for a change and would hold the stop that long (systemd's TimeoutStopSec is 30); cut off, the wall screen
+#: simply polls again once the hub is back
+GRACEFUL_STOP = 3
 
 
 #: how long a message stays on the screen (the wall's people read it from across the room)
@@ -255,6 +259,7 @@ def run_options(context: AppContext) -> dict[str, object]:
         # the sync API's description is served as OpenAPI at /openapi.json (see _register_hub)
         'favicon': ASSETS / 'favicon.svg', 'fastapi_docs': False,
         'show': False, 'reload': False, 'show_welcome_message': False,
+        'timeout_graceful_shutdown': GRACEFUL_STOP,
         # the client's address (rate limits, board_access, /metrics) is the peer's, or, from a trusted reverse
         # proxy, the one it names in X-Forwarded-For; uvicorn's own default would believe any local process
         'proxy_headers': bool(settings.trusted_proxies),

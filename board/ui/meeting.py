@@ -41,6 +41,7 @@ from ..domain import (
     GoalStatus,
     IsoWeek,
     LeaderNote,
+    Lift,
     Meeting,
     NoteKind,
     PdcaStage,
@@ -286,6 +287,9 @@ class MeetingMode:
         t = self.t
         with ui.element('article').classes('meeting-card').mark('meeting-idea'):
             ui.label(card.title).classes('meeting-card-title')
+            if card.lifted_from is not None:
+                ui.label(self._lifted_from(card.lifted_from)).classes('text-xl font-semibold lift-badge') \
+                    .style('overflow-wrap: anywhere').mark('lifted-from')
             if card.description:
                 ui.label(card.description).classes('text-xl').style('white-space: pre-wrap; overflow-wrap: anywhere')
             ui.label(t('meeting.idea_from', date=t.date(card.created_at.astimezone(self.store.timezone).date()))
@@ -303,6 +307,17 @@ class MeetingMode:
                 .props('size=xl no-caps color=grey-9 outline').classes('meeting-action').mark('decline')
             ui.button(t('meeting.skip'), icon='skip_next', on_click=lambda: self._skip(card)) \
                 .props('size=xl no-caps flat').classes('meeting-action').mark('skip')
+
+    def _lifted_from(self, lift: Lift) -> str:
+        """*Løftet fra <enhet>* and the unit's reason, read from the unit's card where this store holds it (the hub)."""
+        try:
+            source = self.store.card(lift.unit_id, lift.card_id)
+        except KeyError:  # a screen of this board alone knows no other unit's cards
+            source = None
+        reason = source.escalation.reason if source is not None and source.escalation is not None else ''
+        if reason:
+            return self.t('escalation.lifted_because', unit=lift.unit_name, reason=reason)
+        return self.t('escalation.lifted_from', unit=lift.unit_name)
 
     def _skip(self, card: Card) -> None:
         self.skipped.add(card.id)

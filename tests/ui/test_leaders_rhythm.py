@@ -30,6 +30,10 @@ async def test_a_card_is_lifted_at_the_wall_and_the_answer_comes_back(hub: Hub):
     await eventually(lambda: store.card(AREA_BOARD, copy_id) is not None, seconds=1)
     area_wall = await open_board(hub, AREA_BOARD)
     await area_wall.should_see('Løftet fra Avdeling A')
+    # the area's meeting sees where it came from and why
+    area_wall.find(marker='start-meeting').click()
+    area_wall.find(marker='step-ideas').click()
+    await area_wall.should_see('Løftet fra Avdeling A: Vi kan ikke ansette selv')
     # the area's board meeting declines it with a reason
     await hub.do.answer_idea(AREA_BOARD, copy_id, Answer.DECLINED, 'Budsjettet er brukt opp')
     await wall.should_see('Helse og omsorg avslo: Budsjettet er brukt opp')
