@@ -253,6 +253,7 @@ class LiftWire(_Strict):
     unit_id: Id
     card_id: Id
     unit_name: Name
+    reason: ShortText = ''
 
 
 class SelfStampedLift(_Strict):

@@ -313,6 +313,8 @@ class Lift:
     unit_id: str
     card_id: str
     unit_name: str
+    #: why the unit lifted it (a lift to the board above; empty for a suggestion shared between units)
+    reason: str = ''
 
 
 @dataclass(kw_only=True, frozen=True, slots=True)

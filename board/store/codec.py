@@ -130,7 +130,8 @@ def _encode_self_stamped(value: Any) -> Any:
     if isinstance(value, Escalation):
         return escalation_to_dict(value)
     if isinstance(value, Lift):
-        return {'unit_id': value.unit_id, 'card_id': value.card_id, 'unit_name': value.unit_name}
+        return {'unit_id': value.unit_id, 'card_id': value.card_id, 'unit_name': value.unit_name,
+                'reason': value.reason}
     if isinstance(value, tuple):
         return list(value)
     if isinstance(value, VsaTag):
@@ -164,7 +165,8 @@ def _lift_of(value: Any) -> Lift | None:
     doc = value.get('lift') if isinstance(value, dict) else None
     if not isinstance(doc, dict):
         return None
-    return Lift(unit_id=str(doc['unit_id']), card_id=str(doc['card_id']), unit_name=str(doc.get('unit_name', '')))
+    return Lift(unit_id=str(doc['unit_id']), card_id=str(doc['card_id']), unit_name=str(doc.get('unit_name', '')),
+                reason=str(doc.get('reason', '')))
 
 
 def _vsa_of(value: Any) -> VsaTag | None:

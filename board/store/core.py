@@ -239,10 +239,11 @@ def _answer(job: _Job, value: object, error: BaseException | None) -> None:
 
 
 def _run_alone(job: _Job) -> None:
-    try:
-        job.future.set_result(job.context.run(job.call))
-    except BaseException as error:
-        job.future.set_exception(error)
+    if job.future.running() or job.future.set_running_or_notify_cancel():  # not if its caller gave up waiting
+        try:
+            job.future.set_result(job.context.run(job.call))
+        except BaseException as error:
+            job.future.set_exception(error)
 
 
 class Store:
@@ -388,6 +389,8 @@ class Store:
             try:
                 with group_commit() as group:
                     for job in jobs:
+                        if not (job.future.running() or job.future.set_running_or_notify_cancel()):
+                            continue  # its caller gave up waiting before it began: as a write never made
                         mark = len(self._pending.changes)
                         writes = {unit_id: board.storage.writes for unit_id, board in boards.items()}
                         try:
@@ -944,8 +947,11 @@ class Store:
                 answered = copy.answered_at or (copy.created_at if copy.deleted else None)
                 if (copy.answer is None and not copy.deleted) or answered is None or answered >= card.escalation.at:
                     return None
+                lift = copy.lifted_from
                 again = dataclasses.replace(copy, deleted=False, answer=None, answer_note='', answered_at=None,
-                                            unseen=True, title=card.title, description=card.description)
+                                            unseen=True, title=card.title, description=card.description,
+                                            lifted_from=dataclasses.replace(lift, reason=card.escalation.reason)
+                                            if lift is not None else None)
                 return self._commit(board, copy, again)
             if len(board.cards) >= MAX_BOARD_CARDS:
                 raise BoardFull([copy_id])
@@ -953,7 +959,8 @@ class Store:
             name = source.name if source else card.unit_id
             lifted = Card(id=copy_id, unit_id=unit_id, title=card.title, description=card.description,
                           position=position, created_by=name, unseen=True, created_at=self.now(),
-                          lifted_from=Lift(unit_id=card.unit_id, card_id=card.id, unit_name=name))
+                          lifted_from=Lift(unit_id=card.unit_id, card_id=card.id, unit_name=name,
+                                           reason=card.escalation.reason))
             return self._commit(board, None, lifted, respread=respread)
 
     # --- spreading what works ---

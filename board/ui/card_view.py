@@ -77,7 +77,10 @@ class CardView(ui.element):
         """Lifted from a unit below (on the board above); lifted to the board above, and its answer (on the unit's)."""
         t = self._t
         if card.lifted_from is not None:
-            _meta_item('south', t('escalation.lifted_from', unit=card.lifted_from.unit_name)).classes('lift-badge')
+            lift = card.lifted_from
+            text = t('escalation.lifted_because', unit=lift.unit_name, reason=lift.reason) if lift.reason \
+                else t('escalation.lifted_from', unit=lift.unit_name)
+            _meta_item('south', text).classes('lift-badge')
         if card.vsa is not None:
             _meta_item('account_tree', t('vsa.card_badge', name=card.vsa.name)).mark(f'vsa-{card.id}')
         if card.escalation is not None:

@@ -314,7 +314,7 @@ class MeetingMode:
             source = self.store.card(lift.unit_id, lift.card_id)
         except KeyError:  # a screen of this board alone knows no other unit's cards
             source = None
-        reason = source.escalation.reason if source is not None and source.escalation is not None else ''
+        reason = source.escalation.reason if source is not None and source.escalation is not None else lift.reason
         if reason:
             return self.t('escalation.lifted_because', unit=lift.unit_name, reason=reason)
         return self.t('escalation.lifted_from', unit=lift.unit_name)

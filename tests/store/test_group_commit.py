@@ -143,3 +143,19 @@ def test_the_archives_gains_index_is_kept_on_disk_for_the_next_start(tmp_path, c
         assert 'cannot be read' in caplog.text
     finally:
         third.close()
+
+
+async def test_a_write_whose_caller_gave_up_waiting_is_not_made_and_the_writer_goes_on(tmp_path):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    try:
+        waiting = [asyncio.ensure_future(store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title=f'Idé {i}')))
+                   for i in range(20)]
+        await asyncio.sleep(0)
+        for task in waiting[10:]:
+            task.cancel()  # a phone that gave up (the connection dropped)
+        await asyncio.gather(*waiting, return_exceptions=True)
+        after = await store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Etterpå'))
+        titles = {c.title for c in store.cards(UNIT)}
+        assert after.title in titles and {f'Idé {i}' for i in range(10)} <= titles
+    finally:
+        await asyncio.to_thread(store.close)
