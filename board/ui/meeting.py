@@ -290,6 +290,9 @@ class MeetingMode:
             if card.lifted_from is not None:
                 ui.label(self._lifted_from(card.lifted_from)).classes('text-xl font-semibold lift-badge') \
                     .style('overflow-wrap: anywhere').mark('lifted-from')
+            if card.suggested_from is not None:  # another unit's improvement, shared with this one
+                ui.label(t('share.suggested_from', unit=card.suggested_from.unit_name)) \
+                    .classes('text-xl font-semibold lift-badge').mark('suggested-from')
             if card.description:
                 ui.label(card.description).classes('text-xl').style('white-space: pre-wrap; overflow-wrap: anywhere')
             ui.label(t('meeting.idea_from', date=t.date(card.created_at.astimezone(self.store.timezone).date()))

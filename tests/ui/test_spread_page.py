@@ -29,7 +29,7 @@ async def test_a_finished_card_is_shared_and_comes_up_in_the_other_units_meeting
     other.find(marker='start-meeting').click()
     other.find(marker='step-ideas').click()
     await other.should_see('Fast plass for rullatorene')
-    await other.should_see('Forslag fra Avdeling A')
+    await other.should_see(marker='suggested-from')  # in the meeting's idea itself, not only on the board behind
     other.find(marker='accept').click()
     other.find(marker='accept-confirm').click()
     await wall.should_see('Tatt i bruk av 1 enhet')
