@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .sync_api import ChangeSignals
     from .ui.live import LiveChanges
 
-__all__ = ['ASSETS', 'VERSION', 'AppContext', 'create_app', 'make_tokens', 'run_options']
+__all__ = ['ASSETS', 'VERSION', 'AppContext', 'create_app', 'make_citizen_tokens', 'make_tokens', 'run_options']
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
         1 for k in store.wall_screens.status() if not k.revoked and k.stale(store.now())))
     t = translator(settings.language)
     context = AppContext(settings=settings, store=store, t=t, tokens=None if kiosk else make_tokens(settings),
-                         sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t))
+                         sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t),
+                         citizen_tokens=None if kiosk else make_citizen_tokens(settings))
     changes = live.LiveChanges(store)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
@@ -299,3 +300,15 @@ def make_tokens(settings: Settings) -> SubmissionTokens:
                             secrets_dir / 'revocations.json',
                             rotation=timedelta(weeks=settings.token_rotation_weeks),
                             grace=timedelta(days=settings.token_grace_days))
+
+
+def make_citizen_tokens(settings: Settings) -> SubmissionTokens:
+    """The units' public codes for innbyggere, brukere and pårørende (``board.ui.citizen``).
+
+    Signed with a key of their own, derived from the hub's secret, so a staff code is never a citizens' code or the
+    reverse; revoked on their own (``<data>/secrets/citizen-revocations.json``, ``board revoke-code --innbygger``);
+    and not rotating: the code is public by design, printed on posters and leaflets that hang for months, so a
+    rotation would only break them. A misused code is revoked and a new poster printed.
+    """
+    return SubmissionTokens(make_tokens(settings).derived_key('citizen-code'),
+                            settings.data_dir / 'secrets' / 'citizen-revocations.json', rotation=None)

@@ -433,6 +433,11 @@ class Card:
     #: lifted to the board above, and its answer (on the unit's card); where it came from (on the card above)
     escalation: Escalation | None = None
     lifted_from: Lift | None = None
+    #: an idea from an innbygger, bruker or pårørende (the public code, ``board.ui.citizen``), put on the board when a
+    #: leader approved it: shown as *Fra innbygger*. Set by the hub when the card is made, never changed; a gain's
+    #: source is *innbygger* when it is set. Travels self-stamped (``board.store.codec.SELF_STAMPED``), so an older
+    #: release passes it on and its strict wire models take the card (see README: Ideas from citizens)
+    from_citizen: bool = False
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''

@@ -94,6 +94,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         answered_at=_from_iso(doc.get('answered_at')), problem=_text_of(doc.get('problem')),
         before=_reading_of(doc.get('before')), after=_reading_of(doc.get('after')),
         escalation=_escalation_of(doc.get('escalation')), lifted_from=_lift_of(doc.get('lifted_from')),
+        from_citizen=_flag_of(doc.get('from_citizen')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
@@ -111,7 +112,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
 #: the card fields written with their own stamp, and the key that holds the value beside ``stamp``: the problem
 #: statement (format 3) as ``text``, the before and after measurements (format 4) as ``reading`` (null: none)
 SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading', 'escalation': 'escalation',
-                'lifted_from': 'lift'}
+                'lifted_from': 'lift', 'from_citizen': 'flag'}
 
 
 def _self_stamped(card: Card) -> dict[str, Any]:
@@ -151,6 +152,10 @@ def _lift_of(value: Any) -> Lift | None:
     if not isinstance(doc, dict):
         return None
     return Lift(unit_id=str(doc['unit_id']), card_id=str(doc['card_id']), unit_name=str(doc.get('unit_name', '')))
+
+
+def _flag_of(value: Any) -> bool:
+    return isinstance(value, dict) and value.get('flag') is True
 
 
 def _text_of(value: Any) -> str:
@@ -392,7 +397,7 @@ _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'posi
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
                         'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'whys', 'causes',
-                        'stamps', 'seq', *HELD_KEYS.values()})
+                        'from_citizen', 'stamps', 'seq', *HELD_KEYS.values()})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})
 #: keys never taken as another release's fields: TinyDB's and the files' own

@@ -61,7 +61,7 @@ class CardView(ui.element):
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
                  card.answer, bool(card.whys or card.causes), card.before, card.after, card.escalation,
-                 card.lifted_from)
+                 card.lifted_from, card.from_citizen)
         if shown == self._shown:
             return
         self._shown = shown
@@ -103,6 +103,8 @@ class CardView(ui.element):
             _meta_item('bolt', t('card.quick_win')).classes('quick-win')
         if card.origin == Origin.PHONE:
             _meta_item('smartphone', t('card.from_phone'))
+        if card.from_citizen:
+            _meta_item('groups', t('card.from_citizen')).classes('citizen-badge')
         if card.whys or card.causes:
             _meta_item('account_tree', t('root_cause.badge'))
         self._lift(card)
