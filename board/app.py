@@ -169,7 +169,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
 
     from . import mail_api, sync_api
     from .escalation import Escalations
-    from .ui import access, admin_page, auth, leader_mail, leaders, phone
+    from .ui import access, admin_page, auth, citizen, leader_mail, leaders, phone
     logins = auth.Auth(context)
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
@@ -177,6 +177,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
                        t=context.t, logged_in=logins.opens_boards)
     warn_if_open_behind_a_proxy(settings)
     app.include_router(phone.router(context))
+    app.include_router(citizen.router(context))  # the citizens' public page (ideas wait for a leader)
     app.include_router(logins.router())
     admin_token = write_local_admin(context.settings)
     app.include_router(sync_api.router(context, signals, admin_token, sessions=logins.sessions))

@@ -99,7 +99,8 @@ def data_files(folder: Path) -> list[tuple[Path, str]]:
     """Every data file of a data folder, with its kind."""
     found = [(folder / 'organisation.json', 'organisation'), (folder / 'kiosks.json', 'kiosks'),
              (folder / 'users.json', 'users'), (folder / 'mail.json', 'mail'),
-             (folder / 'secrets' / 'revocations.json', 'revocations')]
+             (folder / 'citizen-ideas.json', 'citizen'), (folder / 'secrets' / 'revocations.json', 'revocations'),
+             (folder / 'secrets' / 'citizen-revocations.json', 'revocations')]
     found += [(path, 'unit') for path in sorted((folder / 'units').glob('*.json'))]
     found += [(path, 'archive') for path in sorted((folder / 'archive').glob('*/*.json'))]
     return [(path, kind) for path, kind in found if path.is_file()]

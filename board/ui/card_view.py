@@ -84,6 +84,13 @@ class CardView(ui.element):
                      note=escalation.answer_note)
             _meta_item('north', text.rstrip(': ')).classes('lift-badge').mark(f'lift-{card.id}')
 
+    def _origin(self, card: Card) -> None:
+        """Where the idea came from, when not from the board itself: a staff phone, or a citizen (approved)."""
+        if card.origin == Origin.PHONE:
+            _meta_item('smartphone', self._t('card.from_phone'))
+        if card.from_citizen:
+            _meta_item('groups', self._t('card.from_citizen')).classes('citizen-badge')
+
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
         if card.unseen:
@@ -101,10 +108,7 @@ class CardView(ui.element):
                 _meta_item('event', t.date(card.due))
         if card.quick_win:
             _meta_item('bolt', t('card.quick_win')).classes('quick-win')
-        if card.origin == Origin.PHONE:
-            _meta_item('smartphone', t('card.from_phone'))
-        if card.from_citizen:
-            _meta_item('groups', t('card.from_citizen')).classes('citizen-badge')
+        self._origin(card)
         if card.whys or card.causes:
             _meta_item('account_tree', t('root_cause.badge'))
         self._lift(card)

@@ -205,6 +205,10 @@ def _unit_for(context: AppContext, tokens: SubmissionTokens, token: str) -> Unit
 
 
 def _invalid(context: AppContext, tokens: SubmissionTokens, token: str) -> Response:
+    from .citizen import wrong_code_on_staff_page
+    wrong_page = wrong_code_on_staff_page(context, token)  # the citizens' public code, on the staff's page
+    if wrong_page is not None:
+        return wrong_page
     t = context.t
     check = tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
     status = 410 if check.problem in (TokenProblem.EXPIRED, TokenProblem.REVOKED) else 404
