@@ -169,7 +169,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
 
     from . import mail_api, sync_api
     from .escalation import Escalations
-    from .ui import access, admin_page, auth, citizen, leader_mail, leaders, phone
+    from .ui import access, admin_page, auth, citizen, citizen_queue, leader_mail, leaders, phone
     logins = auth.Auth(context)
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
@@ -188,6 +188,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
         """The sync API described in OpenAPI (for a viewer of IT's choice; the hub serves no viewer)."""
         return app.openapi()
     leaders.register(context, changes, logins)
+    citizen_queue.register(context, logins)  # the citizens' poster, for the unit's leaders
     admin_page.register(context, logins)
     escalations = Escalations(context.store)  # a card lifted to the board above appears there; the answer returns
     app.on_startup(escalations.start)
@@ -209,6 +210,14 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     if mailer is not None:  # the leaders' briefs: each minute, what is due goes out (board/mailer.py)
         app.on_startup(mailer.start)
         app.timer(CHECK_INTERVAL, mailer.check)
+
+        async def settle_outcomes() -> None:  # one the hub stopped while sending is not sent again
+            await context.store.run(context.store.citizen_ideas.settle_interrupted)
+
+        async def send_outcomes() -> None:  # the citizens' answers: a failed one is tried again
+            await citizen_queue.send_outcomes_now(context)
+        app.on_startup(settle_outcomes)
+        app.timer(CHECK_INTERVAL, send_outcomes)
 
 
 def warn_if_open_behind_a_proxy(settings: Settings) -> bool:

@@ -60,14 +60,14 @@ def receive(store: Store, unit_id: str, title: str, description: str, email: str
     return idea
 
 
-def approve(store: Store, idea_id: str, *, by: str, title: str | None = None, description: str | None = None,
-            goal_id: str | None = None) -> tuple[CitizenIdea, Card]:
+def approve(store: Store, unit_id: str, idea_id: str, *, by: str, title: str | None = None,
+            description: str | None = None, goal_id: str | None = None) -> tuple[CitizenIdea, Card]:
     """Put the idea on its unit's board, in Ideer, marked *Fra innbygger* (on the store's writer).
 
     ``title``/``description``: the text as the leader left it (a name taken out, say); the record keeps that text,
     not the one sent. Raises :class:`RuleViolation` if it was decided meanwhile or the text is not valid.
     """
-    idea = _pending(store, idea_id)
+    idea = _pending(store, unit_id, idea_id)
     fields = CardFields(title=idea.title if title is None else title,
                         description=idea.description if description is None else description, goal_id=goal_id)
     card_id = card_id_of(idea.id)
@@ -83,12 +83,12 @@ def approve(store: Store, idea_id: str, *, by: str, title: str | None = None, de
     return decided, card
 
 
-def decline(store: Store, idea_id: str, reason: str, *, by: str) -> CitizenIdea:
+def decline(store: Store, unit_id: str, idea_id: str, reason: str, *, by: str) -> CitizenIdea:
     """Decline with a reason; the idea never reaches the board (on the store's writer)."""
     problems = validate_reason(reason)
     if problems:
         raise RuleViolation(problems)
-    idea = _pending(store, idea_id)
+    idea = _pending(store, unit_id, idea_id)
     decided = dataclasses.replace(idea, state=IdeaState.DECLINED, decided_at=store.now(), decided_by=by.strip(),
                                   reason=reason.strip())
     store.citizen_ideas.put(decided)
@@ -96,9 +96,10 @@ def decline(store: Store, idea_id: str, reason: str, *, by: str) -> CitizenIdea:
     return decided
 
 
-def _pending(store: Store, idea_id: str) -> CitizenIdea:
+def _pending(store: Store, unit_id: str, idea_id: str) -> CitizenIdea:
+    """The idea, if it is still waiting in this unit's queue (a leader decides for the units they lead only)."""
     idea = store.citizen_ideas.get(idea_id)
-    if idea is None or not idea.pending:
+    if idea is None or idea.unit_id != unit_id or not idea.pending:
         raise RuleViolation([Problem('idea', 'citizen.already_decided')])
     return idea
 

@@ -30,6 +30,7 @@ from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
 from .card_view import shown_goals
+from .citizen_queue import CitizenQueue
 from .gain_form import no_after_warning
 from .goal_dialog import GoalDialog
 from .goal_sheet import GoalCharts
@@ -293,6 +294,7 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
             .classes('highlight-note').move(screen.root, 0)
         # the leader's questions and praise for the next meeting, and the answers; the goals' run charts
         notes = LeaderNotes(context, unit, actor)
+        CitizenQueue(context, unit, actor)  # ideas from citizens wait here for a leader, and the unit's public code
         charts = GoalCharts(t=t, store=store, unit_id=unit.id, on_open=screen.open_goal)
 
     def on_change(change: Change) -> None:
