@@ -81,15 +81,15 @@ class CitizenIdeas:
                      if i is not None and i.mail == OutcomeMail.SENDING]
             if not stuck:
                 return []
+            settled = [replace(idea, email='', mail=OutcomeMail.GAVE_UP, mail_error='the hub stopped while sending it')
+                       for idea in stuck]
             with self._storage().batch():
-                for idea in stuck:
-                    self._table().upsert(_doc(replace(idea, email='', mail=OutcomeMail.GAVE_UP,
-                                                      mail_error='the hub stopped while sending it')),
-                                         Query().id == idea.id)
-        for idea in stuck:
+                for idea in settled:
+                    self._table().upsert(_doc(idea), Query().id == idea.id)
+        for idea in settled:
             log.warning('the outcome of citizen idea %s (unit %s) was being mailed when the hub stopped: not sent '
                         'again, and the address is erased', idea.id, idea.unit_id)
-        return stuck
+        return settled
 
     def _table(self) -> Any:
         return self._db.table('ideas')
