@@ -226,7 +226,7 @@ class CitizenQueue:
         url = self.context.citizen_url(self.unit.id)
         if not url:
             return
-        with ui.row().classes('w-full items-start gap-4 citizen-code').mark('citizen-code'):
+        with ui.row(wrap=False).classes('w-full items-start gap-4 citizen-code').mark('citizen-code'):
             attrs(ui.image(qr_data_url(url)).classes('citizen-qr w-40 h-40'),
                   {'alt': t('citizen.code_heading')})
             with ui.column().classes('grow gap-1'):
