@@ -10,6 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from board.app import make_citizen_tokens, make_tokens
 from board.context import AppContext
@@ -241,3 +243,35 @@ def test_markup_in_an_idea_is_text_on_the_page(visitor: Citizen):
     assert '<script>' not in response.text and event_attributes(response) == []
     [title] = [a for tag, a in elements_of(response) if tag == 'input' and a.get('name') == 'title']
     assert title['value'] == nasty
+
+
+# --- property: any input, never a server error; what is accepted waits exactly as sent -----------------------------
+
+texts = st.text(st.characters(exclude_categories=('Cs',)), max_size=300) | st.text(max_size=5000).map(
+    lambda s: s.encode('utf-8', 'replace').decode('utf-8'))
+addresses = st.emails().map(str) | st.text(max_size=300).map(lambda s: s.encode('utf-8', 'replace').decode('utf-8'))
+
+
+@pytest.fixture(scope='module')
+def lenient_visitor(tmp_path_factory) -> Iterator[Citizen]:
+    client, store = make_citizen(tmp_path_factory.mktemp('citizen') / 'data', phone_ideas_per_window=100_000)
+    yield client
+    store.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=texts, description=texts, email=addresses)
+def test_any_input_never_breaks_the_page_and_accepted_text_waits_exactly(lenient_visitor: Citizen, title,
+                                                                         description, email):
+    before = {i.id for i in lenient_visitor.store.citizen_ideas.pending(UNIT)}
+    response = lenient_visitor.send(title=title, description=description, email=email)
+    assert response.status_code in (303, 413, 422), response.text[:300]
+    pending = lenient_visitor.store.citizen_ideas.pending(UNIT)
+    if response.status_code == 303:
+        [newest] = [i for i in pending if i.id not in before]
+        assert (newest.title, newest.description, newest.email) == (title.strip(), description.strip(),
+                                                                    email.strip())
+        assert '\n' not in newest.email and '\r' not in newest.email
+    else:
+        assert {i.id for i in pending} == before and 'Traceback' not in response.text
+    assert lenient_visitor.store.cards(UNIT) == []  # never a card before a leader
