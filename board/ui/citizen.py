@@ -30,7 +30,7 @@ from ..i18n import Translator
 from ..privacy import find_personal_data
 from ..store.citizen_ideas import QueueFull
 from ..store.files import StoreWriteError
-from ..tokens import SubmissionTokens, TokenProblem
+from ..tokens import TokenProblem
 from .htmlpage import HEADERS, read_body, read_form, refuse_foreign, render
 from .phone import Budgets, new_phone_cookie, phone_id
 
@@ -142,17 +142,6 @@ def _check(t: Translator, title: str, description: str, email: str) -> tuple[lis
 
 def _units(context: AppContext) -> frozenset[str]:
     return frozenset(u.id for u in context.store.organisation.units)
-
-
-def wrong_code_on_staff_page(context: AppContext, token: str) -> HTMLResponse | None:
-    """The page for a citizens' code used on the staff's phone page (None if it is not one)."""
-    tokens: SubmissionTokens | None = context.citizen_tokens
-    if tokens is None or not tokens.check(token, _units(context)).ok:
-        return None
-    t = context.t
-    return render(t, 'message.html', title=t('citizen.citizen_code_heading'), status=403,
-                  heading=t('citizen.citizen_code_heading'), text=t('citizen.citizen_code_text'),
-                  links=[(f'/i/{token}', t('citizen.citizen_code_link'))])
 
 
 def _form(t: Translator, unit: Unit, token: str, *, status: int = 200, values: dict[str, str] | None = None,
