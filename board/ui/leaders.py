@@ -249,6 +249,9 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
                   'savings')
             if item.escalations_unanswered:
                 _fact(t('escalation.overdue', count=item.escalations_unanswered), 'north', warn=True)
+            citizens_waiting = len(context.store.citizen_ideas.pending(item.unit.id))
+            if citizens_waiting:  # on the unit's page, for its leader to approve or decline
+                _fact(t('citizen.tile_waiting', count=citizens_waiting), 'groups', warn=True)
             for note in item.answers[:3]:
                 _fact(t('leader.answer', question=note.text, answer=note.answer), 'question_answer')
 

@@ -53,6 +53,8 @@ async def test_an_approved_idea_goes_on_the_board_marked_and_the_sender_hears_on
     wall = await open_board(hub)
     await wall.should_not_see('Benker langs turveien')  # nothing on the wall before a leader approved it
     leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open('/leder')
+    await leader.should_see('Forslag fra innbyggere venter på svar: 1')  # the overview says where to look
     await leader.open(f'/leder/enheter/{UNIT}')
     await leader.should_see('Forslag fra innbyggere')
     await leader.should_see('1 forslag venter på svar')
