@@ -275,3 +275,23 @@ def test_any_input_never_breaks_the_page_and_accepted_text_waits_exactly(lenient
     else:
         assert {i.id for i in pending} == before and 'Traceback' not in response.text
     assert lenient_visitor.store.cards(UNIT) == []  # never a card before a leader
+
+
+def test_the_cli_writes_the_citizens_poster_and_revokes_their_code_alone(tmp_path, capsys):
+    import zxingcpp
+    from PIL import Image
+
+    from board.cli import main
+
+    seeded_store(tmp_path / 'data').close()
+    settings = Settings(data_dir=tmp_path / 'data')
+    common = ['--data', str(tmp_path / 'data'), '--public-url', 'http://127.0.0.1:8080']
+    png = tmp_path / 'innbygger.png'
+    assert main(['poster', UNIT, '--innbygger', '--format', 'png', '--out', str(png), *common]) == 0
+    [code] = zxingcpp.read_barcodes(Image.open(png))
+    citizens_code, staff_code = make_citizen_tokens(settings).current(UNIT), make_tokens(settings).current(UNIT)
+    assert code.text == f'http://127.0.0.1:8080/i/{citizens_code}'
+    assert main(['revoke-code', UNIT, '--innbygger', '--data', str(tmp_path / 'data')]) == 0
+    assert "citizens' code" in capsys.readouterr().out
+    assert not make_citizen_tokens(settings).check(citizens_code, {UNIT}).ok
+    assert make_tokens(settings).check(staff_code, {UNIT}).ok  # the staff's code is untouched
