@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .sync_api import ChangeSignals
     from .ui.live import LiveChanges
 
-__all__ = ['ASSETS', 'VERSION', 'AppContext', 'create_app', 'make_tokens', 'run_options']
+__all__ = ['ASSETS', 'VERSION', 'AppContext', 'create_app', 'make_citizen_tokens', 'make_tokens', 'run_options']
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
         1 for k in store.wall_screens.status() if not k.revoked and k.stale(store.now())))
     t = translator(settings.language)
     context = AppContext(settings=settings, store=store, t=t, tokens=None if kiosk else make_tokens(settings),
-                         sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t))
+                         sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t),
+                         citizen_tokens=None if kiosk else make_citizen_tokens(settings))
     changes = live.LiveChanges(store)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
@@ -172,7 +173,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
 
     from . import mail_api, sync_api
     from .escalation import Escalations
-    from .ui import access, admin_page, audit_page, auth, leader_mail, leaders, phone, programme
+    from .ui import access, admin_page, audit_page, auth, citizen, citizen_queue, leader_mail, leaders, phone, programme
     logins = auth.Auth(context)
     settings = context.settings
     # the boards on the hub: open (the demo), from the municipality's networks, or after a login (ui/access.py)
@@ -180,6 +181,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
                        t=context.t, logged_in=logins.opens_boards)
     warn_if_open_behind_a_proxy(settings)
     app.include_router(phone.router(context))
+    app.include_router(citizen.router(context))  # the citizens' public page (ideas wait for a leader)
     app.include_router(logins.router())
     admin_token = write_local_admin(context.settings)
     app.include_router(sync_api.router(context, signals, admin_token, sessions=logins.sessions))
@@ -192,6 +194,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     leaders.register(context, changes, logins)
     audit_page.register(context, logins)
     programme.register(context, logins)  # the rollout and the value stream analyses
+    citizen_queue.register(context, logins)  # the citizens' poster, for the unit's leaders
     admin_page.register(context, logins)
     escalations = Escalations(context.store)  # a card lifted to the board above appears there; the answer returns
     app.on_startup(escalations.start)
@@ -214,6 +217,14 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
     if mailer is not None:  # the leaders' briefs: each minute, what is due goes out (board/mailer.py)
         app.on_startup(mailer.start)
         app.timer(CHECK_INTERVAL, mailer.check)
+
+        async def settle_outcomes() -> None:  # one the hub stopped while sending is not sent again
+            await context.store.run(context.store.citizen_ideas.settle_interrupted)
+
+        async def send_outcomes() -> None:  # the citizens' answers: a failed one is tried again
+            await citizen_queue.send_outcomes_now(context)
+        app.on_startup(settle_outcomes)
+        app.timer(CHECK_INTERVAL, send_outcomes)
 
 
 def warn_if_open_behind_a_proxy(settings: Settings) -> bool:
@@ -307,3 +318,15 @@ def make_tokens(settings: Settings) -> SubmissionTokens:
                             secrets_dir / 'revocations.json',
                             rotation=timedelta(weeks=settings.token_rotation_weeks),
                             grace=timedelta(days=settings.token_grace_days))
+
+
+def make_citizen_tokens(settings: Settings) -> SubmissionTokens:
+    """The units' public codes for innbyggere, brukere and pårørende (``board.ui.citizen``).
+
+    Signed with a key of their own, derived from the hub's secret, so a staff code is never a citizens' code or the
+    reverse; revoked on their own (``<data>/secrets/citizen-revocations.json``, ``board revoke-code --innbygger``);
+    and not rotating: the code is public by design, printed on posters and leaflets that hang for months, so a
+    rotation would only break them. A misused code is revoked and a new poster printed.
+    """
+    return SubmissionTokens(make_tokens(settings).derived_key('citizen-code'),
+                            settings.data_dir / 'secrets' / 'citizen-revocations.json', rotation=None)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from .app import make_tokens
+from .app import make_citizen_tokens, make_tokens
 from .backup import BackupError
 from .domain import RuleViolation, Unit
 from .orgfile import OrganisationFileError
@@ -83,10 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     new_code = command('revoke-code', revoke_code, "make a unit's QR code stop working at once; its board shows a "
                                                    'new one')
     new_code.add_argument('unit', help='the unit id, as in /units/<unit-id>')
+    new_code.add_argument('--innbygger', action='store_true',
+                          help="the unit's public code for citizens instead (its posters stop working)")
     printing = command('poster', poster, "write a unit's printable QR poster (A4, PDF or PNG)")
     printing.add_argument('unit', help='the unit id, as in /units/<unit-id>')
     printing.add_argument('--format', choices=POSTER_FORMATS, default='pdf')
     printing.add_argument('--out', type=Path, help='file to write (default: qr-plakat-<unit>.<format>)')
+    printing.add_argument('--innbygger', action='store_true',
+                          help="the poster with the unit's public code for citizens (innbyggere, brukere, pårørende)")
     importing = command('import-org', import_org, 'add or rename service areas and units from a CSV or TOML file')
     importing.add_argument('file', type=Path, help='CSV (tjenesteområde;enhet) or TOML; see README')
     user = command('user', set_user, "create or change a leader's or admin's account and roles")
@@ -225,6 +229,11 @@ def revoke_code(settings: Settings, args: argparse.Namespace) -> None:
     """Works while the hub runs: the hub re-reads the revocation list and its boards show the new code."""
     unit_id = args.unit
     _existing_unit(settings, unit_id)
+    if getattr(args, 'innbygger', False):
+        generation = make_citizen_tokens(settings).revoke(unit_id)
+        print(f"The citizens' code of {unit_id} is revoked (generation {generation}): its posters and links no "
+              'longer work. Print a new poster from the unit\'s leaders\' page (or "board poster --innbygger").')
+        return
     generation = make_tokens(settings).revoke(unit_id)
     print(f'The QR code of {unit_id} is revoked (generation {generation}): old codes and photos of them no longer '
           'work, and the board shows a new code within seconds. Print a new poster if the unit has one.')
@@ -237,6 +246,14 @@ def poster(settings: Settings, args: argparse.Namespace) -> None:
     if not settings.public_url:
         log.warning('public_url is not set: the poster encodes %s, which phones may not reach', settings.base_url)
     t = translator(settings.language)
+    if getattr(args, 'innbygger', False):
+        url = f'{settings.base_url}/i/{make_citizen_tokens(settings).current(unit.id)}'
+        path = args.out or Path(f'innbyggerplakat-{unit.id}.{args.format}')
+        path.write_bytes(qr_poster(unit_name=unit.name, url=url, heading=t('citizen.poster_heading'),
+                                   instruction=t('citizen.poster_instruction'), footer=t('citizen.poster_footer'),
+                                   fmt=args.format))
+        print(f"Wrote {path} for {unit.name}: the citizens' code, which changes only when revoked.")
+        return
     tokens = make_tokens(settings)
     url = f'{settings.base_url}/p/{tokens.current(unit.id)}'
     path = args.out or Path(f'qr-plakat-{unit.id}.{args.format}')

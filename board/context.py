@@ -28,12 +28,20 @@ class AppContext:
     metrics: Metrics | None = None
     #: the leaders' briefs and summaries (the hub only)
     mailer: Mailer | None = None
+    #: the hub signs the citizens' public codes too, with a key of their own (``board.ui.citizen``); None on a wall
+    citizen_tokens: SubmissionTokens | None = None
 
     def phone_url(self, unit_id: str) -> str:
         """The address in the unit's QR code: the phone page with the unit's current token ('' if not known)."""
         if self.tokens is None:
             return self.sync.phone_url if self.sync is not None else ''
         return f'{self.settings.base_url}/p/{self.tokens.current(unit_id)}'
+
+    def citizen_url(self, unit_id: str) -> str:
+        """The address in the unit's public code for innbyggere, brukere and pårørende ('' where there is none)."""
+        if self.citizen_tokens is None:
+            return ''
+        return f'{self.settings.base_url}/i/{self.citizen_tokens.current(unit_id)}'
 
     def codes_fingerprint(self) -> object:
         return self.tokens.fingerprint() if self.tokens is not None else self.phone_url('')

@@ -36,11 +36,11 @@ __all__ = ['LATER_FIELDS', 'STAMPED_FIELDS', 'first_stamped', 'merge_card', 'mer
 STAMPED_FIELDS = ('title', 'description', 'column', 'position', 'goal_id', 'owner', 'due', 'pdca', 'quick_win',
                   'started_at', 'finished_at', 'deleted', 'unseen', 'gain', 'answer', 'answer_note',
                   'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'shared_to',
-                  'adopted_by', 'suggested_from', 'vsa', 'whys', 'causes')
+                  'adopted_by', 'suggested_from', 'vsa', 'whys', 'causes', 'from_citizen')
 #: the fields added since format 2, stamped only once they have a value (a card written with each of them empty would
 #: carry five stamps for nothing; see ``board.store.codec.SELF_STAMPED``)
 LATER_FIELDS = ('problem', 'before', 'after', 'escalation', 'lifted_from', 'shared_to', 'adopted_by', 'suggested_from',
-                'vsa')
+                'vsa', 'from_citizen')
 _WHO = ('changed_origin', 'changed_by')  # follow the newest stamp of the card
 
 

@@ -371,6 +371,9 @@ def _as_the_wall_said(store: Store, unit_id: str, card: Card) -> Card:
     is what the hub itself holds (a leader's change that came from the hub and goes back with the card)."""
     mine = store.card_version(unit_id, card.id)
     card = _lift_as_the_wall_may(mine, card)
+    hub_citizen = mine.from_citizen if mine is not None else False
+    if card.from_citizen != hub_citizen:  # only the hub marks an idea from a citizen (a leader approved it)
+        card = dataclasses.replace(card, from_citizen=hub_citizen)
     if card.changed_origin == Origin.LEADER and (
             mine is None or (mine.changed_origin, mine.changed_by) != (card.changed_origin, card.changed_by)):
         card = dataclasses.replace(card, changed_origin=Origin.BOARD, changed_by='')

@@ -57,16 +57,18 @@ class TokenCheck:
 
 class SubmissionTokens:
 
-    def __init__(self, secret: bytes, revocations: Path, *, rotation: timedelta = timedelta(weeks=4),
+    def __init__(self, secret: bytes, revocations: Path, *, rotation: timedelta | None = timedelta(weeks=4),
                  grace: timedelta = timedelta(days=7), now: Callable[[], datetime] = utc_now) -> None:
+        """``rotation=None``: the codes never change by themselves, only when revoked (the citizens' public code,
+        printed on posters and leaflets for months: see ``board.ui.citizen``)."""
         if len(secret) < 16:
             raise ValueError('the token secret must be at least 16 bytes')
-        if grace > rotation:
+        if rotation is not None and grace > rotation:
             raise ValueError('the grace period cannot be longer than the rotation period')
         self._secret = secret
-        #: where revocations are kept, how long a code lasts (seconds), and the clock (tests move it)
+        #: where revocations are kept, how long a code lasts (seconds; 0: for ever), and the clock (tests move it)
         self.revocations = revocations
-        self.rotation_seconds = rotation.total_seconds()
+        self.rotation_seconds = rotation.total_seconds() if rotation is not None else 0.0
         self._grace = grace.total_seconds()
         self.now = now
         self._lock = threading.Lock()
@@ -91,6 +93,8 @@ class SubmissionTokens:
             return TokenCheck(unit_id, TokenProblem.UNKNOWN_UNIT)
         if generation != self.generation(unit_id) or self._broken:
             return TokenCheck(unit_id, TokenProblem.REVOKED)  # an unreadable revocation list accepts nothing
+        if not self.rotation_seconds:
+            return TokenCheck(unit_id) if period == 0 else TokenCheck(unit_id, TokenProblem.EXPIRED)
         now = self.now().timestamp()
         current = int(now // self.rotation_seconds)
         in_grace = period == current - 1 and now - current * self.rotation_seconds < self._grace
@@ -134,6 +138,8 @@ class SubmissionTokens:
     # --- internals ---
 
     def _period(self) -> int:
+        if not self.rotation_seconds:
+            return 0
         return int(self.now().timestamp() // self.rotation_seconds)
 
     def _make(self, unit_id: str, period: int, generation: int) -> str:

@@ -279,6 +279,12 @@ class SelfStampedVsa(_Strict):
     stamp: Stamp
 
 
+class SelfStampedFlag(_Strict):
+    """A mark set once by the hub (``from_citizen``: an approved idea from a citizen), with its stamp."""
+    flag: StrictBool = False
+    stamp: Stamp
+
+
 class SelfStampedReading(_Strict):
     """A card's before or after measurement (format 4), with the stamp of its last change (null: cleared)."""
     reading: ReadingWire | None = None
@@ -352,6 +358,8 @@ class CardWire(_Timed):
     adopted_by: SelfStampedUnits | None = None
     suggested_from: SelfStampedLift | None = None
     vsa: SelfStampedVsa | None = None
+    #: an approved idea from a citizen: the hub's mark (a wall screen's claim is replaced by the hub's, sync_api)
+    from_citizen: SelfStampedFlag | None = None
     whys: Annotated[list[ShortText], Field(max_length=WHY_MAX)] = []
     causes: Annotated[list[tuple[FishboneHeading, ShortText]], Field(max_length=CAUSE_MAX)] = []
     stamps: Annotated[dict[StampedName, Stamp], Field(max_length=len(STAMPED_FIELDS) + MAX_EXTRA_FIELDS)] = {}
@@ -377,7 +385,7 @@ class CardWire(_Timed):
 
     def _stamps(self) -> Iterable[str]:
         own = (self.problem, self.before, self.after, self.escalation, self.lifted_from, self.shared_to,
-               self.adopted_by, self.suggested_from, self.vsa)
+               self.adopted_by, self.suggested_from, self.vsa, self.from_citizen)
         return (*self.stamps.values(), *(field.stamp for field in own if field),
                 *(held.stamp for held in self._held() if held))
 

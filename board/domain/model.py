@@ -451,6 +451,11 @@ class Card:
     suggested_from: Lift | None = None
     #: the value stream analysis the improvement came from (its gain counts as found by a verdistrømanalyse)
     vsa: VsaTag | None = None
+    #: an idea from an innbygger, bruker or pårørende (the public code, ``board.ui.citizen``), put on the board when a
+    #: leader approved it: shown as *Fra innbygger*. Set by the hub when the card is made, never changed; a gain's
+    #: source is *innbygger* when it is set. Travels self-stamped (``board.store.codec.SELF_STAMPED``), so an older
+    #: release passes it on and its strict wire models take the card (see README: Ideas from citizens)
+    from_citizen: bool = False
     #: where the card was made and by whom (empty: anonymous, the default for staff)
     origin: Origin = Origin.BOARD
     created_by: str = ''

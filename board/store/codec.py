@@ -98,6 +98,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
         shared_to=_units_of(doc.get('shared_to')), adopted_by=_units_of(doc.get('adopted_by')),
         suggested_from=_lift_of(doc.get('suggested_from')),
         vsa=_vsa_of(doc.get('vsa')),
+        from_citizen=_flag_of(doc.get('from_citizen')),
         whys=tuple(doc.get('whys', ())),
         causes=tuple((FishboneHeading(h), str(text)) for h, text in doc.get('causes', ())),
         stamps=dict(doc.get('stamps', {})) | _stamps_of_self_stamped(doc), seq=int(doc.get('seq', 0)),
@@ -116,7 +117,7 @@ def card_from_dict(doc: dict[str, Any]) -> Card:
 #: statement (format 3) as ``text``, the before and after measurements (format 4) as ``reading`` (null: none)
 SELF_STAMPED = {'problem': 'text', 'before': 'reading', 'after': 'reading', 'escalation': 'escalation',
                 'lifted_from': 'lift', 'shared_to': 'units', 'adopted_by': 'units', 'suggested_from': 'lift',
-                'vsa': 'tag'}
+                'vsa': 'tag', 'from_citizen': 'flag'}
 
 
 def _self_stamped(card: Card) -> dict[str, Any]:
@@ -175,6 +176,10 @@ def _vsa_of(value: Any) -> VsaTag | None:
     if not isinstance(doc, dict):
         return None
     return VsaTag(id=str(doc['id']), name=str(doc.get('name', '')))
+
+
+def _flag_of(value: Any) -> bool:
+    return isinstance(value, dict) and value.get('flag') is True
 
 
 def _text_of(value: Any) -> str:
@@ -416,7 +421,7 @@ _CARD_KEYS = frozenset({'id', 'unit_id', 'title', 'description', 'column', 'posi
                         'pdca', 'quick_win', 'gain', 'origin', 'created_by', 'changed_origin', 'changed_by',
                         'unseen', 'created_at', 'started_at', 'finished_at', 'deleted', 'answer', 'answer_note',
                         'answered_at', 'problem', 'before', 'after', 'escalation', 'lifted_from', 'shared_to',
-                        'adopted_by', 'suggested_from', 'vsa', 'whys', 'causes',
+                        'adopted_by', 'suggested_from', 'vsa', 'whys', 'causes', 'from_citizen',
                         'stamps', 'seq', *HELD_KEYS.values()})
 _MEETING_KEYS = frozenset({'id', 'unit_id', 'started_at', 'ended_at', 'present', 'decisions', 'seq'})
 _RECOGNITION_KEYS = frozenset({'id', 'unit_id', 'text', 'created_at', 'deleted', 'seq'})

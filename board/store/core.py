@@ -94,6 +94,7 @@ from .changes import (
     OrganisationChanged,
     RecordsChanged,
 )
+from .citizen_ideas import CitizenIdeas
 from .files import StoreWriteError, group_commit, remove_stale_temporary_files, snapshot_files
 from .kiosks import WallScreens
 from .lock import DataFolderLock
@@ -283,6 +284,7 @@ class Store:
         self._accounts: Accounts | None = None
         self._mail: MailLog | None = None
         self._audits: Audits | None = None
+        self._citizen_ideas: CitizenIdeas | None = None
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
         #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
@@ -323,6 +325,7 @@ class Store:
         self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
         self._audits = Audits(self.folder, lock=self._lock, now=self._now, clock=self.clock,
                               has_unit=lambda unit_id: unit_id in self._units)
+        self._citizen_ideas = CitizenIdeas(self.folder / 'citizen-ideas.json', lock=self._lock)
         # the units' boards and the boards above them (a service area's, the leadership group's)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
         self._writer = Writer(self)
@@ -336,7 +339,8 @@ class Store:
         with self._lock:
             for board in self._units.values():
                 board.db.close()
-            for part in (self._organisation, self._wall_screens, self._accounts, self._mail, self._audits):
+            for part in (self._organisation, self._wall_screens, self._accounts, self._mail, self._audits,
+                         self._citizen_ideas):
                 if part is not None:
                     part.close()
             self._folder_lock.release()
@@ -456,6 +460,13 @@ class Store:
         if self._audits is None:
             raise RuntimeError('store is not open')
         return self._audits
+
+    @property
+    def citizen_ideas(self) -> CitizenIdeas:
+        """Ideas from citizens waiting for a leader, and what became of them (hub-side only, never synced)."""
+        if self._citizen_ideas is None:
+            raise RuntimeError('store is not open')
+        return self._citizen_ideas
 
     # --- reads (memory only, unless they say so) ---
 
@@ -1155,14 +1166,20 @@ class Store:
     # --- writes: cards ---
 
     def create_card(self, unit_id: str, fields: CardFields, *, origin: Origin = Origin.BOARD,
-                    created_by: str = '', column: Column = Column.IDEAS, card_id: str | None = None) -> Card:
-        """A new card, on top of its column. Raises :class:`RuleViolation` for invalid input."""
+                    created_by: str = '', column: Column = Column.IDEAS, card_id: str | None = None,
+                    from_citizen: bool = False) -> Card:
+        """A new card, on top of its column. Raises :class:`RuleViolation` for invalid input.
+
+        ``from_citizen``: an idea from a citizen a leader approved (``board.citizens``): marked, and new until opened.
+        """
         with self._lock:
             board = self._board(unit_id)
             position, respread = self._place(board.column(column), 0)
             card = new_card(card_id=card_id or uuid.uuid4().hex, unit_id=unit_id, fields=fields,
                             goals=board.goals.values(), column=column, position=position, origin=origin,
                             created_by=created_by, now=self.now())
+            if from_citizen:
+                card = dataclasses.replace(card, from_citizen=True, unseen=True)
             if len(board.cards) >= MAX_BOARD_CARDS:
                 raise BoardFull([card.id])
             return self._commit(board, None, card, respread=respread)

@@ -100,7 +100,8 @@ def data_files(folder: Path) -> list[tuple[Path, str]]:
     found = [(folder / 'organisation.json', 'organisation'), (folder / 'kiosks.json', 'kiosks'),
              (folder / 'users.json', 'users'), (folder / 'mail.json', 'mail'),
              (folder / 'audit_templates.json', 'audits'),
-             (folder / 'secrets' / 'revocations.json', 'revocations')]
+             (folder / 'citizen-ideas.json', 'citizen'), (folder / 'secrets' / 'revocations.json', 'revocations'),
+             (folder / 'secrets' / 'citizen-revocations.json', 'revocations')]
     found += [(path, 'unit') for path in sorted((folder / 'units').glob('*.json'))]
     found += [(path, 'archive') for path in sorted((folder / 'archive').glob('*/*.json'))]
     found += [(path, 'audits') for path in sorted((folder / 'audits').glob('*.json'))]

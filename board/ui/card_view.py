@@ -61,7 +61,8 @@ class CardView(ui.element):
         shown = (card.title, card.column, card.goal_id, goal, card.owner, card.due, card.pdca, card.quick_win,
                  card.origin, card.unseen, card.due is not None and card.is_overdue(today), card.gain,
                  card.answer, bool(card.whys or card.causes), card.before, card.after, card.escalation,
-                 card.lifted_from, card.shared_to, card.adopted_by, card.suggested_from, card.vsa)
+                 card.lifted_from, card.shared_to, card.adopted_by, card.suggested_from, card.vsa,
+                 card.from_citizen)
         if shown == self._shown:
             return
         self._shown = shown
@@ -98,6 +99,13 @@ class CardView(ui.element):
             shared = len(card.shared_to)
             _meta_item('share', t(_counted('share.shared', shared), count=shared)).classes('lift-badge')
 
+    def _origin(self, card: Card) -> None:
+        """Where the idea came from, when not from the board itself: a staff phone, or a citizen (approved)."""
+        if card.origin == Origin.PHONE:
+            _meta_item('smartphone', self._t('card.from_phone'))
+        if card.from_citizen:
+            _meta_item('groups', self._t('card.from_citizen')).classes('citizen-badge')
+
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
         if card.unseen:
@@ -115,8 +123,7 @@ class CardView(ui.element):
                 _meta_item('event', t.date(card.due))
         if card.quick_win:
             _meta_item('bolt', t('card.quick_win')).classes('quick-win')
-        if card.origin == Origin.PHONE:
-            _meta_item('smartphone', t('card.from_phone'))
+        self._origin(card)
         if card.whys or card.causes:
             _meta_item('account_tree', t('root_cause.badge'))
         self._lift(card)

@@ -44,6 +44,7 @@ from .audit_page import due_text
 from .auth import Auth, Guard, forbidden, to_login
 from .board_page import BoardScreen
 from .card_view import shown_goals
+from .citizen_queue import CitizenQueue
 from .gain_form import no_after_warning
 from .goal_dialog import GoalDialog
 from .goal_sheet import GoalCharts
@@ -306,15 +307,25 @@ def _unit_tile(context: AppContext, item: UnitOverview) -> None:
             _fact(t(key, new=item.new_cards, changed=item.changed_cards), 'new_releases')
             _fact(t('leader.gains_line', identified=t.number(item.identified), realised=t.number(item.realised)),
                   'savings')
-            if item.escalations_unanswered:
-                _fact(t('escalation.overdue', count=item.escalations_unanswered), 'north', warn=True)
-            for note in item.answers[:3]:
-                _fact(t('leader.answer', question=note.text, answer=note.answer), 'question_answer')
-            for audit in item.audits_shown:
-                _fact(due_text(context, audit), 'fact_check', warn=audit.state == DueState.OVERDUE)
+            _programme_facts(context, item)
         if item.audits_shown:
             ui.link(t('audit.open'), f'/leder/revisjon/{item.unit.id}').classes('big-link') \
                 .mark(f'audit-link-{item.unit.id}')
+
+
+def _programme_facts(context: AppContext, item: UnitOverview) -> None:
+    """What the programme around the board adds to a tile: lifts unanswered, citizens' ideas waiting, the answers
+    to the leaders' questions, audits due."""
+    t = context.t
+    if item.escalations_unanswered:
+        _fact(t('escalation.overdue', count=item.escalations_unanswered), 'north', warn=True)
+    citizens_waiting = len(context.store.citizen_ideas.pending(item.unit.id))
+    if citizens_waiting:  # on the unit's page, for its leader to approve or decline
+        _fact(t('citizen.tile_waiting', count=citizens_waiting), 'groups', warn=True)
+    for note in item.answers[:3]:
+        _fact(t('leader.answer', question=note.text, answer=note.answer), 'question_answer')
+    for audit in item.audits_shown:
+        _fact(due_text(context, audit), 'fact_check', warn=audit.state == DueState.OVERDUE)
 
 
 def _fact(text: str, icon: str, *, warn: bool = False) -> None:
@@ -359,6 +370,7 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
             .classes('highlight-note').move(screen.root, 0)
         # the leader's questions and praise for the next meeting, and the answers; the goals' run charts
         notes = LeaderNotes(context, unit, actor)
+        CitizenQueue(context, unit, actor)  # ideas from citizens wait here for a leader, and the unit's public code
         charts = GoalCharts(t=t, store=store, unit_id=unit.id, on_open=screen.open_goal)
 
     def on_change(change: Change) -> None:

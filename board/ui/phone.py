@@ -207,6 +207,12 @@ def _unit_for(context: AppContext, tokens: SubmissionTokens, token: str) -> Unit
 
 def _invalid(context: AppContext, tokens: SubmissionTokens, token: str) -> Response:
     t = context.t
+    units = frozenset(u.id for u in context.store.organisation.units)
+    if context.citizen_tokens is not None and context.citizen_tokens.check(token, units).ok:
+        # the citizens' public code (board.ui.citizen), on the staff's page: say which is which, and where to go
+        return render(t, 'message.html', title=t('citizen.citizen_code_heading'), status=403,
+                      heading=t('citizen.citizen_code_heading'), text=t('citizen.citizen_code_text'),
+                      links=[(f'/i/{token}', t('citizen.citizen_code_link'))])
     check = tokens.check(token, frozenset(u.id for u in context.store.organisation.units))
     status = 410 if check.problem in (TokenProblem.EXPIRED, TokenProblem.REVOKED) else 404
     return render(t, 'message.html', title=t('phone.invalid_heading'), status=status,

@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ('services', ('board.wire', 'board.oidc', 'board.sync_api', 'board.sync_client', 'board.tokens', 'board.reports',
                   'board.report_pdf', 'board.goal_words', 'board.qr', 'board.backup', 'board.admin', 'board.demo',
                   'board.context', 'board.metrics', 'board.goal_csv', 'board.brief', 'board.mailer', 'board.mail_api',
-                  'board.escalation', 'board.audits')),
+                  'board.escalation', 'board.audits', 'board.citizens')),
     ('ui', ('board.ui',)),
     ('app', ('board.app', 'board.cli')),
 ]

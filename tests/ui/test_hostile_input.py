@@ -127,7 +127,10 @@ async def test_every_page_has_its_security_headers(hub: Hub):
         assert response.status_code == 200, path
         assert_page_headers(response)
     # the plain pages keep their own, stricter policy: no script at all
+    assert hub.context.citizen_tokens is not None
     for response in (await anonymous.get('/login'), await anonymous.get('/p/not-a-token'),
+                     await anonymous.get('/i/not-a-token'),
+                     await anonymous.get(f'/i/{hub.context.citizen_tokens.current(UNIT)}'),
                      await anonymous.get(f'/leder/enheter/{UNIT}', follow_redirects=True)):
         assert "default-src 'none'" in response.headers['content-security-policy']
         assert 'unsafe' not in response.headers['content-security-policy']

@@ -1,0 +1,170 @@
+"""The citizens' ideas on the leaders' unit page (NiceGUI's simulated user, the whole hub app): approve puts the
+idea on the board marked *Fra innbygger*, decline keeps it off the board for good; the outcome mail, and the
+address erased after it; who may moderate and download the poster."""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import re
+from pathlib import Path
+
+from board import citizens
+from board.domain import Origin, RuleViolation
+from board.domain.citizen import IdeaState, OutcomeMail
+from board.mailer import OUTBOX_FOLDER
+
+from ..conftest import Hub
+from ..factories import OTHER_UNIT, UNIT
+from ..helpers import eventually, open_board
+from .test_leaders import logged_in
+
+
+async def send_from_public_page(hub: Hub, title: str, **form: str) -> str:
+    """A citizen sends an idea with the unit's public code; returns the idea's id."""
+    assert hub.context.citizen_tokens is not None
+    before = {i.id for i in hub.store.citizen_ideas.of_unit(UNIT)}
+    client = hub.new_user().http_client
+    response = await client.post(f'/i/{hub.context.citizen_tokens.current(UNIT)}', data={'title': title, **form},
+                                 follow_redirects=False)
+    assert response.status_code == 303, response.text
+    [idea_id] = {i.id for i in hub.store.citizen_ideas.of_unit(UNIT)} - before
+    return idea_id
+
+
+def mails(hub: Hub) -> list[email.message.EmailMessage]:
+    folder = Path(hub.context.settings.data_dir) / OUTBOX_FOLDER
+    return [email.message_from_bytes(p.read_bytes(), _class=email.message.EmailMessage,  # type: ignore[arg-type]
+                                      policy=email.policy.default)
+            for p in sorted(folder.glob('*.eml'))] if folder.exists() else []
+
+
+def body_of(message: email.message.EmailMessage) -> str:
+    part = message.get_body(('plain',))
+    assert part is not None
+    return part.get_content()  # type: ignore[no-any-return]
+
+
+async def test_an_approved_idea_goes_on_the_board_marked_and_the_sender_hears_once(hub: Hub):
+    store = hub.store
+    idea_id = await send_from_public_page(hub, 'Benker langs turveien', description='Mange må hvile.',
+                                          email='kari@example.no')
+    wall = await open_board(hub)
+    await wall.should_not_see('Benker langs turveien')  # nothing on the wall before a leader approved it
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open('/leder')
+    await leader.should_see('Forslag fra innbyggere venter på svar: 1')  # the overview says where to look
+    await leader.open(f'/leder/enheter/{UNIT}')
+    await leader.should_see('Forslag fra innbyggere')
+    await leader.should_see('1 forslag venter på svar')
+    await leader.should_see('Benker langs turveien')
+    await leader.should_see('Avsenderen vil ha svar på e-post.')
+    await leader.should_not_see('kari@example.no')  # the address is for the answer only, shown to nobody
+    leader.find(marker=f'citizen-approve-{idea_id}').click()
+    leader.find(marker='citizen-title').clear()
+    leader.find(marker='citizen-title').type('Benker langs turveien til senteret')
+    leader.find(marker='citizen-approve-save').click()
+    await leader.should_see('Forslaget er satt på tavla.')
+    card_id = citizens.card_id_of(idea_id)
+    await eventually(lambda: store.card(UNIT, card_id) is not None)
+    card = store.card(UNIT, card_id)
+    assert card is not None
+    assert (card.title, card.description, card.from_citizen, card.unseen) == (
+        'Benker langs turveien til senteret', 'Mange må hvile.', True, True)
+    assert (card.origin, card.created_by) == (Origin.LEADER, 'Leder')  # who put it on the board
+    await wall.should_see('Benker langs turveien til senteret')
+    await wall.should_see('Fra innbygger')
+    # the sender is told, and the address erased once the mail is sent
+    await eventually(lambda: store.citizen_ideas.get(idea_id).mail == OutcomeMail.SENT,  # type: ignore[union-attr]
+                     seconds=3)
+    idea = store.citizen_ideas.get(idea_id)
+    assert idea is not None and idea.state == IdeaState.APPROVED and idea.email == '' and idea.wants_answer
+    [mail] = mails(hub)
+    assert mail['To'] == 'kari@example.no' and mail['Subject'] == 'Forslaget ditt til Avdeling A'
+    assert 'Benker langs turveien til senteret' in body_of(mail) and 'satt opp på enhetens forbedringstavle' in \
+        body_of(mail) and 'E-postadressen din er nå slettet' in body_of(mail)
+    assert 'kari@example.no' not in (Path(hub.context.settings.data_dir) / 'citizen-ideas.json').read_text()
+    # once is all: the next check sends nothing
+    assert await citizens.send_outcomes(store, hub.context.settings, hub.context.t,
+                                        hub.context.mailer.transport) == []  # type: ignore[union-attr]
+    assert len(mails(hub)) == 1
+    await leader.should_see('Ingen forslag venter.')
+    await leader.should_see('Godkjent')
+
+
+async def test_a_declined_idea_never_reaches_the_board_and_the_reason_is_mailed(hub: Hub):
+    store = hub.store
+    idea_id = await send_from_public_page(hub, 'Gratis parkering for alle', email='per@example.no')
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    leader.find(marker=f'citizen-decline-{idea_id}').click()
+    leader.find(marker='citizen-decline-save').click()
+    await leader.should_see('Skriv en begrunnelse.')  # a decline needs a reason
+    leader.find(marker='citizen-reason').type('Parkeringen eies av kommunen sentralt, ikke av enheten.')
+    leader.find(marker='citizen-decline-save').click()
+    await leader.should_see('Forslaget er avslått.')
+    await eventually(lambda: store.citizen_ideas.get(idea_id).mail == OutcomeMail.SENT,  # type: ignore[union-attr]
+                     seconds=3)
+    idea = store.citizen_ideas.get(idea_id)
+    assert idea is not None and (idea.state, idea.email) == (IdeaState.DECLINED, '')
+    [mail] = mails(hub)
+    assert 'Parkeringen eies av kommunen sentralt' in body_of(mail) and 'tar det ikke med' in body_of(mail)
+    # never on the board, in any state, nor in what a wall screen pulls
+    assert store.card(UNIT, citizens.card_id_of(idea_id)) is None
+    assert store.card_version(UNIT, citizens.card_id_of(idea_id)) is None
+    assert all('parkering' not in c.title.lower() for c in store.changes_since(UNIT, 0)[0])
+    wall = await open_board(hub)
+    await wall.should_not_see('Gratis parkering for alle')
+    await leader.should_see('Parkeringen eies av kommunen sentralt')  # under Behandlet
+
+
+async def test_an_idea_decided_once_cannot_be_decided_again(hub: Hub):
+    store = hub.store
+    idea_id = await send_from_public_page(hub, 'Bedre skilting')
+    await store.run(citizens.decline, store, UNIT, idea_id, 'Allerede bestilt', by='A')
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    await leader.should_see('Ingen forslag venter.')
+    for attempt in (lambda: citizens.approve(store, UNIT, idea_id, by='B'),
+                    lambda: citizens.decline(store, UNIT, idea_id, 'igjen', by='B')):
+        try:
+            await store.run(attempt)
+        except RuleViolation as refused:
+            assert [p.key for p in refused.problems] == ['citizen.already_decided']
+        else:
+            raise AssertionError('decided twice')
+    assert store.card(UNIT, citizens.card_id_of(idea_id)) is None
+
+
+async def test_a_leader_decides_for_their_own_units_only(hub: Hub):
+    idea_id = await send_from_public_page(hub, 'Lys i gangen')
+    other = await logged_in(hub, 'rektor', f'unit:{OTHER_UNIT}')
+    response = await other.http_client.get(f'/leder/enheter/{UNIT}')
+    assert response.status_code == 403
+    # the store's step checks the unit too: an idea of another unit is not found in this one's queue
+    try:
+        await hub.store.run(citizens.approve, hub.store, OTHER_UNIT, idea_id, by='Rektor')
+    except RuleViolation:
+        pass
+    else:
+        raise AssertionError('approved from another unit')
+    assert hub.store.citizen_ideas.get(idea_id).pending  # type: ignore[union-attr]
+
+
+async def test_the_poster_is_for_the_units_leaders(hub: Hub):
+    anonymous = await hub.new_user().http_client.get(f'/leder/enheter/{UNIT}/innbyggerplakat.pdf')
+    assert anonymous.status_code == 401
+    other = await logged_in(hub, 'rektor', f'unit:{OTHER_UNIT}')
+    assert (await other.http_client.get(f'/leder/enheter/{UNIT}/innbyggerplakat.pdf')).status_code == 403
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    pdf = await leader.http_client.get(f'/leder/enheter/{UNIT}/innbyggerplakat.pdf')
+    assert pdf.status_code == 200 and pdf.content.startswith(b'%PDF')
+    assert 'innbyggerplakat-avd-a.pdf' in pdf.headers['content-disposition']
+    png = await leader.http_client.get(f'/leder/enheter/{UNIT}/innbyggerplakat.png')
+    assert png.status_code == 200 and png.content.startswith(b'\x89PNG')
+    assert (await leader.http_client.get(f'/leder/enheter/{UNIT}/innbyggerplakat.exe')).status_code == 404
+    await leader.open(f'/leder/enheter/{UNIT}')
+    await leader.should_see('Kode for innbyggere, brukere og pårørende')
+    link = leader.find(marker='citizen-link').elements.pop()
+    assert re.fullmatch(r'http://127\.0\.0\.1:8080/i/avd-a\.0\.0\.[\w-]{22}', link.props['href'])
