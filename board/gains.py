@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from .domain import Card, Column, GainCategory, Organisation, Origin
 
-__all__ = ['ALL_TIME', 'CITIZEN_MARK', 'VSA_TARGET', 'GainEntry', 'GainSource', 'GainsSummary', 'Period', 'Quarter',
+__all__ = ['ALL_TIME', 'VSA_TARGET', 'GainEntry', 'GainSource', 'GainsSummary', 'Period', 'Quarter',
            'Totals', 'entries_of', 'gain_source', 'parse_period', 'quarter_of', 'summarise']
 
 
@@ -40,22 +40,17 @@ class GainSource(StrEnum):
 #: the municipality's aim: about 80 % of the gains (årsverk identified) found through value stream analyses
 VSA_TARGET = 0.8
 
-#: the hook for citizens' ideas: a card with this attribute set to a true value (a field of ``Card``, or a key of
-#: its ``extra`` while the field is a newer release's) came from a citizen. The citizens' ideas feature marks its
-#: cards so; nothing else needs to change here.
-CITIZEN_MARK = 'from_citizen'
-
 
 def gain_source(card: Card) -> GainSource:
     """Where the card's improvement came from, derived from the card itself.
 
     A value stream analysis wins over everything (an idea from a phone that an analysis took up counts for the
-    analysis; the analysis is where the gain was worked out); then a citizen's idea (:data:`CITIZEN_MARK`); then an
+    analysis; the analysis is where the gain was worked out); then a citizen's idea (``Card.from_citizen``); then an
     idea sent from a phone (``Origin.PHONE``); otherwise the board.
     """
     if card.vsa is not None:
         return GainSource.VSA
-    if getattr(card, CITIZEN_MARK, None) or card.extra.get(CITIZEN_MARK):
+    if card.from_citizen:  # an idea from an innbygger, bruker or pårørende that a leader approved
         return GainSource.CITIZEN
     if card.origin == Origin.PHONE:
         return GainSource.PHONE

@@ -177,3 +177,16 @@ def test_a_gain_entered_just_after_midnight_in_oslo_is_of_today(tmp_path) -> Non
         assert store.set_gain(UNIT, card.id, gain).gain == gain
     finally:
         store.close()
+
+
+def test_an_approved_idea_from_a_citizen_counts_its_gain_as_from_citizens():
+    from datetime import UTC, datetime
+
+    from board.domain import Card, Origin
+    from board.gains import GainSource, gain_source
+    now = datetime.now(UTC)
+    citizen = Card(id='c1', unit_id='u', title='Benk ved inngangen', created_at=now, origin=Origin.LEADER,
+                   from_citizen=True)
+    assert gain_source(citizen) == GainSource.CITIZEN
+    assert gain_source(Card(id='c2', unit_id='u', title='Fra mobilen', created_at=now, origin=Origin.PHONE)) == \
+        GainSource.PHONE
