@@ -182,7 +182,7 @@ class BoardScreen:
                             ui.link(t('landing.all_boards'), '/').classes('big-link')
                         self._build_menu()
                     self.goal_strip = attrs(ui.row().classes('goal-strip w-full'),
-                                            {'role': 'list', 'aria-label': t('goal.strip_label')})
+                                            {'role': 'group', 'aria-label': t('goal.strip_label')})
                     with self.goal_strip:
                         for goal in self.goals.values():
                             if not goal.retired:

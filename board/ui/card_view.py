@@ -158,7 +158,7 @@ class GoalChip(ui.row):
         self._t = t
         self._shown: tuple[object, ...] | None = None
         self.classes('goal-chip')
-        attrs(self, {'role': 'listitem'})
+        # the strip is a group of these buttons (role=group): a list would need list items, and a tap opens the goal
         if on_open is not None:
             attrs(self, {'role': 'button', 'tabindex': '0', 'aria-label': t('goal.open', name=goal.name)})
             self.on('click', lambda: on_open(self.goal_id))

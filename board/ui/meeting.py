@@ -111,7 +111,7 @@ class MeetingMode:
                     .classes('touch-button').mark('end-meeting')
             # the goals stay in view through the whole meeting, as on the board
             self.goal_strip = attrs(ui.row().classes('goal-strip meeting-goals w-full'),
-                                    {'role': 'list', 'aria-label': t('goal.strip_label')})
+                                    {'role': 'group', 'aria-label': t('goal.strip_label')})
             with self.goal_strip:
                 for goal in self.store.goals(self.unit.id):
                     self.goal_chips[goal.id] = GoalChip(goal, GoalFace.of(self.store, goal), t=t,
