@@ -46,10 +46,16 @@ def grouped(folder: Path) -> None:
         for unit in units:
             store.add_unit(Unit(id=unit, name=unit, service_area_id='test'))
 
+    ids: dict[str, list[str]] = {unit: [c.id for c in store.cards(unit)] for unit in units}
+
     async def one(unit: str) -> None:
         number = time.monotonic_ns()
-        card = await store.run_grouped(unit, store.create_card, unit,
-                                       CardFields(title=f'n {number}', description='x' * 1500))
+        fields = CardFields(title=f'n {number}', description='x' * random.randint(0, 3000))
+        if len(ids[unit]) < 150:  # then edits, as in ``ours``: a board never fills up
+            card = await store.run_grouped(unit, store.create_card, unit, fields)
+            ids[unit].append(card.id)
+        else:
+            card = await store.run_grouped(unit, store.edit_card, unit, random.choice(ids[unit]), fields)
         print(f'{card.id} {number}', flush=True)
 
     async def burst() -> None:

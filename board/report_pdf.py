@@ -343,6 +343,8 @@ class _Report(FPDF):
         self.cell(0, 6, f'{self._t("app.name")} · {self._title} · {self.page_no()}/{{nb}}', align='C')
 
     def heading(self, text: str) -> None:
+        if self.get_y() + 40 > self.page_break_trigger:  # a heading never stands alone at the foot of a page
+            self.add_page()
         self.ln(3)
         self.set_font('DejaVu', 'B', 14)
         self.multi_cell(0, 8, text, new_x='LMARGIN', new_y='NEXT')

@@ -182,6 +182,12 @@ class Writer:
     def put(self, job: _Job) -> None:
         self._queue.put(job)
 
+    def submit(self, call: Callable[[], object]) -> Future[object]:
+        """Run ``call`` alone on the writer thread (from any thread); its future answers."""
+        job = _Job(None, contextvars.copy_context(), call)
+        self.put(job)
+        return job.future
+
     def waiting(self) -> int:
         return self._queue.qsize()
 

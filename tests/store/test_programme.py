@@ -109,7 +109,7 @@ def _card(**changes: object) -> Card:
 def test_gain_source_is_derived_from_the_card():
     assert gain_source(_card()) == GainSource.BOARD
     assert gain_source(_card(origin=Origin.PHONE)) == GainSource.PHONE
-    assert gain_source(_card(extra={'from_citizen': True})) == GainSource.CITIZEN
+    assert gain_source(_card(from_citizen=True)) == GainSource.CITIZEN
     assert gain_source(_card(origin=Origin.PHONE, vsa=VsaTag(id='vsa1', name='Innkomst'))) == GainSource.VSA
 
 
