@@ -58,10 +58,11 @@ async def _run(*, moves: int, loads: int, other_screens: int, history: int, naiv
         store = build_history(data, history)
         for number in range(80 - len(store.cards(LOADED))):
             store.create_card(LOADED, CardFields(title=f'Kort nummer {number} på en full tavle', owner='Ola'))
+        # the newest card is on top: the naive peer's cards under ours, which have left Ideer when the peer runs
+        for number in range(moves if naive else 0):
+            store.create_card(MEASURED, CardFields(title=f'Naiv flytt {number}'))
         for number in range(moves):
             store.create_card(MEASURED, CardFields(title=f'Flytt meg {number}'))
-            if naive:
-                store.create_card(MEASURED, CardFields(title=f'Naiv flytt {number}'))
         store.close()
         hub = start_hub(data)
         try:
