@@ -57,7 +57,8 @@ async def _one(boards: int, *, moves: int, rounds: int, phones: int, history: in
         config.write_text('[board]\nphone_ideas_per_window = 100000\n')
         hub = start_hub(data, config=config, timeout=60)
         try:
-            async with aiohttp.ClientSession() as session:
+            # every screen holds a connection: lift aiohttp's default pool of 100
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
                 screens = [SimulatedScreen(hub.url, f'/units/{units[i % UNITS]}', session) for i in range(boards)]
                 for chunk in range(0, boards, 10):
                     await asyncio.gather(*(s.connect() for s in screens[chunk:chunk + 10]))
