@@ -1,11 +1,12 @@
 """``python -m bench [--size quick|full]``: every benchmark of the board, printed as one table.
 
-quick (CI, under 3 minutes): the store at 1k/10k/100k cards, live figures on a hub with 1,400 cards.
+quick (CI): the store at 1k/10k/100k cards, live figures on a hub with 1,400 cards.
 full: more repetitions, and the live figures on a hub with 100,000 cards of history over 70 units.
-Both: 70 connected boards, 100 phones, an 80-card board, a wall-screen process, the leaders' overview,
-dashboard and report on a hub with 100,000 cards over ten years, hostile load (1 MB pushes, logins), and the
-scripted board meeting by finger (taps and app time), and a goal of 260 weekly values opened as a run chart by
-finger (quick: 10 opens, full: 40).
+Both: 70 connected boards, 100 phones, an 80-card board beside the naive peer (a ``@ui.refreshable`` board,
+``bench/naive_board.py``), a wall-screen process, the leaders' overview, dashboard and report and the hub's
+start-up on a hub with 100,000 cards over ten years, hostile load (1 MB pushes, logins), the scripted board
+meeting by finger (taps and app time), a goal of 260 weekly values opened as a run chart by finger (quick: 10
+opens, full: 40), and the capacity curve (quick: 70 and 140 connected boards, full: 70, 140 and 280).
 All traffic goes to 127.0.0.1.
 The fault suite is ``python -m bench.faults``.
 """
@@ -16,15 +17,15 @@ import argparse
 import logging
 import time
 
-from . import goal_chart, hostile, kiosk_sync, leaders, live, meeting, phones, store_writes
+from . import capacity, goal_chart, hostile, kiosk_sync, leaders, live, meeting, phones, store_writes
 from .common import report
 
 SIZES = {
     # history: the cards behind the live figures (the store figures always use 1k, 10k and 100k)
     'quick': {'writes': 200, 'moves': 20, 'loads': 8, 'phone_rounds': 3, 'wall_ideas': 30, 'history': 70 * 20,
-              'leader_repeats': 6, 'hostile_ideas': 30, 'hostile_moves': 20},
+              'leader_repeats': 6, 'restarts': 3, 'hostile_ideas': 30, 'hostile_moves': 20},
     'full': {'writes': 1000, 'moves': 60, 'loads': 20, 'phone_rounds': 10, 'wall_ideas': 80, 'history': 100_000,
-             'leader_repeats': 20, 'hostile_ideas': 100, 'hostile_moves': 40},
+             'leader_repeats': 20, 'restarts': 6, 'hostile_ideas': 100, 'hostile_moves': 40},
 }
 
 
@@ -39,10 +40,11 @@ def main() -> int:
     rows += live.run(moves=size['moves'], loads=size['loads'], history=size['history'])
     rows += phones.run(phones=100, rounds=size['phone_rounds'], history=size['history'])
     rows += kiosk_sync.run(ideas=size['wall_ideas'], changes=200, history=size['history'])
-    rows += leaders.run(repeats=size['leader_repeats'], history=100_000)
+    rows += leaders.run(repeats=size['leader_repeats'], history=100_000, restarts=size['restarts'])
     rows += hostile.run(ideas=size['hostile_ideas'], moves=size['hostile_moves'], history=size['history'])
     rows += meeting.run()
     rows += goal_chart.run(**goal_chart.SIZES[args.size])
+    rows += capacity.run(**capacity.SIZES[args.size])
     return report(f'benchmarks ({args.size})', rows, started)
 
 

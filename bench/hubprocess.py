@@ -41,16 +41,17 @@ def hub_environment() -> dict[str, str]:
 
 
 def start_hub(data_dir: Path, port: int | None = None, *, timeout: float = 30.0,
-              release: Path | None = None, config: Path | None = None) -> RunningHub:
+              release: Path | None = None, config: Path | None = None, poll: float = 0.1) -> RunningHub:
     """Start ``board hub`` on 127.0.0.1 with QR/public address on loopback, and wait until it answers.
 
     ``release``: a folder holding another release's ``board`` package (e.g. the previous one), run instead.
     ``config``: a settings file (``--config``); the data folder, address and port given here win over it.
+    ``poll``: seconds between two asks whether it answers (short, to time a start).
     """
     port = port or free_port()
     url = f'http://127.0.0.1:{port}'
     settings = ['--config', str(config)] if config else []
-    return _start(['hub', '--public-url', url, *settings], data_dir, port, timeout, release)
+    return _start(['hub', '--public-url', url, *settings], data_dir, port, timeout, release, poll=poll)
 
 
 def start_kiosk(data_dir: Path, *, hub_url: str, unit_id: str, code: str, port: int | None = None,
@@ -64,7 +65,7 @@ def start_kiosk(data_dir: Path, *, hub_url: str, unit_id: str, code: str, port: 
 
 
 def _start(command: list[str], data_dir: Path, port: int, timeout: float,
-           release: Path | None = None) -> RunningHub:
+           release: Path | None = None, *, poll: float = 0.1) -> RunningHub:
     url = f'http://127.0.0.1:{port}'
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f'{command[0]}-{port}.log'
@@ -83,7 +84,7 @@ def _start(command: list[str], data_dir: Path, port: int, timeout: float,
                 if response.status == 200:
                     return RunningHub(url, port, data_dir, process)
         except OSError:
-            time.sleep(0.1)
+            time.sleep(poll)
     process.kill()
     process.wait()
     raise RuntimeError(f'{command[0]} did not answer on {url} within {timeout} s; see {log_path}')

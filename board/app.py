@@ -75,7 +75,9 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from nicegui import app
 
     from . import sync_api
-    from .ui import board_page, headers, history, landing, live, theme
+    from .ui import board_page, headers, history, landing, live, speedups, theme
+
+    speedups.apply()
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week,

@@ -197,19 +197,31 @@ class BoardScreen:
                     self._build_column(column)
             self._build_undo_bar()
         self.root_causes: RootCauseDialog | None = None  # built on first use: most screens never open one
-        self.dialog = CardDialog(t=t, on_save=self.save, on_delete=self.delete, today=self._today,
-                                 full_time_week=self.context.settings.full_time_week,
-                                 on_root_causes=self._open_root_causes, leader=self.actor is not wall_actor,
-                                 on_log=self._open_log, draft_prefix=f'{self.unit.id}/',
-                                 next_meeting=self._next_meeting,
-                                 on_escalate=self._open_escalate if self.above is not None else None,
-                                 above=self.above.name if self.above is not None else '',
-                                 on_share=self._open_share if len(self.store.organisation.units) > 1 else None)
+        self._dialog: CardDialog | None = None  # the card form, built on first use (see dialog)
         self._show_week()
         ui.timer(60, self._show_week)
         self.changes.subscribe(self.unit.id, self.on_change)
         self.changes.codes.subscribe(self.refresh_code)
         background_tasks.create(self._reopen_draft(), name=f'reopen draft {self.unit.id}')
+
+    @property
+    def dialog(self) -> CardDialog:
+        """The card form: built at the first card opened or idea added, not with the page.
+
+        Most screens only show their cards; the form with its gain, readings and date fields is as many elements
+        as 40 cards, and building it with every page made the board slower to load on every wall screen.
+        """
+        if self._dialog is None:
+            above = self.above
+            with self.root:
+                self._dialog = CardDialog(
+                    t=self.t, on_save=self.save, on_delete=self.delete, today=self._today,
+                    full_time_week=self.context.settings.full_time_week, on_root_causes=self._open_root_causes,
+                    leader=self.actor is not wall_actor, on_log=self._open_log, draft_prefix=f'{self.unit.id}/',
+                    next_meeting=self._next_meeting, on_escalate=self._open_escalate if above is not None else None,
+                    above=above.name if above is not None else '',
+                    on_share=self._open_share if len(self.store.organisation.units) > 1 else None)
+        return self._dialog
 
     def _build_menu(self) -> None:
         t = self.t
@@ -226,27 +238,36 @@ class BoardScreen:
         """The QR code in the corner: phones scan it to send an idea; a tap shows it full screen."""
         t = self.t
         self.code_url = self.context.phone_url(self.unit.id)
-        source = qr_data_url(self.code_url) if self.code_url else ''
-        with ui.dialog().props('maximized') as code_dialog, \
-                ui.card().classes('w-full h-full items-center justify-center gap-6'):
-            Heading(t('code.full_heading'), 2).classes('text-4xl font-bold')
-            self.code_full = attrs(ui.image(source).props('no-spinner no-transition fit=contain'),
-                                   {'alt': t('code.scan')}).classes('qr-full')
-            ui.label(t('code.full_text')).classes('text-2xl')
-            ui.button(t('code.close'), icon='close', on_click=code_dialog.close).classes('touch-button')
+        self.code_dialog: ui.dialog | None = None  # the full-screen code, built at the first tap
+        self.code_full: ui.image | None = None
         with ui.column().classes('items-center gap-1'):
-            with attrs(ui.button(on_click=code_dialog.open).props('flat no-caps'),
+            with attrs(ui.button(on_click=self._show_code_full).props('flat no-caps'),
                        {'aria-label': t('code.open_label')}).classes('qr-button').mark('code'):
-                self.code_thumb = attrs(ui.image(source).props('no-spinner no-transition fit=contain'),
+                self.code_thumb = attrs(ui.image(qr_data_url(self.code_url) if self.code_url else '')
+                                        .props('no-spinner no-transition fit=contain'),
                                         {'alt': t('code.scan')}).classes('qr-thumb')
             ui.label(t('code.scan')).classes('qr-caption')
+
+    def _show_code_full(self) -> None:
+        t = self.t
+        if self.code_dialog is None:
+            with self.root, ui.dialog().props('maximized') as self.code_dialog, \
+                    ui.card().classes('w-full h-full items-center justify-center gap-6'):
+                Heading(t('code.full_heading'), 2).classes('text-4xl font-bold')
+                self.code_full = attrs(ui.image(qr_data_url(self.code_url) if self.code_url else '')
+                                       .props('no-spinner no-transition fit=contain'),
+                                       {'alt': t('code.scan')}).classes('qr-full')
+                ui.label(t('code.full_text')).classes('text-2xl')
+                ui.button(t('code.close'), icon='close', on_click=self.code_dialog.close).classes('touch-button')
+        self.code_dialog.open()
 
     def refresh_code(self) -> None:
         url = self.context.phone_url(self.unit.id)
         if url != self.code_url:
             self.code_url = url
             self.code_thumb.set_source(qr_data_url(url) if url else '')
-            self.code_full.set_source(qr_data_url(url) if url else '')
+            if self.code_full is not None:
+                self.code_full.set_source(qr_data_url(url) if url else '')
 
     def _build_sync_indicator(self) -> None:
         """Online; offline since HH:MM; or syncing with n changes waiting. Small: it informs, it must not alarm."""
@@ -607,8 +628,8 @@ class BoardScreen:
         view = self.views.pop(card_id, None)
         if view is not None:
             view.delete()
-        if self.dialog.card_id == card_id:
-            self.dialog.close()
+        if self._dialog is not None and self._dialog.card_id == card_id:
+            self._dialog.close()
         if card is not None:
             self._count(card.column)
 

@@ -46,14 +46,16 @@ class CardView(ui.element):
         self._t = t
         self._full_time_week = full_time_week
         self._shown: tuple[object, ...] | None = None
-        self.classes('board-card flex')
+        self.classes('board-card')
         # the attribute the column's click and key handlers read back (OPEN_CARD_ON_CLICK/KEY in board_page)
         attrs(self, {'data-card-id': card.id, 'role': 'listitem', 'tabindex': '0'})
         self.mark(f'card-{card.id}')
+        # handle, title and the line of what matters, laid out by the stylesheet's grid (no wrapper element)
         with self:
             attrs(ui.element('div').classes('drag-handle'),
                   {'data-icon': 'drag_indicator', 'role': 'img', 'aria-label': t('card.drag_handle')})
-            self._body = ui.element('div').classes('card-body')
+            self._title = ui.label(card.title).classes('card-title')
+            self._meta_line = ui.element('div').classes('card-meta')
         self.show(card, goal, today)
 
     def show(self, card: Card, goal: Goal | None, today: date) -> None:
@@ -68,11 +70,11 @@ class CardView(ui.element):
         self._shown = shown
         self.style['--goal-colour'] = safe_colour(goal.colour) if goal else NO_GOAL_COLOUR
         self.classes(add='is-new' if card.unseen else None, remove=None if card.unseen else 'is-new')
-        self._body.clear()
-        with self._body:
-            ui.label(card.title).classes('card-title')
-            with ui.element('div').classes('card-meta'):
-                self._meta(card, goal, today)
+        if self._title.text != card.title:
+            self._title.text = card.title
+        self._meta_line.clear()
+        with self._meta_line:
+            self._meta(card, goal, today)
 
     def _lift(self, card: Card) -> None:
         """Lifted from a unit below (on the board above); lifted to the board above, and its answer (on the unit's)."""

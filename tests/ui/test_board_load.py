@@ -1,0 +1,67 @@
+"""What a board page builds when it opens: the cards, and no form until someone opens one (issue 18)."""
+
+from __future__ import annotations
+
+from nicegui import helpers
+
+from board.domain import CardFields, Column
+from board.ui import speedups
+
+from ..conftest import Hub
+from ..factories import UNIT
+from ..helpers import cards_in, eventually, open_board, tap_card
+from .test_board_code import decode_image_source
+
+
+def _has(user, marker: str) -> bool:
+    try:
+        user.find(marker=marker)
+    except AssertionError:
+        return False
+    return True
+
+
+async def test_the_card_form_and_the_big_code_are_built_at_first_use_not_with_the_page(hub: Hub):
+    await hub.do.create_card(UNIT, CardFields(title='Fast plass for rullatorene', owner='Kari'))
+    user = await open_board(hub)
+    await user.should_see('Fast plass for rullatorene')
+    assert not _has(user, 'dialog-title')
+    assert not any('qr-full' in e.classes for e in user.current_layout.descendants())
+    [card] = hub.store.cards(UNIT)
+    tap_card(user, card)
+    await eventually(lambda: _has(user, 'dialog-title'))
+    [title] = user.find(marker='dialog-title').elements
+    assert title.value == 'Fast plass for rullatorene'
+    user.find(marker='code').click()
+    [full] = [e for e in user.current_layout.descendants() if 'qr-full' in e.classes]
+    assert decode_image_source(full.source) == hub.context.phone_url(UNIT)
+
+
+async def test_a_card_is_its_handle_title_and_meta_line(hub: Hub):
+    await hub.do.create_card(UNIT, CardFields(title='Ferdigpakket stellevogn', owner='Ola'))
+    user = await open_board(hub)
+    [card] = hub.store.cards(UNIT)
+    [view] = user.find(marker=f'card-{card.id}').elements
+    handle, title, meta = view.default_slot.children
+    assert 'drag-handle' in handle.classes and 'card-title' in title.classes and 'card-meta' in meta.classes
+    assert [e.text for e in meta.default_slot.children] == ['Ola']
+    await hub.do.edit_card(UNIT, card.id, CardFields(title='Stellevogn pakket kvelden før', owner='Ola'))
+    await eventually(lambda: cards_in(user, Column.IDEAS) == ['Stellevogn pakket kvelden før'])
+    assert view.default_slot.children[1] is title  # the title's element is kept, only its text changes
+
+
+def test_the_remembered_signature_check_gives_nicegui_s_own_answer():
+    speedups.apply()
+    assert helpers.expects_arguments is speedups.expects_arguments
+
+    class Thing:
+        def takes(self, event: object) -> None: ...
+        def takes_none(self) -> None: ...
+        def takes_optional(self, event: object = None) -> None: ...
+
+    for method in ('takes', 'takes_none', 'takes_optional'):
+        for thing in (Thing(), Thing()):  # the second answer comes from what was kept
+            bound = getattr(thing, method)
+            assert speedups.expects_arguments(bound) == speedups._original(bound)
+    assert speedups.expects_arguments(lambda e: None) is True
+    assert speedups.expects_arguments(lambda: None) is False
