@@ -212,7 +212,7 @@ class MeetingMode:
                     values = self.store.goal_values(self.unit.id, goal.id)
                     face = GoalFace.of(self.store, goal)
                     status = face.status.value
-                    attrs(ui.label(t(f'goal_status.{status}')).classes(f'meta-item {STATUS_CLASSES[status]}'),
+                    attrs(ui.label(t(f'goal_status.{status}')).classes('meta-item ' + STATUS_CLASSES[status]),
                           {'data-icon': STATUS_ICONS[status]})
                     latest = values[-1] if values else None
                     if latest is not None:

@@ -32,6 +32,9 @@ def readings_shown(column: Column, pdca: PdcaStage | None) -> bool:
     return column == Column.DONE or (column == Column.DOING and pdca == PdcaStage.CHECK)
 
 
+#: each side's class, from this constant (never from data)
+SIDE_CLASSES = {'before': 'reading-before', 'after': 'reading-after'}
+
 class ReadingSide:
     """One side, før or etter: value, unit, date, goal and note."""
 
@@ -39,7 +42,7 @@ class ReadingSide:
         self.side = side
         self._t = t
         self._goals: dict[str, Goal] = {}
-        with ui.column().classes(f'reading-side reading-{side} w-full gap-2'):
+        with ui.column().classes('reading-side w-full gap-2 ' + SIDE_CLASSES[side]):
             ui.label(t(f'reading.{side}')).classes('text-lg font-semibold')
             with ui.row().classes('w-full gap-3 items-start'):
                 self.value = attrs(ui.input(t('reading.value')).props('outlined inputmode=decimal'),
