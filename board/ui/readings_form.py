@@ -35,6 +35,7 @@ def readings_shown(column: Column, pdca: PdcaStage | None) -> bool:
 #: each side's class, from this constant (never from data)
 SIDE_CLASSES = {'before': 'reading-before', 'after': 'reading-after'}
 
+
 class ReadingSide:
     """One side, før or etter: value, unit, date, goal and note."""
 
