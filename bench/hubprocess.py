@@ -75,19 +75,26 @@ def _start(command: list[str], data_dir: Path, port: int, timeout: float,
              '--port', str(port)],
             cwd=release or ROOT, stdout=log, stderr=subprocess.STDOUT,
             env=hub_environment() | ({'PYTHONPATH': str(release)} if release else {}))
+    return wait_until_serving(process, RunningHub(url, port, data_dir, process), command[0], log_path,
+                              timeout=timeout, poll=poll)
+
+
+def wait_until_serving(process: subprocess.Popen, running: RunningHub, name: str, log_path: Path, *,
+                       timeout: float, poll: float = 0.1) -> RunningHub:
+    """Wait until the started process answers ``/status``; it is killed if it does not within ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f'{command[0]} exited with {process.returncode}; see {log_path}')
+            raise RuntimeError(f'{name} exited with {process.returncode}; see {log_path}')
         try:
-            with urllib.request.urlopen(f'{url}/status', timeout=1) as response:
+            with urllib.request.urlopen(f'{running.url}/status', timeout=1) as response:
                 if response.status == 200:
-                    return RunningHub(url, port, data_dir, process)
+                    return running
         except OSError:
             time.sleep(poll)
     process.kill()
     process.wait()
-    raise RuntimeError(f'{command[0]} did not answer on {url} within {timeout} s; see {log_path}')
+    raise RuntimeError(f'{name} did not answer on {running.url} within {timeout} s; see {log_path}')
 
 
 def stop_hub(hub: RunningHub) -> None:

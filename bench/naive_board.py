@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from nicegui.events import SortableEventArguments
 from board.domain import Card, Column
 from board.store import Store
 
-from .hubprocess import ROOT, RunningHub, free_port, hub_environment
+from .hubprocess import ROOT, RunningHub, free_port, hub_environment, wait_until_serving
 
 COLUMN_NAMES = {Column.IDEAS: 'Ideer', Column.DOING: 'Pågår', Column.DONE: 'Ferdig'}
 SORTABLE_OPTIONS = {'forceFallback': True, 'fallbackTolerance': 4, 'delayOnTouchOnly': True, 'delay': 120}
@@ -94,19 +92,8 @@ def start(data: Path, *, timeout: float = 30.0) -> RunningHub:
         process = subprocess.Popen([sys.executable, '-m', 'bench.naive_board', '--data', str(data),
                                     '--port', str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                    env=hub_environment())
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f'the naive board exited with {process.returncode}; see {log_path}')
-        try:
-            with urllib.request.urlopen(f'{url}/status', timeout=1) as response:
-                if response.status == 200:
-                    return RunningHub(url, port, data, process)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    process.wait()
-    raise RuntimeError(f'the naive board did not answer on {url} within {timeout} s; see {log_path}')
+    return wait_until_serving(process, RunningHub(url, port, data, process), 'the naive board', log_path,
+                              timeout=timeout)
 
 
 def main() -> None:
