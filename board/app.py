@@ -75,9 +75,10 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     from nicegui import app
 
     from . import sync_api
-    from .ui import board_page, headers, history, landing, live, speedups, theme
+    from .ui import board_page, headers, history, landing, live, plain_middleware, speedups, theme
 
     speedups.apply()
+    plain_middleware.install(app)
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week,

@@ -117,6 +117,9 @@ def normalise_card(card: Card) -> Card:
     still shows what it showed) keeps its held value; a field it wrote, and every field not held, gets the value
     the card shows now (a person's change is what the board showed them, as it always was).
     """
+    if not card.held:  # the common case: nothing held, nothing to put back first
+        settled = _settled(card, ())
+        return card if settled is card else settled
     kept = {name: entry.value for name, entry in card.held.items()
             if name in HELD_FIELDS and entry.stamp == card.stamps.get(name) and getattr(card, name) == entry.shown}
     settled = _settled(dataclasses.replace(card, **kept, held={}), kept)

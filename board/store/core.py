@@ -401,14 +401,12 @@ class Store:
                     for job in jobs:
                         if not (job.future.running() or job.future.set_running_or_notify_cancel()):
                             continue  # its caller gave up waiting before it began: as a write never made
-                        mark = len(self._pending.changes)
-                        writes = {unit_id: board.storage.writes for unit_id, board in boards.items()}
+                        mark, writes = len(self._pending.changes), group.writes
                         try:
                             outcomes.append((job, job.context.run(job.call), None))
                         except Exception as error:  # answered to the job's caller, like a write made alone
                             del self._pending.changes[mark:]
-                            wrote = any(board.storage.writes != writes[u] for u, board in boards.items())
-                            if wrote or group.spoilt:
+                            if group.writes != writes or group.spoilt:
                                 group.spoilt = True
                                 break
                             outcomes.append((job, None, error))
@@ -425,12 +423,13 @@ class Store:
                       if written.get(id(board.storage)) is not None}
             for unit_id in failed:  # memory must never run ahead of the disk
                 boards[unit_id].restore(saved[unit_id])
-        for change in changes:
-            if getattr(change, 'unit_id', None) not in failed:
-                self._emit(change)
+        # the callers first (a phone waits for its answer), then the subscribers: both only now that it is on disk
         for job, value, refusal in outcomes:
             _answer(job, value, refusal or (written.get(id(boards[job.unit_id].storage)) if job.unit_id in boards
                                             else None))
+        for change in changes:
+            if getattr(change, 'unit_id', None) not in failed:
+                self._emit(change)
         return []
 
 
@@ -1464,7 +1463,7 @@ class Store:
         stamps = dict(before.stamps) if before is not None else {}
         stamps.update(dict.fromkeys((n for n in names if n in STAMPED_FIELDS), stamp))
         if origin is not None:
-            after = dataclasses.replace(after, changed_origin=origin, changed_by=by.strip())
+            return dataclasses.replace(after, stamps=stamps, changed_origin=origin, changed_by=by.strip())
         return dataclasses.replace(after, stamps=stamps)
 
     def _place(self, ordered: list[Card], index: int) -> tuple[str, list[tuple[Card, Card]]]:

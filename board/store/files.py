@@ -74,6 +74,8 @@ class GroupCommit:
     def __init__(self) -> None:
         self.storages: dict[int, AtomicJSONStorage] = {}
         self.spoilt = False
+        #: writes taken by any storage while the group is open (tells whether a failed change wrote anything)
+        self.writes = 0
 
     def add(self, storage: AtomicJSONStorage) -> None:
         self.storages[id(storage)] = storage
@@ -190,9 +192,12 @@ class AtomicJSONStorage(Storage):
         data['_format'] = {'1': {'version': FORMAT}}  # every file says which format wrote it
         self._data = data
         self.writes += 1
+        group = current_group()
+        if group is not None:
+            group.writes += 1
         if self._depth:
             self._dirty = True
-        elif (group := current_group()) is not None:
+        elif group is not None:
             group.add(self)
         else:
             self._flush()

@@ -3,11 +3,16 @@
 The store calls its subscribers on its writer thread; pages live on the event loop. This bridge moves each
 change onto the loop and emits it on one NiceGUI ``Event`` per unit, so a change to one unit wakes only the
 screens showing that unit. Page subscriptions end with their client (NiceGUI unsubscribes them).
+
+A burst (a group commit of 100 phone ideas) is handed over once, and a turn of the loop after the writes'
+callers were answered: the phones get their answers first, then the screens draw the new cards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Callable
 
 from nicegui import Event
@@ -15,6 +20,8 @@ from nicegui import Event
 from ..store import Change, OrganisationChanged, Store
 
 __all__ = ['LiveChanges']
+
+log = logging.getLogger(__name__)
 
 
 class LiveChanges:
@@ -28,6 +35,10 @@ class LiveChanges:
         #: a wall screen's connection to the hub changed (online, offline, changes waiting)
         self.sync_status: Event[[]] = Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: changes from the writer not yet handed to the pages (in order), and whether a hand-over is scheduled
+        self._lock = threading.Lock()
+        self._waiting: list[Change] = []
+        self._handing_over = False
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -38,8 +49,32 @@ class LiveChanges:
         self._units.setdefault(unit_id, Event()).subscribe(callback)
 
     def _from_writer(self, change: Change) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._dispatch, change)
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with self._lock:
+            self._waiting.append(change)
+            if self._handing_over:
+                return  # the hand-over already scheduled takes this one too
+            self._handing_over = True
+        loop.call_soon_threadsafe(self._after_answers)
+
+    def _after_answers(self) -> None:
+        # one turn of the loop later: the writes' callers, answered just before their changes were told (see
+        # Store._run_group), wake in the turn this callback runs in, so phones get their answers before 100 new
+        # cards are drawn on the screens
+        assert self._loop is not None
+        self._loop.call_soon(self._dispatch_waiting)
+
+    def _dispatch_waiting(self) -> None:
+        with self._lock:
+            changes, self._waiting = self._waiting, []
+            self._handing_over = False
+        for change in changes:
+            try:
+                self._dispatch(change)
+            except Exception:  # one page's failure must not keep the other changes from the other screens
+                log.exception('showing a change of unit %s failed', getattr(change, 'unit_id', '?'))
 
     def _dispatch(self, change: Change) -> None:
         if isinstance(change, OrganisationChanged):

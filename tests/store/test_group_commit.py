@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from board import atomicfile
-from board.domain import CardFields, RuleViolation
-from board.store import Store, StoreWriteError
+from board.domain import Card, CardFields, RuleViolation
+from board.store import Store, StoreWriteError, core
 from board.store import files as store_files
 
 from ..factories import OTHER_UNIT, UNIT, seeded_store
+from ..helpers import eventually
 
 
 @pytest.fixture
@@ -86,6 +87,7 @@ async def test_a_disk_failing_one_units_file_fails_that_units_writes_only(tmp_pa
         assert [isinstance(r, StoreWriteError) for r in results] == [True, False] * 3
         assert store.cards(UNIT) == []  # memory never runs ahead of the disk
         assert len(store.cards(OTHER_UNIT)) == 3
+        await eventually(lambda: len(heard) >= 3)  # the screens are told just after the callers are answered
         assert {getattr(c, 'unit_id', None) for c in heard} == {OTHER_UNIT}
         monkeypatch.setattr(store_files, 'write_atomic_many', original)
         card = await store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Etter'))
@@ -159,3 +161,25 @@ async def test_a_write_whose_caller_gave_up_waiting_is_not_made_and_the_writer_g
         assert after.title in titles and {f'Idé {i}' for i in range(10)} <= titles
     finally:
         await asyncio.to_thread(store.close)
+
+
+
+async def test_the_callers_of_a_group_are_answered_before_the_screens_are_told(tmp_path, monkeypatch):
+    # a phone waits for its answer; the screens draw the new cards a moment later (both only after the disk)
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    answered: set[str] = set()
+    original = core._answer
+
+    def recording(job: core._Job, value: object, error: BaseException | None) -> None:
+        if isinstance(value, Card):
+            answered.add(value.id)
+        original(job, value, error)
+    monkeypatch.setattr(core, '_answer', recording)
+    told_after_answer: list[bool] = []
+    store.subscribe(lambda change: told_after_answer.append(change.card.id in answered))
+    try:
+        await asyncio.gather(*(store.run_grouped(unit, store.create_card, unit, CardFields(title=f'Idé {i}'))
+                               for i, unit in enumerate([UNIT, OTHER_UNIT] * 20)))
+    finally:
+        await asyncio.to_thread(store.close)
+    assert told_after_answer == [True] * 40
