@@ -106,4 +106,3 @@ async def test_installing_twice_builds_the_same_stack():
     plain_middleware.install(app)
     await _get(app, '/go')
     assert [m.cls for m in app.user_middleware].count(PrefixAndCache) == 1
-    assert not getattr(app.build_middleware_stack, '__wrapped__', None)
