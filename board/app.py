@@ -272,6 +272,9 @@ def run_options(context: AppContext) -> dict[str, object]:
         # no /docs or /redoc: FastAPI's viewers load their scripts from a CDN, and a hub runs without the internet;
         # the sync API's description is served as OpenAPI at /openapi.json (see _register_hub)
         'favicon': ASSETS / 'favicon.svg', 'fastapi_docs': False,
+        # no Tailwind compiler in the browser (the largest part of a board's load): the classes the code uses are
+        # served compiled, as assets/utilities.css (board.ui.theme.STYLESHEETS)
+        'tailwind': False,
         'show': False, 'reload': False, 'show_welcome_message': False,
         'timeout_graceful_shutdown': GRACEFUL_STOP,
         # the client's address (rate limits, board_access, /metrics) is the peer's, or, from a trusted reverse

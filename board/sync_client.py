@@ -250,11 +250,14 @@ class SyncClient:
         poll = asyncio.create_task(client.get(f'/api/v1/units/{self.unit_id}/changes',
                                               params={'since': since, 'wait': LONG_POLL}))
         local = asyncio.create_task(self._local_change.wait())
-        done, pending = await asyncio.wait({poll, local}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-                await task
+        try:
+            done, _ = await asyncio.wait({poll, local}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this screen's sync stops while waiting: no wait left behind
+            for task in (poll, local):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+                        await task
         if poll in done:
             response = poll.result()
             response.raise_for_status()

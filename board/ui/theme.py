@@ -57,6 +57,11 @@ def attrs(element: E, values: Mapping[str, Any]) -> E:
     element.props.update(values)
     return element
 
+#: the Tailwind classes the code uses, compiled once (the hub runs without Tailwind's in-browser compiler; see
+#: tests/tools/utilities_css.py), then the board's own styles
+STYLESHEETS = ('<link rel="stylesheet" href="/assets/utilities.css">'
+               '<link rel="stylesheet" href="/assets/board.css">')
+
 
 @contextmanager
 def frame(context: AppContext, title: str, *, wall: bool = False) -> Iterator[None]:
@@ -66,7 +71,7 @@ def frame(context: AppContext, title: str, *, wall: bool = False) -> Iterator[No
     ``wall``, which turns on the wall's type scale and 48 px targets in ``assets/board.css``; the leaders' and
     admin pages keep desktop sizes.
     """
-    ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
+    ui.add_head_html(STYLESHEETS)
     _on_screen_keyboard(context)
     ui.colors(primary=PRIMARY, negative='#b00020')  # contrast of at least 4.5:1 with white text (WCAG AA)
     ui.page_title(title)
@@ -101,7 +106,7 @@ def register_error_pages(context: AppContext) -> None:
     def page_failed(error: Exception) -> None:
         # the details go to the log for IT; the person at the screen gets a plain message, never a stack trace
         log.error('page failed: %r', error, exc_info=error)
-        ui.add_head_html('<link rel="stylesheet" href="/assets/board.css">')
+        ui.add_head_html(STYLESHEETS)
         with ui.element('main').classes('friendly-page'):
             Heading(t('error.page_title')).classes('text-4xl font-bold')
             ui.label(t('error.page_text')).classes('text-xl')
