@@ -5,7 +5,9 @@ change onto the loop and emits it on one NiceGUI ``Event`` per unit, so a change
 screens showing that unit. Page subscriptions end with their client (NiceGUI unsubscribes them).
 
 A burst (a group commit of 100 phone ideas) is handed over once, and a turn of the loop after the writes'
-callers were answered: the phones get their answers first, then the screens draw the new cards.
+callers were answered: the phones get their answers first, then the screens draw the new cards. While the writer
+still has writes queued (the rest of the wave), the drawing waits for them, up to :data:`BURST_WAIT`: the screens
+show the wave a moment later, all at once, and the hub's time goes to answering the phones.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from nicegui import Event
@@ -22,6 +25,10 @@ from ..store import Change, OrganisationChanged, Store
 __all__ = ['LiveChanges']
 
 log = logging.getLogger(__name__)
+
+#: while the store's writer has writes queued, changes wait for it this long at most before they are drawn
+BURST_WAIT = 0.25
+BURST_POLL = 0.005
 
 
 class LiveChanges:
@@ -39,6 +46,7 @@ class LiveChanges:
         self._lock = threading.Lock()
         self._waiting: list[Change] = []
         self._handing_over = False
+        self._first_waiting = 0.0
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -57,6 +65,7 @@ class LiveChanges:
             if self._handing_over:
                 return  # the hand-over already scheduled takes this one too
             self._handing_over = True
+            self._first_waiting = time.monotonic()
         loop.call_soon_threadsafe(self._after_answers)
 
     def _after_answers(self) -> None:
@@ -67,6 +76,11 @@ class LiveChanges:
         self._loop.call_soon(self._dispatch_waiting)
 
     def _dispatch_waiting(self) -> None:
+        assert self._loop is not None
+        if self._store.writes_waiting() and time.monotonic() - self._first_waiting < BURST_WAIT:
+            # more writes queued (a wave of phone ideas): the screens are drawn after it, the phones answered first
+            self._loop.call_later(BURST_POLL, self._dispatch_waiting)
+            return
         with self._lock:
             changes, self._waiting = self._waiting, []
             self._handing_over = False

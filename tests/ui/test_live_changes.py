@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from board.ui import live as live_module
 from board.ui.live import LiveChanges
 
 from ..helpers import eventually
@@ -25,6 +26,10 @@ class Writer:
 
     def __init__(self) -> None:
         self.subscribers: list[Any] = []
+        self.queued = 0
+
+    def writes_waiting(self) -> int:
+        return self.queued
 
     def subscribe(self, callback: Any) -> None:
         self.subscribers.append(callback)
@@ -94,3 +99,22 @@ async def test_one_failing_page_does_not_keep_the_change_from_the_others(caplog)
     live.subscribe('b', lambda change: seen.append(change.number))
     await asyncio.to_thread(writer.tell, [Changed('a', 1), Changed('b', 2), Changed('b', 3)])
     await eventually(lambda: seen == [2, 3])
+
+
+async def test_while_the_writer_has_writes_queued_the_pages_wait_for_them_but_not_for_long():
+    writer = Writer()
+    live = LiveChanges(writer)  # type: ignore[arg-type]
+    live.start()
+    seen: list[int] = []
+    live.subscribe('a', lambda change: seen.append(change.number))
+    writer.queued = 40  # the rest of a wave of phone ideas
+    writer.tell([Changed('a', 1)])
+    await asyncio.sleep(0.1)
+    assert seen == []
+    writer.queued = 0  # the wave is written
+    await eventually(lambda: seen == [1], seconds=0.1)
+    writer.queued = 10**6  # a writer that never catches up: the screens are drawn anyway
+    started = asyncio.get_running_loop().time()
+    writer.tell([Changed('a', 2)])
+    await eventually(lambda: seen == [1, 2], seconds=1)
+    assert asyncio.get_running_loop().time() - started >= live_module.BURST_WAIT * 0.9
