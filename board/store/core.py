@@ -176,6 +176,7 @@ class Writer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._running = False
         self._thread = threading.Thread(target=self._serve, name='board-store-writer', daemon=True)
         self._thread.start()
 
@@ -191,6 +192,10 @@ class Writer:
     def waiting(self) -> int:
         return self._queue.qsize()
 
+    def busy(self) -> bool:
+        """Whether a write runs now or more are queued."""
+        return self._running or not self._queue.empty()
+
     def stop(self) -> None:
         """Finish the writes queued, then end the thread."""
         self._queue.put(None)
@@ -199,7 +204,12 @@ class Writer:
     def _serve(self) -> None:
         backlog: deque[_Job | None] = deque()
         while True:
-            job = backlog.popleft() if backlog else self._queue.get()
+            if backlog:
+                job = backlog.popleft()
+            else:
+                self._running = False
+                job = self._queue.get()
+                self._running = True
             if job is None:
                 return
             if job.unit_id is None:
@@ -385,6 +395,11 @@ class Store:
         """Writes queued for the writer thread now (monitoring: a growing queue means the disk cannot keep up)."""
         writer = self._writer
         return writer.waiting() if writer is not None else 0
+
+    def writer_busy(self) -> bool:
+        """Whether the writer thread is writing now or has writes queued (a wave of phone ideas under way)."""
+        writer = self._writer
+        return writer.busy() if writer is not None else False
 
     # --- group commit: the writer's side (see Writer) ---
 

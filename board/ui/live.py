@@ -6,7 +6,7 @@ screens showing that unit. Page subscriptions end with their client (NiceGUI uns
 
 A burst (a group commit of 100 phone ideas) is handed over once, and a turn of the loop after the writes'
 callers were answered: the phones get their answers first, then the screens draw the new cards. While the writer
-still has writes queued (the rest of the wave), the drawing waits for them, up to :data:`BURST_WAIT`: the screens
+is still writing (the rest of the wave), the drawing waits for it, up to :data:`BURST_WAIT`: the screens
 show the wave a moment later, all at once, and the hub's time goes to answering the phones.
 """
 
@@ -26,7 +26,7 @@ __all__ = ['LiveChanges']
 
 log = logging.getLogger(__name__)
 
-#: while the store's writer has writes queued, changes wait for it this long at most before they are drawn
+#: while the store's writer is busy, changes wait for it this long at most before they are drawn
 BURST_WAIT = 0.25
 BURST_POLL = 0.005
 
@@ -77,8 +77,8 @@ class LiveChanges:
 
     def _dispatch_waiting(self) -> None:
         assert self._loop is not None
-        if self._store.writes_waiting() and time.monotonic() - self._first_waiting < BURST_WAIT:
-            # more writes queued (a wave of phone ideas): the screens are drawn after it, the phones answered first
+        if self._store.writer_busy() and time.monotonic() - self._first_waiting < BURST_WAIT:
+            # more writes under way (a wave of phone ideas): the screens are drawn after it, the phones answered first
             self._loop.call_later(BURST_POLL, self._dispatch_waiting)
             return
         with self._lock:

@@ -6,6 +6,7 @@ fails half-way makes the group run one by one."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,19 @@ async def test_the_callers_of_a_group_are_answered_before_the_screens_are_told(t
     finally:
         await asyncio.to_thread(store.close)
     assert told_after_answer == [True] * 40
+
+
+async def test_the_writer_says_whether_it_is_busy(tmp_path):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    release = threading.Event()
+    try:
+        await eventually(lambda: not store.writer_busy())
+        running = asyncio.ensure_future(store.run(release.wait, 5))
+        await eventually(store.writer_busy)  # a write under way
+        queued = asyncio.ensure_future(store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Neste')))
+        release.set()
+        await asyncio.gather(running, queued)
+        await eventually(lambda: not store.writer_busy())
+    finally:
+        release.set()
+        await asyncio.to_thread(store.close)

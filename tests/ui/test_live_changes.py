@@ -28,8 +28,8 @@ class Writer:
         self.subscribers: list[Any] = []
         self.queued = 0
 
-    def writes_waiting(self) -> int:
-        return self.queued
+    def writer_busy(self) -> bool:
+        return self.queued > 0
 
     def subscribe(self, callback: Any) -> None:
         self.subscribers.append(callback)
