@@ -56,6 +56,8 @@ class Archive:
         self._index_lock = threading.Lock()
         self._gain_cache: dict[Path, tuple[tuple[int, int], list[GainEntry]]] = self._load_index()
         self._index_dirty = False
+        #: per archive file, its cards with a før or etter measurement (kept in memory, read again when it changes)
+        self._measured_cache: dict[Path, tuple[tuple[int, int], list[Card]]] = {}
 
     def path(self, unit_id: str, year: int) -> Path:
         return self.folder / unit_id / f'{year}.json'
@@ -106,9 +108,14 @@ class Archive:
             with storage.batch():
                 existing = {doc['id']: doc.doc_id for doc in table.all()}
                 fresh = [card_to_dict(c) for c in cards if c.id not in existing]
-                for card in cards:
-                    if card.id in existing:
-                        table.update(card_to_dict(card), doc_ids=[existing[card.id]])
+                replaced = {c.id: card_to_dict(c) for c in cards if c.id in existing}
+
+                def replace(doc: dict[str, Any]) -> None:  # the whole card: a field it no longer has goes too
+                    replacement = replaced[doc['id']]
+                    doc.clear()
+                    doc.update(replacement)
+                if replaced:
+                    table.update(replace, doc_ids=[existing[card_id] for card_id in replaced])
                 table.insert_multiple(fresh)
                 entries = [log_to_dict(e) for e in log]
                 if entries:
@@ -125,6 +132,38 @@ class Archive:
         for year, those in by_year.items():
             self.write(unit_id, year, those, log=[e for c in those for e in entries.get(c.id, ())])
         return sum(len(v) for v in by_year.values())
+
+    def measured(self, unit_ids: Iterable[str]) -> list[Card]:
+        """The archived cards of these units with a før or etter measurement (for the reports): each file is read
+        once and again only when it changed, and only its measured cards become Card objects."""
+        cards: list[Card] = []
+        for unit_id in unit_ids:
+            for year in self.years(unit_id):
+                path = self.path(unit_id, year)
+                try:
+                    cards.extend(self._measured_of(path))
+                except DataFileError:
+                    log.exception('the measured cards of unit %s in %d are left out', unit_id, year)
+        return cards
+
+    def _measured_of(self, path: Path) -> list[Card]:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return []
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self._measured_cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            data = orjson.loads(path.read_bytes())
+            # a reading (or its stamp) is in the document: only those become Card objects
+            read = (card_from_dict(d) for d in data.get('cards', {}).values() if d.get('before') or d.get('after'))
+            cards = [c for c in read if c.before is not None or c.after is not None]
+        except (ValueError, KeyError, TypeError) as error:
+            raise DataFileError(path, f'unexpected content: {error!r}') from error
+        self._measured_cache[path] = (key, cards)
+        return cards
 
     # --- the gains index ---
 

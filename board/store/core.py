@@ -201,15 +201,18 @@ class Writer:
         self._queue.put(None)
         self._thread.join()
 
+    def _next(self, backlog: deque[_Job | None]) -> _Job | None:
+        if backlog:
+            return backlog.popleft()
+        self._running = False  # idle until the next write comes
+        job = self._queue.get()
+        self._running = True
+        return job
+
     def _serve(self) -> None:
         backlog: deque[_Job | None] = deque()
         while True:
-            if backlog:
-                job = backlog.popleft()
-            else:
-                self._running = False
-                job = self._queue.get()
-                self._running = True
+            job = self._next(backlog)
             if job is None:
                 return
             if job.unit_id is None:
@@ -582,6 +585,14 @@ class Store:
         """Every unit's gains: on the boards (memory) and in the yearly archives (the index, see ``Archive``)."""
         on_boards = entries_of(c for board in self._units.values() for c in board.cards.values())
         return on_boards + self.archive.gains(self._units)
+
+    def measured_cards(self, unit_ids: Iterable[str]) -> list[Card]:
+        """The units' cards with a før or etter measurement, on the boards (memory) and in the archives (read once
+        per file and kept, see ``Archive.measured``)."""
+        wanted = list(unit_ids)
+        on_boards = [c for unit_id in wanted for c in self._board(unit_id).cards.values()
+                     if c.before is not None or c.after is not None]
+        return on_boards + self.archive.measured(wanted)
 
     def index_archive(self, unit_id: str, year: int) -> int:
         """Read one archive file's gains into the index now (the hub does this file by file after it starts)."""

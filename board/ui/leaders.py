@@ -21,7 +21,7 @@ from nicegui import app, run, ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from ..audits import audits_due
-from ..domain import LEADERSHIP_BOARD, Card, Column, Organisation, Origin, Unit, area_board_id
+from ..domain import LEADERSHIP_BOARD, Column, Organisation, Origin, Unit, area_board_id
 from ..domain.audit import Audit, AuditKind, DueState
 from ..domain.programme import UnitRollout, rollout_figures
 from ..gains import (
@@ -591,7 +591,7 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     store = context.store
     goals = [(g, store.goal_values(unit.id, g.id)) for unit in organisation.units[:1] for g in store.goals(unit.id)] \
         if len(organisation.units) == 1 else []
-    measured = improvements(_cards_of(context, organisation), organisation, period)
+    measured = improvements(store.measured_cards(u.id for u in organisation.units), organisation, period)
     return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals,
                       measured=measured, audits=_last_audits(context, organisation), zone=store.timezone,
                       rollout=rollout_figures(organisation, store.rollouts()))
@@ -606,15 +606,3 @@ def _last_audits(context: AppContext, organisation: Organisation) -> list[tuple[
         if last:
             found.append((unit.name, sorted(last, key=lambda a: a.created_at, reverse=True)))
     return found
-
-
-def _cards_of(context: AppContext, organisation: Organisation) -> list[Card]:
-    """The cards of the units, on the boards and in the archive (reads the archive files: off the event loop)."""
-    store = context.store
-    cards = []
-    for unit in organisation.units:
-        cards += store.cards(unit.id)
-        for year in store.archive_years(unit.id):
-            cards += store.archived_cards(unit.id, year)
-    return cards
-
