@@ -9,7 +9,7 @@ language. With ``brief_counts_only`` the mails give counts and links only, never
 Extension points (the other parts of the leaders' work fill them; empty lists are not shown):
 
 - :func:`escalations_waiting`: the unit's matters raised to a board above that wait for an answer
-  (:class:`EscalationFact`), shown as *Løftet – venter svar*;
+  (:class:`EscalationFact`, with the reason the unit gave), shown as *Løftet – venter svar*;
 - :func:`leader_answers`: answers to the questions this leader asked the unit's meeting (:class:`LeaderAnswerFact`).
 
 Plain Python over the store's memory; the sending is ``board.mailer``'s.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import jinja2
 
-from .domain import Card, Column, EscalationState, Meeting, Unit
+from .domain import Card, Column, Escalation, EscalationState, Meeting, Unit
 from .domain.mail import MailKind, mail_key
 from .gains import GainEntry
 from .i18n import Translator
@@ -35,8 +35,8 @@ from .settings import Settings
 from .store import Store
 from .users import BriefChoice, User
 
-__all__ = ['BriefFacts', 'CardFact', 'DueMail', 'EscalationFact', 'LeaderAnswerFact', 'brief_facts', 'due_mails',
-           'escalations_waiting', 'leader_answers', 'render_mail']
+__all__ = ['BriefFacts', 'CardFact', 'DueMail', 'EscalationFact', 'LeaderAnswerFact', 'brief_facts',
+           'due_mails', 'escalations_waiting', 'leader_answers', 'render_mail']
 
 TEMPLATES = Path(__file__).resolve().parent / 'templates'
 #: most cards listed under one heading of one unit; the rest are counted ("and 4 more")
@@ -59,6 +59,8 @@ class EscalationFact:
     #: the board it went to (a service area's, the leadership group's)
     to_board: str
     raised_on: date
+    #: why the unit lifted it (*Løft til …*), on one line; '' for none
+    reason: str = ''
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +181,14 @@ def brief_facts(store: Store, settings: Settings, unit: Unit, *, now: datetime, 
 
 def escalations_waiting(store: Store, unit: Unit, *, now: datetime) -> list[EscalationFact]:
     """The unit's cards lifted to the board above that wait for an answer, oldest first."""
-    zone = now.tzinfo
-    return [EscalationFact(title=card.title, to_board=card.escalation.to_name or card.escalation.to,
-                           raised_on=card.escalation.at.astimezone(zone).date())
-            for card in store.escalations(unit.id)
+    return [_escalation_fact(card, card.escalation, now) for card in store.escalations(unit.id)
             if card.escalation is not None and card.escalation.state == EscalationState.WAITING]
+
+
+def _escalation_fact(card: Card, escalation: Escalation, now: datetime) -> EscalationFact:
+    return EscalationFact(title=card.title, to_board=escalation.to_name or escalation.to,
+                          raised_on=escalation.at.astimezone(now.tzinfo).date(),
+                          reason=' '.join(escalation.reason.split()))  # one line: a list item in the mail
 
 
 #: a leader's brief repeats the answers to their questions given this recently (a brief goes at least weekly)

@@ -24,7 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from board import admin
-from board.domain import Card, CardFields, Column, Gain, GainCategory, Meeting, NoteKind, Origin
+from board.domain import Card, CardFields, Column, Escalation, Gain, GainCategory, Meeting, NoteKind, Origin
 from board.domain.mail import MailState
 from board.domain.meeting_time import MeetingTime
 from board.i18n import translator
@@ -355,3 +355,53 @@ async def test_the_brief_lists_lifts_waiting_for_an_answer_and_the_answers_to_th
         assert 'Heisen står hver uke' in part and 'Helse og omsorg' in part
         assert 'Hvordan går det med fallene?' in part and 'Ned fra fem til tre' in part
         assert 'Et svar til en annen' not in part  # Kari's answers only
+
+
+# --- why a card was lifted -------------------------------------------------------------------------------------------
+
+def lines_of(message: EmailMessage) -> tuple[str, str]:
+    """The text and HTML parts with the mail's CRLF line ends as plain newlines (to check whole lines)."""
+    text, html = parts(message)
+    return text.replace('\r\n', '\n'), html.replace('\r\n', '\n')
+
+
+HOSTILE_REASON = 'Vi eier ikke <b>bygget</b>\n& «vaktmesteren» svarer ikke'
+
+
+async def test_each_lift_waiting_for_an_answer_gives_its_reason_on_one_line_never_as_markup(board, smtp):
+    card = board.create_card(UNIT, CardFields(title='Heisen står hver uke'))
+    board.escalate(UNIT, card.id, HOSTILE_REASON)
+    sender = mailer(board, settings_for(board, smtp.port))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    assert ('  - Heisen står hver uke (Helse og omsorg, 30.11.2026) – begrunnelse: Vi eier ikke <b>bygget</b> '
+            '& «vaktmesteren» svarer ikke\n') in text  # as typed, the line break made a space
+    assert ('<li>Heisen står hver uke (Helse og omsorg, 30.11.2026) – begrunnelse: Vi eier ikke &lt;b&gt;bygget'
+            '&lt;/b&gt; &amp; «vaktmesteren» svarer ikke</li>') in html
+    assert '<b>bygget</b>' not in html
+
+
+async def test_a_lift_without_a_reason_has_no_dangling_dash(board, smtp):
+    lifted = Escalation(to='helse', to_name='Helse og omsorg', reason=' \n ', at=MONDAY - timedelta(days=1))
+    board.import_cards(UNIT, [Card(id='heis', unit_id=UNIT, title='Heisen står', created_at=MONDAY - timedelta(
+        days=3), escalation=lifted)])
+    sender = mailer(board, settings_for(board, smtp.port))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    assert 'Løftet – venter svar: 1' in text
+    assert '  - Heisen står (Helse og omsorg, 29.11.2026)\n' in text
+    assert '<li>Heisen står (Helse og omsorg, 29.11.2026)</li>' in html
+    for part in (text, html):
+        assert 'begrunnelse' not in part and ') –' not in part
+
+
+async def test_counts_only_counts_the_lifts_and_never_gives_their_reason(board, smtp):
+    card = board.create_card(UNIT, CardFields(title='Heisen står hver uke'))
+    board.escalate(UNIT, card.id, 'Vi eier ikke bygget')
+    sender = mailer(board, settings_for(board, smtp.port, brief_counts_only=True))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    for part in (text, html):
+        assert 'Løftet – venter svar: 1' in part
+        assert 'Heisen' not in part and 'bygget' not in part and 'begrunnelse' not in part
+
