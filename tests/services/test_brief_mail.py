@@ -425,9 +425,9 @@ async def test_the_brief_counts_the_citizens_ideas_waiting_with_the_link_to_the_
     text, html = lines_of(smtp.inbox.messages[0])
     queue = f'{PUBLIC}/leder/enheter/{UNIT}'
     assert ('Forslag fra innbyggere som venter på godkjenning: 2\n'
-            f'  Godkjenn eller avslå dem på enhetssiden: {queue}\n') in text
+            f'  Godkjenn eller avslå på enhetssiden: {queue}\n') in text
     assert 'Forslag fra innbyggere som venter på godkjenning: 2</h3>' in html
-    assert f'<a href="{queue}">Godkjenn eller avslå dem på enhetssiden</a>' in html
+    assert f'<a href="{queue}">Godkjenn eller avslå på enhetssiden</a>' in html
     for part in (text, html):  # personal data: never in a mail
         for secret in ('åpningstid', 'Randi', 'randi@example.no', 'Benker', 'Avslått', 'per@example.no', 'skolen'):
             assert secret not in part
