@@ -9,8 +9,10 @@ language. With ``brief_counts_only`` the mails give counts and links only, never
 Extension points (the other parts of the leaders' work fill them; empty lists are not shown):
 
 - :func:`escalations_waiting`: the unit's matters raised to a board above that wait for an answer
-  (:class:`EscalationFact`), shown as *Løftet – venter svar*;
-- :func:`leader_answers`: answers to the questions this leader asked the unit's meeting (:class:`LeaderAnswerFact`).
+  (:class:`EscalationFact`, with the reason the unit gave), shown as *Løftet – venter svar*;
+- :func:`leader_answers`: answers to the questions this leader asked the unit's meeting (:class:`LeaderAnswerFact`);
+- :func:`citizens_waiting`: how many ideas from citizens wait in the unit's moderation queue (on the leaders' unit
+  page). The count only: a citizen's text and address are personal data and never go into a mail.
 
 Plain Python over the store's memory; the sending is ``board.mailer``'s.
 """
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import jinja2
 
-from .domain import Card, Column, EscalationState, Meeting, Unit
+from .domain import Card, Column, Escalation, EscalationState, Meeting, Unit
 from .domain.mail import MailKind, mail_key
 from .gains import GainEntry
 from .i18n import Translator
@@ -35,8 +37,8 @@ from .settings import Settings
 from .store import Store
 from .users import BriefChoice, User
 
-__all__ = ['BriefFacts', 'CardFact', 'DueMail', 'EscalationFact', 'LeaderAnswerFact', 'brief_facts', 'due_mails',
-           'escalations_waiting', 'leader_answers', 'render_mail']
+__all__ = ['BriefFacts', 'CardFact', 'DueMail', 'EscalationFact', 'LeaderAnswerFact', 'brief_facts',
+           'citizens_waiting', 'due_mails', 'escalations_waiting', 'leader_answers', 'render_mail']
 
 TEMPLATES = Path(__file__).resolve().parent / 'templates'
 #: most cards listed under one heading of one unit; the rest are counted ("and 4 more")
@@ -59,6 +61,8 @@ class EscalationFact:
     #: the board it went to (a service area's, the leadership group's)
     to_board: str
     raised_on: date
+    #: why the unit lifted it (*Løft til …*), on one line; '' for none
+    reason: str = ''
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +91,15 @@ class BriefFacts:
     escalations: list[EscalationFact] = field(default_factory=list)
     #: answers to this leader's questions (filled by :func:`leader_answers`)
     leader_answers: list[LeaderAnswerFact] = field(default_factory=list)
+    #: citizens' ideas waiting for a leader's approval (filled by :func:`citizens_waiting`; the queue is on the
+    #: leaders' unit page, ``leader_url``): a count, never their text
+    citizens_waiting: int = 0
 
     @property
     def quiet(self) -> bool:
         """Nothing to point out (the summary says so in one line)."""
         return not (self.new_ideas or self.waiting_ideas or self.overdue or self.gains_waiting or self.escalations
-                    or self.leader_answers)
+                    or self.leader_answers or self.citizens_waiting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,18 +179,22 @@ def brief_facts(store: Store, settings: Settings, unit: Unit, *, now: datetime, 
         gains_waiting=tuple(CardFact(title=e.title, on=e.identified_on) for e in waiting_gains),
         last_meeting=last, board_url=f'{base}/units/{unit.id}', leader_url=f'{base}/leder/enheter/{unit.id}',
         escalations=escalations_waiting(store, unit, now=now),
-        leader_answers=leader_answers(store, unit, leader, now=now) if leader is not None else [])
+        leader_answers=leader_answers(store, unit, leader, now=now) if leader is not None else [],
+        citizens_waiting=citizens_waiting(store, unit))
 
 
-# --- extension points: the escalations and the leaders' questions fill these -------------------------------------
+# --- extension points: the escalations, the leaders' questions and the citizens' queue fill these --------------
 
 def escalations_waiting(store: Store, unit: Unit, *, now: datetime) -> list[EscalationFact]:
     """The unit's cards lifted to the board above that wait for an answer, oldest first."""
-    zone = now.tzinfo
-    return [EscalationFact(title=card.title, to_board=card.escalation.to_name or card.escalation.to,
-                           raised_on=card.escalation.at.astimezone(zone).date())
-            for card in store.escalations(unit.id)
+    return [_escalation_fact(card, card.escalation, now) for card in store.escalations(unit.id)
             if card.escalation is not None and card.escalation.state == EscalationState.WAITING]
+
+
+def _escalation_fact(card: Card, escalation: Escalation, now: datetime) -> EscalationFact:
+    return EscalationFact(title=card.title, to_board=escalation.to_name or escalation.to,
+                          raised_on=escalation.at.astimezone(now.tzinfo).date(),
+                          reason=' '.join(escalation.reason.split()))  # one line: a list item in the mail
 
 
 #: a leader's brief repeats the answers to their questions given this recently (a brief goes at least weekly)
@@ -198,6 +209,11 @@ def leader_answers(store: Store, unit: Unit, leader: User, *, now: datetime) -> 
             for note in store.leader_notes(unit.id)
             if note.by == leader.name and note.answer and note.answered_at is not None
             and note.answered_at >= now - ANSWERS_SINCE]
+
+
+def citizens_waiting(store: Store, unit: Unit) -> int:
+    """How many ideas from citizens wait for a leader of the unit to approve or decline them."""
+    return len(store.citizen_ideas.pending(unit.id))
 
 
 # --- the mail ----------------------------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from board import admin
-from board.domain import Card, CardFields, Column, Gain, GainCategory, Meeting, NoteKind, Origin
+from board import admin, citizens
+from board.brief import brief_facts
+from board.domain import Card, CardFields, Column, Escalation, Gain, GainCategory, Meeting, NoteKind, Origin, Unit
 from board.domain.mail import MailState
 from board.domain.meeting_time import MeetingTime
 from board.i18n import translator
@@ -33,7 +34,7 @@ from board.settings import Settings
 from board.store import Store
 from board.users import BriefChoice, Grant
 
-from ..factories import UNIT, seeded_store
+from ..factories import OTHER_UNIT, UNIT, seeded_store
 
 # AUTH without TLS is refused by the hub's default (STARTTLS); a test server on the loopback has no certificate
 pytestmark = pytest.mark.filterwarnings('ignore:Requiring AUTH while not requiring TLS:UserWarning')
@@ -355,3 +356,113 @@ async def test_the_brief_lists_lifts_waiting_for_an_answer_and_the_answers_to_th
         assert 'Heisen står hver uke' in part and 'Helse og omsorg' in part
         assert 'Hvordan går det med fallene?' in part and 'Ned fra fem til tre' in part
         assert 'Et svar til en annen' not in part  # Kari's answers only
+
+
+# --- why a card was lifted, and the citizens' ideas waiting for a leader ----------------------------------------------
+
+def lines_of(message: EmailMessage) -> tuple[str, str]:
+    """The text and HTML parts with the mail's CRLF line ends as plain newlines (to check whole lines)."""
+    text, html = parts(message)
+    return text.replace('\r\n', '\n'), html.replace('\r\n', '\n')
+
+
+HOSTILE_REASON = 'Vi eier ikke <b>bygget</b>\n& «vaktmesteren» svarer ikke'
+
+
+async def test_each_lift_waiting_for_an_answer_gives_its_reason_on_one_line_never_as_markup(board, smtp):
+    card = board.create_card(UNIT, CardFields(title='Heisen står hver uke'))
+    board.escalate(UNIT, card.id, HOSTILE_REASON)
+    sender = mailer(board, settings_for(board, smtp.port))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    assert ('  - Heisen står hver uke (Helse og omsorg, 30.11.2026) – begrunnelse: Vi eier ikke <b>bygget</b> '
+            '& «vaktmesteren» svarer ikke\n') in text  # as typed, the line break made a space
+    assert ('<li>Heisen står hver uke (Helse og omsorg, 30.11.2026) – begrunnelse: Vi eier ikke &lt;b&gt;bygget'
+            '&lt;/b&gt; &amp; «vaktmesteren» svarer ikke</li>') in html
+    assert '<b>bygget</b>' not in html
+
+
+async def test_a_lift_without_a_reason_has_no_dangling_dash(board, smtp):
+    lifted = Escalation(to='helse', to_name='Helse og omsorg', reason=' \n ', at=MONDAY - timedelta(days=1))
+    board.import_cards(UNIT, [Card(id='heis', unit_id=UNIT, title='Heisen står', created_at=MONDAY - timedelta(
+        days=3), escalation=lifted)])
+    sender = mailer(board, settings_for(board, smtp.port))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    assert 'Løftet – venter svar: 1' in text
+    assert '  - Heisen står (Helse og omsorg, 29.11.2026)\n' in text
+    assert '<li>Heisen står (Helse og omsorg, 29.11.2026)</li>' in html
+    for part in (text, html):
+        assert 'begrunnelse' not in part and ') –' not in part
+
+
+async def test_counts_only_counts_the_lifts_and_never_gives_their_reason(board, smtp):
+    card = board.create_card(UNIT, CardFields(title='Heisen står hver uke'))
+    board.escalate(UNIT, card.id, 'Vi eier ikke bygget')
+    sender = mailer(board, settings_for(board, smtp.port, brief_counts_only=True))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    for part in (text, html):
+        assert 'Løftet – venter svar: 1' in part
+        assert 'Heisen' not in part and 'bygget' not in part and 'begrunnelse' not in part
+
+
+def queue_citizens_ideas(store: Store) -> None:
+    """Two ideas waiting in the unit's queue, one declined (no longer waiting), one waiting at another unit."""
+    citizens.receive(store, UNIT, 'Lengre åpningstid i kafeen', 'Min mor Randi savner kaffen', 'randi@example.no')
+    citizens.receive(store, UNIT, 'Benker i hagen', '', '')
+    declined = citizens.receive(store, UNIT, 'Avslått forslag', '', 'per@example.no')
+    citizens.decline(store, UNIT, declined.id, 'Ikke vårt ansvar', by='Kari')
+    citizens.receive(store, OTHER_UNIT, 'Et forslag til skolen', '', '')
+
+
+@pytest.mark.parametrize('counts_only', [False, True])
+async def test_the_brief_counts_the_citizens_ideas_waiting_with_the_link_to_the_queue_and_nothing_of_them(
+        board, smtp, counts_only):
+    queue_citizens_ideas(board)
+    sender = mailer(board, settings_for(board, smtp.port, brief_counts_only=counts_only))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    queue = f'{PUBLIC}/leder/enheter/{UNIT}'
+    assert ('Forslag fra innbyggere som venter på godkjenning: 2\n'
+            f'  Godkjenn eller avslå på enhetssiden: {queue}\n') in text
+    assert 'Forslag fra innbyggere som venter på godkjenning: 2</h3>' in html
+    assert f'<a href="{queue}">Godkjenn eller avslå på enhetssiden</a>' in html
+    for part in (text, html):  # personal data: never in a mail
+        for secret in ('åpningstid', 'Randi', 'randi@example.no', 'Benker', 'Avslått', 'per@example.no', 'skolen'):
+            assert secret not in part
+
+
+async def test_a_unit_without_citizens_ideas_waiting_shows_nothing_of_them(board, smtp):
+    declined = citizens.receive(board, UNIT, 'Avslått forslag', '', '')
+    citizens.decline(board, UNIT, declined.id, 'Ikke vårt ansvar', by='Kari')
+    sender = mailer(board, settings_for(board, smtp.port))
+    await sender.check(MONDAY)
+    text, html = lines_of(smtp.inbox.messages[0])
+    for part in (text, html):
+        assert 'innbyggere' not in part and 'Godkjenn eller avslå' not in part
+
+
+async def test_a_unit_with_only_citizens_ideas_waiting_is_not_quiet_in_the_summary(board, smtp):
+    board.add_unit(Unit(id='avd-c', name='Avdeling C', service_area_id='helse'))
+    board.add_unit(Unit(id='avd-d', name='Avdeling D', service_area_id='helse'))
+    citizens.receive(board, 'avd-c', 'Benker i hagen', '', '')
+    sender = mailer(board, settings_for(board, smtp.port))
+    await sender.check(FRIDAY)
+    [message] = smtp.inbox.messages
+    text, _ = lines_of(message)
+    unit_c = text.partition('== Avdeling C ==')[2].partition('== Avdeling D ==')[0]
+    unit_d = text.partition('== Avdeling D ==')[2]
+    assert 'Forslag fra innbyggere som venter på godkjenning: 1' in unit_c
+    assert f'{PUBLIC}/leder/enheter/avd-c' in unit_c and 'Ingenting som venter på deg' not in unit_c
+    assert 'Ingenting som venter på deg denne uka.' in unit_d and 'innbyggere' not in unit_d
+
+
+def test_waiting_citizens_ideas_alone_are_something_to_point_out(board):
+    settings = settings_for(board)
+    unit = board.organisation.unit(OTHER_UNIT)
+    assert unit is not None
+    assert brief_facts(board, settings, unit, now=MONDAY).quiet
+    citizens.receive(board, OTHER_UNIT, 'Et forslag til skolen', '', '')
+    facts = brief_facts(board, settings, unit, now=MONDAY)
+    assert facts.citizens_waiting == 1 and not facts.quiet
