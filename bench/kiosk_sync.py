@@ -45,11 +45,15 @@ async def _run(*, ideas: int, changes: int, history: int) -> list[Row]:
         codes = [issue_pairing_code(store, UNIT)['code'] for _ in range(3)]
         store.close()
         tokens = make_tokens(Settings(data_dir=hub_data))
-        hub = start_hub(hub_data)
+        # the ideas come from one address here, where real phones come from many: past 50 ideas (an address's
+        # budget) the hub would refuse them, as tests/ui/test_limits.py checks; lift the budgets, as bench/phones.py
+        config = Path(tmp) / 'board.toml'
+        config.write_text('[board]\nphone_ideas_per_window = 100000\n')
+        hub = start_hub(hub_data, config=config)
         kiosk = None
         try:
             kiosk = start_kiosk(Path(tmp) / 'kiosk' / 'data', hub_url=hub.url, unit_id=UNIT, code=codes[0])
-            seen_ms, kiosk_mb = await _phone_to_wall(hub.url, kiosk.url, tokens, ideas)
+            seen_ms, kiosk_mb, refused = await _phone_to_wall(hub.url, kiosk.url, tokens, ideas)
             catch_up_ms, converged = await _catch_up(Path(tmp), hub.url, codes[1:], changes)
         finally:
             if kiosk is not None:
@@ -57,8 +61,9 @@ async def _run(*, ideas: int, changes: int, history: int) -> list[Row]:
             stop_hub(hub)
     return [
         Row(figure="phone idea on an online wall screen's board", target='p95 <= 1500 ms', samples=seen_ms,
-            passed=len(seen_ms) == ideas and percentile(seen_ms, 95) <= 1500,
-            note=f'{len(seen_ms)} of {ideas} seen; kiosk process {kiosk_mb:.0f} MB resident with its board open'),
+            passed=len(seen_ms) == ideas and not refused and percentile(seen_ms, 95) <= 1500,
+            note=f'{len(seen_ms)} of {ideas} seen, {refused} refused; kiosk process {kiosk_mb:.0f} MB resident '
+                 'with its board open'),
         Row(figure='wall screen process memory, board open', target='<= 150 MB', samples=[kiosk_mb], unit='MB',
             passed=kiosk_mb <= 150),
         Row(figure=f'converged after apart: {changes} local + {changes} remote changes', target='<= 2000 ms',
@@ -67,7 +72,9 @@ async def _run(*, ideas: int, changes: int, history: int) -> list[Row]:
     ]
 
 
-async def _phone_to_wall(hub_url: str, kiosk_url: str, tokens, ideas: int) -> tuple[list[float], float]:
+async def _phone_to_wall(hub_url: str, kiosk_url: str, tokens, ideas: int) -> tuple[list[float], float, int]:
+    """The ideas' times from sent to seen on the wall screen's board, its memory, and how many the hub refused."""
+    refused = 0
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         wall = SimulatedScreen(kiosk_url, f'/units/{UNIT}', session)
         await wall.connect()
@@ -82,11 +89,12 @@ async def _phone_to_wall(hub_url: str, kiosk_url: str, tokens, ideas: int) -> tu
                 sent[title] = time.monotonic()
                 async with phone.post(path, data={'title': title}, allow_redirects=False) as response:
                     await response.read()
+                    refused += response.status != 303
             await asyncio.sleep(0.25)
         await _until(lambda: all(wall.watched.values()), 10)
         kiosk_mb = _kiosk_rss(kiosk_url)
         await wall.close()
-    return [(wall.watched[t] - sent[t]) * 1000 for t in sent if wall.watched.get(t)], kiosk_mb
+    return [(wall.watched[t] - sent[t]) * 1000 for t in sent if wall.watched.get(t)], kiosk_mb, refused
 
 
 def _kiosk_rss(kiosk_url: str) -> float:
