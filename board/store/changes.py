@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from ..domain import Card, Goal, GoalValue, LeaderNote, Organisation
 
-__all__ = ['CardChanged', 'CardsArchived', 'Change', 'GoalChanged', 'GoalValuesChanged', 'NotesChanged',
-           'OrganisationChanged', 'RecordsChanged']
+__all__ = ['CardChanged', 'CardsArchived', 'Change', 'CitizenIdeasChanged', 'GoalChanged', 'GoalValuesChanged',
+           'NotesChanged', 'OrganisationChanged', 'RecordsChanged']
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +55,18 @@ class RecordsChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class CitizenIdeasChanged:
+    """An idea from a citizen reached the unit's queue, or one of its ideas was decided or its outcome mailed.
+
+    Hub-side only, and carries nothing a citizen wrote: the leaders' queue reads the ideas again. Never synced, never
+    shown on a board (``citizen-ideas.json`` is not part of a unit's board)."""
+    unit_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrganisationChanged:
     organisation: Organisation
 
 
 Change = (CardChanged | GoalChanged | GoalValuesChanged | NotesChanged | CardsArchived | OrganisationChanged
-          | RecordsChanged)
+          | RecordsChanged | CitizenIdeasChanged)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -32,11 +33,17 @@ class QueueFull(Exception):
 
 
 class CitizenIdeas:
-    """The citizens' ideas and what became of them (writes: on the store's writer, under its lock)."""
+    """The citizens' ideas and what became of them (writes: on the store's writer, under its lock).
 
-    def __init__(self, path: Path, *, lock: threading.RLock) -> None:
+    ``changed(unit_id)``: called after each write of a unit's idea, once it is on disk (the store tells its
+    subscribers a :class:`~board.store.changes.CitizenIdeasChanged`; in a group commit it waits for the commit).
+    """
+
+    def __init__(self, path: Path, *, lock: threading.RLock,
+                 changed: Callable[[str], None] = lambda unit_id: None) -> None:
         self._db: TinyDB = open_db(path, max_bytes=32 * 1024 * 1024)
         self._lock = lock
+        self._changed = changed
 
     def close(self) -> None:
         self._db.close()
@@ -66,12 +73,14 @@ class CitizenIdeas:
             if len(self.pending(idea.unit_id)) >= MAX_PENDING_PER_UNIT:
                 raise QueueFull(idea.unit_id)
             self._table().insert(_doc(idea))
+            self._changed(idea.unit_id)
         return idea
 
     def put(self, idea: CitizenIdea) -> CitizenIdea:
         """Write ``idea`` as it is now (a decision, the outcome mail's state, the address erased)."""
         with self._lock:
             self._table().upsert(_doc(idea), Query().id == idea.id)
+            self._changed(idea.unit_id)
         return idea
 
     def settle_interrupted(self) -> list[CitizenIdea]:

@@ -88,6 +88,7 @@ from .changes import (
     CardChanged,
     CardsArchived,
     Change,
+    CitizenIdeasChanged,
     GoalChanged,
     GoalValuesChanged,
     NotesChanged,
@@ -344,7 +345,8 @@ class Store:
         self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
         self._audits = Audits(self.folder, lock=self._lock, now=self._now, clock=self.clock,
                               has_unit=lambda unit_id: unit_id in self._units)
-        self._citizen_ideas = CitizenIdeas(self.folder / 'citizen-ideas.json', lock=self._lock)
+        self._citizen_ideas = CitizenIdeas(self.folder / 'citizen-ideas.json', lock=self._lock,
+                                           changed=lambda unit_id: self._emit(CitizenIdeasChanged(unit_id)))
         # the units' boards and the boards above them (a service area's, the leadership group's)
         self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
         self._writer = Writer(self)
