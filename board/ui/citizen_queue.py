@@ -5,6 +5,11 @@ corrected first, a name taken out) or declines it with a reason (it never reache
 the login again on the server (``actor``). If the sender left an address, the outcome is mailed right away and the
 address erased (``board.citizens.send_outcomes``; the leaders' mail timer retries a failure).
 
+The queue is live: the store tells a :class:`~board.store.CitizenIdeasChanged` when an idea arrives or is decided
+(by anyone), and the unit page calls :meth:`CitizenQueue.refresh`. Only the list is drawn again; the approve and
+decline forms are dialogs outside it, so what a leader is typing stays, and a form whose idea another leader
+decided meanwhile says so.
+
 The poster (PDF or PNG) is served at ``/leder/enheter/<unit>/innbyggerplakat.<pdf|png>`` to the unit's leaders only.
 """
 
@@ -82,15 +87,16 @@ class CitizenQueue:
         self.unit = unit
         self.actor = actor
         self.idea_id = ''
+        #: this page is saving its own decision on ``idea_id`` (its change may arrive before the answer does)
+        self.saving = False
+        #: what the list shows now: it is drawn again only when that changes (not for an outcome mailed, say)
+        self.shown: tuple[tuple[object, ...], ...] | None = None
         self._approve_dialog()
         self._decline_dialog()
         t = self.t
         with ui.column().classes('citizen-queue w-full gap-2').mark('citizen-queue') as self.section:
-            with ui.row().classes('w-full items-center gap-3'):
-                attrs(ui.label(t('citizen.queue_heading')).classes('text-2xl font-bold'),
-                      {'role': 'heading', 'aria-level': '2'})
-                ui.button(t('citizen.refresh'), icon='refresh', on_click=self.refresh) \
-                    .props('flat no-caps').mark('citizen-refresh')
+            attrs(ui.label(t('citizen.queue_heading')).classes('text-2xl font-bold'),
+                  {'role': 'heading', 'aria-level': '2'})
             self.list = ui.column().classes('w-full gap-2')
             self._code()
         self.refresh()
@@ -103,6 +109,7 @@ class CitizenQueue:
             attrs(ui.label(t('citizen.approve_heading')).classes('text-2xl font-bold'),
                   {'role': 'heading', 'aria-level': '2'})
             ui.label(t('citizen.approve_help')).classes('text-lg')
+            self.approve_gone = self._gone_note('citizen-approve-gone')
             self.title = attrs(ui.input(t('citizen.field_card_title')).props('outlined'),
                                {'maxlength': TITLE_MAX}).classes('w-full').mark('citizen-title')
             self.description = attrs(ui.textarea(t('citizen.field_card_description')).props('outlined autogrow'),
@@ -119,6 +126,7 @@ class CitizenQueue:
             attrs(ui.label(t('citizen.decline_heading')).classes('text-2xl font-bold'),
                   {'role': 'heading', 'aria-level': '2'})
             ui.label(t('citizen.decline_help')).classes('text-lg')
+            self.decline_gone = self._gone_note('citizen-decline-gone')
             self.reason = attrs(ui.textarea(t('citizen.field_reason')).props('outlined autogrow'),
                                 {'maxlength': SHORT_TEXT_MAX}).classes('w-full').mark('citizen-reason')
             with ui.row().classes('w-full justify-end gap-3'):
@@ -127,16 +135,25 @@ class CitizenQueue:
                 ui.button(t('citizen.decline_save'), icon='block', on_click=self.decline).props('no-caps') \
                     .classes('touch-button').mark('citizen-decline-save')
 
+    def _gone_note(self, marker: str) -> ui.label:
+        """Shown in an open form when its idea was decided meanwhile (by another leader): the text typed stays."""
+        note = attrs(ui.label(self.t('citizen.decided_meanwhile')), {'role': 'alert'}) \
+            .classes('text-lg font-semibold text-negative').mark(marker)
+        note.set_visibility(False)
+        return note
+
     def open_approve(self, idea: CitizenIdea) -> None:
         self.idea_id = idea.id
         self.title.value, self.description.value = idea.title, idea.description
         self.title.error = None
+        self.approve_gone.set_visibility(False)
         self.approve_dialog.open()
 
     def open_decline(self, idea: CitizenIdea) -> None:
         self.idea_id = idea.id
         self.reason.value = ''
         self.reason.error = None
+        self.decline_gone.set_visibility(False)
         self.decline_dialog.open()
 
     # --- the actions (each checks the login again) ---
@@ -147,8 +164,12 @@ class CitizenQueue:
             self.approve_dialog.close()
             return
         _, by = actor
-        done = await attempt(self.store, citizens.approve, self.store, self.unit.id, self.idea_id, by=by,
-                             title=self.title.value or '', description=self.description.value or '')
+        self.saving = True
+        try:
+            done = await attempt(self.store, citizens.approve, self.store, self.unit.id, self.idea_id, by=by,
+                                 title=self.title.value or '', description=self.description.value or '')
+        finally:
+            self.saving = False
         if not done.ok:
             self.title.error = ' '.join(messages(self.t, done.problems))
             return
@@ -162,8 +183,12 @@ class CitizenQueue:
             self.decline_dialog.close()
             return
         _, by = actor
-        done = await attempt(self.store, citizens.decline, self.store, self.unit.id, self.idea_id,
-                             self.reason.value or '', by=by)
+        self.saving = True
+        try:
+            done = await attempt(self.store, citizens.decline, self.store, self.unit.id, self.idea_id,
+                                 self.reason.value or '', by=by)
+        finally:
+            self.saving = False
         if not done.ok:
             self.reason.error = ' '.join(messages(self.t, done.problems))
             return
@@ -172,17 +197,27 @@ class CitizenQueue:
         self._decided()
 
     def _decided(self) -> None:
+        self.idea_id = ''  # decided here: no form of this page waits for it any more
         self.refresh()
         background_tasks.create(send_outcomes_now(self.context), name='citizen outcomes')
 
     # --- what the section shows ---
 
     def refresh(self) -> None:
+        """Draw the list again if what it shows changed (the forms, outside it, keep what is typed in them)."""
         t = self.t
         ideas = self.store.citizen_ideas.of_unit(self.unit.id)
         pending = [i for i in ideas if i.pending]
         decided = sorted((i for i in ideas if not i.pending), key=lambda i: i.decided_at or i.received_at,
                          reverse=True)[:DECIDED_SHOWN]
+        if self.idea_id and not self.saving and all(i.id != self.idea_id for i in pending):  # by someone else
+            self.approve_gone.set_visibility(bool(self.approve_dialog.value))
+            self.decline_gone.set_visibility(bool(self.decline_dialog.value))
+        shown = tuple((i.id, i.state.value, i.title, i.description, i.wants_answer, i.decided_by, i.reason)
+                      for i in (*pending, *decided))
+        if shown == self.shown:
+            return
+        self.shown = shown
         self.list.clear()
         with self.list:
             ui.label(t('citizen.queue_waiting', count=len(pending)) if pending else t('citizen.queue_empty')) \

@@ -38,7 +38,7 @@ from ..gains import (
 from ..i18n import Translator
 from ..overview import UnitOverview, last_change, unit_overview
 from ..reports import ReportScope, cards_csv, improvements
-from ..store import Change, GoalChanged, GoalValuesChanged, NotesChanged
+from ..store import Change, CitizenIdeasChanged, GoalChanged, GoalValuesChanged, NotesChanged
 from ..users import User
 from .audit_page import due_text
 from .auth import Auth, Guard, forbidden, to_login
@@ -370,7 +370,8 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
             .classes('highlight-note').move(screen.root, 0)
         # the leader's questions and praise for the next meeting, and the answers; the goals' run charts
         notes = LeaderNotes(context, unit, actor)
-        CitizenQueue(context, unit, actor)  # ideas from citizens wait here for a leader, and the unit's public code
+        # ideas from citizens wait here for a leader (live: see on_change), and the unit's public code
+        queue = CitizenQueue(context, unit, actor)
         charts = GoalCharts(t=t, store=store, unit_id=unit.id, on_open=screen.open_goal)
 
     def on_change(change: Change) -> None:
@@ -380,6 +381,8 @@ def build_unit_page(context: AppContext, changes: LiveChanges, guard: Guard, use
             charts.refresh({v.goal_id for v in change.values})
         elif isinstance(change, GoalChanged):
             charts.refresh({change.goal.id})
+        elif isinstance(change, CitizenIdeasChanged):
+            queue.refresh()
     changes.subscribe(unit.id, on_change)
 
 

@@ -4,6 +4,8 @@ address erased after it; who may moderate and download the poster."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import email
 import email.message
 import email.policy
@@ -14,10 +16,11 @@ from board import citizens
 from board.domain import Origin, RuleViolation
 from board.domain.citizen import IdeaState, OutcomeMail
 from board.mailer import OUTBOX_FOLDER
+from board.store import CitizenIdeasChanged
 
 from ..conftest import Hub
 from ..factories import OTHER_UNIT, UNIT
-from ..helpers import eventually, open_board
+from ..helpers import client, eventually, open_board, pair
 from .test_leaders import logged_in
 
 
@@ -168,3 +171,109 @@ async def test_the_poster_is_for_the_units_leaders(hub: Hub):
     await leader.should_see('Kode for innbyggere, brukere og pårørende')
     link = leader.find(marker='citizen-link').elements.pop()
     assert re.fullmatch(r'http://127\.0\.0\.1:8080/i/avd-a\.0\.0\.[\w-]{22}', link.props['href'])
+
+
+# --- the queue is live: what arrives or is decided shows on every open queue of the unit, without a tap -----------
+
+#: "within about a second": should_see looks again every 0.1 s
+LIVE = 10
+
+
+async def test_a_new_idea_appears_in_an_open_queue_without_a_tap(hub: Hub):
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    await leader.should_see('Ingen forslag venter.')
+    await leader.should_not_see(marker='citizen-refresh')  # nothing to press any more
+    idea_id = await send_from_public_page(hub, 'Flere benker i parken')
+    await leader.should_see('Flere benker i parken', retries=LIVE)
+    await leader.should_see(marker=f'citizen-idea-{idea_id}')
+    await leader.should_see('1 forslag venter på svar', retries=LIVE)
+
+
+async def test_a_decision_on_one_leaders_page_leaves_the_others_open_queue(hub: Hub):
+    idea_id = await send_from_public_page(hub, 'Lengre åpningstid i biblioteket')
+    first = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    second = await logged_in(hub, 'nestleder', f'unit:{UNIT}')
+    for leader in (first, second):
+        await leader.open(f'/leder/enheter/{UNIT}')
+        await leader.should_see(marker=f'citizen-idea-{idea_id}')
+    first.find(marker=f'citizen-decline-{idea_id}').click()
+    first.find(marker='citizen-reason').type('Åpningstiden bestemmes av kommunestyret.')
+    first.find(marker='citizen-decline-save').click()
+    # (not its notification: NiceGUI's simulated users share one ui.notify, and the second page, drawn at the same
+    # moment, takes it over)
+    await first.should_see(marker=f'citizen-decided-{idea_id}')
+    await first.should_not_see(marker='citizen-decline-gone')  # decided here: no warning on this page
+    await second.should_not_see(marker=f'citizen-idea-{idea_id}', retries=LIVE)
+    await second.should_see('Ingen forslag venter.', retries=LIVE)
+    await second.should_see(marker=f'citizen-decided-{idea_id}')  # under Behandlet, with the reason
+    await second.should_see('Åpningstiden bestemmes av kommunestyret.')
+
+
+async def test_what_a_leader_is_typing_survives_another_idea_arriving(hub: Hub):
+    store = hub.store
+    first_id = await send_from_public_page(hub, 'Gatelys ved skolen')
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    leader.find(marker=f'citizen-decline-{first_id}').click()
+    leader.find(marker='citizen-reason').type('Veilyset eies av Statens vegvesen')
+    second_id = await send_from_public_page(hub, 'Benk ved bussholdeplassen')
+    await leader.should_see('Benk ved bussholdeplassen', retries=LIVE)
+    await leader.should_see('2 forslag venter på svar')
+    [reason] = leader.find(marker='citizen-reason').elements
+    assert reason.value == 'Veilyset eies av Statens vegvesen'  # type: ignore[attr-defined]
+    await leader.should_not_see(marker='citizen-decline-gone')  # still waiting: nothing to warn about
+    leader.find(marker='citizen-reason').type(', ikke av kommunen.')
+    leader.find(marker='citizen-decline-save').click()
+    await leader.should_see('Forslaget er avslått.')
+    first = store.citizen_ideas.get(first_id)
+    assert first is not None and first.state == IdeaState.DECLINED
+    assert first.reason == 'Veilyset eies av Statens vegvesen, ikke av kommunen.'
+    assert store.citizen_ideas.get(second_id).pending  # type: ignore[union-attr]
+    await leader.should_see(marker=f'citizen-idea-{second_id}')
+
+
+async def test_an_open_form_whose_idea_another_leader_decided_says_so_and_keeps_the_text(hub: Hub):
+    idea_id = await send_from_public_page(hub, 'Kafé i biblioteket, spør Ola Nordmann')
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    leader.find(marker=f'citizen-approve-{idea_id}').click()
+    leader.find(marker='citizen-title').clear()
+    leader.find(marker='citizen-title').type('Kafé i biblioteket')
+    await leader.should_not_see(marker='citizen-approve-gone')
+    await hub.store.run(citizens.decline, hub.store, UNIT, idea_id, 'Lokalet er for lite.', by='Nestleder')
+    await leader.should_see(marker='citizen-approve-gone', retries=LIVE)
+    await leader.should_see('Dette forslaget er behandlet av en annen leder i mellomtiden.')
+    [title] = leader.find(marker='citizen-title').elements
+    assert title.value == 'Kafé i biblioteket'  # type: ignore[attr-defined]
+    leader.find(marker='citizen-approve-save').click()
+    await leader.should_see('Forslaget er allerede behandlet.')  # refused: nothing reaches the board
+    assert hub.store.card(UNIT, citizens.card_id_of(idea_id)) is None
+
+
+async def test_nothing_of_a_citizens_idea_reaches_the_board_page_or_the_sync_api(hub: Hub):
+    store = hub.store
+    heard: list[object] = []
+    store.subscribe(heard.append)
+    token = await pair(hub)
+    seq = store.seq(UNIT)
+    wall = await open_board(hub)
+    leader = await logged_in(hub, 'leder', f'unit:{UNIT}')
+    await leader.open(f'/leder/enheter/{UNIT}')
+    async with client(hub, token) as api:
+        waiting = asyncio.create_task(api.get(f'/api/v1/units/{UNIT}/changes', params={'since': seq, 'wait': 1.5}))
+        idea_id = await send_from_public_page(hub, 'Hemmelig forslag om kantina', description='Mer grønnsaker.')
+        await leader.should_see('Hemmelig forslag om kantina', retries=LIVE)  # the change reached the pages
+        await wall.should_not_see('Hemmelig forslag om kantina')
+        await wall.should_not_see('Mer grønnsaker.')
+        response = await waiting
+        assert response.status_code == 200
+        assert 'Hemmelig' not in response.text and 'grønnsaker' not in response.text
+        assert response.json()['cards'] == []
+    assert store.seq(UNIT) == seq  # a citizen's idea is no change of the board a wall screen pulls
+    # what the store told: the unit only, nothing the citizen wrote
+    told = [c for c in heard if isinstance(c, CitizenIdeasChanged)]
+    assert told and all(dataclasses.astuple(c) == (UNIT,) for c in told)
+    assert not [c for c in heard if getattr(c, 'card', None) is not None]
+    assert store.card(UNIT, citizens.card_id_of(idea_id)) is None
+    store.unsubscribe(heard.append)
