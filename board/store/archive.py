@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from tinydb import Query
@@ -45,6 +45,8 @@ def _entry(doc: dict[str, Any]) -> GainEntry:
                      finished=bool(doc.get('finished')), measured_after=bool(doc.get('measured_after')))
 
 log = logging.getLogger(__name__)
+
+T = TypeVar('T')
 
 
 class Archive:
@@ -147,22 +149,11 @@ class Archive:
         return cards
 
     def _measured_of(self, path: Path) -> list[Card]:
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return []
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = self._measured_cache.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        try:
-            data = orjson.loads(path.read_bytes())
+        def measured(docs: list[dict[str, Any]]) -> list[Card]:
             # a reading (or its stamp) is in the document: only those become Card objects
-            read = (card_from_dict(d) for d in data.get('cards', {}).values() if d.get('before') or d.get('after'))
-            cards = [c for c in read if c.before is not None or c.after is not None]
-        except (ValueError, KeyError, TypeError) as error:
-            raise DataFileError(path, f'unexpected content: {error!r}') from error
-        self._measured_cache[path] = (key, cards)
+            read = (card_from_dict(d) for d in docs if d.get('before') or d.get('after'))
+            return [c for c in read if c.before is not None or c.after is not None]
+        cards, _ = _read_cached(path, self._measured_cache, measured)
         return cards
 
     # --- the gains index ---
@@ -219,24 +210,13 @@ class Archive:
         return True
 
     def _gains_of(self, path: Path) -> list[GainEntry]:
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return []
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = self._gain_cache.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        try:
-            data = orjson.loads(path.read_bytes())
+        def gains(docs: list[dict[str, Any]]) -> list[GainEntry]:
             # only the cards with a gain become Card objects: most of the history has none
-            docs = [d for d in data.get('cards', {}).values() if d.get('gain')]
-            gains = entries_of(card_from_dict(d) for d in docs)
-        except (ValueError, KeyError, TypeError) as error:
-            raise DataFileError(path, f'unexpected content: {error!r}') from error
-        self._gain_cache[path] = (key, gains)
-        self._index_dirty = True
-        return gains
+            return entries_of(card_from_dict(d) for d in docs if d.get('gain'))
+        entries, fresh = _read_cached(path, self._gain_cache, gains)
+        if fresh:
+            self._index_dirty = True
+        return entries
 
 
 def archivable(card: Card, cutoff: datetime) -> bool:
@@ -271,3 +251,25 @@ def deleted_at(card: Card) -> datetime:
     if not stamp:
         return card.created_at
     return datetime.fromtimestamp(stamp_ms(stamp) / 1000, UTC)
+
+
+def _read_cached(path: Path, cache: dict[Path, tuple[tuple[int, int], list[T]]],
+                 pick: Callable[[list[dict[str, Any]]], list[T]]) -> tuple[list[T], bool]:
+    """What ``pick`` takes from an archive file's cards, kept in ``cache`` by the file's time and size and read
+    again when they change; and whether it was read now. A missing file has nothing; a broken one raises
+    :class:`DataFileError`."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return [], False
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = cache.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1], False
+    try:
+        data = orjson.loads(path.read_bytes())
+        picked = pick(list(data.get('cards', {}).values()))
+    except (ValueError, KeyError, TypeError) as error:
+        raise DataFileError(path, f'unexpected content: {error!r}') from error
+    cache[path] = (key, picked)
+    return picked, True
