@@ -2,7 +2,8 @@
 //
 // A form marked data-draft-key="<key>" keeps the text typed into its fields marked data-draft-field="<name>" in
 // this browser's localStorage (no cookie, no server, works with the hub away). The page asks for it back when the
-// same form is opened again (restore) and clears it when the form is saved or cancelled (clear); after a reload
+// same form is opened again (restore) and clears it when the form is saved or cancelled (clear; a cancel button
+// marked data-draft-cancel clears it in the browser at the tap); after a reload
 // it asks which form was open (pendingFor) and opens it again. Text goes back into the fields as their value, with
 // an "input" event so the page hears it as if it had been typed: it never becomes markup.
 (() => {
@@ -44,6 +45,15 @@
     record.fields[where.name] = String(e.target.value).slice(0, MAX_CHARS);
     record.open = true;
     write(where.key, record);
+  }, true);
+
+  // a cancel button marked data-draft-cancel drops its form's draft at the tap, in the browser: a reload straight
+  // after it (or a lost connection) must not bring back what was cancelled, whether or not the page answered yet
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest && e.target.closest("[data-draft-cancel]");
+    const form = button && button.closest("[data-draft-key]");
+    const key = form && form.getAttribute("data-draft-key");
+    if (key) { try { localStorage.removeItem(PREFIX + key); } catch (err) { /* nothing kept */ } }
   }, true);
 
   function inputsOf(form, name) {

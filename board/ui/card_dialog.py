@@ -289,8 +289,8 @@ class CardDialog:
                 self.share_button = ui.button(t('share.open'), icon='share', on_click=self._share)
                 self.share_button.props('flat no-caps').classes('touch-button').mark('dialog-share')
             with ui.row().classes('gap-3'):
-                ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
-                    .classes('touch-button').mark('dialog-cancel')
+                attrs(ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps'),
+                      {'data-draft-cancel': ''}).classes('touch-button').mark('dialog-cancel')
                 self.save_button = ui.button(t('action.save'), icon='check', on_click=self._save)
                 self.save_button.classes('touch-button').mark('dialog-save')
 

@@ -74,8 +74,8 @@ class RootCauseDialog:
                     self._build_fishbone()
             self.error = ui.label().classes('field-error').props('role=alert')
             with ui.row().classes('w-full justify-end gap-3'):
-                ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps') \
-                    .classes('touch-button')
+                attrs(ui.button(t('action.cancel'), on_click=self._cancel).props('flat no-caps'),
+                      {'data-draft-cancel': ''}).classes('touch-button')
                 ui.button(t('action.save'), icon='check', on_click=self._save).props('no-caps') \
                     .classes('touch-button').mark('root-cause-save')
 
