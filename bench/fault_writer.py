@@ -3,6 +3,8 @@
 ``python -m bench.fault_writer ours|plain FOLDER``. ``ours`` writes through the board's Store (atomic, durable),
 ``plain`` through plain TinyDB with its default JSONStorage (one file, written in place). Each stdout line is an
 acknowledged write: ``<id> <n>`` means record ``id`` now holds ``n``. The parent kills this process at random.
+The store's journal is checkpointed far more often than a hub's (every few milliseconds idle, every 64 kB), so the
+kills also land while unit files are rewritten from it and while it is emptied.
 """
 
 import random
@@ -11,9 +13,16 @@ import time
 from pathlib import Path
 
 
+def _checkpoint_often() -> None:
+    from board.store import core
+    core.CHECKPOINT_IDLE = 0.003
+    core.CHECKPOINT_BYTES = 64 * 1024
+
+
 def ours(folder: Path) -> None:
     from board.domain import CardFields, ServiceArea, Unit
     from board.store import Store
+    _checkpoint_often()
     store = Store(folder).open()
     if store.unit('storm') is None:
         store.add_service_area(ServiceArea(id='test', name='Test'))
@@ -39,6 +48,7 @@ def grouped(folder: Path) -> None:
 
     from board.domain import CardFields, ServiceArea, Unit
     from board.store import Store
+    _checkpoint_often()
     store = Store(folder).open()
     units = ['storm', 'storm2', 'storm3']
     if store.unit('storm') is None:

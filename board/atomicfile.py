@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ['TEMPORARY_PATTERN', 'write_atomic', 'write_atomic_many']
+__all__ = ['TEMPORARY_PATTERN', 'fsync_folder', 'write_all', 'write_atomic', 'write_atomic_many']
 
 #: leftovers of writes cut off by a crash; safe to delete at start
 TEMPORARY_PATTERN = '.*.tmp'
@@ -24,14 +24,12 @@ def write_atomic(path: Path, payload: bytes, *, mode: int = 0o640) -> None:
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, payload)
             os.fsync(fd)
         finally:
             os.close(fd)
         temporary.replace(path)
-        _fsync_folder(path.parent)
+        fsync_folder(path.parent)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
@@ -72,7 +70,7 @@ def write_atomic_many(files: list[tuple[Path, bytes, int]]) -> dict[Path, OSErro
         result[path] = problem
     for folder in {path.parent for path in renamed}:
         try:
-            _fsync_folder(folder)
+            fsync_folder(folder)
         except OSError as error:  # the renames may not survive a power cut: say so for each of them
             for path in renamed:
                 if path.parent == folder:
@@ -84,9 +82,7 @@ def _write_synced(temporary: Path, payload: bytes, mode: int) -> OSError | None:
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, payload)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -95,7 +91,15 @@ def _write_synced(temporary: Path, payload: bytes, mode: int) -> OSError | None:
     return None
 
 
-def _fsync_folder(folder: Path) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than it was given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the folder's entries (a file created, renamed or removed in it) durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -274,6 +274,9 @@ class Settings(_Table):
     #: writes of units that reach the hub at the same moment (a burst of phone ideas, wall screens' pushes) share one
     #: durable write; off: each write is made durable on its own (a benchmark's comparison)
     group_commit: bool = True
+    #: the units' writes are made durable by one append to the data folder's write-ahead journal (``journal.wal``)
+    #: and their files rewritten when the hub is idle; off: each durable write rewrites the files it changed
+    journal: bool = True
     #: a parked idea comes back to the board meeting's agenda (*Parkerte ideer*) after this many weeks
     parked_review_weeks: Weeks = 4
     #: this node's id in change stamps ("hub" on the hub, the unit's kiosk id on a wall screen)

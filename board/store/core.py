@@ -97,6 +97,15 @@ from .changes import (
 )
 from .citizen_ideas import CitizenIdeas
 from .files import StoreWriteError, group_commit, remove_stale_temporary_files, snapshot_files
+from .journal import (
+    CHECKPOINT_BYTES,
+    CHECKPOINT_HARD_BYTES,
+    CHECKPOINT_IDLE,
+    JOURNAL_NAME,
+    Journal,
+    latest_records,
+    recover,
+)
 from .kiosks import WallScreens
 from .lock import DataFolderLock
 from .mail_log import MailLog
@@ -161,6 +170,8 @@ class _Job:
 GROUP_WINDOW = 0.003
 #: at most this many writes share one durable write
 GROUP_MAX = 64
+#: after a failed checkpoint the writer tries again later and later, up to this many seconds apart
+CHECKPOINT_RETRY_MAX = 60.0
 
 
 class Writer:
@@ -178,6 +189,9 @@ class Writer:
         self.store = store
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._running = False
+        #: how long the writer waits idle before a checkpoint (longer after a failed one), and not before when
+        self._checkpoint_wait = CHECKPOINT_IDLE
+        self._checkpoint_after = 0.0
         self._thread = threading.Thread(target=self._serve, name='board-store-writer', daemon=True)
         self._thread.start()
 
@@ -205,10 +219,37 @@ class Writer:
     def _next(self, backlog: deque[_Job | None]) -> _Job | None:
         if backlog:
             return backlog.popleft()
+        self._checkpoint_if_large()
         self._running = False  # idle until the next write comes
-        job = self._queue.get()
+        while True:
+            if not self.store.journal_pending():
+                job = self._queue.get()
+                break
+            try:
+                job = self._queue.get(timeout=self._checkpoint_wait)
+                break
+            except queue.Empty:  # a quiet moment: the unit files catch up with the journal, a chunk at a time
+                self._checkpoint()
         self._running = True
         return job
+
+    def _checkpoint_if_large(self) -> None:
+        size = self.store.journal_bytes()
+        if size > CHECKPOINT_HARD_BYTES:
+            self._checkpoint(stop=lambda: False)
+        elif size > CHECKPOINT_BYTES and time.monotonic() >= self._checkpoint_after:
+            self._checkpoint()
+
+    def _checkpoint(self, stop: Callable[[], bool] | None = None) -> None:
+        try:
+            self.store.checkpoint(stop=stop or (lambda: not self._queue.empty()))
+        except Exception as error:  # the journal keeps everything: writes go on, the checkpoint is tried later
+            self._checkpoint_wait = min(CHECKPOINT_RETRY_MAX, self._checkpoint_wait * 4)
+            self._checkpoint_after = time.monotonic() + self._checkpoint_wait
+            log.error('the unit files could not be written from the journal (%s); trying again in %.0f s',
+                      error, self._checkpoint_wait)
+        else:
+            self._checkpoint_wait, self._checkpoint_after = CHECKPOINT_IDLE, 0.0
 
     def _serve(self) -> None:
         backlog: deque[_Job | None] = deque()
@@ -273,12 +314,15 @@ class Store:
     def __init__(self, folder: Path, *, archive_after_weeks: int = 4, node_id: str = 'hub',
                  now: Callable[[], datetime] = utc_now, clock: HybridClock | None = None,
                  read_only: bool = False, timezone: tzinfo | None = None,
-                 full_time_week: float = FULL_TIME_WEEK, deleted_days: int = 90, group_commit: bool = True) -> None:
+                 full_time_week: float = FULL_TIME_WEEK, deleted_days: int = 90, group_commit: bool = True,
+                 journaled: bool = True) -> None:
         """``read_only``: look, without taking the data folder's lock (e.g. a CLI command beside a running hub).
 
         ``full_time_week``: hours of one årsverk; a gain above it on one card is a leader's to record.
         ``group_commit``: changes of units that reach the writer within a few milliseconds of each other through
-        :meth:`run_grouped` are made durable together (see :class:`Writer`).
+        :meth:`run_grouped` are made durable together (see :class:`Writer`). ``journaled``: the units' changes are
+        made durable by one append to the write-ahead journal (``board.store.journal``), their files rewritten at
+        checkpoints; off, each durable write rewrites the files it changed.
         """
         self.group_commit = group_commit
         self.folder = Path(folder)
@@ -305,6 +349,11 @@ class Store:
         self._mail: MailLog | None = None
         self._audits: Audits | None = None
         self._citizen_ideas: CitizenIdeas | None = None
+        #: ``journaled``: the units' writes are made durable by appending to a write-ahead journal, their files
+        #: rewritten later (``board.store.journal``); off: each durable write rewrites the unit's file
+        self.journaled = journaled
+        self._journal: Journal | None = None
+        self._journaled_looks: dict[str, bytes] = {}
         #: time.monotonic() of the last committed change: how the hub knows it is busy
         self.last_change = 0.0
         #: writes that could not be made durable since the start, and the last one's time and reason (monitoring)
@@ -331,11 +380,17 @@ class Store:
         return self
 
     def _open_files(self) -> None:
+        journaled: dict[str, bytes] = {}
         if not self.read_only:
             remove_stale_temporary_files(self.folder)  # only the lock holder may: they could be its own
+            recover(self.folder)  # what a crash left in the journal goes into the files first
             migrate_folder(self.folder, now=self.now())  # older files brought up, newer ones refused
+            if self.journaled:
+                self._journal = Journal(self.folder)
         else:
             check_folder(self.folder)  # a look changes nothing, but a newer release's files are refused
+            journaled, _ = latest_records(self.folder / JOURNAL_NAME)  # a running hub's newest, not yet in files
+        self._journaled_looks = journaled
         self._organisation = OrganisationFile(self.folder / 'organisation.json')
         if not self.read_only and not self._organisation.instance:
             self._organisation.renew_instance()
@@ -348,8 +403,12 @@ class Store:
         self._citizen_ideas = CitizenIdeas(self.folder / 'citizen-ideas.json', lock=self._lock,
                                            changed=lambda unit_id: self._emit(CitizenIdeasChanged(unit_id)))
         # the units' boards and the boards above them (a service area's, the leadership group's)
-        self._units = {u.id: UnitBoard.load(self.folder, u.id) for u in self.organisation.boards}
+        self._units = {u.id: self._load_board(u.id) for u in self.organisation.boards}
         self._writer = Writer(self)
+
+    def _load_board(self, unit_id: str) -> UnitBoard:
+        return UnitBoard.load(self.folder, unit_id, journal=self._journal,
+                              journaled=self._journaled_looks.get(f'units/{unit_id}.json'))
 
     def close(self) -> None:
         """Finish the writes under way, then close the files and release the data folder."""
@@ -358,6 +417,9 @@ class Store:
             # outside the lock: a write still running (the archiving at start, say) needs it to finish
             writer.stop()
         with self._lock:
+            journal, self._journal = self._journal, None
+            if journal is not None:
+                journal.close()  # every unit file rewritten, the journal removed (or kept, if that failed)
             for board in self._units.values():
                 board.db.close()
             for part in (self._organisation, self._wall_screens, self._accounts, self._mail, self._audits,
@@ -601,9 +663,29 @@ class Store:
         return self.archive.index(unit_id, year)
 
     def snapshot(self, staging: Path) -> int:
-        """Hard-link every data file into ``staging`` while no write can happen (for a consistent backup)."""
+        """Hard-link every data file into ``staging`` while no write can happen (for a consistent backup); the
+        journal's content is written into the files first."""
         with self._lock:
+            self.checkpoint()
             return snapshot_files(self.folder, staging)
+
+    def checkpoint(self, *, stop: Callable[[], bool] = lambda: False) -> bool:
+        """Rewrite the unit files whose newest content is in the journal only, then empty it (the writer does this
+        when idle; a backup and a clean stop before they finish). ``stop()`` is asked between chunks of files.
+        Returns True if nothing is left in the journal."""
+        with self._lock:
+            journal = self._journal
+            return journal.checkpoint(stop=stop) if journal is not None else True
+
+    def journal_pending(self) -> bool:
+        """Whether some unit's newest content is in the journal only (the writer checkpoints when idle)."""
+        journal = self._journal
+        return journal is not None and journal.pending
+
+    def journal_bytes(self) -> int:
+        """The journal's size now (monitoring; it is emptied at every checkpoint)."""
+        journal = self._journal
+        return journal.size if journal is not None else 0
 
     # --- writes: organisation ---
 
@@ -618,13 +700,13 @@ class Store:
         """A new service area has a board of its own (and a new unit its board): open those not open yet."""
         new = [b.id for b in self.organisation.boards if b.id not in self._units]
         if new:
-            self._units = {**self._units, **{b: UnitBoard.load(self.folder, b) for b in new}}
+            self._units = {**self._units, **{b: self._load_board(b) for b in new}}
 
     def add_unit(self, unit: Unit) -> Unit:
         with self._lock:
             self._org().add_unit(unit)
             if unit.id not in self._units:
-                self._units = {**self._units, unit.id: UnitBoard.load(self.folder, unit.id)}
+                self._units = {**self._units, unit.id: self._load_board(unit.id)}
         self._emit(OrganisationChanged(self.organisation))
         return unit
 

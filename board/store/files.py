@@ -23,6 +23,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic, write_atomic_many
+from .journal import JOURNAL_NAME, Journal
 
 __all__ = ['FORMAT', 'SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge',
            'GroupCommit', 'StoreWriteError', 'current_group', 'document', 'group_commit', 'guard_event_loop', 'open_db',
@@ -66,7 +67,9 @@ class GroupCommit:
     """Several changes made one after the other on the store's writer, made durable together (``group_commit``).
 
     While a group is open on a thread, a storage's write is kept in memory and the storage joins the group; at the
-    end, :meth:`commit` writes every file the group changed, side by side (``write_atomic_many``). A change that
+    end, :meth:`commit` makes every file the group changed durable: the journaled ones (the units' boards) with one
+    append to the store's journal (``board.store.journal``), any other written side by side (``write_atomic_many``).
+    A change that
     fails after writing part of itself marks the group ``spoilt``: the store then undoes the group in memory and
     makes its changes one by one.
     """
@@ -94,7 +97,18 @@ class GroupCommit:
                 pending.append((storage, storage.payload()))
             except StoreWriteError as error:
                 result[key] = error
-        written = write_atomic_many([(storage.path, payload, 0o640) for storage, payload in pending])
+        journaled = [(storage, payload) for storage, payload in pending if storage.journal is not None]
+        rewritten = [(storage.path, payload, 0o640) for storage, payload in pending if storage.journal is None]
+        written = write_atomic_many(rewritten) if rewritten else {}
+        if journaled:
+            journal = journaled[0][0].journal
+            assert journal is not None and all(storage.journal is journal for storage, _ in journaled)
+            try:
+                journal.append(journaled)
+                failure: OSError | None = None
+            except OSError as error:
+                failure = error
+            written.update((storage.path, failure) for storage, _ in journaled)
         for storage, _ in pending:
             failure = written[storage.path]
             if failure is not None:
@@ -162,11 +176,18 @@ class AtomicJSONStorage(Storage):
     If a write fails (disk full), the in-memory copy is dropped and re-read from the intact file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, max_bytes: int | None = None,
+                 journal: Journal | None = None, journaled: bytes | None = None) -> None:
+        """``journal``: the store's write-ahead journal, which makes this file's writes durable (the file itself is
+        rewritten at the journal's checkpoints); ``journaled``: the file's newest content if the journal has it and
+        the file not yet (a read-only look beside a running hub)."""
         super().__init__()
         self.path = Path(path)
         #: a write that would make the file larger than this is refused (:class:`FileTooLarge`)
         self.max_bytes = max_bytes
+        self.journal = journal
+        #: the newest durable content while it is in the journal only (until a checkpoint rewrites the file)
+        self.journaled = journaled
         self._data: dict[str, Any] | None = None
         self._depth = 0
         self._dirty = False
@@ -176,7 +197,7 @@ class AtomicJSONStorage(Storage):
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
             try:
-                raw = self.path.read_bytes()
+                raw = self.path.read_bytes() if self.journaled is None else self.journaled
             except FileNotFoundError:
                 return None
             try:
@@ -244,7 +265,7 @@ class AtomicJSONStorage(Storage):
         return payload
 
     def forget(self) -> None:
-        """Drop what is in memory: the next read takes the file as it is on disk."""
+        """Drop what is in memory: the next read takes the newest durable content (the journal's, or the file's)."""
         self._data, self._dirty = None, False
 
     def _flush(self) -> None:
@@ -252,15 +273,19 @@ class AtomicJSONStorage(Storage):
         self._dirty = False
         try:
             payload = self.payload()
-            write_atomic(self.path, payload)
+            if self.journal is not None:
+                self.journal.append([(self, payload)])
+            else:
+                write_atomic(self.path, payload)
         except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
             self._data = None  # memory must never run ahead of the disk
             log.error('write of %s failed: %s', self.path, error)
             raise StoreWriteError(self.path, error) from error
 
 
-def open_db(path: Path, *, max_bytes: int | None = None) -> TinyDB:
-    db = TinyDB(path, storage=AtomicJSONStorage, max_bytes=max_bytes)
+def open_db(path: Path, *, max_bytes: int | None = None, journal: Journal | None = None,
+            journaled: bytes | None = None) -> TinyDB:
+    db = TinyDB(path, storage=AtomicJSONStorage, max_bytes=max_bytes, journal=journal, journaled=journaled)
     db.storage.read()  # parse now: a broken file must stop the start, not the first write
     return db
 
@@ -287,6 +312,10 @@ def snapshot_files(data_dir: Path, staging: Path) -> int:
             continue
         target = staging / path.relative_to(data_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if path.name == JOURNAL_NAME:  # appended to in place and emptied after a checkpoint: a link would change
+            shutil.copy2(path, target)
+            count += 1
+            continue
         try:
             os.link(path, target)
         except OSError:

@@ -37,6 +37,7 @@ from .codec import (
     recognition_to_dict,
 )
 from .files import AtomicJSONStorage, DataFileError, document, open_db
+from .journal import Journal
 
 __all__ = ['MAX_BOARD_CARDS', 'MAX_LOG_ENTRIES', 'MAX_LOG_PER_CARD', 'MAX_MEETINGS', 'MAX_RECOGNITIONS',
            'MAX_UNIT_FILE_BYTES', 'SyncCursor', 'UnitBoard']
@@ -112,9 +113,12 @@ class UnitBoard:
     notes: dict[str, LeaderNote] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def load(cls, folder: Path, unit_id: str) -> UnitBoard:
+    def load(cls, folder: Path, unit_id: str, *, journal: Journal | None = None,
+             journaled: bytes | None = None) -> UnitBoard:
+        """The unit's board from its file; ``journal``: the store's, which its writes go through; ``journaled``: its
+        newest content if that is in a running hub's journal only (a read-only look)."""
         path = folder / 'units' / f'{unit_id}.json'
-        db = open_db(path, max_bytes=MAX_UNIT_FILE_BYTES)
+        db = open_db(path, max_bytes=MAX_UNIT_FILE_BYTES, journal=journal, journaled=journaled)
         try:
             docs = db.table('cards').all()
             cards = {doc['id']: card_from_dict(doc) for doc in docs}

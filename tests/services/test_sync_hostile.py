@@ -25,6 +25,7 @@ from board.domain import Card, CardFields, Column, Gain, GainCategory, Meeting, 
 from board.store import Store, files
 from board.store.codec import card_to_dict
 from board.store.files import EventLoopWriteError
+from board.store.journal import Journal
 
 from ..conftest import Hub, off_loop
 from ..factories import OTHER_UNIT, UNIT
@@ -160,12 +161,19 @@ async def test_a_valid_push_is_taken_in_one_durable_write(hub: Hub, monkeypatch:
     def counting(path: Path, payload: bytes, **kwargs: object) -> None:
         written.append(path)
         write_atomic(path, payload, **kwargs)  # type: ignore[arg-type]
+    append = Journal.append
+
+    def appending(journal: Journal, entries) -> None:  # the unit's file made durable through the journal
+        entries = list(entries)
+        written.extend(storage.path for storage, _ in entries)
+        append(journal, entries)
     monkeypatch.setattr(files, 'write_atomic', counting)
+    monkeypatch.setattr(Journal, 'append', appending)
     cards = [a_card(id=f'kort{i}', title=f'Kort nummer {i}') for i in range(60)]
     response = await push(hub, token, *cards)
     assert response.status_code == 200, response.text
     assert len(hub.store.cards(UNIT)) == 60
-    assert [p.name for p in written] == [f'{UNIT}.json']  # 60 cards, one write of the unit's file
+    assert [p.name for p in written] == [f'{UNIT}.json']  # 60 cards, one durable write of the unit's file
 
 
 async def test_bodies_over_a_megabyte_get_413(hub: Hub):

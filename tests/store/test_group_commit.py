@@ -15,6 +15,7 @@ from board import atomicfile
 from board.domain import Card, CardFields, RuleViolation
 from board.store import Store, StoreWriteError, core
 from board.store import files as store_files
+from board.store.journal import Journal
 
 from ..factories import OTHER_UNIT, UNIT, seeded_store
 from ..helpers import eventually
@@ -22,19 +23,29 @@ from ..helpers import eventually
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many files each group commit wrote (one entry per durable write of a group)."""
+    """How many files each durable write of a group made durable (one entry per group: files rewritten side by
+    side, or records appended to the journal at once)."""
     calls: list[int] = []
     original = atomicfile.write_atomic_many
+    append = Journal.append
 
     def counting(files: list[tuple[Path, bytes, int]]) -> dict[Path, OSError | None]:
         calls.append(len(files))
         return original(files)
+
+    def appending(journal: Journal, entries) -> None:
+        entries = list(entries)
+        if len(entries) > 1:
+            calls.append(len(entries))
+        append(journal, entries)
     monkeypatch.setattr(store_files, 'write_atomic_many', counting)
+    monkeypatch.setattr(Journal, 'append', appending)
     return calls
 
 
-async def test_a_burst_of_writes_shares_durable_writes_and_every_one_is_on_disk(tmp_path, counted):
-    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+@pytest.mark.parametrize('journaled', [True, False], ids=['journal', 'files'])
+async def test_a_burst_of_writes_shares_durable_writes_and_every_one_is_on_disk(tmp_path, counted, journaled):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data', journaled=journaled)
     heard: list[object] = []
     store.subscribe(heard.append)
     try:
@@ -71,7 +82,8 @@ async def test_a_refused_write_is_refused_alone(tmp_path, counted):
 
 
 async def test_a_disk_failing_one_units_file_fails_that_units_writes_only(tmp_path, monkeypatch):
-    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    # without the journal each unit's file is written on its own (with it, one append: see test_journal.py)
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data', journaled=False)
     original = atomicfile.write_atomic_many
 
     def failing(files: list[tuple[Path, bytes, int]]) -> dict[Path, OSError | None]:

@@ -42,6 +42,7 @@ def test_text_is_stored_exactly_as_typed_apart_from_surrounding_space(store):
     title = 'Ære, øl og «åpne» dører <b>ikke fet</b> \u200b😀'
     card = store.create_card(UNIT, CardFields(title=f'  {title}\n'))
     assert card.title == title
+    store.checkpoint()  # the unit file as a restart reads it (a write is durable in the journal first)
     raw = json.loads((store.folder / 'units' / f'{UNIT}.json').read_text(encoding='utf-8'))
     assert title in [doc['title'] for doc in raw['cards'].values()]
 
@@ -113,6 +114,7 @@ def test_delete_leaves_a_tombstone_for_sync(store):
     store.delete_card(UNIT, card.id)
     assert store.card(UNIT, card.id) is None
     assert store.cards(UNIT) == []
+    store.checkpoint()  # the unit file as a restart reads it (a write is durable in the journal first)
     raw = json.loads((store.folder / 'units' / f'{UNIT}.json').read_text())
     [doc] = raw['cards'].values()
     assert doc['deleted'] is True

@@ -1,0 +1,229 @@
+"""The write-ahead journal (issue 18): a unit's write is durable after one append to ``journal.wal``; its file is
+rewritten at a checkpoint (idle writer, a large journal, a backup, a clean stop); what a crash leaves is written
+back at the next start, a cut-off end ignored, anything strange kept aside; a failed append leaves memory as the
+disk has it; a read-only look beside a running hub sees the journal's newest content."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from board.domain import CardFields
+from board.store import Store, StoreWriteError
+from board.store import journal as journal_module
+from board.store.journal import HEADER, JOURNAL_NAME, latest_records
+
+from ..factories import OTHER_UNIT, UNIT, seeded_store
+from ..helpers import eventually
+
+
+def unit_file_titles(folder: Path, unit_id: str) -> set[str]:
+    path = folder / 'units' / f'{unit_id}.json'
+    if not path.exists():
+        return set()
+    return {doc['title'] for doc in orjson.loads(path.read_bytes()).get('cards', {}).values()}
+
+
+def crash_copy(store: Store, to: Path) -> Path:
+    """The data folder as a crash at this moment leaves it (files and journal; the lock goes with the process)."""
+    shutil.copytree(store.folder, to, ignore=shutil.ignore_patterns('.lock'))
+    return to
+
+
+def test_a_write_is_durable_in_the_journal_and_a_crash_before_the_checkpoint_loses_nothing(tmp_path):
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.checkpoint()
+        card = store.create_card(UNIT, CardFields(title='Bare i journalen'))
+        assert card.title not in unit_file_titles(store.folder, UNIT)  # the file is rewritten later
+        assert store.journal_pending() and store.journal_bytes() > len(HEADER)
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    again = Store(crashed).open()
+    try:
+        assert [c.title for c in again.cards(UNIT)] == ['Bare i journalen']
+        assert card.title in unit_file_titles(crashed, UNIT)  # written back into the unit's file at the start
+    finally:
+        again.close()
+    assert not (crashed / JOURNAL_NAME).exists()
+
+
+def test_a_clean_stop_writes_every_file_and_removes_the_journal(tmp_path):
+    store = seeded_store(tmp_path / 'data')
+    store.create_card(UNIT, CardFields(title='Én'))
+    store.create_card(OTHER_UNIT, CardFields(title='To'))
+    store.close()
+    assert not (tmp_path / 'data' / JOURNAL_NAME).exists()
+    assert unit_file_titles(tmp_path / 'data', UNIT) == {'Én'}
+    assert unit_file_titles(tmp_path / 'data', OTHER_UNIT) == {'To'}
+
+
+async def test_the_writer_checkpoints_when_it_has_been_idle(tmp_path):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    try:
+        await asyncio.gather(*(store.run_grouped(unit, store.create_card, unit, CardFields(title=f'Idé {i}'))
+                               for i, unit in enumerate([UNIT, OTHER_UNIT] * 10)))
+        await eventually(lambda: not store.journal_pending(), seconds=5)
+        assert store.journal_bytes() == len(HEADER)  # emptied
+        assert len(unit_file_titles(store.folder, UNIT)) == 10
+        assert len(unit_file_titles(store.folder, OTHER_UNIT)) == 10
+    finally:
+        await asyncio.to_thread(store.close)
+
+
+def test_a_checkpoint_gives_way_to_waiting_writes_between_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(journal_module, 'CHECKPOINT_CHUNK', 1)
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.checkpoint()
+        store.create_card(UNIT, CardFields(title='A'))
+        store.create_card(OTHER_UNIT, CardFields(title='B'))
+        assert store.checkpoint(stop=lambda: True) is False  # one file written, then the writes waiting go first
+        assert store.journal_pending() and store.journal_bytes() > len(HEADER)
+        assert len(unit_file_titles(store.folder, UNIT) | unit_file_titles(store.folder, OTHER_UNIT)) == 1
+        assert store.checkpoint() is True
+        assert store.journal_bytes() == len(HEADER)
+    finally:
+        store.close()
+
+
+def test_a_cut_off_end_is_ignored_and_a_strange_record_is_kept_aside(tmp_path, caplog):
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.checkpoint()
+        store.create_card(UNIT, CardFields(title='Før kuttet'))
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    journal = crashed / JOURNAL_NAME
+    complete = journal.read_bytes()
+    journal.write_bytes(complete + complete[len(HEADER):][:40])  # a record the crash cut off in the middle
+    with caplog.at_level(logging.WARNING, logger='board.store'):
+        again = Store(crashed).open()
+    try:
+        assert [c.title for c in again.cards(UNIT)] == ['Før kuttet']
+    finally:
+        again.close()
+    assert '40 bytes at its end were cut off' in caplog.text
+    assert not journal.exists()
+
+    # a record for a file that is not a unit's (written by hand, or damaged into a valid one): never written back
+    journal.write_bytes(HEADER + journal_module._record('organisation.json', b'{"units": {}}'))
+    organisation = (crashed / 'organisation.json').read_bytes()
+    again = Store(crashed).open()
+    again.close()
+    assert (crashed / 'organisation.json').read_bytes() == organisation
+    [aside] = crashed.glob(f'{JOURNAL_NAME}.unreadable-*')
+    assert aside.read_bytes().startswith(HEADER)
+    assert 'not a unit file' in caplog.text
+
+
+def test_a_failed_append_keeps_memory_as_the_disk_has_it_and_writing_works_again(tmp_path, monkeypatch):
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.checkpoint()
+        kept = store.create_card(UNIT, CardFields(title='I journalen'))  # not yet in the unit's file
+        real_write = os.write
+
+        def disk_full(fd: int, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        monkeypatch.setattr(os, 'write', disk_full)
+        with pytest.raises(StoreWriteError):
+            store.create_card(UNIT, CardFields(title='Får ikke plass'))
+        # the card that is in the journal only is still there: memory goes back to the journal, not the old file
+        assert [c.title for c in store.cards(UNIT)] == [kept.title]
+        monkeypatch.setattr(os, 'write', real_write)
+        store.create_card(UNIT, CardFields(title='Plass igjen'))
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    again = Store(crashed).open()
+    try:
+        assert sorted(c.title for c in again.cards(UNIT)) == ['I journalen', 'Plass igjen']
+    finally:
+        again.close()
+
+
+async def test_a_failed_append_fails_the_whole_group_and_tells_no_screen(tmp_path, monkeypatch):
+    store = await asyncio.to_thread(seeded_store, tmp_path / 'data')
+    heard: list[object] = []
+    store.subscribe(heard.append)
+    real_fdatasync = os.fdatasync
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, 'Input/output error')
+    try:
+        monkeypatch.setattr(os, 'fdatasync', failing)
+        results = await asyncio.gather(*(
+            store.run_grouped(unit, store.create_card, unit, CardFields(title=f'Idé {i}'))
+            for i, unit in enumerate([UNIT, OTHER_UNIT] * 3)), return_exceptions=True)
+        assert all(isinstance(r, StoreWriteError) for r in results)
+        assert store.cards(UNIT) == [] and store.cards(OTHER_UNIT) == []
+        assert heard == []
+        monkeypatch.setattr(os, 'fdatasync', real_fdatasync)
+        card = await store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Etter'))
+        assert [c.id for c in store.cards(UNIT)] == [card.id]
+    finally:
+        monkeypatch.setattr(os, 'fdatasync', real_fdatasync)
+        await asyncio.to_thread(store.close)
+    again = await asyncio.to_thread(lambda: Store(tmp_path / 'data').open())
+    try:
+        assert [c.title for c in again.cards(UNIT)] == ['Etter']
+    finally:
+        await asyncio.to_thread(again.close)
+
+
+def test_a_read_only_look_beside_a_running_hub_sees_what_is_in_the_journal(tmp_path):
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.checkpoint()
+        store.create_card(UNIT, CardFields(title='Nettopp sendt'))
+        assert 'Nettopp sendt' not in unit_file_titles(store.folder, UNIT)
+        reader = Store(store.folder, read_only=True).open()
+        try:
+            assert [c.title for c in reader.cards(UNIT)] == ['Nettopp sendt']
+        finally:
+            reader.close()
+        assert store.journal_pending()  # the look changed nothing
+    finally:
+        store.close()
+
+
+def test_a_backup_of_a_running_hub_has_what_is_in_the_journal(tmp_path):
+    from board.backup import create_backup, restore_backup
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.create_card(UNIT, CardFields(title='Rett før sikkerhetskopien'))
+        archive = create_backup(store.folder, tmp_path / 'backups', keep=2, snapshot=store.snapshot)
+        store.create_card(UNIT, CardFields(title='Etter sikkerhetskopien'))  # appended after: not in the backup
+    finally:
+        store.close()
+    restore_backup(archive, tmp_path / 'data')
+    restored = Store(tmp_path / 'data').open()
+    try:
+        assert [c.title for c in restored.cards(UNIT)] == ['Rett før sikkerhetskopien']
+    finally:
+        restored.close()
+
+
+def test_the_newest_record_of_each_file_wins(tmp_path):
+    journal = tmp_path / JOURNAL_NAME
+    journal.write_bytes(HEADER + journal_module._record('units/a.json', b'{"n": 1}')
+                        + journal_module._record('units/b.json', b'{"n": 2}')
+                        + journal_module._record('units/a.json', b'{"n": 3}'))
+    latest, found = latest_records(journal)
+    assert latest == {'units/a.json': b'{"n": 3}', 'units/b.json': b'{"n": 2}'}
+    assert (found.skipped, found.torn_bytes) == (0, 0)
+    for name in ('../organisation.json', 'units/../../x.json', '/etc/passwd', 'units/a.txt'):
+        journal.write_bytes(HEADER + journal_module._record(name, b'{}'))
+        assert latest_records(journal)[0] == {}, name
+    journal.write_bytes(HEADER + journal_module._record('units/a.json', b'[1, 2]'))  # not a TinyDB document
+    assert latest_records(journal)[0] == {}
