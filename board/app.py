@@ -82,7 +82,8 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
 
     store = Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
                   node_id=settings.node_id, timezone=settings.zone, full_time_week=settings.full_time_week,
-                  deleted_days=settings.deleted_days, group_commit=settings.group_commit).open()
+                  deleted_days=settings.deleted_days, group_commit=settings.group_commit,
+                  journaled=settings.journal).open()
     # from here on, a durable write on the event loop is a bug that would freeze every screen: refuse it
     guard_event_loop(True)
     # messages read from 3 m: at the top, and for 10 s (a problem stays until closed: ui.writes.notify_problems);
@@ -95,7 +96,7 @@ def create_app(settings: Settings, *, kiosk: KioskCredentials | None = None, pho
     context = AppContext(settings=settings, store=store, t=t, tokens=None if kiosk else make_tokens(settings),
                          sync=sync, metrics=metrics, mailer=None if kiosk else Mailer(store, settings, t),
                          citizen_tokens=None if kiosk else make_citizen_tokens(settings))
-    changes = live.LiveChanges(store)
+    changes = live.LiveChanges(store, answering=lambda: plain_middleware.posts.count > 0)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # 413 for a body over 1 MB, before anything reads it
     # added last, so it is the outer one: every answer gets the headers, a 413 too (board/ui/headers.py)

@@ -6,8 +6,9 @@ screens showing that unit. Page subscriptions end with their client (NiceGUI uns
 
 A burst (a group commit of 100 phone ideas) is handed over once, and a turn of the loop after the writes'
 callers were answered: the phones get their answers first, then the screens draw the new cards. While the writer
-is still writing (the rest of the wave), the drawing waits for it, up to :data:`BURST_WAIT`: the screens
-show the wave a moment later, all at once, and the hub's time goes to answering the phones.
+is still writing or forms are still being answered (the rest of the wave), the drawing waits, up to
+:data:`BURST_WAIT`: the screens show the wave a moment later, all at once, and the hub's time goes to answering
+the phones.
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ __all__ = ['LiveChanges']
 log = logging.getLogger(__name__)
 
 #: while the store's writer is busy, changes wait for it this long at most before they are drawn
-BURST_WAIT = 0.25
+BURST_WAIT = 0.5
 BURST_POLL = 0.005
 
 
 class LiveChanges:
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, answering: Callable[[], bool] = lambda: False) -> None:
+        """``answering()``: whether requests that bring writes are being answered now (POSTs in flight)."""
         self._store = store
+        self._answering = answering
         self._units: dict[str, Event[Change]] = {}
         self.organisation: Event[Change] = Event()
         #: a board's QR code may have changed (new rotation period or a revocation)
@@ -77,7 +80,8 @@ class LiveChanges:
 
     def _dispatch_waiting(self) -> None:
         assert self._loop is not None
-        if self._store.writer_busy() and time.monotonic() - self._first_waiting < BURST_WAIT:
+        if ((self._store.writer_busy() or self._answering())
+                and time.monotonic() - self._first_waiting < BURST_WAIT):
             # more writes under way (a wave of phone ideas): the screens are drawn after it, the phones answered first
             self._loop.call_later(BURST_POLL, self._dispatch_waiting)
             return

@@ -6,7 +6,8 @@ Both are Starlette ``BaseHTTPMiddleware``: each request through one of them cost
 and several events, and a request passes both. With 100 phones sending at once that was about a sixth of the
 hub's time (bench/phones.py, profiled with py-spy). :class:`PrefixAndCache` does both jobs on the response's
 headers, with nothing buffered or spawned; :func:`install` puts it in their place when the app builds its
-middleware stack (after ``ui.run`` has added them, before the first request).
+middleware stack (after ``ui.run`` has added them, before the first request). On its way it counts the POSTs
+being answered (:data:`posts`): while phones' ideas are coming in, the screens draw them a moment later.
 """
 
 from __future__ import annotations
@@ -21,11 +22,28 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ['PrefixAndCache', 'install']
+__all__ = ['InFlight', 'PrefixAndCache', 'install', 'posts']
 
 _REPLACED = (RedirectWithPrefixMiddleware, SetCacheControlMiddleware)
 _STATIC = f'/_nicegui/{__version__}/'
 _DYNAMIC = f'/_nicegui/{__version__}/dynamic_resources/'
+
+
+class InFlight:
+    """How many requests of a kind the hub is answering now (all on the event loop: a plain counter)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self) -> None:
+        self.count += 1
+
+    def ended(self) -> None:
+        self.count -= 1
+
+
+#: the forms and pushes being answered now (POST): a wave of phone ideas under way (see board.ui.live)
+posts = InFlight()
 
 
 class PrefixAndCache:
@@ -39,6 +57,16 @@ class PrefixAndCache:
         if scope['type'] != 'http':
             await self.app(scope, receive, send)
             return
+        if scope['method'] == 'POST':
+            posts.started()
+            try:
+                await self._handle(scope, receive, send)
+            finally:
+                posts.ended()
+            return
+        await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         prefix = Headers(scope=scope).get('x-forwarded-prefix', '')
         path: str = scope['path']
         cached = path.startswith(_STATIC) and not path.startswith(_DYNAMIC)
