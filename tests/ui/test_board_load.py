@@ -65,3 +65,19 @@ def test_the_remembered_signature_check_gives_nicegui_s_own_answer():
             assert speedups.expects_arguments(bound) == speedups._original(bound)
     assert speedups.expects_arguments(lambda e: None) is True
     assert speedups.expects_arguments(lambda: None) is False
+
+
+def test_the_binary_check_of_socket_messages_gives_python_socketio_s_own_answer():
+    from socketio import packet
+    speedups.apply()
+    assert packet.Packet.data_is_binary is speedups.data_is_binary
+
+    update = {'elements': {str(i): {'tag': 'div', 'props': {'data-card-id': f'k{i}', 'class': ['board-card']},
+                                    'children': [i + 1, i + 2], 'text': 'Idé', 'slots': {}} for i in range(50)}}
+    cases = [None, 1, 'tekst', b'x', bytearray(b'x'), [], {}, [b'x'], {'a': [1, {'b': b'x'}]}, ('tuple', b'x'),
+             [('not', b'walked')], {'a': {'b': {'c': [[[bytearray(b'deep')]]]}}}, update,
+             {'update': [update, {'blob': b'\x00'}]}, {b'key': 'a key is not walked'}]
+    for case in cases:
+        assert speedups.data_is_binary(case) == speedups._original_binary(case), case  # python-socketio's own
+    assert packet.Packet(packet.EVENT, data=['update', update]).packet_type == packet.EVENT
+    assert packet.Packet(packet.EVENT, data=['file', {'content': b'\x00'}]).packet_type == packet.BINARY_EVENT
