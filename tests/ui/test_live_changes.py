@@ -118,3 +118,18 @@ async def test_while_the_writer_has_writes_queued_the_pages_wait_for_them_but_no
     writer.tell([Changed('a', 2)])
     await eventually(lambda: seen == [1, 2], seconds=1)
     assert asyncio.get_running_loop().time() - started >= live_module.BURST_WAIT * 0.9
+
+
+async def test_while_forms_are_being_answered_the_pages_wait_for_them_too():
+    # mid-wave the writer is often idle while the loop still takes phones' requests in: those go first as well
+    writer = Writer()
+    answering = {'posts': 30}
+    live = LiveChanges(writer, answering=lambda: answering['posts'] > 0)  # type: ignore[arg-type]
+    live.start()
+    seen: list[int] = []
+    live.subscribe('a', lambda change: seen.append(change.number))
+    writer.tell([Changed('a', 1)])
+    await asyncio.sleep(0.1)
+    assert seen == []
+    answering['posts'] = 0
+    await eventually(lambda: seen == [1], seconds=0.1)

@@ -106,3 +106,28 @@ async def test_installing_twice_builds_the_same_stack():
     plain_middleware.install(app)
     await _get(app, '/go')
     assert [m.cls for m in app.user_middleware].count(PrefixAndCache) == 1
+
+
+async def test_it_counts_the_posts_being_answered_also_when_one_fails():
+    app = _app()
+    during: list[int] = []
+
+    @app.post('/send')
+    def send() -> RedirectResponse:
+        during.append(plain_middleware.posts.count)
+        return RedirectResponse('/units/a?sent=1', status_code=303)
+
+    @app.post('/fails')
+    def fails() -> None:
+        during.append(plain_middleware.posts.count)
+        raise RuntimeError('a bug in a form')
+
+    plain_middleware.install(app)
+    before = plain_middleware.posts.count
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app, raise_app_exceptions=False),
+                                 base_url='http://hub') as client:
+        assert (await client.post('/send')).status_code == 303
+        assert (await client.post('/fails')).status_code == 500
+        await client.get('/go')
+    assert during == [before + 1, before + 1]
+    assert plain_middleware.posts.count == before  # nothing left counted, the failure included
