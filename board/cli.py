@@ -172,7 +172,7 @@ def pair(settings: Settings, args: argparse.Namespace) -> None:
     unit_id = args.unit
 
     def here() -> Answer:
-        with Store(settings.data_dir) as store:
+        with Store(settings.data_dir, journaled=settings.journal) as store:
             try:
                 return issue_pairing_code(store, unit_id)
             except KeyError:
@@ -199,7 +199,7 @@ def revoke_kiosk(settings: Settings, args: argparse.Namespace) -> None:
     kiosk_id = args.kiosk_id
 
     def here() -> Answer:
-        with Store(settings.data_dir) as store:
+        with Store(settings.data_dir, journaled=settings.journal) as store:
             if not store.wall_screens.revoke(kiosk_id):
                 raise CommandError(f'no wall screen {kiosk_id}; see "board kiosks"')
         return {'revoked': kiosk_id}
@@ -270,7 +270,7 @@ def import_org(settings: Settings, args: argparse.Namespace) -> None:
     parsed = parse_organisation(args.file)
 
     def here() -> Answer:
-        with Store(settings.data_dir) as store:
+        with Store(settings.data_dir, journaled=settings.journal) as store:
             areas, units = import_organisation(store, parsed)
         return {'new_service_areas': areas, 'new_units': units}
 
@@ -312,7 +312,7 @@ def set_user(settings: Settings, args: argparse.Namespace) -> None:
         brief = None if args.brief == 'default' else BriefChoice(args.brief)
 
     def here() -> Answer:
-        with Store(settings.data_dir) as store:
+        with Store(settings.data_dir, journaled=settings.journal) as store:
             user = change_user(store, args.username, name=args.name, grants=grants, password=password,
                                disabled=disabled, email=args.email, brief=brief)
         return {'username': user.username, 'roles': [str(g) for g in user.grants], 'disabled': user.disabled,
@@ -403,7 +403,7 @@ def pair_kiosk(settings: Settings, hub: str, unit_id: str, code: str) -> KioskCr
         raise PairingFailed(f'the hub refused the pairing ({response.status_code}): {response.json().get("detail")}')
     body = response.json()
     credentials = KioskCredentials(hub_url=hub, unit_id=unit_id, kiosk_id=body['kiosk_id'], token=body['token'])
-    with Store(settings.data_dir, node_id=credentials.kiosk_id) as store:
+    with Store(settings.data_dir, node_id=credentials.kiosk_id, journaled=settings.journal) as store:
         area = body.get('service_area') or {'id': 'enhet', 'name': ''}
         store.add_service_area(ServiceArea(id=area['id'], name=area['name']))
         store.add_unit(Unit(id=unit_id, name=body['unit']['name'], service_area_id=area['id']))
@@ -452,7 +452,7 @@ def prepare_demo(settings: Settings) -> Settings:
     from .demo import demo_logins, seed_demo
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with Store(settings.data_dir, archive_after_weeks=settings.archive_after_weeks,
-               deleted_days=settings.deleted_days) as store:
+               deleted_days=settings.deleted_days, journaled=settings.journal) as store:
         if seed_demo(store):
             log.info('wrote the sample organisation to %s', settings.data_dir.resolve())
         else:

@@ -235,10 +235,9 @@ class Writer:
 
     def _checkpoint_if_large(self) -> None:
         size = self.store.journal_bytes()
-        if size > CHECKPOINT_HARD_BYTES:
-            self._checkpoint(stop=lambda: False)
-        elif size > CHECKPOINT_BYTES and time.monotonic() >= self._checkpoint_after:
-            self._checkpoint()
+        if size <= CHECKPOINT_BYTES or time.monotonic() < self._checkpoint_after:  # after a failure: its back-off
+            return
+        self._checkpoint(stop=(lambda: False) if size > CHECKPOINT_HARD_BYTES else None)
 
     def _checkpoint(self, stop: Callable[[], bool] | None = None) -> None:
         try:
@@ -666,7 +665,10 @@ class Store:
         """Hard-link every data file into ``staging`` while no write can happen (for a consistent backup); the
         journal's content is written into the files first."""
         with self._lock:
-            self.checkpoint()
+            try:
+                self.checkpoint()
+            except OSError as error:  # the journal is copied with the files, and a restore writes it back
+                log.error('checkpoint before the backup failed (%s); the backup holds the journal instead', error)
             return snapshot_files(self.folder, staging)
 
     def checkpoint(self, *, stop: Callable[[], bool] = lambda: False) -> bool:

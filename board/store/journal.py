@@ -17,8 +17,10 @@ the crash) writes the same content the checkpoint wrote: the journal's last reco
 memory, and a checkpoint writes what is in memory.
 
 Format: the header ``FBJ1\\n``, then records: ``length of path (4 bytes) | length of content (4 bytes) | CRC-32
-of path and content (4 bytes) | path (UTF-8, relative to the data folder) | content``, all lengths big-endian.
-Only unit files (``units/<id>.json``) are journaled; anything else in a record is refused at recovery.
+of both lengths, path and content, started from a constant (4 bytes) | path (UTF-8, relative to the data folder) |
+content``, big-endian. An incomplete record ends the journal (a cut-off write, never acknowledged); a complete one
+that fails its checksum is damage: what was read before it is written back and the journal is kept aside for a
+person. Only unit files (``units/<id>.json``) are journaled; anything else in a record is refused at recovery.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ CHECKPOINT_BYTES = 32 * 1024 * 1024
 CHECKPOINT_HARD_BYTES = 4 * CHECKPOINT_BYTES
 #: files written per step of a checkpoint (between steps, waiting writes go first)
 CHECKPOINT_CHUNK = 16
+#: a record's path and content are never longer than these (a unit file is at most 8 MB): longer is not a record
+MAX_PATH_BYTES = 256
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+_CRC_START = 0x46424A31  # "FBJ1"
 
 
 class Journaled(Protocol):
@@ -76,8 +82,10 @@ class Journal:
         self._lock = threading.Lock()
         #: storages with records in the journal whose files have not been rewritten since (by ``id``)
         self._dirty: dict[int, Journaled] = {}
-        #: an append failed and its partial record could not be cut off: nothing more may be appended after it
+        #: an append failed and its partial record could not be cut off (or emptying the journal could not be made
+        #: durable): nothing more may be appended until a checkpoint has emptied it
         self._broken = False
+        self._closed = False
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o640)
         try:
             write_all(self._fd, HEADER)
@@ -90,18 +98,24 @@ class Journal:
 
     @property
     def pending(self) -> bool:
-        """Whether some file's newest content is in the journal only (a checkpoint has work to do)."""
-        return bool(self._dirty)
+        """Whether a checkpoint has work to do: some file's newest content is in the journal only, or the journal
+        must be emptied before it takes writes again."""
+        return bool(self._dirty) or self._broken
 
     def append(self, entries: Iterable[tuple[Journaled, bytes]]) -> None:
         """Make the files' new content durable: one append, one ``fdatasync``. Raises ``OSError``; the journal is
-        then as it was before (a partial record is cut off again)."""
+        then as it was before (a partial record is cut off again). Should cutting it off fail too, the journal takes
+        nothing more until a checkpoint empties it, and that record, complete on disk, could come back if the hub
+        stopped before the checkpoint: a write reported as failed that was kept after all, never the reverse."""
         entries = list(entries)
         blob = b''.join(_record(self._relative(storage.path), payload) for storage, payload in entries)
         with self._lock:
+            if self._closed:
+                raise OSError(errno.EBADF, f'the journal {self.path} is closed (the store was closed)')
             if self._broken:
-                raise OSError(errno.EIO, 'the journal could not be repaired after a failed write; the hub must restart')
-            start = self.size
+                raise OSError(errno.EIO, f'the journal {self.path} could not be cut back after a failed write; '
+                                         'writes wait for the next checkpoint')
+            start = os.fstat(self._fd).st_size  # where this append begins, whatever happened before
             try:
                 write_all(self._fd, blob)
                 os.fdatasync(self._fd)
@@ -124,29 +138,34 @@ class Journal:
         ``stop()`` between chunks; when none is left, empty the journal. Call it where no write can run meanwhile
         (the store's lock). Returns True if the journal is empty now, False if ``stop()`` said so first; raises
         ``OSError`` if a file could not be written (what was not written stays in the journal)."""
-        while self._dirty:
-            chunk = list(self._dirty.values())[:CHECKPOINT_CHUNK]
-            written = write_atomic_many([(storage.path, storage.journaled, 0o640) for storage in chunk
-                                         if storage.journaled is not None])
-            failure: OSError | None = None
-            for storage in chunk:
-                error = written.get(storage.path)
-                if error is not None:
-                    failure = failure or error
-                    continue
-                storage.journaled = None
-                del self._dirty[id(storage)]
-            if failure is not None:
-                raise failure
-            if self._dirty and stop():
-                return False
-        if self.size > len(HEADER):
-            with self._lock:
-                os.ftruncate(self._fd, len(HEADER))
+        with self._lock:  # the store's lock keeps writes out already; this keeps the journal's own state whole
+            while self._dirty:
+                chunk = list(self._dirty.values())[:CHECKPOINT_CHUNK]
+                written = write_atomic_many([(storage.path, storage.journaled, 0o640) for storage in chunk
+                                             if storage.journaled is not None])
+                failure: OSError | None = None
+                for storage in chunk:
+                    error = written.get(storage.path)
+                    if error is not None:
+                        failure = failure or error
+                        continue
+                    storage.journaled = None
+                    del self._dirty[id(storage)]
+                if failure is not None:
+                    raise failure
+                if self._dirty and stop():
+                    return False
+            if self._closed or not (self._broken or self.size > len(HEADER)):
+                return True
+            os.ftruncate(self._fd, len(HEADER))
+            self.size = len(HEADER)
+            try:
                 os.fsync(self._fd)
-                self.size = len(HEADER)
-                self._broken = False
-        return True
+            except OSError:
+                self._broken = True  # emptied in memory, perhaps not on disk: append nothing until that is sure
+                raise
+            self._broken = False
+            return True
 
     def close(self) -> None:
         """Checkpoint everything and remove the journal (a clean stop leaves only the data files); if that fails the
@@ -157,7 +176,9 @@ class Journal:
             log.error('the journal %s could not be written into the unit files at the stop (%s); the next start '
                       'recovers from it', self.path, error)
             emptied = False
-        os.close(self._fd)
+        with self._lock:
+            self._closed = True  # a late write fails clearly instead of going to whatever reuses the descriptor
+            os.close(self._fd)
         if emptied:
             with contextlib.suppress(OSError):
                 self.path.unlink()
@@ -174,6 +195,8 @@ class JournalRecovery:
         self.files = 0
         self.skipped = 0
         self.torn_bytes = 0
+        #: a complete record failed its checksum: what follows it cannot be read, so the journal is kept aside
+        self.damaged = False
 
 
 def latest_records(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
@@ -195,7 +218,10 @@ def latest_records(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
         path_length, payload_length, checksum = _RECORD.unpack_from(raw, offset)
         start = offset + _RECORD.size
         end = start + path_length + payload_length
-        if end > len(raw) or zlib.crc32(raw[start:end]) != checksum:
+        if not (0 < path_length <= MAX_PATH_BYTES and payload_length <= MAX_RECORD_BYTES) or end > len(raw):
+            break  # the end of what was written (zeros, or a record cut off): nothing after it was acknowledged
+        if _checksum(raw[start:start + path_length], raw[start + path_length:end]) != checksum:
+            found.damaged = True  # a whole record whose content changed: not a cut-off end, kept for a person
             break
         name = raw[start:start + path_length].decode('utf-8', 'replace')
         payload = raw[start + path_length:end]
@@ -203,6 +229,7 @@ def latest_records(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
             latest[name] = payload
         else:
             found.skipped += 1
+            latest.pop(name, None)  # an older record of the same file must not be written back in its place
             log.error('journal %s: a record for %r is not a unit file\'s content; it is not written back', path,
                       name[:200])
         offset = end
@@ -221,10 +248,13 @@ def recover(folder: Path) -> JournalRecovery:
     for name, payload in sorted(latest.items()):
         write_atomic(folder / name, payload)
         found.files += 1
-    if found.torn_bytes:
+    if found.damaged:
+        log.error('journal %s: a record is damaged (its checksum does not match); the %d bytes from it on cannot be '
+                  'read and are kept with the journal', path, found.torn_bytes)
+    elif found.torn_bytes:
         log.warning('journal %s: %d bytes at its end were cut off by a stop in the middle of a write (never '
                     'acknowledged); ignored', path, found.torn_bytes)
-    if found.skipped:
+    if found.skipped or found.damaged:
         aside = path.with_name(f'{JOURNAL_NAME}.unreadable-{datetime.now():%Y%m%d-%H%M%S}')
         path.replace(aside)
         log.error('journal kept aside as %s for a person to look at', aside)
@@ -245,4 +275,10 @@ def _is_document(payload: bytes) -> bool:
 
 def _record(name: str, payload: bytes) -> bytes:
     encoded = name.encode()
-    return _RECORD.pack(len(encoded), len(payload), zlib.crc32(payload, zlib.crc32(encoded))) + encoded + payload
+    return _RECORD.pack(len(encoded), len(payload), _checksum(encoded, payload)) + encoded + payload
+
+
+def _checksum(name: bytes, payload: bytes) -> int:
+    """CRC-32 of the record's lengths, path and content, started from a value of its own (so zeros never match)."""
+    crc = zlib.crc32(struct.pack('>II', len(name), len(payload)), _CRC_START)
+    return zlib.crc32(payload, zlib.crc32(name, crc))

@@ -227,3 +227,84 @@ def test_the_newest_record_of_each_file_wins(tmp_path):
         assert latest_records(journal)[0] == {}, name
     journal.write_bytes(HEADER + journal_module._record('units/a.json', b'[1, 2]'))  # not a TinyDB document
     assert latest_records(journal)[0] == {}
+
+
+def test_a_damaged_record_keeps_the_journal_aside_and_zeros_at_the_end_are_a_cut_off_write(tmp_path, caplog):
+    folder = tmp_path / 'data'
+    (folder / 'units').mkdir(parents=True)
+    first = journal_module._record('units/a.json', b'{"n": 1}')
+    second = journal_module._record('units/b.json', b'{"n": 2}')
+    journal = folder / JOURNAL_NAME
+    journal.write_bytes(HEADER + first + second + bytes(300))  # a size that reached the disk before its data
+    with caplog.at_level(logging.WARNING, logger='board.store'):
+        found = journal_module.recover(folder)
+    assert (found.files, found.skipped, found.damaged, found.torn_bytes) == (2, 0, False, 300)
+    assert caplog.text.count('ERROR') == 0 and not journal.exists()
+
+    damaged = bytearray(HEADER + first + second)
+    damaged[len(HEADER) + len(first) - 2] ^= 0xFF  # one byte of the first record's content changed
+    journal.write_bytes(bytes(damaged))
+    (folder / 'units' / 'a.json').unlink()
+    found = journal_module.recover(folder)
+    assert found.damaged and found.files == 0
+    assert not (folder / 'units' / 'a.json').exists()
+    [aside] = folder.glob(f'{JOURNAL_NAME}.unreadable-*')
+    assert aside.read_bytes() == bytes(damaged)  # nothing of it thrown away
+    assert 'is damaged' in caplog.text
+
+
+def test_a_refused_newest_record_does_not_let_an_older_one_back(tmp_path):
+    journal = tmp_path / JOURNAL_NAME
+    journal.write_bytes(HEADER + journal_module._record('units/a.json', b'{"n": 1}')
+                        + journal_module._record('units/a.json', b'[]'))
+    assert latest_records(journal)[0] == {}
+
+
+def test_a_write_after_the_store_closed_fails_instead_of_landing_elsewhere(tmp_path):
+    store = seeded_store(tmp_path / 'data')
+    storage = store._board(UNIT).storage
+    closed_fd = store._journal._fd  # type: ignore[union-attr]
+    store.close()
+    opened: list[tuple[int, Path]] = []
+    try:
+        while not opened or opened[-1][0] < closed_fd:  # new files take the lowest free numbers: the journal's too
+            other = tmp_path / f'another-file-{len(opened)}'
+            opened.append((os.open(other, os.O_RDWR | os.O_CREAT), other))
+        assert closed_fd in [fd for fd, _ in opened]
+        with pytest.raises(StoreWriteError):
+            storage.write({'cards': {}})
+    finally:
+        for fd, _ in opened:
+            os.close(fd)
+    assert all(path.read_bytes() == b'' for _, path in opened)
+
+
+def test_a_journal_that_could_not_be_emptied_durably_takes_no_write_until_a_checkpoint(tmp_path, monkeypatch):
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.create_card(UNIT, CardFields(title='Før'))
+        real_fsync = os.fsync
+        journal_fd = store._journal._fd  # type: ignore[union-attr]
+
+        def failing(fd: int) -> None:  # the unit files are written; emptying the journal cannot be made durable
+            if fd == journal_fd:
+                raise OSError(errno.EIO, 'Input/output error')
+            real_fsync(fd)
+        monkeypatch.setattr(os, 'fsync', failing)
+        with pytest.raises(OSError):
+            store.checkpoint()
+        monkeypatch.setattr(os, 'fsync', real_fsync)
+        assert store.journal_pending()  # the writer's next quiet moment repairs it
+        with pytest.raises(StoreWriteError):
+            store.create_card(UNIT, CardFields(title='Mens journalen er usikker'))
+        assert store.checkpoint() is True
+        store.create_card(UNIT, CardFields(title='Etter'))
+        assert store.journal_bytes() == (tmp_path / 'data' / JOURNAL_NAME).stat().st_size
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    again = Store(crashed).open()
+    try:
+        assert sorted(c.title for c in again.cards(UNIT)) == ['Etter', 'Før']
+    finally:
+        again.close()
