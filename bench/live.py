@@ -88,7 +88,7 @@ async def _measure(hub: RunningHub, *, moves: int, loads: int, other_screens: in
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                move_ms = await _moves(browser, hub.board_url(MEASURED), moves,
+                move_ms, lost = await _moves(browser, hub.board_url(MEASURED), moves,
                                        title='Naiv flytt' if naive else 'Flytt meg',
                                        appears=_APPEARS_ANYWHERE if naive else _APPEARS)
                 hub_mb = resident_mb(hub.process.pid)
@@ -101,35 +101,44 @@ async def _measure(hub: RunningHub, *, moves: int, loads: int, other_screens: in
         return [
             Row(figure=f'naive peer (@ui.refreshable): move seen on another page, {other_screens} other screens',
                 target='reported', samples=move_ms,
-                note=f'peer {hub_mb:.0f} MB resident; simulated screens got {updates} messages'),
+                note=f'peer {hub_mb:.0f} MB resident; simulated screens got {updates} messages; '
+                     f'{len(move_ms)} of {len(move_ms) + lost} moves seen'),
             Row(figure='naive peer (@ui.refreshable): board of 80 cards loaded and usable (Chromium)',
                 target='reported', samples=load_ms),
         ]
     return [
         Row(figure=f'move seen on another page, {other_screens} other screens connected',
-            target=f'p95 <= {MOVE_TARGET_MS} ms', samples=move_ms, passed=percentile(move_ms, 95) <= MOVE_TARGET_MS,
-            note=f'hub {hub_mb:.0f} MB resident; simulated screens got {updates} messages'),
+            target=f'p95 <= {MOVE_TARGET_MS} ms', samples=move_ms,
+            passed=lost == 0 and percentile(move_ms, 95) <= MOVE_TARGET_MS,
+            note=f'hub {hub_mb:.0f} MB resident; simulated screens got {updates} messages; '
+                 f'{len(move_ms)} of {len(move_ms) + lost} moves seen'),
         Row(figure='board of 80 cards loaded and usable (Chromium)', target=f'p95 <= {LOAD_TARGET_MS} ms',
             samples=load_ms, passed=percentile(load_ms, 95) <= LOAD_TARGET_MS),
     ]
 
 
-async def _moves(browser, url: str, moves: int, *, title: str = 'Flytt meg', appears: str = _APPEARS) -> list[float]:
+async def _moves(browser, url: str, moves: int, *, title: str = 'Flytt meg',
+                 appears: str = _APPEARS) -> tuple[list[float], int]:
+    """Drag ``moves`` cards on one page; returns how long each took to show on the other, and how many never did
+    within 10 s (a drop the page lost: the naive peer rebuilds the board under the finger)."""
     contexts = [await browser.new_context(viewport={'width': 1920, 'height': 1080}, has_touch=True) for _ in range(2)]
     mover, watcher = [await c.new_page() for c in contexts]
     for page in (mover, watcher):
         await page.goto(url)
         await page.wait_for_function('window.did_handshake === true')
-    samples = []
+    samples, lost = [], 0
     for number in reversed(range(moves)):  # the newest is on top, in view
         card = mover.locator('.board-card', has_text=f'{title} {number}').first
         card_id = await card.get_attribute('data-card-id')
         seen = asyncio.ensure_future(watcher.evaluate(appears, [card_id, Column.DOING.value]))
         dropped_at = await _touch_drag(mover, card.locator('.drag-handle'), mover.locator('[data-column=doing]'))
-        samples.append(await asyncio.wait_for(seen, 10) - dropped_at)
+        try:
+            samples.append(await asyncio.wait_for(seen, 10) - dropped_at)
+        except TimeoutError:
+            lost += 1
     for context in contexts:
         await context.close()
-    return samples
+    return samples, lost
 
 
 async def _loads(browser, url: str, loads: int) -> list[float]:
