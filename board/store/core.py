@@ -178,11 +178,12 @@ class Writer:
     """The store's single writer thread: every change runs here, one at a time, so the event loop never waits.
 
     With group commit, writes for units (:meth:`Store.run_grouped`) that arrive within :data:`GROUP_WINDOW` of each
-    other run one after the other and are then made durable together: every unit file they changed is written and
-    fsynced side by side and each folder fsynced once (``board.atomicfile.write_atomic_many``), and only then is any
-    of them answered or told to the screens. A change that fails cleanly (a rule it breaks) is refused alone; one that
-    fails half-way undoes the group in memory, and its writes are made again one by one. Any other write runs alone,
-    in the order it came.
+    other run one after the other and are then made durable together: one append to the store's journal for the unit
+    files they changed (``board.store.journal``; without the journal every such file written and fsynced side by
+    side and each folder fsynced once, ``board.atomicfile.write_atomic_many``), and only then is any of them
+    answered or told to the screens. A change that fails cleanly (a rule it breaks) is refused alone; one that fails
+    half-way undoes the group in memory, and its writes are made again one by one. Any other write runs alone, in
+    the order it came. When it has had nothing to do for a moment, it checkpoints the journal.
     """
 
     def __init__(self, store: Store) -> None:
