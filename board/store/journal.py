@@ -125,8 +125,8 @@ class Journal:
                     os.fsync(self._fd)
                 except OSError:
                     self._broken = True
-                    log.error('the journal %s could not be cut back after a failed write; writes stop until a '
-                              'restart recovers it', self.path)
+                    log.error('the journal %s could not be cut back after a failed write; writes wait until the '
+                              'next checkpoint has emptied it', self.path)
                 raise
             self.size = start + len(blob)
             for storage, payload in entries:
