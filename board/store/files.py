@@ -69,9 +69,8 @@ class GroupCommit:
     While a group is open on a thread, a storage's write is kept in memory and the storage joins the group; at the
     end, :meth:`commit` makes every file the group changed durable: the journaled ones (the units' boards) with one
     append to the store's journal (``board.store.journal``), any other written side by side (``write_atomic_many``).
-    A change that
-    fails after writing part of itself marks the group ``spoilt``: the store then undoes the group in memory and
-    makes its changes one by one.
+    A change that fails after writing part of itself marks the group ``spoilt``: the store then undoes the group in
+    memory and makes its changes one by one.
     """
 
     def __init__(self) -> None:
@@ -173,7 +172,8 @@ class AtomicJSONStorage(Storage):
 
     A write goes to a temporary file in the same folder, is fsynced, renamed over the data file with
     ``os.replace`` and the folder is fsynced, so a kill or power cut leaves the old file or the new one.
-    If a write fails (disk full), the in-memory copy is dropped and re-read from the intact file.
+    If a write fails (disk full), the in-memory copy is dropped and read again from the newest durable content: the
+    journal's last record of the file (see ``journal``), or the intact file.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, max_bytes: int | None = None,
