@@ -31,6 +31,15 @@ def unit_file_titles(folder: Path, unit_id: str) -> set[str]:
     return {doc['title'] for doc in orjson.loads(path.read_bytes()).get('cards', {}).values()}
 
 
+def titles_after_a_start(folder: Path, unit_id: str) -> list[str]:
+    """The unit's card titles (sorted) as a store opened on ``folder`` has them: the journal recovered first."""
+    store = Store(folder).open()
+    try:
+        return sorted(c.title for c in store.cards(unit_id))
+    finally:
+        store.close()
+
+
 def crash_copy(store: Store, to: Path) -> Path:
     """The data folder as a crash at this moment leaves it (files and journal; the lock goes with the process)."""
     shutil.copytree(store.folder, to, ignore=shutil.ignore_patterns('.lock'))
@@ -145,11 +154,7 @@ def test_a_failed_append_keeps_memory_as_the_disk_has_it_and_writing_works_again
         crashed = crash_copy(store, tmp_path / 'crashed')
     finally:
         store.close()
-    again = Store(crashed).open()
-    try:
-        assert sorted(c.title for c in again.cards(UNIT)) == ['I journalen', 'Plass igjen']
-    finally:
-        again.close()
+    assert titles_after_a_start(crashed, UNIT) == ['I journalen', 'Plass igjen']
 
 
 async def test_a_failed_append_fails_the_whole_group_and_tells_no_screen(tmp_path, monkeypatch):
@@ -303,8 +308,4 @@ def test_a_journal_that_could_not_be_emptied_durably_takes_no_write_until_a_chec
         crashed = crash_copy(store, tmp_path / 'crashed')
     finally:
         store.close()
-    again = Store(crashed).open()
-    try:
-        assert sorted(c.title for c in again.cards(UNIT)) == ['Etter', 'Før']
-    finally:
-        again.close()
+    assert titles_after_a_start(crashed, UNIT) == ['Etter', 'Før']
