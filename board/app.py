@@ -264,6 +264,7 @@ def internal_address(host: str) -> bool:
 
 def run_options(context: AppContext) -> dict[str, object]:
     """The keyword arguments for ``ui.run``, shared by the CLI and the tests."""
+    from .ui import static_gzip
     settings = context.settings
     return {
         'host': settings.host, 'port': settings.port, 'title': context.t('app.name'),
@@ -276,6 +277,8 @@ def run_options(context: AppContext) -> dict[str, object]:
         # no Tailwind compiler in the browser (the largest part of a board's load): the classes the code uses are
         # served compiled, as assets/utilities.css (board.ui.theme.STYLESHEETS)
         'tailwind': False,
+        # the package's scripts and styles compressed once, not for every board opened (board.ui.static_gzip)
+        'gzip_middleware_factory': static_gzip.StaticGzip,
         'show': False, 'reload': False, 'show_welcome_message': False,
         'timeout_graceful_shutdown': GRACEFUL_STOP,
         # the client's address (rate limits, board_access, /metrics) is the peer's, or, from a trusted reverse

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import re
+import urllib.request
+from pathlib import Path
+
+import nicegui
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -129,3 +135,20 @@ def test_no_serious_accessibility_violations(running_hub: RunningHub, new_page, 
     serious = [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['html'][:160]}"
                for v in results.response['violations'] if v['impact'] in ('serious', 'critical')]
     assert serious == []
+
+
+def test_the_real_hub_sends_the_package_scripts_compressed_and_the_same_bytes_each_time(running_hub: RunningHub):
+    """``ui.run`` gets :class:`board.ui.static_gzip.StaticGzip` (the in-process tests run without NiceGUI's gzip)."""
+    html = urllib.request.urlopen(running_hub.board_url(UNIT), timeout=10).read().decode()
+    quasar = re.search(r'src="(/_nicegui/[^"]+/static/quasar\.umd\.prod\.js)"', html)
+    assert quasar is not None
+    bodies = []
+    for _ in range(2):
+        request = urllib.request.Request(running_hub.url + quasar.group(1), headers={'Accept-Encoding': 'gzip'})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers['Content-Encoding'] == 'gzip'
+            assert 'immutable' in response.headers['Cache-Control']  # NiceGUI's cache header is still added
+            bodies.append(response.read())
+    assert bodies[0] == bodies[1]
+    on_disk = Path(nicegui.__file__).parent / 'static' / 'quasar.umd.prod.js'
+    assert gzip.decompress(bodies[0]) == on_disk.read_bytes()
