@@ -196,7 +196,7 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
         """The sync API described in OpenAPI (for a viewer of IT's choice; the hub serves no viewer)."""
         return app.openapi()
     leaders.register(context, changes, logins)
-    audit_page.register(context, logins)
+    audit_page.register(context, changes, logins)
     programme.register(context, logins)  # the rollout and the value stream analyses
     citizen_queue.register(context, logins)  # the citizens' poster, for the unit's leaders
     admin_page.register(context, logins)

@@ -49,7 +49,7 @@ from .domain import (
 )
 from .orgfile import OrganisationFile
 from .ratelimit import RateLimit
-from .store import MAX_BOARD_CARDS, BoardFull, Change, CitizenIdeasChanged, Store
+from .store import HUB_ONLY, MAX_BOARD_CARDS, BoardFull, Change, Store
 from .store.acting import acting_from, wall_source
 from .store.codec import (
     card_to_dict,
@@ -135,8 +135,8 @@ class ChangeSignals:
                 return
 
     def _from_writer(self, change: Change) -> None:
-        if isinstance(change, CitizenIdeasChanged):
-            return  # the citizens' ideas are the hub's alone: a wall screen has nothing to pull for them
+        if isinstance(change, HUB_ONLY):
+            return  # the citizens' ideas and the audits are the hub's alone: a wall screen has nothing to pull for them
         unit_id = getattr(change, 'unit_id', None)
         if unit_id is not None and self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake, unit_id)

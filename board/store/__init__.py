@@ -32,6 +32,8 @@ numbers, stamps, writes in transactions and tells).
 """
 
 from .changes import (
+    HUB_ONLY,
+    AuditChanged,
     CardChanged,
     CardsArchived,
     Change,
@@ -47,12 +49,14 @@ from .files import AtomicJSONStorage, DataFileError, StoreWriteError
 from .unit_board import MAX_BOARD_CARDS, MAX_MEETINGS, MAX_RECOGNITIONS, MAX_UNIT_FILE_BYTES, SyncCursor
 
 __all__ = [
+    'HUB_ONLY',
     'MAX_BOARD_CARDS',
     'MAX_MEETINGS',
     'MAX_RECOGNITIONS',
     'MAX_UNIT_FILE_BYTES',
     'POSITION_SPREAD_AT',
     'AtomicJSONStorage',
+    'AuditChanged',
     'BoardFull',
     'CardChanged',
     'CardsArchived',

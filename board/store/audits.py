@@ -59,13 +59,16 @@ class Audits:
     """Checklist templates and audits (writes: on the store's writer)."""
 
     def __init__(self, folder: Path, *, lock: threading.RLock, now: Callable[[], datetime], clock: HybridClock,
-                 has_unit: Callable[[str], bool]) -> None:
+                 has_unit: Callable[[str], bool],
+                 changed: Callable[[str, str], None] = lambda unit_id, audit_id: None) -> None:
+        """``changed(unit_id, audit_id)``: called after each durable write of an audit (on the writer)."""
         self._folder = folder / 'audits'
         self._folder.mkdir(exist_ok=True)
         self._lock = lock
         self._now = now
         self._clock = clock
         self._has_unit = has_unit
+        self._changed = changed
         self._templates_db: TinyDB = open_db(folder / 'audit_templates.json')
         self._dbs: dict[str, TinyDB] = {}
         self._templates: dict[AuditKind, tuple[ChecklistItem, ...]] = {}
@@ -212,6 +215,7 @@ class Audits:
     def _keep(self, audit: Audit) -> Audit:
         """After the durable write: the unit's audits in memory replaced, never changed (readers on the event loop)."""
         self._units = {**self._units, audit.unit_id: {**self._units.get(audit.unit_id, {}), audit.id: audit}}
+        self._changed(audit.unit_id, audit.id)
         return audit
 
     def _db(self, unit_id: str) -> TinyDB:

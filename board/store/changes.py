@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from ..domain import Card, Goal, GoalValue, LeaderNote, Organisation
 
-__all__ = ['CardChanged', 'CardsArchived', 'Change', 'CitizenIdeasChanged', 'GoalChanged', 'GoalValuesChanged',
-           'NotesChanged', 'OrganisationChanged', 'RecordsChanged']
+__all__ = ['HUB_ONLY', 'AuditChanged', 'CardChanged', 'CardsArchived', 'Change', 'CitizenIdeasChanged', 'GoalChanged',
+           'GoalValuesChanged', 'NotesChanged', 'OrganisationChanged', 'RecordsChanged']
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +64,20 @@ class CitizenIdeasChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditChanged:
+    """An audit of the unit was started, answered or had a finding made a card: the auditors' pages (a second tablet
+    on the same audit) show it. Hub-side only, never synced (audits are not part of a unit's board)."""
+    unit_id: str
+    audit_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrganisationChanged:
     organisation: Organisation
 
 
 Change = (CardChanged | GoalChanged | GoalValuesChanged | NotesChanged | CardsArchived | OrganisationChanged
-          | RecordsChanged | CitizenIdeasChanged)
+          | RecordsChanged | CitizenIdeasChanged | AuditChanged)
+
+#: changes of what the hub alone keeps: a wall screen has nothing to pull for them
+HUB_ONLY = (CitizenIdeasChanged, AuditChanged)

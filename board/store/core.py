@@ -85,6 +85,7 @@ from .acting import current_source
 from .archive import Archive, archivable, deleted_at, leaving
 from .audits import Audits
 from .changes import (
+    AuditChanged,
     CardChanged,
     CardsArchived,
     Change,
@@ -399,7 +400,8 @@ class Store:
         self._accounts = Accounts(self.folder / 'users.json', lock=self._lock)
         self._mail = MailLog(self.folder / 'mail.json', lock=self._lock)
         self._audits = Audits(self.folder, lock=self._lock, now=self._now, clock=self.clock,
-                              has_unit=lambda unit_id: unit_id in self._units)
+                              has_unit=lambda unit_id: unit_id in self._units,
+                              changed=lambda unit_id, audit_id: self._emit(AuditChanged(unit_id, audit_id)))
         self._citizen_ideas = CitizenIdeas(self.folder / 'citizen-ideas.json', lock=self._lock,
                                            changed=lambda unit_id: self._emit(CitizenIdeasChanged(unit_id)))
         # the units' boards and the boards above them (a service area's, the leadership group's)

@@ -4,7 +4,9 @@ into cards.
 For leaders who lead the unit (checked when the page opens and again on every tap, on the server). Each tap
 answers one item only: two tablets on the same audit each keep their own answers, and where both answered the
 same item the later answer stands (``store.audits.answer`` merges per item by stamp). The page shows the audit as
-the store holds it after each write. Everything stored is shown as text, never as markup.
+the store holds it after each write, this tablet's or another's (live: the store tells an
+:class:`~board.store.AuditChanged`); a note being written here is never replaced by another tablet's. Everything
+stored is shown as text, never as markup.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from nicegui import ui
 from ..audits import audits_due, finding_to_card, start_audit
 from ..domain import Unit
 from ..domain.audit import NOTE_MAX, Audit, AuditDue, AuditKind, DueState, ItemAnswer, Verdict, score
+from ..store import AuditChanged, Change
 from ..users import User
 from .auth import Auth, Guard, forbidden, to_login
 from .leader_frame import leader_page
@@ -27,13 +30,14 @@ from .writes import attempt, notify_problems
 
 if TYPE_CHECKING:
     from ..context import AppContext
+    from .live import LiveChanges
 
 __all__ = ['due_text', 'register']
 
 log = logging.getLogger(__name__)
 
 
-def register(context: AppContext, auth: Auth) -> None:
+def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
 
     @ui.page('/leder/revisjon/{unit_id}', title=context.t('audit.heading'))
     def audit_page(request: Request, unit_id: str, audit: str = '') -> Response | None:
@@ -44,7 +48,9 @@ def register(context: AppContext, auth: Auth) -> None:
         if unit is None or not user.leads(unit):
             log.warning('%s was refused the audit page of unit %s', user.username, unit_id)
             return forbidden(context, status=404 if unit is None else 403)
-        AuditPage(context, auth.guard(request), user, unit).build(audit)
+        page = AuditPage(context, auth.guard(request), user, unit)
+        page.build(audit)
+        changes.subscribe(unit.id, page.on_change)
         return None
 
 
@@ -68,6 +74,8 @@ class AuditPage:
         self.user = user
         self.unit = unit
         self.score_label: ui.label | None = None
+        self.shown: Audit | None = None
+        self.rows: list[_ItemRow] = []
 
     def allowed(self) -> User | None:
         """Asked before every change: is this still a logged-in leader of the unit?"""
@@ -80,7 +88,7 @@ class AuditPage:
     def build(self, audit_id: str) -> None:
         t, store = self.t, self.store
         audits = store.audits.all(self.unit.id)
-        chosen = next((a for a in audits if a.id == audit_id), audits[0] if audits else None)
+        chosen = self.shown = next((a for a in audits if a.id == audit_id), audits[0] if audits else None)
         with leader_page(self.context, self.guard, self.user, f'/leder/revisjon/{self.unit.id}',
                          t('audit.page_title', unit=self.unit.name)) as header:
             with header:
@@ -140,8 +148,19 @@ class AuditPage:
                 .mark('audit-score')
             ui.label(t('audit.score_help')).classes('text-sm')
             self._show_score(audit)
-            for item in audit.items:
-                _ItemRow(self, audit, item.id)
+            self.rows = [_ItemRow(self, audit, item.id) for item in audit.items]
+
+    def on_change(self, change: Change) -> None:
+        """Another tablet (or this one) answered the audit shown here: each item and the score as stored now."""
+        if not isinstance(change, AuditChanged) or self.shown is None or change.audit_id != self.shown.id:
+            return
+        audit = self.store.audits.get(change.audit_id)
+        if audit is None:
+            return
+        self.shown = audit
+        for row in self.rows:
+            row.show(audit)
+        self._show_score(audit)
 
     def _show_score(self, audit: Audit) -> None:
         t = self.t
@@ -181,6 +200,8 @@ class _ItemRow:
         item = audit.item(item_id)
         assert item is not None
         answer = audit.answers.get(item_id)
+        #: the note as stored when last shown: the field differs from it while someone writes here
+        self._stored_note = answer.note if answer and not answer.auto else ''
         with ui.card().classes('w-full gap-2 audit-item').mark(f'audit-item-{item_id}'):
             ui.label(item.text).classes('text-xl font-semibold').style('overflow-wrap: anywhere')
             self.origin = ui.label().classes('text-base text-gray-700')
@@ -189,13 +210,13 @@ class _ItemRow:
                                     on_change=lambda e: self._answer(e.value)) \
                 .props('no-caps spread').classes('w-full audit-toggle').mark(f'verdict-{item_id}')
             with ui.row().classes('w-full items-end gap-3'):
-                self.note = attrs(ui.textarea(t('audit.note'), value=answer.note if answer and not answer.auto else '')
+                self.note = attrs(ui.textarea(t('audit.note'), value=self._stored_note)
                                   .props('outlined autogrow'), {'maxlength': NOTE_MAX}) \
                     .classes('grow').mark(f'note-{item_id}')
                 ui.button(t('audit.note_save'), icon='check', on_click=self._save_note).props('no-caps outline') \
                     .classes('touch-button').mark(f'note-save-{item_id}')
             self.finding = ui.row().classes('items-center gap-3')
-        self._show(audit)
+        self.show(audit)
 
     async def _answer(self, value: str | None) -> None:
         current = self.page.store.audits.get(self.audit_id)
@@ -220,10 +241,10 @@ class _ItemRow:
             self.note.error = ' '.join(self.t(p.key, **p.params) for p in written.problems)
             current = store.audits.get(self.audit_id)
             if current is not None:
-                self._show(current)
+                self.show(current)
             return
         self.note.error = None
-        self._show(written.value)
+        self.show(written.value)
         self.page._show_score(written.value)
 
     async def _make_card(self) -> None:
@@ -239,10 +260,10 @@ class _ItemRow:
             ui.notify(self.t('audit.card_made'), type='positive')
         current = store.audits.get(self.audit_id)
         if current is not None:
-            self._show(current)
+            self.show(current)
 
-    def _show(self, audit: Audit) -> None:
-        """The item as stored now (after this tablet's write and any other's)."""
+    def show(self, audit: Audit) -> None:
+        """The item as stored now (after this tablet's write and any other's); a note being written here is kept."""
         t = self.t
         answer: ItemAnswer | None = audit.answers.get(self.item_id)
         self.toggle.value = answer.verdict.value if answer else None
@@ -252,8 +273,10 @@ class _ItemRow:
             self.origin.text = t('audit.automatic') + (f': {answer.note}' if answer.note else '')
         else:
             self.origin.text = t('audit.answered_by', by=answer.by)
-        if answer is not None and not answer.auto and (self.note.value or '') != answer.note:
-            self.note.value = answer.note
+        stored = answer.note if answer is not None and not answer.auto else ''
+        if (self.note.value or '') == self._stored_note:  # not being written here: the stored note
+            self.note.value = stored
+        self._stored_note = stored
         self.finding.clear()
         item = audit.item(self.item_id)
         if item is None or item not in audit.findings:

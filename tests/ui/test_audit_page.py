@@ -155,3 +155,26 @@ async def test_stored_text_is_shown_as_text_never_as_markup(hub: Hub):
         marker='audit-checklist').elements.pop().descendants())
     await user.should_see('Svart av <u>Rita</u>')
     await user.should_see(content='<script>alert(2)</script>')
+
+
+async def test_a_second_tablet_sees_the_others_answers_live_and_keeps_the_note_being_written(hub: Hub):
+    audit_id = await started(hub)
+    first = await logged_in(hub, 'rita', f'unit:{UNIT}')
+    second = await logged_in(hub, 'per', 'area:helse')
+    for tablet in (first, second):
+        await tablet.open(f'/leder/revisjon/{UNIT}?audit={audit_id}')
+    first.find(marker='note-pdca').type('Rita skriver fortsatt')  # not saved yet
+    second.find(marker='verdict-board').elements.pop().value = 'no'
+    second.find(marker='verdict-pdca').elements.pop().value = 'partly'
+    await eventually(lambda: answer_of(hub, audit_id, 'pdca') is not None)
+    await hub.store.run(hub.store.audits.answer, audit_id, 'pdca', 'partly', 'Pers merknad', by='Per')
+    # the first tablet shows both answers without a tap, and the score counts them
+    await eventually(lambda: first.find(marker='verdict-board').elements.pop().value == 'no')
+    await eventually(lambda: first.find(marker='verdict-pdca').elements.pop().value == 'partly')
+    await first.should_see('Svart av Per')
+    assert first.find(marker='note-pdca').elements.pop().value == 'Rita skriver fortsatt'
+    assert first.find(marker='note-board').elements.pop().value == ''
+    second_note = second.find(marker='note-pdca').elements.pop()
+    await eventually(lambda: second_note.value == 'Pers merknad')  # nothing was being written there: it follows
+    # no tap on the first tablet wrote anything: showing another's answer is not an answer
+    assert answer_of(hub, audit_id, 'board').by == 'Per' and answer_of(hub, audit_id, 'pdca').by == 'Per'
