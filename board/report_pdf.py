@@ -18,6 +18,7 @@ from fpdf.fonts import FontFace
 from .assets import FONT_BOLD, FONT_REGULAR
 from .domain import Direction, GainCategory, Goal, GoalValue, Organisation, Reading, RunChart, goal_status, run_chart
 from .domain.audit import Audit, score
+from .domain.citizen import CitizenFigures
 from .domain.programme import RolloutFigures
 from .gains import VSA_TARGET, GainSource, GainsSummary, Period, Totals
 from .goal_words import goal_status_text, short_date, signal_texts
@@ -38,11 +39,14 @@ CHART_HEIGHT = 72
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
                largest: int = 10, goals: Sequence[tuple[Goal, Sequence[GoalValue]]] = (),
                measured: Sequence[Improvement] = (), audits: Sequence[tuple[str, Sequence[Audit]]] = (),
-               zone: tzinfo | None = None, rollout: RolloutFigures | None = None) -> bytes:
+               zone: tzinfo | None = None, rollout: RolloutFigures | None = None,
+               citizens: CitizenFigures | None = None,
+               citizens_per_unit: Sequence[tuple[str, CitizenFigures]] = ()) -> bytes:
     """The report. ``goals``: the unit's goals with their values, shown when the report covers one unit;
     ``measured``: the improvements with a før or etter measurement in the period (``reports.improvements``);
     ``audits``: each unit's name with its last audits (``zone``: where their dates are read); ``rollout``: how many
-    of the units have had training (``board.domain.programme.rollout_figures``)."""
+    of the units have had training (``board.domain.programme.rollout_figures``); ``citizens``: what became of the
+    ideas citizens sent in the period (``board.domain.citizen.citizen_figures``), with each unit's that had any."""
     org = scope.organisation
     pdf = _Report(t, scope.title)
     pdf.add_font('DejaVu', '', str(FONT_REGULAR))
@@ -78,6 +82,8 @@ def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Tra
     _tables(pdf, t, summary, org, largest)
     _before_and_after(pdf, t, measured)
     _audits_section(pdf, t, audits, zone)
+    if citizens is not None:
+        _citizens_section(pdf, t, citizens, citizens_per_unit)
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('report.method', hours=n(summary.full_time_week)), new_x='LMARGIN', new_y='NEXT')
@@ -306,6 +312,29 @@ def _audits_section(pdf: _Report, t: Translator, audits: Sequence[tuple[str, Seq
                   t('audit.report_score'), t('audit.report_findings')], rows, (22, 12, 14, 18, 10, 40))
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('audit.report_method'), new_x='LMARGIN', new_y='NEXT')
+
+
+def _citizens_section(pdf: _Report, t: Translator, whole: CitizenFigures,
+                      per_unit: Sequence[tuple[str, CitizenFigures]]) -> None:
+    """Ideas from citizens (innbyggere, brukere, pårørende): received in the period, and what became of them."""
+    n = t.number
+    pdf.heading(t('citizen.report_heading'))
+    pdf.set_font('DejaVu', '', 12)
+    if not whole.received:
+        pdf.multi_cell(0, 7, t('citizen.report_none'), new_x='LMARGIN', new_y='NEXT')
+        return
+    lines = [t('citizen.report_text', received=whole.received, approved=whole.approved, declined=whole.declined,
+               pending=whole.pending)]
+    if whole.median_days is not None:
+        lines.append(t('citizen.report_median', days=n(whole.median_days, 1)))
+    lines.append(t('citizen.report_mailed', count=whole.mailed))
+    pdf.multi_cell(0, 7, ' '.join(lines), new_x='LMARGIN', new_y='NEXT')
+    pdf.ln(2)
+    rows = [[name, str(f.received), str(f.approved), str(f.declined), str(f.pending),
+             '' if f.median_days is None else n(f.median_days, 1)] for name, f in per_unit if f.received]
+    pdf.table_of([t('audit.report_unit'), t('citizen.report_received'), t('citizen.report_approved'),
+                  t('citizen.report_declined'), t('citizen.report_pending'), t('citizen.report_days')],
+                 rows, (40, 14, 14, 14, 14, 18))
 
 
 def _reading(t: Translator, reading: Reading | None) -> str:

@@ -13,15 +13,18 @@ tried again for :data:`OUTCOME_TRIES_FOR`; then the address is erased unsent.
 from __future__ import annotations
 
 import re
+import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import Protocol
 
 from .model import Problem
 from .validation import DESCRIPTION_MAX, SHORT_TEXT_MAX, TITLE_MAX
 
-__all__ = ['EMAIL_MAX', 'OUTCOME_TRIES_FOR', 'CitizenIdea', 'IdeaState', 'OutcomeMail', 'validate_citizen_idea',
-           'validate_email', 'validate_reason']
+__all__ = ['EMAIL_MAX', 'OUTCOME_TRIES_FOR', 'CitizenFigures', 'CitizenIdea', 'IdeaState', 'OutcomeMail',
+           'citizen_figures', 'validate_citizen_idea', 'validate_email', 'validate_reason']
 
 #: the longest e-mail address taken (RFC 5321's limit for a path)
 EMAIL_MAX = 254
@@ -110,3 +113,35 @@ def validate_reason(reason: str) -> list[Problem]:
     if len(reason.strip()) > SHORT_TEXT_MAX:
         return [Problem('reason', 'error.description_too_long', {'max': SHORT_TEXT_MAX, 'length': len(reason.strip())})]
     return []
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenFigures:
+    """What became of the ideas citizens sent in a period, as the programme reports its involvement of citizens."""
+    received: int = 0
+    approved: int = 0      # on the board, marked *Fra innbygger*
+    declined: int = 0      # with a reason
+    pending: int = 0       # still waiting for a leader
+    mailed: int = 0        # the sender was told the outcome by e-mail
+    #: the median days from an idea's arrival to its decision (decided ideas only; None if none is decided)
+    median_days: float | None = None
+
+
+class Days(Protocol):
+    """A span of days (``board.gains.Period``)."""
+
+    def __contains__(self, day: date | None, /) -> bool: ...
+
+
+def citizen_figures(ideas: Iterable[CitizenIdea], period: Days, zone: tzinfo) -> CitizenFigures:
+    """The ideas received in ``period`` (the day they arrived, where the municipality is) and where they are now."""
+    received = [i for i in ideas if i.received_at.astimezone(zone).date() in period]
+    waits = [(i.decided_at - i.received_at) / timedelta(days=1) for i in received
+             if i.decided_at is not None and i.state != IdeaState.PENDING]
+    return CitizenFigures(
+        received=len(received),
+        approved=sum(i.state == IdeaState.APPROVED for i in received),
+        declined=sum(i.state == IdeaState.DECLINED for i in received),
+        pending=sum(i.pending for i in received),
+        mailed=sum(i.mail == OutcomeMail.SENT for i in received),
+        median_days=statistics.median(waits) if waits else None)

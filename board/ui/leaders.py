@@ -23,6 +23,7 @@ from nicegui.elements.mixins.text_element import TextElement
 from ..audits import audits_due
 from ..domain import LEADERSHIP_BOARD, Column, Organisation, Origin, Unit, area_board_id
 from ..domain.audit import Audit, AuditKind, DueState
+from ..domain.citizen import citizen_figures
 from ..domain.programme import UnitRollout, rollout_figures
 from ..gains import (
     ALL_TIME,
@@ -595,9 +596,13 @@ def _status_report(context: AppContext, user: User, entries: list[GainEntry], pe
     goals = [(g, store.goal_values(unit.id, g.id)) for unit in organisation.units[:1] for g in store.goals(unit.id)] \
         if len(organisation.units) == 1 else []
     measured = improvements(store.measured_cards(u.id for u in organisation.units), organisation, period)
+    citizens, zone = {u.id: store.citizen_ideas.of_unit(u.id) for u in organisation.units}, store.timezone
     return status_pdf(summary, scope, period, context.t, generated=store.local_now().date(), goals=goals,
                       measured=measured, audits=_last_audits(context, organisation), zone=store.timezone,
-                      rollout=rollout_figures(organisation, store.rollouts()))
+                      rollout=rollout_figures(organisation, store.rollouts()),
+                      citizens=citizen_figures((i for ideas in citizens.values() for i in ideas), period, zone),
+                      citizens_per_unit=[(u.name, citizen_figures(citizens[u.id], period, zone))
+                                         for u in organisation.units])
 
 
 def _last_audits(context: AppContext, organisation: Organisation) -> list[tuple[str, list[Audit]]]:

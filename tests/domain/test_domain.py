@@ -108,3 +108,28 @@ def test_a_due_date_a_person_cannot_mean_is_refused():
     for due in (date(1926, 5, 1), date(2101, 1, 15)):
         assert [p.field for p in validate_card_fields(CardFields(title='Frist', due=due))] == ['due']
     assert validate_card_fields(CardFields(title='Frist', due=date(2027, 1, 4))) == []
+
+
+def test_citizen_figures_count_the_ideas_received_in_the_period_where_the_municipality_is():
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from board.domain.citizen import CitizenIdea, IdeaState, OutcomeMail, citizen_figures
+    from board.gains import Period
+
+    oslo = ZoneInfo('Europe/Oslo')
+    new_year = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January in Oslo
+
+    def idea(number: int, received: datetime, state: IdeaState = IdeaState.PENDING, days: float | None = None,
+             mail: OutcomeMail = OutcomeMail.NONE) -> CitizenIdea:
+        return CitizenIdea(id=f'i{number}', unit_id='avd-a', title='Benker', received_at=received, state=state,
+                           decided_at=received + timedelta(days=days) if days is not None else None, mail=mail)
+
+    ideas = [idea(1, new_year, IdeaState.APPROVED, 2, OutcomeMail.SENT), idea(2, new_year, IdeaState.DECLINED, 5),
+             idea(3, new_year + timedelta(days=3)), idea(4, new_year, IdeaState.APPROVED, 3),
+             idea(5, new_year - timedelta(hours=1), IdeaState.APPROVED, 1)]  # 31 December in Oslo too
+    figures = citizen_figures(ideas, Period(date(2026, 1, 1), date(2026, 3, 31)), oslo)
+    assert (figures.received, figures.approved, figures.declined, figures.pending, figures.mailed) == (4, 2, 1, 1, 1)
+    assert figures.median_days == 3  # of 2, 5 and 3 days; the waiting idea has no answer yet
+    assert citizen_figures(ideas, Period(date(2025, 1, 1), date(2025, 12, 31)), oslo).received == 1
+    assert citizen_figures([], Period(), oslo).median_days is None

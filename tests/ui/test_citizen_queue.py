@@ -9,8 +9,12 @@ import dataclasses
 import email
 import email.message
 import email.policy
+import io
 import re
 from pathlib import Path
+
+from nicegui.testing import User as SimulatedUser
+from pypdf import PdfReader
 
 from board import citizens
 from board.domain import Origin, RuleViolation
@@ -277,3 +281,26 @@ async def test_nothing_of_a_citizens_idea_reaches_the_board_page_or_the_sync_api
     assert not [c for c in heard if getattr(c, 'card', None) is not None]
     assert store.card(UNIT, citizens.card_id_of(idea_id)) is None
     store.unsubscribe(heard.append)
+
+
+async def test_the_pdf_report_says_what_became_of_the_citizens_ideas(hub: Hub):
+    leader = await logged_in(hub, 'ola', 'organisation')
+    text = await report_text(leader)
+    assert 'Ideer fra innbyggere' in text and 'Ingen ideer fra innbyggere, brukere eller pårørende i perioden.' in text
+    benches = await send_from_public_page(hub, 'Benker langs turveien')
+    await send_from_public_page(hub, 'Mer lys i gangen')
+    parking = await send_from_public_page(hub, 'Parkering for besøkende')
+    await hub.store.run(citizens.approve, hub.store, UNIT, benches, by='Ola')
+    await hub.store.run(citizens.decline, hub.store, UNIT, parking, 'Kommunen eier ikke plassen.', by='Ola')
+    text = ' '.join((await report_text(leader)).split())  # lines broken where the page is narrow, joined
+    assert ('Mottatt i perioden: 3. Satt på tavla: 1. Avslått med begrunnelse: 1. Venter på en leder: 1. '
+            'Median tid fra mottatt til svar: 0 døgn. Fikk utfallet på e-post: 0.') in text
+    assert 'Avdeling A 3 1 1 1 0 ' in text  # the unit's row of the table
+    # a period before the ideas came: none of them
+    assert 'Ingen ideer fra innbyggere' in await report_text(leader, '?period=2020')
+
+
+async def report_text(user: SimulatedUser, query: str = '') -> str:
+    response = await user.http_client.get(f'/leder/rapport.pdf{query}')
+    assert response.status_code == 200, response.text
+    return ' '.join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
