@@ -638,7 +638,10 @@ class BoardScreen:
     def _place(self, view: CardView, card: Card) -> None:
         """Put the element where the card belongs; nothing is sent if it is already there."""
         container = self.containers[card.column]
-        index = self._ordered(card.column).index(card)
+        # its place: the cards of its column that sort before it (by key: comparing whole cards was a third of
+        # drawing a wave of phone ideas on a full board)
+        key = card.sort_key()
+        index = sum(1 for c in self.cards.values() if c.column == card.column and c.sort_key() < key)
         siblings = container.default_slot.children
         if view.parent_slot is container.default_slot and siblings.index(view) == index:
             return
