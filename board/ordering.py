@@ -24,9 +24,11 @@ def key_between(before: str | None, after: str | None) -> str:
             raise ValueError(f'not a position key: {key!r}')
     if after is None and before is not None:
         return _after(before)
-    if before is None and after is not None and _INDEX[after[0]] > 1:
-        # the common case of putting a card on top: one digit less, the key stays short
-        return DIGITS[_INDEX[after[0]] - 1]
+    if before is None and after is not None:
+        # the common case of putting a card on top (every idea from a phone)
+        if _INDEX[after[0]] > 1:
+            return DIGITS[_INDEX[after[0]] - 1]  # one digit less: the key stays short
+        return _before(after)
     return _midpoint(before or '', after)
 
 
@@ -42,8 +44,8 @@ def keys_after(before: str | None, count: int) -> list[str]:
 def spread_keys(count: int) -> list[str]:
     """``count`` increasing keys spread evenly, all short (three digits hold 238,000 places).
 
-    Putting cards on top again and again halves the room above the first card each time, so keys grow by a digit
-    every five or six times (1000 ideas on top: 195 digits). The store then spreads the column's keys anew.
+    Keys grow as cards are put between the same two again and again (and on top, by one digit every 61 cards); past
+    a length the store spreads the column's keys anew.
     """
     width = 1
     while _BASE**width < 4 * (count + 1):
@@ -63,6 +65,17 @@ def _after(key: str) -> str:
     if head < _BASE - 1:
         return DIGITS[head + 1]
     return key[0] + (_after(key[1:]) if len(key) > 1 else DIGITS[1])
+
+
+def _before(key: str) -> str:
+    """A key just below ``key``: its last digit one less, or, where that would end in the zero digit, a zero and the
+    highest digit after it. Cards put on top again and again grow their keys by one digit every 61 cards (halving the
+    room above the first card grew them by one every five or six, and the store had to spread the column anew every
+    hundred-odd ideas, rewriting every card in it)."""
+    last = _INDEX[key[-1]]
+    if last > 1:
+        return key[:-1] + DIGITS[last - 1]
+    return key[:-1] + DIGITS[0] + DIGITS[-1]
 
 
 def _midpoint(low: str, high: str | None) -> str:

@@ -40,3 +40,14 @@ def test_out_of_order_or_malformed_keys_are_refused():
         except ValueError:
             continue
         raise AssertionError(f'accepted {before!r}, {after!r}')
+
+
+def test_a_thousand_ideas_on_top_keep_their_keys_short_enough_never_to_spread_the_column():
+    from board.store.core import POSITION_SPREAD_AT
+    for first in ('V', '1', '0J7'):  # a fresh board's first card, and the tops of columns spread before
+        keys = [first]
+        for _ in range(1000):
+            keys.insert(0, key_between(None, keys[0]))
+        assert keys == sorted(keys) and len(set(keys)) == len(keys)
+        assert all(k[-1] != DIGITS[0] for k in keys)
+        assert max(map(len, keys)) <= POSITION_SPREAD_AT  # halving the room above the first card: 195 digits
