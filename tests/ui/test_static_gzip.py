@@ -3,6 +3,7 @@ hub's CPU to compress the same 860 kB again for every board opened); everything 
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from nicegui.version import __version__
+from starlette.types import Message, Receive, Scope, Send
 
 from board.ui import static_gzip
 from board.ui.static_gzip import StaticGzip
@@ -109,4 +111,59 @@ async def test_the_cache_holds_no_more_than_its_limit_and_still_answers_beyond_i
     calls: list[str] = []
     answers = await _get(_app(calls), STATIC, limit=10)
     assert len(calls) == 3  # nothing kept: each request compressed again
+    assert all(a.content == SCRIPT and a.headers['content-encoding'] == 'gzip' for a in answers)
+
+
+async def test_a_file_by_another_spelling_of_its_path_is_answered_but_never_kept_again():
+    calls: list[str] = []
+
+    async def any_file(scope: Scope, receive: Receive, send: Send) -> None:  # as StaticFiles: tidies the path
+        calls.append(scope['path'])
+        await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/css')]})
+        await send({'type': 'http.response.body', 'body': SCRIPT})
+
+    wrapped = StaticGzip(any_file)
+    spellings = ['/assets/board.css', '/assets/./board.css', '/assets//board.css', '/assets/x/../board.css',
+                 '/assets/' + './' * 200 + 'board.css']
+    for path in spellings * 2:  # raw paths, as uvicorn hands them on (an HTTP client would tidy them first)
+        sent: list[Message] = []
+        scope = {'type': 'http', 'method': 'GET', 'path': path, 'headers': [(b'accept-encoding', b'gzip')]}
+
+        async def receive() -> Message:
+            return {'type': 'http.request', 'body': b''}
+
+        async def send(message: Message, sent: list[Message] = sent) -> None:
+            sent.append(message)
+
+        await wrapped(scope, receive, send)
+        assert sent[0]['status'] == 200
+        assert gzip.decompress(b''.join(m.get('body', b'') for m in sent[1:])) == SCRIPT
+    assert list(wrapped.cache) == ['/assets/board.css']  # one entry, whatever a visitor makes up
+    assert calls.count('/assets/board.css') == 1 and len(calls) == 1 + 2 * (len(spellings) - 1)
+
+
+async def test_the_cache_holds_no_more_than_its_number_of_entries():
+    wrapped = StaticGzip(_app([]), entries=2)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(wrapped), base_url='http://hub') as client:
+        for name in ('a', 'b', 'c', 'd'):
+            await client.get(f'/assets/{name}.js', headers={'accept-encoding': 'gzip'})
+    assert list(wrapped.cache) == ['/assets/a.js', '/assets/b.js']
+    assert wrapped.held == sum(entry.size for entry in wrapped.cache.values())
+
+
+async def test_boards_opening_at_once_compress_a_file_once_and_all_get_it():
+    calls: list[str] = []
+    app = FastAPI()
+
+    @app.get('/assets/{name}')
+    async def slow(name: str) -> Response:
+        calls.append(name)
+        await asyncio.sleep(0.05)  # the first board's file is still being read when the others ask
+        return Response(SCRIPT, media_type='text/javascript')
+
+    wrapped = StaticGzip(app)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(wrapped), base_url='http://hub') as client:
+        answers = await asyncio.gather(*(client.get('/assets/quasar.js', headers={'accept-encoding': 'gzip'})
+                                         for _ in range(5)))
+    assert calls == ['quasar.js']
     assert all(a.content == SCRIPT and a.headers['content-encoding'] == 'gzip' for a in answers)
