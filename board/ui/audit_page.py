@@ -12,6 +12,7 @@ stored is shown as text, never as markup.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -154,6 +155,9 @@ class AuditPage:
         """Another tablet (or this one) answered the audit shown here: each item and the score as stored now."""
         if not isinstance(change, AuditChanged) or self.shown is None or change.audit_id != self.shown.id:
             return
+        current = self.guard.user()
+        if current is None or not current.leads(self.unit):
+            return  # logged out, or no longer the unit's leader: nothing more reaches this tablet
         audit = self.store.audits.get(change.audit_id)
         if audit is None:
             return
@@ -202,12 +206,14 @@ class _ItemRow:
         answer = audit.answers.get(item_id)
         #: the note as stored when last shown: the field differs from it while someone writes here
         self._stored_note = answer.note if answer and not answer.auto else ''
+        #: the verdict as stored when last shown: the toggle set to it by the page is not a tap
+        self._shown_verdict = answer.verdict.value if answer else None
         with ui.card().classes('w-full gap-2 audit-item').mark(f'audit-item-{item_id}'):
             ui.label(item.text).classes('text-xl font-semibold').style('overflow-wrap: anywhere')
             self.origin = ui.label().classes('text-base text-gray-700')
             self.toggle = ui.toggle({v.value: t(f'audit.verdict_{v.value}') for v in Verdict},
                                     value=answer.verdict.value if answer else None,
-                                    on_change=lambda e: self._answer(e.value)) \
+                                    on_change=lambda e: self._tapped(e.value)) \
                 .props('no-caps spread').classes('w-full audit-toggle').mark(f'verdict-{item_id}')
             with ui.row().classes('w-full items-end gap-3'):
                 self.note = attrs(ui.textarea(t('audit.note'), value=self._stored_note)
@@ -218,12 +224,11 @@ class _ItemRow:
             self.finding = ui.row().classes('items-center gap-3')
         self.show(audit)
 
-    async def _answer(self, value: str | None) -> None:
-        current = self.page.store.audits.get(self.audit_id)
-        kept = current.answers.get(self.item_id) if current is not None else None
-        if value is None or (kept is not None and kept.verdict.value == value):
-            return  # shown from the store, not tapped
-        await self._write(value, self.note.value or '')
+    def _tapped(self, value: str | None) -> Awaitable[None] | None:
+        # decided at once, not when the write's task starts: by then another tablet's answer may be shown
+        if value is None or value == self._shown_verdict:
+            return None  # the page showed the stored answer: nobody tapped
+        return self._write(value, self.note.value or '')
 
     async def _save_note(self) -> None:
         if self.toggle.value is None:
@@ -266,7 +271,8 @@ class _ItemRow:
         """The item as stored now (after this tablet's write and any other's); a note being written here is kept."""
         t = self.t
         answer: ItemAnswer | None = audit.answers.get(self.item_id)
-        self.toggle.value = answer.verdict.value if answer else None
+        self._shown_verdict = answer.verdict.value if answer else None
+        self.toggle.value = self._shown_verdict
         if answer is None:
             self.origin.text = ''
         elif answer.auto:
@@ -274,7 +280,7 @@ class _ItemRow:
         else:
             self.origin.text = t('audit.answered_by', by=answer.by)
         stored = answer.note if answer is not None and not answer.auto else ''
-        if (self.note.value or '') == self._stored_note:  # not being written here: the stored note
+        if (self.note.value or '').strip() == self._stored_note:  # not being written here (the store strips it)
             self.note.value = stored
         self._stored_note = stored
         self.finding.clear()

@@ -178,3 +178,19 @@ async def test_a_second_tablet_sees_the_others_answers_live_and_keeps_the_note_b
     await eventually(lambda: second_note.value == 'Pers merknad')  # nothing was being written there: it follows
     # no tap on the first tablet wrote anything: showing another's answer is not an answer
     assert answer_of(hub, audit_id, 'board').by == 'Per' and answer_of(hub, audit_id, 'pdca').by == 'Per'
+
+
+async def test_a_note_saved_with_a_trailing_line_still_follows_the_other_tablets_answers(hub: Hub):
+    audit_id = await started(hub)
+    first = await logged_in(hub, 'rita', f'unit:{UNIT}')
+    await first.open(f'/leder/revisjon/{UNIT}?audit={audit_id}')
+    first.find(marker='verdict-board').elements.pop().value = 'no'
+    await eventually(lambda: answer_of(hub, audit_id, 'board') is not None)
+    first.find(marker='note-board').elements.pop().value = 'Mangler skilt\n'  # the store keeps it stripped
+    first.find(marker='note-save-board').click()
+    await eventually(lambda: answer_of(hub, audit_id, 'board').note == 'Mangler skilt')
+    await hub.store.run(hub.store.audits.answer, audit_id, 'board', 'partly', 'Skilt henger nå', by='Per')
+    note = first.find(marker='note-board').elements.pop()
+    await eventually(lambda: note.value == 'Skilt henger nå')
+    await eventually(lambda: first.find(marker='verdict-board').elements.pop().value == 'partly')
+    assert answer_of(hub, audit_id, 'board').by == 'Per'  # showing Per's answer wrote nothing back
