@@ -28,6 +28,9 @@ def key_between(before: str | None, after: str | None) -> str:
         # the common case of putting a card on top (every idea from a phone)
         if _INDEX[after[0]] > 1:
             return DIGITS[_INDEX[after[0]] - 1]  # one digit less: the key stays short
+        for end in range(1, len(after)):  # the shortest beginning of it that is a key sorts before it
+            if after[end - 1] != DIGITS[0]:
+                return after[:end]
         return _before(after)
     return _midpoint(before or '', after)
 

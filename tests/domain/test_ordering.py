@@ -44,7 +44,8 @@ def test_out_of_order_or_malformed_keys_are_refused():
 
 def test_a_thousand_ideas_on_top_keep_their_keys_short_enough_never_to_spread_the_column():
     from board.store.core import POSITION_SPREAD_AT
-    for first in ('V', '1', '0J7'):  # a fresh board's first card, and the tops of columns spread before
+    assert key_between(None, '0F000001') == '0F'  # a long first key (cards dropped under it) is not inherited
+    for first in ('V', '1', '0J7', '0F000001', '1zzzz'):  # a fresh board's first card, and other tops
         keys = [first]
         for _ in range(1000):
             keys.insert(0, key_between(None, keys[0]))
