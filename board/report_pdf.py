@@ -34,6 +34,8 @@ MEDIAN_RGB = (0x6B, 0x72, 0x80)
 TARGET_RGB = (0x11, 0x18, 0x27)
 GRID_RGB = (0xE5, 0xE7, 0xEB)
 CHART_HEIGHT = 72
+#: a figure a table has none of (no idea answered yet): a dash, aligned with the numbers
+NO_FIGURE = '–'
 
 
 def status_pdf(summary: GainsSummary, scope: ReportScope, period: Period, t: Translator, *, generated: date,
@@ -331,7 +333,7 @@ def _citizens_section(pdf: _Report, t: Translator, whole: CitizenFigures,
     pdf.multi_cell(0, 7, ' '.join(lines), new_x='LMARGIN', new_y='NEXT')
     pdf.ln(2)
     rows = [[name, str(f.received), str(f.approved), str(f.declined), str(f.pending),
-             '' if f.median_days is None else n(f.median_days, 1)] for name, f in per_unit if f.received]
+             NO_FIGURE if f.median_days is None else n(f.median_days, 1)] for name, f in per_unit if f.received]
     pdf.table_of([t('audit.report_unit'), t('citizen.report_received'), t('citizen.report_approved'),
                   t('citizen.report_declined'), t('citizen.report_pending'), t('citizen.report_days')],
                  rows, (40, 14, 14, 14, 14, 18))
@@ -392,4 +394,4 @@ class _Report(FPDF):
 
 
 def _numeric(text: str) -> bool:
-    return bool(text) and text.replace(',', '').replace('\u00a0', '').replace('.', '').isdigit()
+    return text == NO_FIGURE or (bool(text) and text.replace(',', '').replace('\u00a0', '').replace('.', '').isdigit())
