@@ -37,6 +37,16 @@ async def started(hub: Hub, auditor: str = 'Rita Revisor') -> str:
     return audit.id
 
 
+async def two_tablets(hub: Hub) -> tuple[str, SimulatedUser, SimulatedUser]:
+    """A started audit open on two tablets: Rita's (the unit's leader) and Per's (the service area's)."""
+    audit_id = await started(hub)
+    first = await logged_in(hub, 'rita', f'unit:{UNIT}')
+    second = await logged_in(hub, 'per', 'area:helse')
+    for tablet in (first, second):
+        await tablet.open(f'/leder/revisjon/{UNIT}?audit={audit_id}')
+    return audit_id, first, second
+
+
 def answer_of(hub: Hub, audit_id: str, item_id: str):
     audit = hub.store.audits.get(audit_id)
     return audit.answers.get(item_id) if audit else None
@@ -84,11 +94,7 @@ async def test_an_auditor_starts_an_audit_answers_on_a_tablet_and_makes_a_card_o
 
 
 async def test_two_tablets_on_one_audit_keep_each_others_answers(hub: Hub):
-    audit_id = await started(hub)
-    first = await logged_in(hub, 'rita', f'unit:{UNIT}')
-    second = await logged_in(hub, 'per', 'area:helse')
-    for tablet in (first, second):
-        await tablet.open(f'/leder/revisjon/{UNIT}?audit={audit_id}')
+    audit_id, first, second = await two_tablets(hub)
     first.find(marker='verdict-board').elements.pop().value = 'yes'
     second.find(marker='verdict-pdca').elements.pop().value = 'partly'
     second.find(marker='verdict-board').elements.pop().value = 'no'  # the same item, a moment later
@@ -158,11 +164,7 @@ async def test_stored_text_is_shown_as_text_never_as_markup(hub: Hub):
 
 
 async def test_a_second_tablet_sees_the_others_answers_live_and_keeps_the_note_being_written(hub: Hub):
-    audit_id = await started(hub)
-    first = await logged_in(hub, 'rita', f'unit:{UNIT}')
-    second = await logged_in(hub, 'per', 'area:helse')
-    for tablet in (first, second):
-        await tablet.open(f'/leder/revisjon/{UNIT}?audit={audit_id}')
+    audit_id, first, second = await two_tablets(hub)
     first.find(marker='note-pdca').type('Rita skriver fortsatt')  # not saved yet
     second.find(marker='verdict-board').elements.pop().value = 'no'
     second.find(marker='verdict-pdca').elements.pop().value = 'partly'
