@@ -54,8 +54,7 @@ def tap_card(user, card) -> None:
 
 def cards_in(user, column: Column) -> list[str]:
     [container] = user.find(marker=f'column-{column.value}').elements
-    return [label.text for card in container.default_slot.children
-            for label in card.descendants() if 'card-title' in label.classes]
+    return [card.title for card in container.default_slot.children]
 
 
 # --- the sync API, as a wall screen calls it ------------------------------------------------------------------------

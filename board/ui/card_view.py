@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from nicegui import ui
 
@@ -22,41 +22,53 @@ from .theme import NO_GOAL_COLOUR, STATUS_CLASSES, STATUS_ICONS, attrs, safe_col
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'GoalFace', 'readable_colour', 'readings_text',
+__all__ = ['NO_GOAL_COLOUR', 'CardView', 'GoalChip', 'GoalFace', 'MetaItem', 'readable_colour', 'readings_text',
            'show_goal', 'shown_goals']
 
 
+#: one item of a card's meta line, as the component ``card_view.js`` draws it: its text, the board's own classes
+#: (``meta-item new-badge``, never data), the icon drawn before it, a text colour and a tooltip
+MetaItem = TypedDict('MetaItem', {'text': str, 'class': str, 'icon': str, 'colour': str, 'hint': str}, total=False)
 
 
-class CardView(ui.element):
+class CardView(ui.element, component='card_view.js'):
     """A card: goal colour bar and icon, drag handle, title and what matters in the meeting.
 
-    A card registers no event handler of its own: the column listens for taps and keys on its cards (see
-    ``BoardScreen``), and icons are drawn by the stylesheet from ``data-icon``. That keeps a new card to a handful
-    of elements, which matters when a wave of phone ideas reaches 70 connected screens.
+    One element (the Vue component ``card_view.js`` draws the handle, the title and the meta line): a wave of
+    phone ideas reaching 70 connected screens builds, sends and draws one element per card, not six. A card
+    registers no event handler of its own: the column listens for taps and keys on its cards (see
+    ``BoardScreen``), and icons are drawn by the stylesheet from ``data-icon``.
 
-    The card's id, the goal's colour, icon and name are data (from a phone, a wall screen's push, an import): they
-    are set as attribute and style values, never written into a props or style string that NiceGUI would parse.
+    The card's id, title, the goal's colour, icon and name are data (from a phone, a wall screen's push, an
+    import): they are values of props the component binds as text or as one attribute's value, never written into
+    a props or style string that NiceGUI would parse; the meta items' classes are the board's own.
     """
 
     def __init__(self, card: Card, goal: Goal | None, *, t: Translator, today: date,
                  full_time_week: float = 37.5) -> None:
-        super().__init__('div')
+        super().__init__()
         self.card_id = card.id
         self._t = t
         self._full_time_week = full_time_week
         self._shown: tuple[object, ...] | None = None
+        self._items: list[MetaItem] = []
         self.classes('board-card')
         # the attribute the column's click and key handlers read back (OPEN_CARD_ON_CLICK/KEY in board_page)
-        attrs(self, {'data-card-id': card.id, 'role': 'listitem', 'tabindex': '0'})
+        attrs(self, {'data-card-id': card.id, 'role': 'listitem', 'tabindex': '0', 'handle': t('card.drag_handle')})
         self.mark(f'card-{card.id}')
-        # handle, title and the line of what matters, laid out by the stylesheet's grid (no wrapper element)
-        with self:
-            attrs(ui.element('div').classes('drag-handle'),
-                  {'data-icon': 'drag_indicator', 'role': 'img', 'aria-label': t('card.drag_handle')})
-            self._title = ui.label(card.title).classes('card-title')
-            self._meta_line = ui.element('div').classes('card-meta')
         self.show(card, goal, today)
+
+    @property
+    def title(self) -> str:
+        return str(self.props['title'])
+
+    @property
+    def meta(self) -> list[str]:
+        """The texts of the card's meta line, in order (what a test or a reader of the page sees)."""
+        return [item['text'] for item in self.props['items']]
+
+    def _displayed_contents(self, *, only_visible: bool) -> list[object]:
+        return [self.props['title'], *self.meta]
 
     def show(self, card: Card, goal: Goal | None, today: date) -> None:
         """Redraw the card if anything it shows has changed; otherwise send nothing."""
@@ -68,13 +80,25 @@ class CardView(ui.element):
         if shown == self._shown:
             return
         self._shown = shown
+        self._items = []
+        self._meta(card, goal, today)
         self.style['--goal-colour'] = safe_colour(goal.colour) if goal else NO_GOAL_COLOUR
         self.classes(add='is-new' if card.unseen else None, remove=None if card.unseen else 'is-new')
-        if self._title.text != card.title:
-            self._title.text = card.title
-        self._meta_line.clear()
-        with self._meta_line:
-            self._meta(card, goal, today)
+        self.props['title'] = card.title
+        # a tuple: NiceGUI keeps it as it is (a list would be wrapped in observers of changes made in place)
+        self.props['items'] = tuple(self._items)
+
+    def _item(self, icon: str | None, text: str, *, classes: str = '', colour: str | None = None,
+              hint: str | None = None, plain: bool = False) -> None:
+        """One item of the meta line: the text, with the icon drawn before it by the stylesheet (``data-icon``)."""
+        item: MetaItem = {'text': text, 'class': classes if plain else f'meta-item {classes}'.strip()}
+        if icon is not None:
+            item['icon'] = icon
+        if colour is not None:
+            item['colour'] = colour
+        if hint is not None:
+            item['hint'] = hint
+        self._items.append(item)
 
     def _lift(self, card: Card) -> None:
         """Lifted from a unit below (on the board above); lifted to the board above, and its answer (on the unit's)."""
@@ -83,54 +107,53 @@ class CardView(ui.element):
             lift = card.lifted_from
             text = t('escalation.lifted_because', unit=lift.unit_name, reason=lift.reason) if lift.reason \
                 else t('escalation.lifted_from', unit=lift.unit_name)
-            _meta_item('south', text).classes('lift-badge')
+            self._item('south', text, classes='lift-badge')
         if card.vsa is not None:
-            _meta_item('account_tree', t('vsa.card_badge', name=card.vsa.name)).mark(f'vsa-{card.id}')
+            self._item('account_tree', t('vsa.card_badge', name=card.vsa.name))
         if card.escalation is not None:
             escalation = card.escalation
             text = t(f'escalation.state_{escalation.state.value}', board=escalation.to_name or escalation.to,
                      note=escalation.answer_note)
-            _meta_item('north', text.rstrip(': ')).classes('lift-badge').mark(f'lift-{card.id}')
+            self._item('north', text.rstrip(': '), classes='lift-badge')
         if card.suggested_from is not None:
-            _meta_item('lightbulb', t('share.suggested_from', unit=card.suggested_from.unit_name)).classes('lift-badge')
+            self._item('lightbulb', t('share.suggested_from', unit=card.suggested_from.unit_name), classes='lift-badge')
         if card.adopted_by:
             adopted = len(card.adopted_by)
-            _meta_item('share', t(_counted('share.adopted', adopted), count=adopted)).classes('lift-badge') \
-                .mark(f'adopted-{card.id}')
+            self._item('share', t(_counted('share.adopted', adopted), count=adopted), classes='lift-badge')
         elif card.shared_to:
             shared = len(card.shared_to)
-            _meta_item('share', t(_counted('share.shared', shared), count=shared)).classes('lift-badge')
+            self._item('share', t(_counted('share.shared', shared), count=shared), classes='lift-badge')
 
     def _origin(self, card: Card) -> None:
         """Where the idea came from, when not from the board itself: a staff phone, or a citizen (approved)."""
         if card.origin == Origin.PHONE:
-            _meta_item('smartphone', self._t('card.from_phone'))
+            self._item('smartphone', self._t('card.from_phone'))
         if card.from_citizen:
-            _meta_item('groups', self._t('card.from_citizen')).classes('citizen-badge')
+            self._item('groups', self._t('card.from_citizen'), classes='citizen-badge')
 
     def _meta(self, card: Card, goal: Goal | None, today: date) -> None:
         t = self._t
         if card.unseen:
-            _meta_item('new_releases', t('card.new')).classes('new-badge')
+            self._item('new_releases', t('card.new'), classes='new-badge')
         if goal is not None:
-            _meta_item(goal.icon, goal.name).style['color'] = readable_colour(goal.colour)
+            self._item(goal.icon, goal.name, colour=readable_colour(goal.colour))
         if card.column == Column.DOING and card.pdca is not None:
-            attrs(ui.label(t(f'pdca.{card.pdca.value}')).classes('pdca-badge'), {'title': t('card.pdca_stage')})
+            self._item(None, t(f'pdca.{card.pdca.value}'), classes='pdca-badge', hint=t('card.pdca_stage'), plain=True)
         if card.owner:
-            _meta_item('person', card.owner)
+            self._item('person', card.owner)
         if card.due is not None:
             if card.is_overdue(today):
-                _meta_item('alarm', t('card.overdue', date=t.date(card.due))).classes('meta-overdue')
+                self._item('alarm', t('card.overdue', date=t.date(card.due)), classes='meta-overdue')
             else:
-                _meta_item('event', t.date(card.due))
+                self._item('event', t.date(card.due))
         if card.quick_win:
-            _meta_item('bolt', t('card.quick_win')).classes('quick-win')
+            self._item('bolt', t('card.quick_win'), classes='quick-win')
         self._origin(card)
         if card.whys or card.causes:
-            _meta_item('account_tree', t('root_cause.badge'))
+            self._item('account_tree', t('root_cause.badge'))
         self._lift(card)
         if card.answer == Answer.PARKED and card.column == Column.IDEAS:
-            _meta_item('local_parking', t('card.parked')).classes('parked-badge')
+            self._item('local_parking', t('card.parked'), classes='parked-badge')
         if card.column != Column.IDEAS:
             self._results(card)
 
@@ -138,12 +161,12 @@ class CardView(ui.element):
         """What a card in Pågår or Ferdig has achieved: før and etter, and its gain."""
         t = self._t
         if card.before is not None or card.after is not None:
-            _meta_item('compare_arrows', readings_text(t, card)).classes('reading-badge')
+            self._item('compare_arrows', readings_text(t, card), classes='reading-badge')
         if card.gain is not None:
             fte = t('gain.badge_realised' if card.gain.realised else 'gain.badge',
                     fte=t.number(card.gain.fte(self._full_time_week), 2))
-            _meta_item('verified' if card.gain.realised else 'savings', fte).classes(
-                'gain-badge realised' if card.gain.realised else 'gain-badge')
+            self._item('verified' if card.gain.realised else 'savings', fte,
+                       classes='gain-badge realised' if card.gain.realised else 'gain-badge')
 
 
 class GoalChip(ui.row):
@@ -242,11 +265,6 @@ def readings_text(t: Translator, card: Card) -> str:
 def _counted(key: str, count: int) -> str:
     """The message for one (``<key>_one``: "1 enhet") or for several."""
     return f'{key}_one' if count == 1 else key
-
-
-def _meta_item(icon: str, text: str) -> ui.label:
-    """One element: the text, with the icon drawn before it by the stylesheet (``data-icon``)."""
-    return attrs(ui.label(text).classes('meta-item'), {'data-icon': icon})
 
 
 def readable_colour(colour: str) -> str:

@@ -33,6 +33,8 @@ OUR_CSS = [ROOT / 'assets' / 'board.css']
 
 #: names of module constants whose values are classes (``STATUS_CLASSES['at_risk']``)
 _CLASS_CONSTANTS = re.compile(r'.*_CLASSES$')
+#: a static class attribute in a Vue component's template (a bound ``:class`` takes the Python side's classes)
+_TEMPLATE_CLASS = re.compile(r'(?<![:\w-])class="([^"]*)"')
 #: Quasar props that take classes
 _CLASS_PROPS = re.compile(r'(?:^|\s)(?:class|content-class|input-class|card-class)=(?:"([^"]*)"|(\S+))')
 
@@ -40,29 +42,36 @@ _CLASS_PROPS = re.compile(r'(?:^|\s)(?:class|content-class|input-class|card-clas
 def classes_used(root: Path = BOARD) -> dict[str, set[str]]:
     """Every class the Python code under ``root`` puts on an element, with the files naming it."""
     found: dict[str, set[str]] = {}
-
-    def add(text: str, where: str) -> None:
-        for token in text.split():
-            found.setdefault(token, set()).add(where)
     for path in sorted(root.rglob('*.py')):
         where = str(path.relative_to(root.parent))
         for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                arguments = [*node.args, *(k.value for k in node.keywords)]
-                if node.func.attr == 'classes':
-                    for argument in arguments:
-                        for text in _strings(argument):
-                            add(text, where)
-                elif node.func.attr == 'props':
-                    for argument in node.args:
-                        for text in _strings(argument):
-                            for match in _CLASS_PROPS.finditer(text):
-                                add(match.group(1) or match.group(2) or '', where)
-            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _CLASS_CONSTANTS.fullmatch(t.id)
-                                                      for t in node.targets):
-                for text in _strings(node.value):
-                    add(text, where)
+            for text in _class_texts(node):
+                for token in text.split():
+                    found.setdefault(token, set()).add(where)
+    for path in sorted(root.rglob('*.js')):  # the components' templates (``board/ui/card_view.js``)
+        for match in _TEMPLATE_CLASS.finditer(path.read_text(encoding='utf-8')):
+            for token in match.group(1).split():
+                found.setdefault(token, set()).add(str(path.relative_to(root.parent)))
     return found
+
+
+def _class_texts(node: ast.AST) -> Iterator[str]:
+    """The texts of classes one node of the code names."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr == 'classes':
+            for argument in [*node.args, *(k.value for k in node.keywords)]:
+                yield from _strings(argument)
+        elif node.func.attr == 'props':
+            for argument in node.args:
+                for text in _strings(argument):
+                    yield from (match.group(1) or match.group(2) or '' for match in _CLASS_PROPS.finditer(text))
+        # a helper's ``classes=`` (``CardView._item(..., classes='quick-win')``)
+        for keyword in node.keywords:
+            if keyword.arg == 'classes' and node.func.attr != 'classes':
+                yield from _strings(keyword.value)
+    elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _CLASS_CONSTANTS.fullmatch(t.id)
+                                              for t in node.targets):
+        yield from _strings(node.value)
 
 
 def _strings(node: ast.AST) -> Iterator[str]:

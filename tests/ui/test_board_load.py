@@ -6,6 +6,7 @@ from nicegui import helpers
 
 from board.domain import CardFields, Column
 from board.ui import speedups
+from board.ui.card_view import CardView
 
 from ..conftest import Hub
 from ..factories import UNIT
@@ -37,17 +38,20 @@ async def test_the_card_form_and_the_big_code_are_built_at_first_use_not_with_th
     assert decode_image_source(full.source) == hub.context.phone_url(UNIT)
 
 
-async def test_a_card_is_its_handle_title_and_meta_line(hub: Hub):
-    await hub.do.create_card(UNIT, CardFields(title='Ferdigpakket stellevogn', owner='Ola'))
+async def test_a_card_is_one_element_with_its_title_and_meta_line(hub: Hub):
+    await hub.do.create_card(UNIT, CardFields(title='Ferdigpakket stellevogn', owner='Ola', quick_win=True))
     user = await open_board(hub)
     [card] = hub.store.cards(UNIT)
     [view] = user.find(marker=f'card-{card.id}').elements
-    handle, title, meta = view.default_slot.children
-    assert 'drag-handle' in handle.classes and 'card-title' in title.classes and 'card-meta' in meta.classes
-    assert [e.text for e in meta.default_slot.children] == ['Ola']
+    assert isinstance(view, CardView) and not view.default_slot.children  # the component draws handle and meta
+    assert view.title == 'Ferdigpakket stellevogn' and 'board-card' in view.classes
+    assert view.props['items'] == ({'text': 'Ola', 'class': 'meta-item', 'icon': 'person'},
+                                   {'text': 'Lavthengende frukt', 'class': 'meta-item quick-win', 'icon': 'bolt'})
+    await user.should_see('Lavthengende frukt')  # what a test sees of a card is what the screen shows
     await hub.do.edit_card(UNIT, card.id, CardFields(title='Stellevogn pakket kvelden før', owner='Ola'))
     await eventually(lambda: cards_in(user, Column.IDEAS) == ['Stellevogn pakket kvelden før'])
-    assert view.default_slot.children[1] is title  # the title's element is kept, only its text changes
+    assert user.find(marker=f'card-{card.id}').elements == {view}  # the same element, its props changed
+    assert view.meta == ['Ola']
 
 
 def test_the_remembered_signature_check_gives_nicegui_s_own_answer():

@@ -63,6 +63,7 @@ async def test_a_card_id_from_outside_stays_one_attribute_on_the_wall_and_the_le
         [view] = [e for e in client.elements.values() if isinstance(e, CardView) and e.card_id == HOSTILE_ID]
         assert view.props['data-card-id'] == HOSTILE_ID  # the whole id, as the value of the one attribute
         assert 'data-x' not in view.props
+        assert set(view.props) == {'data-card-id', 'role', 'tabindex', 'handle', 'title', 'items'}  # none from data
         assert event_props(client) == []
     # and the card still opens from the column's listener, by the id the browser reads from data-card-id
     wall.find(marker='column-ideas').trigger('click', HOSTILE_ID)
@@ -89,7 +90,10 @@ async def test_goal_colours_icons_and_names_from_outside_never_add_a_style_or_an
     assert coloured and all(style == {'color': '#1a1a1a'} for style in coloured)
     assert event_props(client) == []
     names = [e for e in client.elements.values() if getattr(e, 'text', None) == QUOTED_NAME]
-    assert len(names) == 2  # the goal's name on the card and on the chip, as text
+    assert len(names) == 1  # the goal's name on the chip, as text
+    [named] = [item for item in shown['card'].props['items'] if item['text'] == QUOTED_NAME]
+    # on the card: one item's text, its icon one attribute's value, its colour a plain one, its classes the board's
+    assert named == {'text': QUOTED_NAME, 'class': 'meta-item', 'icon': goal.icon, 'colour': '#1a1a1a'}
 
 
 def test_only_a_plain_colour_reaches_css():
