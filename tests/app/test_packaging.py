@@ -151,7 +151,7 @@ def check_wheel_contents(wheel: Path) -> None:
     assert not missing, f'not in the wheel: {sorted(missing)}; add their package to [tool.setuptools] packages'
     data = {f'board/static/{name}' for name in SERVED_ASSETS}
     data |= {p.relative_to(ROOT).as_posix() for pattern in ('board/locales/*.toml', 'board/ui/templates/*.html',
-                                                            'kiosk/*.service', 'kiosk/*.example')
+                                                            'board/ui/*.js', 'kiosk/*.service', 'kiosk/*.example')
              for p in ROOT.glob(pattern)}
     missing = data - names
     assert not missing, f'not in the wheel: {sorted(missing)}; see [tool.setuptools.package-data]'

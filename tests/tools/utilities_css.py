@@ -57,17 +57,19 @@ def classes_used(root: Path = BOARD) -> dict[str, set[str]]:
 
 def _class_texts(node: ast.AST) -> Iterator[str]:
     """The texts of classes one node of the code names."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr == 'classes':
+    if isinstance(node, ast.Call):
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if method == 'classes':
             for argument in [*node.args, *(k.value for k in node.keywords)]:
                 yield from _strings(argument)
-        elif node.func.attr == 'props':
+            return
+        if method == 'props':
             for argument in node.args:
                 for text in _strings(argument):
                     yield from (match.group(1) or match.group(2) or '' for match in _CLASS_PROPS.finditer(text))
-        # a helper's ``classes=`` (``CardView._item(..., classes='quick-win')``)
+        # a helper's ``classes=`` (``_item(items, ..., classes='quick-win')`` in board/ui/card_view.py)
         for keyword in node.keywords:
-            if keyword.arg == 'classes' and node.func.attr != 'classes':
+            if keyword.arg == 'classes':
                 yield from _strings(keyword.value)
     elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _CLASS_CONSTANTS.fullmatch(t.id)
                                               for t in node.targets):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from nicegui import helpers
 
 from board.domain import CardFields, Column
 from board.ui import speedups
 from board.ui.card_view import CardView
+from board.ui.theme import font_preloads
 
 from ..conftest import Hub
 from ..factories import UNIT
@@ -85,3 +88,29 @@ def test_the_binary_check_of_socket_messages_gives_python_socketio_s_own_answer(
         assert speedups.data_is_binary(case) == speedups._original_binary(case), case  # python-socketio's own
     assert packet.Packet(packet.EVENT, data=['update', update]).packet_type == packet.EVENT
     assert packet.Packet(packet.EVENT, data=['file', {'content': b'\x00'}]).packet_type == packet.BINARY_EVENT
+
+
+async def test_the_page_names_its_two_fonts_up_front_and_the_hub_serves_them(hub: Hub):
+    user = hub.new_user()
+    page = (await user.http_client.get(f'/units/{UNIT}')).text
+    preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', page)
+    assert len(preloads) == 2  # Material Icons and Roboto's latin subset, before the stylesheets
+    assert page.index(preloads[-1]) < page.index('/assets/board.css')
+    for href in preloads:
+        response = await user.http_client.get(href)
+        assert response.status_code == 200 and response.content[:4] == b'wOF2'
+
+
+def test_the_preloads_come_from_nicegui_s_own_font_list(tmp_path):
+    css = tmp_path / 'fonts.css'
+    css.write_text('@font-face { font-family: "Material Icons"; src: url(fonts/abc123.woff2) format("woff2"); }\n'
+                   '@font-face { font-family: "Roboto"; font-weight: 400; src: url(fonts/cyr.woff2) format("woff2");'
+                   ' unicode-range: U+0301, U+0400-045F; }\n'
+                   '@font-face { font-family: "Roboto"; font-weight: 400; src: url(fonts/lat.woff2) format("woff2");'
+                   ' unicode-range: U+0000-00FF, U+0131; }\n'
+                   '@font-face { font-family: "Roboto"; font-weight: 700; src: url(fonts/lat.woff2) format("woff2");'
+                   ' unicode-range: U+0000-00FF, U+0131; }\n')
+    links = font_preloads(css)
+    assert re.findall(r'href="/_nicegui/[^/]+/static/(fonts/[^"]+)"', links) == ['fonts/abc123.woff2',
+                                                                                 'fonts/lat.woff2']
+    assert font_preloads(tmp_path / 'gone.css') == ''  # another NiceGUI without the file: no preload, no error

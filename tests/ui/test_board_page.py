@@ -136,6 +136,7 @@ async def test_every_screen_of_the_unit_sees_a_change_and_only_that_card_is_touc
     assert cards_in(second, Column.IDEAS) == ['Står stille']
     # the card that did not change is the same element with the same props: nothing was rebuilt or sent again
     assert second.find(marker=f'card-{kept.id}').elements == {kept_view} and dict(kept_view.props) == kept_props
+    assert kept_view.props['items'] is kept_props['items']  # not even drawn again with the same items
 
 
 async def test_other_units_screens_are_not_told(hub: Hub):
