@@ -7,6 +7,8 @@
 - The gains report cold, in one process: open the store, read every archive's gains from disk, roll them up and
   write the PDF, as the first report after a restart would if the hub had not indexed the gains at start.
 - Start-up on the same folder (``bench/startup.py``): from starting the process to serving boards.
+- The overview's first request after each restart (the gains index on disk, as after a night's restart); the
+  repeated pages above are then measured on a hub started with the index on disk too.
 All traffic goes to 127.0.0.1.
 """
 
@@ -33,6 +35,8 @@ from .hubprocess import start_hub, stop_hub
 from .store_writes import build_history
 
 PASSWORD = 'benchmark passord'
+#: issue 18: the overview, the first request after a start included
+OVERVIEW_MS = 300
 
 
 def run(*, repeats: int = 10, history: int = 100_000, restarts: int = 3) -> list[Row]:
@@ -44,6 +48,7 @@ def run(*, repeats: int = 10, history: int = 100_000, restarts: int = 3) -> list
         store.close()
         cold = [_cold_report(data) for _ in range(max(3, repeats // 3))]
         starts = startup.measure(data, restarts=restarts, history=history)  # leaves no gains index behind
+        first = _first_overviews(data, restarts)  # leaves the index on disk, as a hub that ran before has it
         hub = start_hub(data, timeout=120)
         try:
             overview, dashboard, report, report_size = _pages(hub.url, repeats)
@@ -51,8 +56,11 @@ def run(*, repeats: int = 10, history: int = 100_000, restarts: int = 3) -> list
             stop_hub(hub)
     note = f'{history:,} cards, {gains:,} gains, 70 units'
     return [
-        Row(figure='leaders: overview of 70 units (GET /leder)', target='p95 <= 1000 ms', samples=overview,
-            passed=percentile(overview, 95) <= 1000, note=note),
+        Row(figure='leaders: overview, first request after a restart', target=f'p95 <= {OVERVIEW_MS} ms',
+            samples=first, passed=percentile(first, 95) <= OVERVIEW_MS,
+            note=f'{len(first)} restarts, gains index on disk; logged in, then GET /leder'),
+        Row(figure='leaders: overview of 70 units (GET /leder)', target=f'p95 <= {OVERVIEW_MS} ms', samples=overview,
+            passed=percentile(overview, 95) <= OVERVIEW_MS, note=note),
         Row(figure='leaders: gains dashboard, 10 years (GET /leder/gevinster)', target='p95 <= 2000 ms',
             samples=dashboard, passed=percentile(dashboard, 95) <= 2000, note=note),
         Row(figure='leaders: PDF gains report, 10 years', target='p95 <= 2000 ms', samples=report,
@@ -63,13 +71,40 @@ def run(*, repeats: int = 10, history: int = 100_000, restarts: int = 3) -> list
     ]
 
 
+def _first_overviews(data: Path, restarts: int) -> list[float]:
+    """The overview's first request after each of ``restarts`` restarts of a hub whose gains index is on disk (after
+    one start that writes it): the leadership group at 08:00 after a night's restart."""
+    index = data / startup.INDEX
+    hub = start_hub(data, timeout=120)
+    try:
+        deadline = time.monotonic() + 180
+        while not index.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop_hub(hub)
+    samples = []
+    for _ in range(restarts):
+        hub = start_hub(data, timeout=120)
+        try:
+            with httpx.Client(base_url=hub.url, timeout=60) as client:
+                _log_in(client)
+                samples.append(_timed(client, '/leder'))
+        finally:
+            stop_hub(hub)
+    return samples
+
+
+def _log_in(client: httpx.Client) -> None:
+    response = client.post('/login', data={'username': 'leder', 'password': PASSWORD})
+    if response.status_code != 303:
+        raise RuntimeError(f'login failed: {response.status_code}')
+
+
 def _pages(url: str, repeats: int) -> tuple[list[float], list[float], list[float], int]:
     overview, dashboard, report = [], [], []
     size = 0
     with httpx.Client(base_url=url, timeout=60) as client:
-        response = client.post('/login', data={'username': 'leder', 'password': PASSWORD})
-        if response.status_code != 303:
-            raise RuntimeError(f'login failed: {response.status_code}')
+        _log_in(client)
         for _ in range(repeats):
             overview.append(_timed(client, '/leder'))
             dashboard.append(_timed(client, '/leder/gevinster'))

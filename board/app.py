@@ -209,12 +209,14 @@ def _register_hub(context: AppContext, changes: LiveChanges, signals: ChangeSign
         # Read the archives' gains once after the start, so the first leader does not wait for ten years of
         # history: one file at a time with a pause between, because parsing 700 files in one go held the
         # interpreter long enough for wall screens connecting at that moment to be dropped (bench/phones.py).
+        # Then the overview's tiles, so its first request after a start finds them made (at once when the index
+        # kept on disk has every file, as after a restart).
         store = context.store
-        for unit in store.organisation.units:
-            for year in store.archive_years(unit.id):
-                await run.io_bound(store.index_archive, unit.id, year)
-                await asyncio.sleep(INDEX_PAUSE)
+        for unit_id, year in await run.io_bound(store.unindexed_archives) or []:
+            await run.io_bound(store.index_archive, unit_id, year)
+            await asyncio.sleep(INDEX_PAUSE)
         await run.io_bound(store.archive.save_index)  # the next start has them at once
+        await leaders.warm_overview(context)
 
     app.on_startup(lambda: background_tasks.create(index_gains(), name='index gains'))
     mailer = context.mailer

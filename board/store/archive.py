@@ -170,6 +170,16 @@ class Archive:
         self.save_index()
         return entries
 
+    def is_indexed(self, unit_id: str, year: int) -> bool:
+        """Whether the index has this file's gains as the file is now (or the file is gone): reading it is free."""
+        path = self.path(unit_id, year)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return True
+        cached = self._gain_cache.get(path)
+        return cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size)
+
     def index(self, unit_id: str, year: int) -> int:
         """Read one file's gains into the index now (the hub does this file by file after it starts)."""
         try:

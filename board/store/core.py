@@ -660,6 +660,11 @@ class Store:
                      if c.before is not None or c.after is not None]
         return on_boards + self.archive.measured(wanted)
 
+    def unindexed_archives(self) -> list[tuple[str, int]]:
+        """The archive files (unit, year) whose gains the index does not have as they are now (reads no file)."""
+        return [(unit.id, year) for unit in self.organisation.units for year in self.archive_years(unit.id)
+                if not self.archive.is_indexed(unit.id, year)]
+
     def index_archive(self, unit_id: str, year: int) -> int:
         """Read one archive file's gains into the index now (the hub does this file by file after it starts)."""
         return self.archive.index(unit_id, year)

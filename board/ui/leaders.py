@@ -10,6 +10,7 @@ not follow every change live (a leader looks before a meeting; "Oppdater" builds
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from datetime import date, datetime, timedelta
@@ -73,6 +74,9 @@ def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
         user = auth.user_of(request)
         if user is None:
             return to_login(request)
+        warming = _WARMING.get((store.folder, store.instance))
+        if warming is not None and not warming.done():
+            await asyncio.wait([warming], timeout=WARM_WAIT)
         entries = await run.io_bound(store.gain_entries)
         build_overview(context, auth.guard(request), user, entries or [], area=area,
                        sort=sort if sort in SORTS else 'attention')
@@ -123,10 +127,46 @@ def register(context: AppContext, changes: LiveChanges, auth: Auth) -> None:
 
 def visible_organisation(organisation: Organisation, user: User) -> Organisation:
     """The organisation as this user may see it: their units and the service areas those are in."""
-    units = tuple(user.units(organisation))
+    return _with_units(organisation, tuple(user.units(organisation)))
+
+
+def _with_units(organisation: Organisation, units: tuple[Unit, ...]) -> Organisation:
     area_ids = {u.service_area_id for u in units}
     return dataclasses.replace(organisation, units=units,
                                service_areas=tuple(a for a in organisation.service_areas if a.id in area_ids))
+
+
+async def warm_overview(context: AppContext) -> None:
+    """Roll up the gains and make every unit's tile of the whole organisation's overview once, in a worker thread,
+    after the hub has started (``board.app`` calls it once the archives' gains are indexed).
+
+    The tiles are kept until their unit changes (:func:`_unit_overview`), so it is the first overview after a start
+    that makes them all: the leadership group at 08:00 after a night's restart. Made here, that request finds them;
+    a request that comes while they are being made waits for them rather than making them a second time.
+    """
+    store = context.store
+    warming: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    _WARMING[(store.folder, store.instance)] = warming
+    try:
+        await run.io_bound(_make_tiles, context)
+    except Exception:  # the overview then makes its tiles itself, as before
+        log.exception('making the overview\'s tiles after the start failed')
+    finally:
+        warming.set_result(None)
+
+
+def _make_tiles(context: AppContext) -> None:
+    store = context.store
+    organisation = _with_units(store.organisation, store.organisation.units)
+    summary = _summary(context, organisation, store.gain_entries())
+    now = store.local_now()
+    for unit in organisation.units:
+        _unit_overview(context, unit, summary, now)
+
+
+#: the tiles being made after a start, by store (see :func:`warm_overview`), and how long a request waits for them
+_WARMING: dict[tuple[object, object], asyncio.Future[None]] = {}
+WARM_WAIT = 3.0
 
 
 def scope_title(context: AppContext, user: User, organisation: Organisation) -> str:

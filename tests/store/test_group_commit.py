@@ -148,12 +148,21 @@ def test_the_archives_gains_index_is_kept_on_disk_for_the_next_start(tmp_path, c
     again = Store(tmp_path / 'data').open()
     try:
         assert again.archive._gain_cache  # the start has them without reading an archive
+        assert again.unindexed_archives() == []  # nothing for the hub to read after its start
         assert sorted((e.unit_id, e.card_id) for e in again.gain_entries()) == first
+        unit_id = again.organisation.units[0].id
+        year = again.archive_years(unit_id)[0]
+        changed = again.archive.path(unit_id, year)
+        changed.write_bytes(changed.read_bytes() + b' ')  # changed since it was indexed: read again
+        assert again.unindexed_archives() == [(unit_id, year)]
+        again.index_archive(unit_id, year)
+        assert again.unindexed_archives() == []
     finally:
         again.close()
     index.write_text('not json')  # a cache: broken, it is built again
     third = Store(tmp_path / 'data').open()
     try:
+        assert len(third.unindexed_archives()) == sum(len(third.archive_years(u.id)) for u in third.organisation.units)
         assert sorted((e.unit_id, e.card_id) for e in third.gain_entries()) == first
         assert 'cannot be read' in caplog.text
     finally:

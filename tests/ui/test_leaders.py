@@ -4,6 +4,7 @@ goals, reports. Through NiceGUI's simulated user and httpx against the app (no b
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from datetime import UTC, date, datetime, timedelta
 
@@ -198,6 +199,25 @@ async def test_overview_for_the_whole_organisation(hub: Hub):
     await filtered.open('/leder?area=oppvekst')
     await filtered.should_see('Skole B')
     await filtered.should_not_see('Avdeling A')
+
+
+async def test_the_overview_s_tiles_are_made_after_the_start_and_its_first_request_uses_them(hub: Hub):
+    store = hub.store
+    made_by = importlib.import_module('board.ui.leaders')._TILES  # the module as this test's hub imported it
+
+    def tiles() -> dict[str, object]:
+        return {u.id: made_by[(store.folder, u.id)][1] for u in store.organisation.units
+                if (store.folder, u.id) in made_by}
+
+    await eventually(lambda: len(tiles()) == len(store.organisation.units), seconds=10)  # before anyone asks
+    made = tiles()
+    user = await logged_in(hub, 'leder', 'organisation')
+    await user.open('/leder')
+    await user.should_see('Avdeling A')
+    assert all(tile is made[unit_id] for unit_id, tile in tiles().items())  # found made, not made again
+    await hub.do.create_card(UNIT, CardFields(title='Ny idé etter starten'))
+    await user.open('/leder')
+    assert tiles()[UNIT] is not made[UNIT] and tiles()[OTHER_UNIT] is made[OTHER_UNIT]  # only the changed unit's
 
 
 async def test_gains_dashboard_and_reports(hub: Hub):
