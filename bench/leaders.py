@@ -74,14 +74,7 @@ def run(*, repeats: int = 10, history: int = 100_000, restarts: int = 3) -> list
 def _first_overviews(data: Path, restarts: int) -> list[float]:
     """The overview's first request after each of ``restarts`` restarts of a hub whose gains index is on disk (after
     one start that writes it): the leadership group at 08:00 after a night's restart."""
-    index = data / startup.INDEX
-    hub = start_hub(data, timeout=120)
-    try:
-        deadline = time.monotonic() + 180
-        while not index.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-    finally:
-        stop_hub(hub)
+    startup.stop_once_indexed(start_hub(data, timeout=120), data)
     samples = []
     for _ in range(restarts):
         hub = start_hub(data, timeout=120)

@@ -30,12 +30,7 @@ def measure(data: Path, *, restarts: int, history: int) -> list[Row]:
     if not had_index:
         hub, elapsed = _timed_start(data)
         first.append(elapsed)
-        try:
-            deadline = time.monotonic() + 180
-            while not index.exists() and time.monotonic() < deadline:
-                time.sleep(0.2)
-        finally:
-            stop_hub(hub)
+        stop_once_indexed(hub, data)
     again = []
     for _ in range(restarts):
         hub, elapsed = _timed_start(data)
@@ -50,6 +45,16 @@ def measure(data: Path, *, restarts: int, history: int) -> list[Row]:
         rows.append(Row(figure='start-up to serving boards, first start (no gains index yet)', target='reported',
                         samples=first, note='the archives are then indexed in the background'))
     return rows
+
+
+def stop_once_indexed(hub: RunningHub, data: Path, *, seconds: float = 180) -> None:
+    """Stop ``hub`` once it has written the gains index of ``data`` (it builds it after its first start)."""
+    try:
+        deadline = time.monotonic() + seconds
+        while not (data / INDEX).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop_hub(hub)
 
 
 def _timed_start(data: Path) -> tuple[RunningHub, float]:
