@@ -173,12 +173,9 @@ class Archive:
     def is_indexed(self, unit_id: str, year: int) -> bool:
         """Whether the index has this file's gains as the file is now (or the file is gone): reading it is free."""
         path = self.path(unit_id, year)
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return True
+        stamp = _file_stamp(path)
         cached = self._gain_cache.get(path)
-        return cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size)
+        return stamp is None or (cached is not None and cached[0] == stamp)
 
     def index(self, unit_id: str, year: int) -> int:
         """Read one file's gains into the index now (the hub does this file by file after it starts)."""
@@ -263,16 +260,23 @@ def deleted_at(card: Card) -> datetime:
     return datetime.fromtimestamp(stamp_ms(stamp) / 1000, UTC)
 
 
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """The version of a file the caches keep what they read by (its time and size); None if it is gone."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def _read_cached(path: Path, cache: dict[Path, tuple[tuple[int, int], list[T]]],
                  pick: Callable[[list[dict[str, Any]]], list[T]]) -> tuple[list[T], bool]:
     """What ``pick`` takes from an archive file's cards, kept in ``cache`` by the file's time and size and read
     again when they change; and whether it was read now. A missing file has nothing; a broken one raises
     :class:`DataFileError`."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    key = _file_stamp(path)
+    if key is None:
         return [], False
-    key = (stat.st_mtime_ns, stat.st_size)
     cached = cache.get(path)
     if cached is not None and cached[0] == key:
         return cached[1], False
