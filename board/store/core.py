@@ -1299,7 +1299,7 @@ class Store:
         """
         with self._lock:
             board = self._board(unit_id)
-            position, respread = self._place(board.column(column), 0)
+            position, respread = self._place_on_top(board, column)
             card = new_card(card_id=card_id or uuid.uuid4().hex, unit_id=unit_id, fields=fields,
                             goals=board.goals.values(), column=column, position=position, origin=origin,
                             created_by=created_by, now=self.now())
@@ -1585,6 +1585,15 @@ class Store:
         if origin is not None:
             return dataclasses.replace(after, stamps=stamps, changed_origin=origin, changed_by=by.strip())
         return dataclasses.replace(after, stamps=stamps)
+
+    def _place_on_top(self, board: UnitBoard, column: Column) -> tuple[str, list[tuple[Card, Card]]]:
+        """:meth:`_place` at the top of a column, sorting the column only if its keys must be spread anew (a new
+        card costs the same on a board of 300 cards as on one of 30)."""
+        top = board.top_of(column)
+        position = position_at([top] if top is not None else [], 0)
+        if len(position) <= POSITION_SPREAD_AT:
+            return position, []
+        return self._place(board.column(column), 0)
 
     def _place(self, ordered: list[Card], index: int) -> tuple[str, list[tuple[Card, Card]]]:
         """A position key for a card at ``index`` among ``ordered`` (its column, without it).

@@ -165,6 +165,11 @@ class UnitBoard:
     def column(self, column: Column) -> list[Card]:
         return sorted((c for c in self.cards.values() if c.column == column and c.on_board), key=Card.sort_key)
 
+    def top_of(self, column: Column) -> Card | None:
+        """The first card of a column (what :meth:`column` would put first), without sorting the column."""
+        return min((c for c in self.cards.values() if c.column == column and c.on_board), key=Card.sort_key,
+                   default=None)
+
     # --- writes (the caller holds the store's lock) ---
 
     def write_cards(self, changes: list[tuple[Card | None, Card]]) -> list[tuple[Card | None, Card]]:
@@ -203,7 +208,8 @@ class UnitBoard:
             log[entry.card_id] = (*log.get(entry.card_id, ()), entry)
         full = {card_id for card_id in {e.card_id for e in entries} if len(log[card_id]) > MAX_LOG_PER_CARD}
         table = self.db.table('log')
-        if sum(len(kept) for kept in log.values()) > MAX_LOG_ENTRIES:
+        # the table holds every entry kept (self.log's): its length is their count, without walking them
+        if len(table) + len(entries) > MAX_LOG_ENTRIES:
             # past the unit's bound: keep the newest nine tenths (so this rewrite is rare), each card's newest
             newest = sorted((e for card_id, kept in log.items() for e in kept[-MAX_LOG_PER_CARD:]),
                             key=lambda e: e.at)[-MAX_LOG_ENTRIES * 9 // 10:]

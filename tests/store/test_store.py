@@ -282,3 +282,63 @@ def test_closing_while_a_write_runs_waits_for_it_instead_of_deadlocking(tmp_path
     closer.join(timeout=5)
     assert not closer.is_alive(), 'close() deadlocked with the running write'
     assert running.result(timeout=1) == 0
+
+
+def test_the_boards_table_does_what_tinydbs_own_table_does():
+    """``BoardTable`` only changes how an operation reaches the stored documents: the same operations on it and on
+    TinyDB's own table leave the same documents under the same ids."""
+    from tinydb import Query, TinyDB
+    from tinydb.storages import MemoryStorage
+    from tinydb.table import Document
+
+    from board.store.files import BoardDB
+
+    def script(db: TinyDB) -> list[object]:
+        table, seen = db.table('cards'), []
+        seen.append(table.insert({'id': 'a', 'n': 1}))
+        seen.append(table.insert_multiple({'id': i, 'n': n} for n, i in enumerate('bcdef', start=2)))
+        seen.append(table.update({'n': 20}, doc_ids=[2]))
+        seen.append(table.update(lambda doc: doc.update(n=doc['n'] * 10), Query().n > 4))
+        seen.append(table.upsert(Document({'id': 'c', 'n': 3}, doc_id=3)))
+        seen.append(table.upsert({'id': 'g', 'n': 7}, Query().id == 'g'))
+        seen.append(table.remove(doc_ids=[1]))
+        seen.append(table.remove(Query().n == 50))
+        seen.append(table.get(doc_id=3))
+        seen.append([(doc.doc_id, dict(doc)) for doc in table.all()])
+        seen.append([doc.doc_id for doc in table.search(Query().n >= 20)])
+        seen.append((len(table), table.contains(doc_id=2), table.contains(doc_id=1)))
+        with pytest.raises(ValueError):
+            table.insert(Document({'id': 'x'}, doc_id=2))  # an id in use is refused by both
+        table.truncate()
+        seen.append(table.insert({'id': 'h'}))
+        db.table('log').insert({'card_id': 'h'})
+        seen.append(db.storage.read())
+        return seen
+
+    assert script(BoardDB(storage=MemoryStorage)) == script(TinyDB(storage=MemoryStorage))
+
+
+def test_a_write_leaves_the_table_a_reader_holds_as_it_was(tmp_path):
+    from board.store.files import open_db
+    db = open_db(tmp_path / 'x.json')
+    table = db.table('cards')
+    table.insert_multiple({'id': str(n)} for n in range(3))
+    held = db.storage.read()['cards']  # what a reader on another thread iterates
+    table.insert({'id': 'ny'})
+    table.remove(doc_ids=[1])
+    assert list(held) == ['1', '2', '3']
+    assert list(db.storage.read()['cards']) == ['2', '3', '4']
+
+
+def test_a_new_card_goes_on_top_of_its_column_as_the_sorted_column_has_it(store):
+    board = store._board(UNIT)
+    assert board.top_of(Column.DOING) is None or board.top_of(Column.DOING) == board.column(Column.DOING)[0]
+    cards = [store.create_card(UNIT, CardFields(title=f'Kort {n}')) for n in range(5)]
+    store.move_card(UNIT, cards[0].id, Column.IDEAS, 0)  # dropped on top again
+    store.move_card(UNIT, cards[3].id, Column.DOING, 1)
+    store.delete_card(UNIT, cards[1].id)
+    for column in Column:
+        ordered = board.column(column)
+        assert board.top_of(column) == (ordered[0] if ordered else None)
+    newest = store.create_card(UNIT, CardFields(title='Øverst'))
+    assert board.column(Column.IDEAS)[0].id == newest.id
