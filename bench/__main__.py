@@ -23,9 +23,9 @@ from .common import report
 SIZES = {
     # history: the cards behind the live figures (the store figures always use 1k, 10k and 100k)
     'quick': {'writes': 200, 'moves': 20, 'loads': 8, 'phone_rounds': 3, 'wall_ideas': 30, 'history': 70 * 20,
-              'leader_repeats': 6, 'restarts': 3, 'hostile_ideas': 30, 'hostile_moves': 20},
+              'leader_repeats': 6, 'restarts': 3, 'hostile_ideas': 30, 'hostile_moves': 20, 'board_waves': 10},
     'full': {'writes': 1000, 'moves': 60, 'loads': 20, 'phone_rounds': 10, 'wall_ideas': 80, 'history': 100_000,
-             'leader_repeats': 20, 'restarts': 6, 'hostile_ideas': 100, 'hostile_moves': 40},
+             'leader_repeats': 20, 'restarts': 6, 'hostile_ideas': 100, 'hostile_moves': 40, 'board_waves': 30},
 }
 
 
@@ -37,6 +37,7 @@ def main() -> int:
     size = SIZES[args.size]
     started = time.monotonic()
     rows = store_writes.run([1_000, 10_000, 100_000], size['writes'])
+    rows += store_writes.board_size_rows(size['board_waves'])
     rows += live.run(moves=size['moves'], loads=size['loads'], history=size['history'])
     rows += phones.run(phones=100, rounds=size['phone_rounds'], history=size['history'])
     rows += kiosk_sync.run(ideas=size['wall_ideas'], changes=200, history=size['history'])

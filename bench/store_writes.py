@@ -7,6 +7,7 @@ rewrites the whole file (it is still measured, not estimated).
 
 from __future__ import annotations
 
+import asyncio
 import random
 import tempfile
 import time
@@ -15,11 +16,11 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, ServiceArea, Unit
+from board.domain import Card, CardFields, Column, Gain, GainCategory, GainStatus, Origin, ServiceArea, Unit
 from board.ordering import keys_after
 from board.store import Store
 
-from .common import Row
+from .common import Row, percentile
 
 UNITS = 70
 ACTIVE_PER_UNIT = 40
@@ -78,6 +79,48 @@ def measure_store(store: Store, operations: int, *, seed: int = 2) -> list[float
             store.create_card(unit, CardFields(title=f'Ny idé {number}'))
         else:
             store.move_card(unit, rng.choice(ideas).id, Column.DOING, 0)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+#: the boards of the second half of :func:`board_size_rows`: a busy unit's board, far below the limit of 1,000
+LARGE_BOARD = 250
+
+
+def board_size_rows(waves: int) -> list[Row]:
+    """What a board's size costs a write: waves of 100 phone ideas over the 70 units, written by the store alone
+    (grouped, as the hub writes them), on boards of 40 cards and then of :data:`LARGE_BOARD`. Informational: the
+    write-ahead journal records each changed unit's whole file, so a write costs in proportion to its board."""
+    with tempfile.TemporaryDirectory(prefix='bench-boards-') as tmp:
+        store = build_history(Path(tmp) / 'data', UNITS * ACTIVE_PER_UNIT)
+        try:
+            units = [u.id for u in store.organisation.units]
+            small = asyncio.run(_idea_waves(store, units, waves, 'a'))
+            asyncio.run(_idea_waves(store, units, (LARGE_BOARD - _average_board(store, units)) * UNITS // 100, 'fill'))
+            cards = _average_board(store, units)
+            large = asyncio.run(_idea_waves(store, units, waves, 'b'))
+        finally:
+            store.close()
+    ratio = percentile(large, 50) / percentile(small, 50)
+    return [
+        Row(figure=f'store: a wave of 100 phone ideas, boards of {ACTIVE_PER_UNIT} cards', target='', samples=small),
+        Row(figure=f'store: a wave of 100 phone ideas, boards of about {cards} cards', target='', samples=large),
+        Row(figure=f'  p50 at {cards} cards / p50 at {ACTIVE_PER_UNIT}', target='(comparison)', samples=[ratio],
+            unit='x', note='the journal records whole unit files: a write costs in proportion to its board'),
+    ]
+
+
+def _average_board(store: Store, units: list[str]) -> int:
+    return round(sum(len(store.cards(unit)) for unit in units) / len(units))
+
+
+async def _idea_waves(store: Store, units: list[str], waves: int, tag: str) -> list[float]:
+    samples = []
+    for wave in range(waves):
+        start = time.perf_counter()
+        await asyncio.gather(*(store.run_grouped(units[i % UNITS], store.create_card, units[i % UNITS],
+                                                 CardFields(title=f'Idé {tag} {wave}-{i} fra mobilen'),
+                                                 origin=Origin.PHONE) for i in range(100)))
         samples.append((time.perf_counter() - start) * 1000)
     return samples
 
