@@ -23,7 +23,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic, write_atomic_many
-from .journal import JOURNAL_NAME, Journal
+from .journal import DELTA, FULL, JOURNAL_NAME, Journal
 
 __all__ = ['FORMAT', 'SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge',
            'GroupCommit', 'StoreWriteError', 'current_group', 'document', 'group_commit', 'guard_event_loop', 'open_db',
@@ -89,26 +89,29 @@ class GroupCommit:
         """Write every changed file durably; per storage, None or why its change did not reach the disk (its memory
         is then dropped, so it reads the file as it is)."""
         result: dict[int, StoreWriteError | None] = {}
-        pending: list[tuple[AtomicJSONStorage, bytes]] = []
+        journaled: list[tuple[AtomicJSONStorage, bytes, bytes]] = []
+        rewritten: list[tuple[AtomicJSONStorage, bytes]] = []
         for key, storage in self.storages.items():
             refuse_on_event_loop(storage.path)
             try:
-                pending.append((storage, storage.payload()))
+                if storage.journal is not None:
+                    journaled.append((storage, *storage.journal_record()))
+                else:
+                    rewritten.append((storage, storage.payload()))
             except StoreWriteError as error:
                 result[key] = error
-        journaled = [(storage, payload) for storage, payload in pending if storage.journal is not None]
-        rewritten = [(storage.path, payload, 0o640) for storage, payload in pending if storage.journal is None]
-        written = write_atomic_many(rewritten) if rewritten else {}
+        written = write_atomic_many([(storage.path, payload, 0o640) for storage, payload in rewritten]) \
+            if rewritten else {}
         if journaled:
             journal = journaled[0][0].journal
-            assert journal is not None and all(storage.journal is journal for storage, _ in journaled)
+            assert journal is not None and all(storage.journal is journal for storage, _, _ in journaled)
             try:
                 journal.append(journaled)
                 failure: OSError | None = None
             except OSError as error:
                 failure = error
-            written.update((storage.path, failure) for storage, _ in journaled)
-        for storage, _ in pending:
+            written.update((storage.path, failure) for storage, _, _ in journaled)
+        for storage in [storage for storage, *_ in journaled] + [storage for storage, _ in rewritten]:
             failure = written[storage.path]
             if failure is not None:
                 storage.forget()  # memory must never run ahead of the disk
@@ -186,20 +189,34 @@ class AtomicJSONStorage(Storage):
         #: a write that would make the file larger than this is refused (:class:`FileTooLarge`)
         self.max_bytes = max_bytes
         self.journal = journal
-        #: the newest durable content while it is in the journal only (until a checkpoint rewrites the file)
+        #: a read-only look's: the newest durable content, from a running hub's journal (``journal.latest_records``)
         self.journaled = journaled
         self._data: dict[str, Any] | None = None
         self._depth = 0
         self._dirty = False
         #: how many writes this storage has taken (a group commit tells by it whether a failed change wrote)
         self.writes = 0
+        #: the documents changed since the last durable write, by table (None: the whole table); None: not known,
+        #: and the next record is the whole file (the first write after a read, or a write no table described)
+        self._changes: dict[str, set[str] | None] | None = None
+        #: whether the table writing now has described its change (:meth:`note`)
+        self._noted = False
+        #: at least the size of the file as the journal has it (the last whole content, plus every change since)
+        self._bound: int | None = None
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
             try:
-                raw = self.path.read_bytes() if self.journaled is None else self.journaled
+                if self.journaled is not None:
+                    raw: bytes | None = self.journaled
+                elif self.journal is not None and self.journal.holds(self):
+                    raw = self.journal.durable(self.path)  # after a failed write: the file and the journal's changes
+                else:
+                    raw = self.path.read_bytes()
             except FileNotFoundError:
                 return None
+            if raw is None:
+                raise DataFileError(self.path, 'the journal\'s records of it could not be applied')
             try:
                 data = orjson.loads(raw)
             except (UnicodeDecodeError, ValueError) as error:
@@ -209,8 +226,19 @@ class AtomicJSONStorage(Storage):
             self._data = data
         return self._data
 
+    def note(self, table: str, doc_ids: set[str] | None) -> None:
+        """What the table about to write changed: these documents (by id), or the whole table (None)."""
+        changes = self._changes
+        if changes is not None:
+            known = changes.get(table, set())
+            changes[table] = None if doc_ids is None or known is None else known | doc_ids
+        self._noted = True
+
     def write(self, data: dict[str, Any]) -> None:
         data['_format'] = {'1': {'version': FORMAT}}  # every file says which format wrote it
+        if not self._noted:
+            self._changes = None  # a write no table described: the journal gets the whole file
+        self._noted = False
         self._data = data
         self.writes += 1
         group = current_group()
@@ -236,7 +264,7 @@ class AtomicJSONStorage(Storage):
             if group is not None and self.writes != writes:
                 group.spoilt = True  # a change failed half-way in a group: the group is undone and made one by one
             elif self._depth == 0 and self._dirty and group is None:
-                self._data, self._dirty = None, False  # drop the half-made change; the file still has the old state
+                self.forget()  # drop the half-made change; the disk still has the old state
             raise
         self._depth -= 1
         if self._depth == 0 and self._dirty:
@@ -253,32 +281,75 @@ class AtomicJSONStorage(Storage):
     def payload(self) -> bytes:
         """The file's content as it will be written; raises :class:`FileTooLarge` (dropping the change) or
         :class:`StoreWriteError`."""
-        try:
-            payload = orjson.dumps(self._data)  # orjson: about 14x faster than json for a board
-        except TypeError as error:  # content orjson cannot encode (validation keeps it out)
-            self._data = None
-            raise StoreWriteError(self.path, error) from error
+        payload = self._encode(self._data)  # orjson: about 14x faster than json for a board
         if self.max_bytes is not None and len(payload) > self.max_bytes:
-            self._data = None
+            self.forget()
             log.warning('write of %s refused: %d bytes, more than %d', self.path, len(payload), self.max_bytes)
             raise FileTooLarge(self.path, len(payload), self.max_bytes)
         return payload
 
+    def journal_record(self) -> tuple[bytes, bytes]:
+        """What the journal appends for the change: the documents it changed (``journal.DELTA``), a few hundred
+        bytes whatever the board's size, or the whole file (``journal.FULL``) after a read, after a write no table
+        described, or when the file could grow past its limit (then measured, :meth:`payload`). Raises like
+        :meth:`payload`."""
+        if self._changes is not None and self._bound is not None:
+            delta = self._encode(self.delta())
+            if self.max_bytes is None or self._bound + len(delta) <= self.max_bytes:
+                return DELTA, delta
+        return FULL, self.payload()
+
+    def delta(self) -> dict[str, Any]:
+        """The change since the last durable write, for ``journal.apply_delta``: tables changed whole, documents set
+        and documents removed (by id), each as memory has it now."""
+        data = self._data or {}
+        replace: dict[str, Any] = {'_format': data.get('_format', {})}
+        set_docs: dict[str, dict[str, Any]] = {}
+        removed: dict[str, list[str]] = {}
+        for table, doc_ids in (self._changes or {}).items():
+            stored = data.get(table, {})
+            if doc_ids is None:
+                replace[table] = stored
+                continue
+            for doc_id in doc_ids:
+                if doc_id in stored:
+                    set_docs.setdefault(table, {})[doc_id] = stored[doc_id]
+                else:
+                    removed.setdefault(table, []).append(doc_id)
+        return {'replace': replace, 'set': set_docs, 'del': removed}
+
+    def content(self) -> bytes:
+        """The whole content as memory has it (a checkpoint writes it into the file)."""
+        return self._encode(self.read())
+
+    def appended(self, kind: bytes, body: bytes) -> None:
+        self._bound = len(body) if kind == FULL or self._bound is None else self._bound + len(body)
+        self._changes = {}
+
+    def checkpointed(self, size: int) -> None:
+        self._bound = size
+
     def forget(self) -> None:
         """Drop what is in memory: the next read takes the newest durable content (the journal's, or the file's)."""
-        self._data, self._dirty = None, False
+        self._data, self._dirty, self._changes, self._bound = None, False, None, None
+
+    def _encode(self, value: object) -> bytes:
+        try:
+            return orjson.dumps(value)
+        except TypeError as error:  # content orjson cannot encode (validation keeps it out)
+            self.forget()
+            raise StoreWriteError(self.path, error) from error
 
     def _flush(self) -> None:
         refuse_on_event_loop(self.path)
         self._dirty = False
         try:
-            payload = self.payload()
             if self.journal is not None:
-                self.journal.append([(self, payload)])
+                self.journal.append([(self, *self.journal_record())])
             else:
-                write_atomic(self.path, payload)
+                write_atomic(self.path, self.payload())
         except (OSError, TypeError) as error:  # TypeError: content orjson cannot encode (validation keeps it out)
-            self._data = None  # memory must never run ahead of the disk
+            self.forget()  # memory must never run ahead of the disk
             log.error('write of %s failed: %s', self.path, error)
             raise StoreWriteError(self.path, error) from error
 
@@ -287,19 +358,28 @@ class _ById(MutableMapping[int, Any]):
     """A table's stored documents (keyed by the id as a string, as in the file) seen with integer ids, as TinyDB's
     table operations expect them: each id is converted when it is used, not every id of the table."""
 
-    __slots__ = ('raw',)
+    __slots__ = ('cleared', 'raw', 'touched')
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
+        #: the ids of the documents the operation may have changed (one it reads it may change in place)
+        self.touched: set[str] = set()
+        self.cleared = False
 
     def __getitem__(self, doc_id: int) -> Any:
-        return self.raw[str(doc_id)]
+        key = str(doc_id)
+        self.touched.add(key)
+        return self.raw[key]
 
     def __setitem__(self, doc_id: int, document: Any) -> None:
-        self.raw[str(doc_id)] = document
+        key = str(doc_id)
+        self.touched.add(key)
+        self.raw[key] = document
 
     def __delitem__(self, doc_id: int) -> None:
-        del self.raw[str(doc_id)]
+        key = str(doc_id)
+        self.touched.add(key)
+        del self.raw[key]
 
     def __contains__(self, doc_id: object) -> bool:
         return str(doc_id) in self.raw
@@ -311,6 +391,7 @@ class _ById(MutableMapping[int, Any]):
         return len(self.raw)
 
     def clear(self) -> None:
+        self.cleared = True
         self.raw.clear()
 
 
@@ -328,8 +409,12 @@ class BoardTable(Table):
         if tables is None:
             tables = {}
         raw = dict(tables.get(self.name, {}))
-        updater(_ById(raw))  # type: ignore[arg-type]  # a mapping with the dict's methods TinyDB's updaters use
+        view = _ById(raw)
+        updater(view)  # type: ignore[arg-type]  # a mapping with the dict's methods TinyDB's updaters use
         tables[self.name] = raw
+        note = getattr(self._storage, 'note', None)
+        if note is not None:  # the journal records the documents changed, not the whole file (AtomicJSONStorage)
+            note(self.name, None if view.cleared else view.touched)
         self._storage.write(tables)
         self.clear_cache()
 

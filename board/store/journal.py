@@ -1,26 +1,36 @@
-"""The store's write-ahead journal: a unit's new state is durable after one append, its file is rewritten later.
+"""The store's write-ahead journal: a unit's change is durable after one append, its file is rewritten later.
 
 Without it, every durable write of a unit rewrites the unit's whole file (a temporary file written and fsynced,
 renamed, the folder fsynced). A wave of 100 phone ideas over 70 units made 70 such rewrites per group, and the
 files' creation, renaming and flushing took most of the hub's time in the wave. With the journal a write appends
-each changed unit's new file content to one file (``journal.wal`` in the data folder) and flushes that one file
+a record of each changed unit to one file (``journal.wal`` in the data folder) and flushes that one file
 (``fdatasync``); the unit files themselves are rewritten by a *checkpoint*, when the store's writer has been idle
 for a moment (:data:`CHECKPOINT_IDLE`) or the journal has grown large, at a clean stop and before a backup. A unit
 written ten times between two checkpoints is rewritten once.
 
-What a crash leaves: the unit files as of the last checkpoint, or newer, and the journal. When the store opens it
-*recovers*: the newest complete record of each file is written into place (atomically, as before), then the
-journal is removed. A record cut off by the crash fails its length or checksum and is ignored with everything
-after it; its write was never acknowledged, because every answer waits for the append's ``fdatasync``. A record
-holds a whole file, so replaying a record older than the file's content (a checkpoint wrote the file just before
-the crash) writes the same content the checkpoint wrote: the journal's last record of a file is always what is in
-memory, and a checkpoint writes what is in memory.
+A record holds either the file's whole content (:data:`FULL`: a unit's first write after the store read it, a
+write no TinyDB table described, or one that could take the file past its size limit) or only the documents the
+write changed (:data:`DELTA`: tables replaced whole, documents set and removed by id, see :func:`apply_delta`).
+A phone idea's record is a few hundred bytes whatever the board's size; with whole files, a wave of 100 ideas on
+boards of 250 cards appended about 20 MB and cost the writer three to four times what it did on boards of 40.
 
-Format: the header ``FBJ1\\n``, then records: ``length of path (4 bytes) | length of content (4 bytes) | CRC-32
+What a crash leaves: the unit files as of the last checkpoint, or newer, and the journal. When the store opens it
+*recovers*: each file's records are applied in order onto its file (a whole-file record replaces what came before
+it) and the result written into place (atomically, as before), then the journal is removed. A record cut off by
+the crash fails its length or checksum and is ignored with everything after it; its write was never acknowledged,
+because every answer waits for the append's ``fdatasync``. Every record sets documents, tables or files to the
+values they had, so applying records older than the file's content (a checkpoint rewrote the file, then gave way
+to more writes before it could empty the journal) ends with the same content: the journal is emptied only once
+every file it has records of has been rewritten, so the file is never older than the journal's first record of it.
+
+Format: the header ``FBJ2\\n``, then records: ``length of path (4 bytes) | length of content (4 bytes) | CRC-32
 of both lengths, path and content, started from a constant (4 bytes) | path (UTF-8, relative to the data folder) |
-content``, big-endian. An incomplete record ends the journal (a cut-off write, never acknowledged); a complete one
-that fails its checksum is damage: what was read before it is written back and the journal is kept aside for a
-person. Only unit files (``units/<id>.json``) are journaled; anything else in a record is refused at recovery.
+content``, big-endian; the content's first byte is the record's kind (``F`` or ``D``), the rest JSON. A journal an
+earlier release left (header ``FBJ1``, no kind byte: every record a whole file) is read too. An incomplete record
+ends the journal (a cut-off write, never acknowledged); a complete one that fails its checksum is damage: what was
+read before it is written back and the journal is kept aside for a person. Only unit files (``units/<id>.json``)
+are journaled; a record for anything else, or one that cannot be applied, is refused at recovery, with every later
+record of that file, and the journal is kept aside.
 """
 
 from __future__ import annotations
@@ -36,19 +46,24 @@ import zlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
 from ..atomicfile import fsync_folder, write_all, write_atomic, write_atomic_many
 
-__all__ = ['CHECKPOINT_BYTES', 'CHECKPOINT_IDLE', 'JOURNAL_NAME', 'Journal', 'JournalRecovery', 'Journaled',
-           'latest_records', 'recover']
+__all__ = ['CHECKPOINT_BYTES', 'CHECKPOINT_IDLE', 'DELTA', 'FULL', 'JOURNAL_NAME', 'Journal', 'JournalRecovery',
+           'Journaled', 'apply_delta', 'latest_records', 'recover']
 
 log = logging.getLogger('board.store')
 
 JOURNAL_NAME = 'journal.wal'
-HEADER = b'FBJ1\n'
+HEADER = b'FBJ2\n'
+#: the header of a journal an earlier release left (every record a whole file, with no kind byte)
+OLD_HEADER = b'FBJ1\n'
+#: a record's kind, its content's first byte: the file's whole content, or the documents a write changed
+FULL = b'F'
+DELTA = b'D'
 _RECORD = struct.Struct('>III')
 #: what a journaled file's path must look like (relative to the data folder)
 _JOURNALED = re.compile(r'units/[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.json')
@@ -69,8 +84,15 @@ _CRC_START = 0x46424A31  # "FBJ1"
 class Journaled(Protocol):
     """A file whose writes go through the journal (``board.store.files.AtomicJSONStorage``)."""
     path: Path
-    #: its newest durable content while that is in the journal only; None once a checkpoint wrote the file
-    journaled: bytes | None
+
+    def content(self) -> bytes:
+        """Its whole content as it is now (what a checkpoint writes)."""
+
+    def appended(self, kind: bytes, body: bytes) -> None:
+        """A record of its change is durable in the journal."""
+
+    def checkpointed(self, size: int) -> None:
+        """Its file has been rewritten with its content (``size`` bytes)."""
 
 
 class Journal:
@@ -79,7 +101,7 @@ class Journal:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / JOURNAL_NAME
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a checkpoint may read the journal back (Journal.durable)
         #: storages with records in the journal whose files have not been rewritten since (by ``id``)
         self._dirty: dict[int, Journaled] = {}
         #: an append failed and its partial record could not be cut off (or emptying the journal could not be made
@@ -102,13 +124,14 @@ class Journal:
         must be emptied before it takes writes again."""
         return bool(self._dirty) or self._broken
 
-    def append(self, entries: Iterable[tuple[Journaled, bytes]]) -> None:
-        """Make the files' new content durable: one append, one ``fdatasync``. Raises ``OSError``; the journal is
-        then as it was before (a partial record is cut off again). Should cutting it off fail too, the journal takes
-        nothing more until a checkpoint empties it, and that record, complete on disk, could come back if the hub
-        stopped before the checkpoint: a write reported as failed that was kept after all, never the reverse."""
+    def append(self, entries: Iterable[tuple[Journaled, bytes, bytes]]) -> None:
+        """Make the files' changes durable (each a kind, :data:`FULL` or :data:`DELTA`, and its body): one append,
+        one ``fdatasync``. Raises ``OSError``; the journal is then as it was before (a partial record is cut off
+        again). Should cutting it off fail too, the journal takes nothing more until a checkpoint empties it, and
+        that record, complete on disk, could come back if the hub stopped before the checkpoint: a write reported
+        as failed that was kept after all, never the reverse."""
         entries = list(entries)
-        blob = b''.join(_record(self._relative(storage.path), payload) for storage, payload in entries)
+        blob = b''.join(_record(self._relative(storage.path), body, kind) for storage, kind, body in entries)
         with self._lock:
             if self._closed:
                 raise OSError(errno.EBADF, f'the journal {self.path} is closed (the store was closed)')
@@ -129,9 +152,20 @@ class Journal:
                               'next checkpoint has emptied it', self.path)
                 raise
             self.size = start + len(blob)
-            for storage, payload in entries:
-                storage.journaled = payload
+            for storage, kind, body in entries:
+                storage.appended(kind, body)
                 self._dirty[id(storage)] = storage
+
+    def holds(self, storage: Journaled) -> bool:
+        """Whether the journal has changes of the storage's file that the file itself does not have yet."""
+        return id(storage) in self._dirty
+
+    def durable(self, path: Path) -> bytes | None:
+        """The file's newest durable content: the file with the journal's records of it applied (after a failed
+        write, whose memory was dropped). None if the journal has nothing of it."""
+        name = self._relative(path)
+        with self._lock:
+            return latest_records(self.path, only=name)[0].get(name)
 
     def checkpoint(self, *, stop: Callable[[], bool] = lambda: False) -> bool:
         """Rewrite the files whose newest content is in the journal, :data:`CHECKPOINT_CHUNK` at a time, asking
@@ -140,16 +174,15 @@ class Journal:
         ``OSError`` if a file could not be written (what was not written stays in the journal)."""
         with self._lock:  # the store's lock keeps writes out already; this keeps the journal's own state whole
             while self._dirty:
-                chunk = list(self._dirty.values())[:CHECKPOINT_CHUNK]
-                written = write_atomic_many([(storage.path, storage.journaled, 0o640) for storage in chunk
-                                             if storage.journaled is not None])
+                chunk = [(storage, storage.content()) for storage in list(self._dirty.values())[:CHECKPOINT_CHUNK]]
+                written = write_atomic_many([(storage.path, content, 0o640) for storage, content in chunk])
                 failure: OSError | None = None
-                for storage in chunk:
+                for storage, content in chunk:
                     error = written.get(storage.path)
                     if error is not None:
                         failure = failure or error
                         continue
-                    storage.journaled = None
+                    storage.checkpointed(len(content))
                     del self._dirty[id(storage)]
                 if failure is not None:
                     raise failure
@@ -199,18 +232,57 @@ class JournalRecovery:
         self.damaged = False
 
 
-def latest_records(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
-    """The newest complete record of each file in a journal (a read-only look needs no more)."""
+def latest_records(path: Path, *, only: str | None = None) -> tuple[dict[str, bytes], JournalRecovery]:
+    """The newest content of each file the journal has records of: its newest whole-file record, or its file (in
+    the journal's folder) as the last checkpoint left it, with every later record of changed documents applied in
+    order. ``only``: that file's alone. A read-only look needs no more; a start writes them into place."""
+    records, found = _read_records(path)
+    state: dict[str, bytes | dict[str, Any]] = {}
+    refused: set[str] = set()
+    for name, kind, body in records:
+        if (only is not None and name != only) or name in refused:
+            continue
+        try:
+            if not _JOURNALED.fullmatch(name):
+                raise ValueError('not a unit file')
+            if kind == FULL:
+                if not _is_document(body):
+                    raise ValueError('not a TinyDB document')
+                state[name] = body
+            elif kind == DELTA:
+                current = state.get(name)
+                document = _base(path.parent / name) if current is None else (
+                    orjson.loads(current) if isinstance(current, bytes) else current)
+                apply_delta(document, orjson.loads(body))
+                state[name] = document
+            else:
+                raise ValueError(f'a record of an unknown kind {kind!r}')
+        except (OSError, ValueError) as error:
+            found.skipped += 1
+            refused.add(name)  # neither an older record nor a later change of it is written back in its place
+            state.pop(name, None)
+            log.error('journal %s: a record for %r is not a unit file\'s content, or cannot be applied (%s); it is '
+                      'not written back', path, name[:200], error)
+    return {name: content if isinstance(content, bytes) else orjson.dumps(content)
+            for name, content in state.items()}, found
+
+
+def _read_records(path: Path) -> tuple[list[tuple[str, bytes, bytes]], JournalRecovery]:
+    """The journal's complete records in order: (file, kind, body); what ends it early is in the recovery."""
     found = JournalRecovery()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}, found
-    if not raw.startswith(HEADER):
+        return [], found
+    if raw.startswith(HEADER):
+        kinds = True
+    elif raw.startswith(OLD_HEADER):
+        kinds = False  # an earlier release's: every record is a whole file
+    else:
         if raw:  # not ours, or cut off inside the header when it was made (then nothing was in it)
             found.torn_bytes = len(raw)
-        return {}, found
-    latest: dict[str, bytes] = {}
+        return [], found
+    records: list[tuple[str, bytes, bytes]] = []
     offset = len(HEADER)
     while offset < len(raw):
         if offset + _RECORD.size > len(raw):
@@ -225,16 +297,49 @@ def latest_records(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
             break
         name = raw[start:start + path_length].decode('utf-8', 'replace')
         payload = raw[start + path_length:end]
-        if _JOURNALED.fullmatch(name) and _is_document(payload):
-            latest[name] = payload
-        else:
-            found.skipped += 1
-            latest.pop(name, None)  # an older record of the same file must not be written back in its place
-            log.error('journal %s: a record for %r is not a unit file\'s content; it is not written back', path,
-                      name[:200])
+        records.append((name, payload[:1], payload[1:]) if kinds else (name, FULL, payload))
         offset = end
     found.torn_bytes = len(raw) - offset
-    return latest, found
+    return records, found
+
+
+def _base(path: Path) -> dict[str, Any]:
+    """A unit file's content as the last checkpoint left it, for the changes recorded after it."""
+    try:
+        document = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}  # a unit created since: its first record is its whole file, so this is not reached in practice
+    if not isinstance(document, dict):
+        raise ValueError(f'{path.name} is not a TinyDB document')
+    return document
+
+
+def apply_delta(document: dict[str, Any], delta: object) -> None:
+    """Apply a record of changed documents (see ``AtomicJSONStorage.delta``) to a file's content: tables given
+    whole replace their old content; in the others, documents are set or removed by id. Raises ``ValueError`` for
+    anything of another shape (the document is then partly changed: the caller drops it)."""
+    if not isinstance(delta, dict) or not set(delta) <= {'replace', 'set', 'del'}:
+        raise ValueError('a record of changed documents of an unknown shape')
+    for part in ('replace', 'set'):
+        for table, docs in _mapping(delta.get(part, {})).items():
+            if not all(isinstance(doc, dict) for doc in _mapping(docs).values()):
+                raise ValueError(f'a document of table {table!r} is not an object')
+            if part == 'replace':
+                document[table] = dict(docs)
+            else:
+                _mapping(document.setdefault(table, {})).update(docs)
+    for table, ids in _mapping(delta.get('del', {})).items():
+        if not isinstance(ids, list) or not all(isinstance(doc_id, str) for doc_id in ids):
+            raise ValueError(f'the removed ids of table {table!r} are not a list of ids')
+        stored = _mapping(document.get(table, {}))
+        for doc_id in ids:
+            stored.pop(doc_id, None)
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError('a table that is not an object')
+    return value
 
 
 def recover(folder: Path) -> JournalRecovery:
@@ -273,8 +378,8 @@ def _is_document(payload: bytes) -> bool:
         return False
 
 
-def _record(name: str, payload: bytes) -> bytes:
-    encoded = name.encode()
+def _record(name: str, body: bytes, kind: bytes = FULL) -> bytes:
+    encoded, payload = name.encode(), kind + body
     return _RECORD.pack(len(encoded), len(payload), _checksum(encoded, payload)) + encoded + payload
 
 

@@ -165,7 +165,7 @@ async def test_a_valid_push_is_taken_in_one_durable_write(hub: Hub, monkeypatch:
 
     def appending(journal: Journal, entries) -> None:  # the unit's file made durable through the journal
         entries = list(entries)
-        written.extend(storage.path for storage, _ in entries)
+        written.extend(storage.path for storage, *_ in entries)
         append(journal, entries)
     monkeypatch.setattr(files, 'write_atomic', counting)
     monkeypatch.setattr(Journal, 'append', appending)

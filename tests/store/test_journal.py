@@ -10,15 +10,16 @@ import errno
 import logging
 import os
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
-from board.domain import CardFields
-from board.store import Store, StoreWriteError
+from board.domain import CardFields, Column, Meeting, NoteKind
+from board.store import Store, StoreWriteError, unit_board
 from board.store import journal as journal_module
-from board.store.journal import HEADER, JOURNAL_NAME, latest_records
+from board.store.journal import DELTA, HEADER, JOURNAL_NAME, OLD_HEADER, latest_records
 
 from ..factories import OTHER_UNIT, UNIT, seeded_store
 from ..helpers import eventually
@@ -309,3 +310,89 @@ def test_a_journal_that_could_not_be_emptied_durably_takes_no_write_until_a_chec
     finally:
         store.close()
     assert titles_after_a_start(crashed, UNIT) == ['Etter', 'Før']
+
+
+def unit_files(folder: Path) -> dict[str, object]:
+    return {path.name: orjson.loads(path.read_bytes()) for path in sorted((folder / 'units').glob('*.json'))}
+
+
+def test_a_crash_after_changes_of_every_kind_starts_with_the_files_as_memory_had_them(tmp_path, monkeypatch):
+    """A write appends the documents it changed, not the whole file; what a crash leaves (the files as the last
+    checkpoint left them, some rewritten by a checkpoint that gave way to writes, and the journal) starts as memory
+    had it: every unit file, document for document."""
+    monkeypatch.setattr(unit_board, 'MAX_LOG_PER_CARD', 3)  # a card's log trimmed: documents removed by a query
+    monkeypatch.setattr(unit_board, 'MAX_LOG_ENTRIES', 12)  # the unit's log rewritten whole: a table replaced
+    store = seeded_store(tmp_path / 'data')
+    try:
+        store.checkpoint()
+        cards = [store.create_card(UNIT, CardFields(title=f'Kort {n}', goal_id='ventetid')) for n in range(8)]
+        for turn in range(5):
+            store.edit_card(UNIT, cards[0].id, CardFields(title=f'Endret {turn}'))
+        store.move_card(UNIT, cards[1].id, Column.DOING, 0)
+        store.delete_card(UNIT, cards[2].id)
+        store.create_card(OTHER_UNIT, CardFields(title='Den andre enheten'))
+        # a checkpoint that rewrites one file and then gives way: the journal keeps every record of both
+        monkeypatch.setattr(journal_module, 'CHECKPOINT_CHUNK', 1)
+        assert store.checkpoint(stop=lambda: True) is False
+        store.restore_card(UNIT, cards[2].id)
+        for turn in range(30):  # past the unit's bound of 12 entries: its log rewritten
+            store.edit_card(UNIT, cards[3 + turn % 4].id, CardFields(title=f'Runde {turn}'))
+        assert sum(map(len, store._board(UNIT).log.values())) <= 12
+        now = datetime.now(UTC)
+        store.record_meeting(Meeting(id='mote1', unit_id=UNIT, started_at=now - timedelta(minutes=15), ended_at=now,
+                                     present=6, decisions=('Prøv i to uker',)))
+        store.add_leader_note(UNIT, NoteKind.QUESTION, 'Hvordan gikk det?')
+        store.record_goal_values(UNIT, [('ventetid', now.date(), 12.5)])
+        assert store.journal_pending()
+        expected = {f'{unit}.json': orjson.loads(store._board(unit).storage.content()) for unit in (UNIT, OTHER_UNIT)}
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    recovered = Store(crashed).open()
+    recovered.close()
+    assert unit_files(crashed) == expected
+
+
+def test_a_phone_idea_on_a_full_board_appends_a_record_the_size_of_the_idea(tmp_path):
+    store = seeded_store(tmp_path / 'data')
+    try:
+        for n in range(300):
+            store.create_card(UNIT, CardFields(title=f'Kort nummer {n} med en tittel av vanlig lengde'))
+        before = store.journal_bytes()
+        store.create_card(UNIT, CardFields(title='Enda en idé fra mobilen'))
+        grew = store.journal_bytes() - before
+        file_size = len(store._board(UNIT).storage.content())
+    finally:
+        store.close()
+    assert file_size > 100_000 and grew < 2_000, (file_size, grew)
+
+
+def test_a_journal_an_earlier_release_left_is_still_written_back(tmp_path):
+    name, payload = b'units/a.json', b'{"cards": {"1": {"id": "gammel"}}}'
+    old_record = (journal_module._RECORD.pack(len(name), len(payload), journal_module._checksum(name, payload))
+                  + name + payload)  # no kind byte: every record of the first layout is a whole file
+    (tmp_path / JOURNAL_NAME).write_bytes(OLD_HEADER + old_record)
+    latest, found = latest_records(tmp_path / JOURNAL_NAME)
+    assert latest == {'units/a.json': payload} and (found.skipped, found.torn_bytes) == (0, 0)
+
+
+def test_changed_documents_are_applied_onto_the_file_as_the_last_checkpoint_left_it(tmp_path, caplog):
+    (tmp_path / 'units').mkdir()
+    (tmp_path / 'units' / 'a.json').write_bytes(orjson.dumps(
+        {'cards': {'1': {'id': 'en'}, '2': {'id': 'to'}}, 'log': {'1': {'card_id': 'en'}}}))
+    change = {'replace': {'log': {}}, 'set': {'cards': {'2': {'id': 'to endret'}, '3': {'id': 'tre'}}},
+              'del': {'cards': ['1']}}
+    journal = tmp_path / JOURNAL_NAME
+    journal.write_bytes(HEADER + journal_module._record('units/a.json', orjson.dumps(change), DELTA))
+    latest, found = latest_records(journal)
+    assert orjson.loads(latest['units/a.json']) == {'cards': {'2': {'id': 'to endret'}, '3': {'id': 'tre'}},
+                                                    'log': {}}
+    assert found.skipped == 0
+    # a change of another shape is not applied, and neither is anything of that file after it
+    for strange in (b'[1]', b'{"set": {"cards": []}}', b'{"del": {"cards": [1]}}', b'{"rename": {}}', b'nei'):
+        journal.write_bytes(HEADER + journal_module._record('units/a.json', strange, DELTA)
+                            + journal_module._record('units/a.json', orjson.dumps(change), DELTA))
+        with caplog.at_level(logging.ERROR, logger='board.store'):
+            latest, found = latest_records(journal)
+        assert latest == {} and found.skipped == 1, strange
+    assert 'cannot be applied' in caplog.text
