@@ -497,6 +497,8 @@ class Store:
                     if group.spoilt:  # undo every change of the group in memory; the files were not touched
                         for unit_id, board in boards.items():
                             board.restore(saved[unit_id])
+                            # the failed job's storage too, which never joined the group (its batch did not end)
+                            board.storage.forget()
                         for storage in group.storages.values():
                             storage.forget()
                         return jobs

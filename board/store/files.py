@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from ..atomicfile import TEMPORARY_PATTERN, write_atomic, write_atomic_many
-from .journal import DELTA, FULL, JOURNAL_NAME, Journal
+from .journal import DELTA, FULL, JOURNAL_NAME, Journal, apply_delta
 
 __all__ = ['FORMAT', 'SKIPPED', 'AtomicJSONStorage', 'DataFileError', 'EventLoopWriteError', 'FileTooLarge',
            'GroupCommit', 'StoreWriteError', 'current_group', 'document', 'group_commit', 'guard_event_loop', 'open_db',
@@ -203,22 +203,26 @@ class AtomicJSONStorage(Storage):
         self._noted = False
         #: at least the size of the file as the journal has it (the last whole content, plus every change since)
         self._bound: int | None = None
+        #: the records of this file appended since its file was last rewritten: after a failed write, memory is read
+        #: again from the file and these (the newest durable content), without reading the journal back
+        self._since_checkpoint: list[tuple[bytes, bytes]] = []
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
+            records = self._since_checkpoint
+            full = max((n for n, (kind, _) in enumerate(records) if kind == FULL), default=None)
             try:
-                if self.journaled is not None:
-                    raw: bytes | None = self.journaled
-                elif self.journal is not None and self.journal.holds(self):
-                    raw = self.journal.durable(self.path)  # after a failed write: the file and the journal's changes
-                else:
-                    raw = self.path.read_bytes()
+                raw = (self.journaled if self.journaled is not None else records[full][1] if full is not None
+                       else self.path.read_bytes())
             except FileNotFoundError:
-                return None
-            if raw is None:
-                raise DataFileError(self.path, 'the journal\'s records of it could not be applied')
+                if not records:
+                    return None
+                raw = b'{}'  # a new file whose first record is a change (not made so: see journal_record)
             try:
                 data = orjson.loads(raw)
+                if isinstance(data, dict):
+                    for _, body in records[(full + 1 if full is not None else 0):]:  # after a failed write
+                        apply_delta(data, orjson.loads(body))
             except (UnicodeDecodeError, ValueError) as error:
                 raise DataFileError(self.path, f'not valid JSON: {error}') from error
             if not isinstance(data, dict):
@@ -311,7 +315,9 @@ class AtomicJSONStorage(Storage):
             if doc_ids is None:
                 replace[table] = stored
                 continue
-            for doc_id in doc_ids:
+            # in the order of their ids, as memory has them (an id is never given twice but after a truncate, which
+            # replaces the table whole): the order of a card's log entries is their order in the table
+            for doc_id in sorted(doc_ids, key=lambda key: (len(key), key)):
                 if doc_id in stored:
                     set_docs.setdefault(table, {})[doc_id] = stored[doc_id]
                 else:
@@ -325,9 +331,14 @@ class AtomicJSONStorage(Storage):
     def appended(self, kind: bytes, body: bytes) -> None:
         self._bound = len(body) if kind == FULL or self._bound is None else self._bound + len(body)
         self._changes = {}
+        if kind == FULL:
+            self._since_checkpoint = [(kind, body)]
+        else:
+            self._since_checkpoint.append((kind, body))
 
     def checkpointed(self, size: int) -> None:
         self._bound = size
+        self._since_checkpoint = []
 
     def forget(self) -> None:
         """Drop what is in memory: the next read takes the newest durable content (the journal's, or the file's)."""
@@ -403,6 +414,19 @@ class BoardTable(Table):
     works on a copy of the stored table (a C-level copy: readers on other threads keep the table they had, as
     with TinyDB's own new dictionary) seen through :class:`_ById`.
     """
+
+    def update(self, fields: Any, cond: Any = None, doc_ids: Iterable[int] | None = None) -> list[int]:
+        if cond is not None and doc_ids is None:  # by id: the journal records the documents changed, not all read
+            return super().update(fields, doc_ids=self._matching(cond))
+        return super().update(fields, cond, doc_ids)
+
+    def remove(self, cond: Any = None, doc_ids: Iterable[int] | None = None) -> list[int]:
+        if cond is not None and doc_ids is None:
+            return super().remove(doc_ids=self._matching(cond))
+        return super().remove(cond, doc_ids)
+
+    def _matching(self, cond: Callable[[Mapping[str, Any]], bool]) -> list[int]:
+        return [int(doc_id) for doc_id, document in self._read_table().items() if cond(document)]
 
     def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
         tables = self._storage.read()

@@ -23,10 +23,12 @@ values they had, so applying records older than the file's content (a checkpoint
 to more writes before it could empty the journal) ends with the same content: the journal is emptied only once
 every file it has records of has been rewritten, so the file is never older than the journal's first record of it.
 
-Format: the header ``FBJ2\\n``, then records: ``length of path (4 bytes) | length of content (4 bytes) | CRC-32
+Format: the header ``FBJ1\\n``, then records: ``length of path (4 bytes) | length of content (4 bytes) | CRC-32
 of both lengths, path and content, started from a constant (4 bytes) | path (UTF-8, relative to the data folder) |
-content``, big-endian; the content's first byte is the record's kind (``F`` or ``D``), the rest JSON. A journal an
-earlier release left (header ``FBJ1``, no kind byte: every record a whole file) is read too. An incomplete record
+content``, big-endian; the content's first byte is the record's kind (``F`` or ``D``), the rest JSON. A record an
+earlier release wrote has no kind byte (its content is a whole file, a JSON object: ``{``), and is read as such;
+that release, given a journal of this one after a crash, keeps it aside rather than applying records it does not
+know (start this release once first). An incomplete record
 ends the journal (a cut-off write, never acknowledged); a complete one that fails its checksum is damage: what was
 read before it is written back and the journal is kept aside for a person. Only unit files (``units/<id>.json``)
 are journaled; a record for anything else, or one that cannot be applied, is refused at recovery, with every later
@@ -58,10 +60,9 @@ __all__ = ['CHECKPOINT_BYTES', 'CHECKPOINT_IDLE', 'DELTA', 'FULL', 'JOURNAL_NAME
 log = logging.getLogger('board.store')
 
 JOURNAL_NAME = 'journal.wal'
-HEADER = b'FBJ2\n'
-#: the header of a journal an earlier release left (every record a whole file, with no kind byte)
-OLD_HEADER = b'FBJ1\n'
-#: a record's kind, its content's first byte: the file's whole content, or the documents a write changed
+HEADER = b'FBJ1\n'
+#: a record's kind, its content's first byte: the file's whole content, or the documents a write changed (a record
+#: an earlier release wrote has no kind: its content, a JSON object, begins with ``{`` and is the whole file)
 FULL = b'F'
 DELTA = b'D'
 _RECORD = struct.Struct('>III')
@@ -101,7 +102,7 @@ class Journal:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / JOURNAL_NAME
-        self._lock = threading.RLock()  # a checkpoint may read the journal back (Journal.durable)
+        self._lock = threading.Lock()
         #: storages with records in the journal whose files have not been rewritten since (by ``id``)
         self._dirty: dict[int, Journaled] = {}
         #: an append failed and its partial record could not be cut off (or emptying the journal could not be made
@@ -156,17 +157,6 @@ class Journal:
                 storage.appended(kind, body)
                 self._dirty[id(storage)] = storage
 
-    def holds(self, storage: Journaled) -> bool:
-        """Whether the journal has changes of the storage's file that the file itself does not have yet."""
-        return id(storage) in self._dirty
-
-    def durable(self, path: Path) -> bytes | None:
-        """The file's newest durable content: the file with the journal's records of it applied (after a failed
-        write, whose memory was dropped). None if the journal has nothing of it."""
-        name = self._relative(path)
-        with self._lock:
-            return latest_records(self.path, only=name)[0].get(name)
-
     def checkpoint(self, *, stop: Callable[[], bool] = lambda: False) -> bool:
         """Rewrite the files whose newest content is in the journal, :data:`CHECKPOINT_CHUNK` at a time, asking
         ``stop()`` between chunks; when none is left, empty the journal. Call it where no write can run meanwhile
@@ -205,7 +195,7 @@ class Journal:
         journal stays, and the next start recovers from it."""
         try:
             emptied = self.checkpoint()
-        except OSError as error:
+        except Exception as error:  # a file that could not be written, or whose content could not be made
             log.error('the journal %s could not be written into the unit files at the stop (%s); the next start '
                       'recovers from it', self.path, error)
             emptied = False
@@ -232,15 +222,41 @@ class JournalRecovery:
         self.damaged = False
 
 
-def latest_records(path: Path, *, only: str | None = None) -> tuple[dict[str, bytes], JournalRecovery]:
+def latest_records(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
     """The newest content of each file the journal has records of: its newest whole-file record, or its file (in
     the journal's folder) as the last checkpoint left it, with every later record of changed documents applied in
-    order. ``only``: that file's alone. A read-only look needs no more; a start writes them into place."""
+    order. A start writes them into place; a read-only look beside a running hub reads them, again if the journal
+    changed meanwhile (a checkpoint may have rewritten a file it read and emptied the journal)."""
+    for _ in range(5):
+        before = _version(path)
+        contents, found = _replay(path)
+        if _version(path) == before:
+            break
+    return contents, found
+
+
+def _version(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _replay(path: Path) -> tuple[dict[str, bytes], JournalRecovery]:
     records, found = _read_records(path)
     state: dict[str, bytes | dict[str, Any]] = {}
     refused: set[str] = set()
+
+    def refuse(name: str, error: Exception) -> None:
+        found.skipped += 1
+        refused.add(name)  # neither an older record nor a later change of it is written back in its place
+        state.pop(name, None)
+        log.error('journal %s: a record for %r is not a unit file\'s content, or cannot be applied (%s); it is not '
+                  'written back', path, name[:200], error)
+
     for name, kind, body in records:
-        if (only is not None and name != only) or name in refused:
+        if name in refused:
             continue
         try:
             if not _JOURNALED.fullmatch(name):
@@ -258,13 +274,14 @@ def latest_records(path: Path, *, only: str | None = None) -> tuple[dict[str, by
             else:
                 raise ValueError(f'a record of an unknown kind {kind!r}')
         except (OSError, ValueError) as error:
-            found.skipped += 1
-            refused.add(name)  # neither an older record nor a later change of it is written back in its place
-            state.pop(name, None)
-            log.error('journal %s: a record for %r is not a unit file\'s content, or cannot be applied (%s); it is '
-                      'not written back', path, name[:200], error)
-    return {name: content if isinstance(content, bytes) else orjson.dumps(content)
-            for name, content in state.items()}, found
+            refuse(name, error)
+    contents: dict[str, bytes] = {}
+    for name, content in list(state.items()):
+        try:
+            contents[name] = content if isinstance(content, bytes) else orjson.dumps(content)
+        except TypeError as error:  # e.g. nested deeper than orjson writes: never a change this store made
+            refuse(name, error)
+    return contents, found
 
 
 def _read_records(path: Path) -> tuple[list[tuple[str, bytes, bytes]], JournalRecovery]:
@@ -274,11 +291,7 @@ def _read_records(path: Path) -> tuple[list[tuple[str, bytes, bytes]], JournalRe
         raw = path.read_bytes()
     except FileNotFoundError:
         return [], found
-    if raw.startswith(HEADER):
-        kinds = True
-    elif raw.startswith(OLD_HEADER):
-        kinds = False  # an earlier release's: every record is a whole file
-    else:
+    if not raw.startswith(HEADER):
         if raw:  # not ours, or cut off inside the header when it was made (then nothing was in it)
             found.torn_bytes = len(raw)
         return [], found
@@ -297,7 +310,8 @@ def _read_records(path: Path) -> tuple[list[tuple[str, bytes, bytes]], JournalRe
             break
         name = raw[start:start + path_length].decode('utf-8', 'replace')
         payload = raw[start + path_length:end]
-        records.append((name, payload[:1], payload[1:]) if kinds else (name, FULL, payload))
+        kind = payload[:1]
+        records.append((name, kind, payload[1:]) if kind in (FULL, DELTA) else (name, FULL, payload))
         offset = end
     found.torn_bytes = len(raw) - offset
     return records, found

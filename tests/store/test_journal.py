@@ -19,7 +19,7 @@ import pytest
 from board.domain import CardFields, Column, Meeting, NoteKind
 from board.store import Store, StoreWriteError, unit_board
 from board.store import journal as journal_module
-from board.store.journal import DELTA, HEADER, JOURNAL_NAME, OLD_HEADER, latest_records
+from board.store.journal import DELTA, HEADER, JOURNAL_NAME, latest_records
 
 from ..factories import OTHER_UNIT, UNIT, seeded_store
 from ..helpers import eventually
@@ -312,8 +312,9 @@ def test_a_journal_that_could_not_be_emptied_durably_takes_no_write_until_a_chec
     assert titles_after_a_start(crashed, UNIT) == ['Etter', 'Før']
 
 
-def unit_files(folder: Path) -> dict[str, object]:
-    return {path.name: orjson.loads(path.read_bytes()) for path in sorted((folder / 'units').glob('*.json'))}
+def unit_files(folder: Path) -> dict[str, bytes]:
+    """Each unit file's bytes: the order of documents counts (a card's log is in the order of its table)."""
+    return {path.name: path.read_bytes() for path in sorted((folder / 'units').glob('*.json'))}
 
 
 def test_a_crash_after_changes_of_every_kind_starts_with_the_files_as_memory_had_them(tmp_path, monkeypatch):
@@ -343,37 +344,90 @@ def test_a_crash_after_changes_of_every_kind_starts_with_the_files_as_memory_had
                                      present=6, decisions=('Prøv i to uker',)))
         store.add_leader_note(UNIT, NoteKind.QUESTION, 'Hvordan gikk det?')
         store.record_goal_values(UNIT, [('ventetid', now.date(), 12.5)])
+
+        async def wave() -> None:  # six ideas for one unit in one durable write: six new documents in one record
+            await asyncio.gather(*(store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title=f'Bølge {n}'))
+                                   for n in range(6)))
+        asyncio.run(wave())
         assert store.journal_pending()
-        expected = {f'{unit}.json': orjson.loads(store._board(unit).storage.content()) for unit in (UNIT, OTHER_UNIT)}
+        expected = {f'{unit}.json': store._board(unit).storage.content() for unit in (UNIT, OTHER_UNIT)}
+        logs = {card.id: store.card_log(UNIT, card.id) for card in cards}
         crashed = crash_copy(store, tmp_path / 'crashed')
     finally:
         store.close()
     recovered = Store(crashed).open()
-    recovered.close()
+    try:
+        assert {card.id: recovered.card_log(UNIT, card.id) for card in cards} == logs  # oldest first, as before
+    finally:
+        recovered.close()
     assert unit_files(crashed) == expected
 
 
-def test_a_phone_idea_on_a_full_board_appends_a_record_the_size_of_the_idea(tmp_path):
+async def test_a_change_that_failed_half_way_in_a_group_is_made_again_alone_without_its_half(tmp_path, monkeypatch):
     store = seeded_store(tmp_path / 'data')
     try:
-        for n in range(300):
-            store.create_card(UNIT, CardFields(title=f'Kort nummer {n} med en tittel av vanlig lengde'))
-        before = store.journal_bytes()
-        store.create_card(UNIT, CardFields(title='Enda en idé fra mobilen'))
-        grew = store.journal_bytes() - before
+        real_write_log = unit_board.UnitBoard.write_log
+        calls = []
+
+        def failing_once(board: unit_board.UnitBoard, entries: list) -> None:  # after the card was written
+            calls.append(board.unit_id)
+            if len(calls) == 2:
+                raise RuntimeError('halvveis')
+            real_write_log(board, entries)
+        monkeypatch.setattr(unit_board.UnitBoard, 'write_log', failing_once)
+        results = await asyncio.gather(*(store.run_grouped(unit, store.create_card, unit, CardFields(title=title))
+                                         for unit, title in ((OTHER_UNIT, 'Første'), (UNIT, 'Halvveis'),
+                                                             (OTHER_UNIT, 'Tredje'))), return_exceptions=True)
+        assert len(calls) == 5 and all(not isinstance(r, BaseException) for r in results)  # made again, alone
+        monkeypatch.setattr(unit_board.UnitBoard, 'write_log', real_write_log)
+        await store.run_grouped(UNIT, store.create_card, UNIT, CardFields(title='Etterpå'))
+        stored = [doc['title'] for doc in store._board(UNIT).storage.read()['cards'].values()]
+        assert sorted(stored) == sorted(c.title for c in store.cards(UNIT)) == ['Etterpå', 'Halvveis']
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    assert titles_after_a_start(crashed, UNIT) == ['Etterpå', 'Halvveis']  # the half-made card is not there twice
+
+
+def test_a_change_on_a_full_board_appends_a_record_the_size_of_the_change(tmp_path, monkeypatch):
+    monkeypatch.setattr(unit_board, 'MAX_LOG_PER_CARD', 3)
+    store = seeded_store(tmp_path / 'data')
+    try:
+        cards = [store.create_card(UNIT, CardFields(title=f'Kort nummer {n} med en tittel av vanlig lengde'))
+                 for n in range(300)]
+        for turn in range(3):
+            store.edit_card(UNIT, cards[0].id, CardFields(title=f'Før {turn}'))  # its log at its bound of 3
+        grew = []
+        for title in ('Enda en idé fra mobilen', None, None):  # a new card; a card whose log is trimmed (twice)
+            before = store.journal_bytes()
+            if title:
+                store.create_card(UNIT, CardFields(title=title))
+            else:
+                store.edit_card(UNIT, cards[0].id, CardFields(title=f'Endret {len(grew)}'))
+            grew.append(store.journal_bytes() - before)
         file_size = len(store._board(UNIT).storage.content())
     finally:
         store.close()
-    assert file_size > 100_000 and grew < 2_000, (file_size, grew)
+    assert file_size > 100_000 and max(grew) < 2_000, (file_size, grew)
 
 
 def test_a_journal_an_earlier_release_left_is_still_written_back(tmp_path):
-    name, payload = b'units/a.json', b'{"cards": {"1": {"id": "gammel"}}}'
+    store = seeded_store(tmp_path / 'data')
+    unit_file = tmp_path / 'data' / 'units' / f'{UNIT}.json'
+    try:
+        store.checkpoint()
+        before = unit_file.read_bytes()
+        card = store.create_card(UNIT, CardFields(title='Fra en eldre utgave'))
+        payload = store._board(UNIT).storage.content()
+    finally:
+        store.close()
+    name = f'units/{UNIT}.json'.encode()
     old_record = (journal_module._RECORD.pack(len(name), len(payload), journal_module._checksum(name, payload))
-                  + name + payload)  # no kind byte: every record of the first layout is a whole file
-    (tmp_path / JOURNAL_NAME).write_bytes(OLD_HEADER + old_record)
-    latest, found = latest_records(tmp_path / JOURNAL_NAME)
-    assert latest == {'units/a.json': payload} and (found.skipped, found.torn_bytes) == (0, 0)
+                  + name + payload)  # no kind byte: a record of the earlier layout is the whole file, a JSON object
+    (tmp_path / 'data' / JOURNAL_NAME).write_bytes(HEADER + old_record)
+    unit_file.write_bytes(before)  # as the crash left it
+    assert titles_after_a_start(tmp_path / 'data', UNIT) == [card.title]
+    assert not (tmp_path / 'data' / JOURNAL_NAME).exists()
 
 
 def test_changed_documents_are_applied_onto_the_file_as_the_last_checkpoint_left_it(tmp_path, caplog):
@@ -389,10 +443,21 @@ def test_changed_documents_are_applied_onto_the_file_as_the_last_checkpoint_left
                                                     'log': {}}
     assert found.skipped == 0
     # a change of another shape is not applied, and neither is anything of that file after it
-    for strange in (b'[1]', b'{"set": {"cards": []}}', b'{"del": {"cards": [1]}}', b'{"rename": {}}', b'nei'):
+    deep = b'{"set": {"cards": {"9": ' + b'{"a": ' * 300 + b'1' + b'}' * 300 + b'}}}'  # deeper than is written
+    for strange in (b'[1]', b'{"set": {"cards": []}}', b'{"del": {"cards": [1]}}', b'{"rename": {}}', b'nei', deep):
         journal.write_bytes(HEADER + journal_module._record('units/a.json', strange, DELTA)
-                            + journal_module._record('units/a.json', orjson.dumps(change), DELTA))
+                            + journal_module._record('units/a.json', orjson.dumps(change), DELTA)
+                            + journal_module._record('units/b.json', b'{"n": 2}'))
         with caplog.at_level(logging.ERROR, logger='board.store'):
             latest, found = latest_records(journal)
-        assert latest == {} and found.skipped == 1, strange
+        assert latest == {'units/b.json': b'{"n": 2}'} and found.skipped == 1, strange  # the other file is kept
     assert 'cannot be applied' in caplog.text
+    # at a start: the unit's file stays as the checkpoint left it, the other file is written, the journal kept aside
+    journal.write_bytes(HEADER + journal_module._record('units/a.json', deep, DELTA)
+                        + journal_module._record('units/b.json', b'{"n": 2}'))
+    before = (tmp_path / 'units' / 'a.json').read_bytes()
+    found = journal_module.recover(tmp_path)
+    assert (found.files, found.skipped) == (1, 1)
+    assert (tmp_path / 'units' / 'a.json').read_bytes() == before
+    assert (tmp_path / 'units' / 'b.json').read_bytes() == b'{"n": 2}'
+    assert not journal.exists() and list(tmp_path.glob(f'{JOURNAL_NAME}.unreadable-*'))
