@@ -89,8 +89,8 @@ LARGE_BOARD = 250
 
 def board_size_rows(waves: int) -> list[Row]:
     """What a board's size costs a write: waves of 100 phone ideas over the 70 units, written by the store alone
-    (grouped, as the hub writes them), on boards of 40 cards and then of :data:`LARGE_BOARD`. Informational: the
-    write-ahead journal records each changed unit's whole file, so a write costs in proportion to its board."""
+    (grouped, as the hub writes them), on boards of 40 cards and then of :data:`LARGE_BOARD`. The journal records the
+    documents a write changes, so a wave should cost about the same on both (with whole unit files it cost 3.6x)."""
     with tempfile.TemporaryDirectory(prefix='bench-boards-') as tmp:
         store = build_history(Path(tmp) / 'data', UNITS * ACTIVE_PER_UNIT)
         try:
@@ -105,8 +105,8 @@ def board_size_rows(waves: int) -> list[Row]:
     return [
         Row(figure=f'store: a wave of 100 phone ideas, boards of {ACTIVE_PER_UNIT} cards', target='', samples=small),
         Row(figure=f'store: a wave of 100 phone ideas, boards of about {cards} cards', target='', samples=large),
-        Row(figure=f'  p50 at {cards} cards / p50 at {ACTIVE_PER_UNIT}', target='(comparison)', samples=[ratio],
-            unit='x', note='the journal records whole unit files: a write costs in proportion to its board'),
+        Row(figure=f'store: p50 at {cards} cards / p50 at {ACTIVE_PER_UNIT}', target='<= 2.5', samples=[ratio],
+            unit='x', passed=ratio <= 2.5, note='the journal records the documents a write changed, not the file'),
     ]
 
 
