@@ -197,7 +197,8 @@ class AtomicJSONStorage(Storage):
         #: how many writes this storage has taken (a group commit tells by it whether a failed change wrote)
         self.writes = 0
         #: the documents changed since the last durable write, by table (None: the whole table); None: not known,
-        #: and the next record is the whole file (the first write after a read, or a write no table described)
+        #: and the next record is the whole file (a new file's first write, a write no table described, or the first
+        #: after memory was dropped, until it is read again)
         self._changes: dict[str, set[str] | None] | None = None
         #: whether the table writing now has described its change (:meth:`note`)
         self._noted = False
@@ -218,16 +219,21 @@ class AtomicJSONStorage(Storage):
                 if not records:
                     return None
                 raw = b'{}'  # a new file whose first record is a change (not made so: see journal_record)
+            applied = records[(full + 1 if full is not None else 0):]  # after a failed write
             try:
                 data = orjson.loads(raw)
                 if isinstance(data, dict):
-                    for _, body in records[(full + 1 if full is not None else 0):]:  # after a failed write
+                    for _, body in applied:
                         apply_delta(data, orjson.loads(body))
             except (UnicodeDecodeError, ValueError) as error:
                 raise DataFileError(self.path, f'not valid JSON: {error}') from error
             if not isinstance(data, dict):
                 raise DataFileError(self.path, 'not a TinyDB document')
             self._data = data
+            # memory is the durable content now: the next record may be the documents changed (a unit's first write
+            # after a start is as small as any, not its whole file), and the file is at most this large
+            self._changes = {}
+            self._bound = len(raw) + sum(len(body) for _, body in applied)
         return self._data
 
     def note(self, table: str, doc_ids: set[str] | None) -> None:
@@ -294,7 +300,7 @@ class AtomicJSONStorage(Storage):
 
     def journal_record(self) -> tuple[bytes, bytes]:
         """What the journal appends for the change: the documents it changed (``journal.DELTA``), a few hundred
-        bytes whatever the board's size, or the whole file (``journal.FULL``) after a read, after a write no table
+        bytes whatever the board's size, or the whole file (``journal.FULL``) for a new file, after a write no table
         described, or when the file could grow past its limit (then measured, :meth:`payload`). Raises like
         :meth:`payload`."""
         if self._changes is not None and self._bound is not None:

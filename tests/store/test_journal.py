@@ -408,6 +408,15 @@ def test_a_change_on_a_full_board_appends_a_record_the_size_of_the_change(tmp_pa
         file_size = len(store._board(UNIT).storage.content())
     finally:
         store.close()
+    store = Store(tmp_path / 'data').open()  # the first write after a start: as small (a kick-off after a restart)
+    try:
+        before = store.journal_bytes()
+        store.create_card(UNIT, CardFields(title='Første etter omstart'))
+        grew.append(store.journal_bytes() - before)
+        crashed = crash_copy(store, tmp_path / 'crashed')
+    finally:
+        store.close()
+    assert titles_after_a_start(crashed, UNIT).count('Første etter omstart') == 1  # applied onto the file
     assert file_size > 100_000 and max(grew) < 2_000, (file_size, grew)
 
 
