@@ -347,7 +347,8 @@ class AtomicJSONStorage(Storage):
         self._since_checkpoint = []
 
     def forget(self) -> None:
-        """Drop what is in memory: the next read takes the newest durable content (the journal's, or the file's)."""
+        """Drop what is in memory: the next read takes the newest durable content (the file, with this file's
+        records in the journal since its checkpoint applied)."""
         self._data, self._dirty, self._changes, self._bound = None, False, None, None
 
     def _encode(self, value: object) -> bytes:
@@ -413,12 +414,15 @@ class _ById(MutableMapping[int, Any]):
 
 
 class BoardTable(Table):
-    """TinyDB's table, changed in one way: an insert or a change by id costs the same however long the table is.
+    """TinyDB's table, changed in two ways: an insert or a change by id costs the same however long the table is,
+    and the storage is told which documents each operation changed (``AtomicJSONStorage.note``: the journal
+    records those, not the file).
 
     TinyDB converts every document id of the table to an integer and back on each operation; a unit's board of
     300 cards and their logs spent more on that than on the change (bench/store_writes.py). Here the operation
     works on a copy of the stored table (a C-level copy: readers on other threads keep the table they had, as
-    with TinyDB's own new dictionary) seen through :class:`_ById`.
+    with TinyDB's own new dictionary) seen through :class:`_ById`, which notes the documents it hands out. An
+    update or removal by a query finds the matching ids first, so the documents it only looked at are not noted.
     """
 
     def update(self, fields: Any, cond: Any = None, doc_ids: Iterable[int] | None = None) -> list[int]:
