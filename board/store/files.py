@@ -176,7 +176,7 @@ class AtomicJSONStorage(Storage):
     A write goes to a temporary file in the same folder, is fsynced, renamed over the data file with
     ``os.replace`` and the folder is fsynced, so a kill or power cut leaves the old file or the new one.
     If a write fails (disk full), the in-memory copy is dropped and read again from the newest durable content: the
-    journal's last record of the file (see ``journal``), or the intact file.
+    intact file, with the records of it appended to the journal since its last checkpoint (see ``journal``).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, max_bytes: int | None = None,
