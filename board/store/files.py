@@ -210,16 +210,16 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
-            records = self._since_checkpoint
-            full = max((n for n, (kind, _) in enumerate(records) if kind == FULL), default=None)
+            records = self._since_checkpoint  # a whole-file record can only be the first (see appended)
+            whole = bool(records) and records[0][0] == FULL
             try:
-                raw = (self.journaled if self.journaled is not None else records[full][1] if full is not None
+                raw = (self.journaled if self.journaled is not None else records[0][1] if whole
                        else self.path.read_bytes())
             except FileNotFoundError:
                 if not records:
                     return None
                 raw = b'{}'  # a new file whose first record is a change (not made so: see journal_record)
-            applied = records[(full + 1 if full is not None else 0):]  # after a failed write
+            applied = records[1:] if whole else records  # after a failed write
             try:
                 data = orjson.loads(raw)
                 if isinstance(data, dict):
